@@ -1,0 +1,76 @@
+import { Construct } from "constructs";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { EnvironmentConfig, physicalName } from "./environment";
+
+export interface ServerlessStackProps {
+  readonly env: EnvironmentConfig;
+}
+
+/**
+ * A stack of this project: the AWS provider with default tags (project, stack,
+ * environment), and the state backend the environment asks for.
+ */
+export class ServerlessStack extends TerraformStack {
+  readonly env: EnvironmentConfig;
+  readonly provider: AwsProvider;
+  private regionData?: DataAwsRegion;
+  private callerIdentity?: DataAwsCallerIdentity;
+
+  constructor(scope: Construct, id: string, props: ServerlessStackProps) {
+    super(scope, id);
+    this.env = props.env;
+
+    this.provider = new AwsProvider(this, "aws", {
+      region: props.env.region,
+      defaultTags: [{ tags: { project: props.env.project, stack: id, environment: props.env.name } }],
+      // Offline plans (tests, reviews without an account): no call may leave the machine.
+      ...(props.env.offline
+        ? {
+            skipCredentialsValidation: true,
+            skipRequestingAccountId: true,
+            skipMetadataApiCheck: "true",
+            skipRegionValidation: true,
+          }
+        : {}),
+    });
+
+    const backend = props.env.stateBackend;
+    if (backend.kind === "s3") {
+      const s3 = new S3Backend(this, {
+        bucket: backend.bucket,
+        key: `${backend.keyPrefix ?? "cdktf"}/${props.env.name}/${id}.tfstate`,
+        region: backend.region ?? props.env.region,
+        encrypt: true,
+        kmsKeyId: backend.kmsKeyId,
+        dynamodbTable: backend.dynamodbLockTable,
+      });
+      // S3's native lock file (Terraform >= 1.10); cdktf 0.21 has no typed field for it.
+      if (!backend.dynamodbLockTable) s3.addOverride("use_lockfile", true);
+    } else {
+      // In the project root, like cdktf's default, but relative (from cdktf.out/stacks/<id>/) so synth
+      // output is the same on every machine, and state survives a fresh `cdktf.out`.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    }
+  }
+
+  /** `<env>-<base>`: the physical name of a resource in this environment. */
+  name(base: string): string {
+    return physicalName(this.env, base);
+  }
+
+  /** The region name, from `data.aws_region` as the seeds do (no AWS call). */
+  get regionName(): string {
+    this.regionData ??= new DataAwsRegion(this, "current_region");
+    return this.regionData.name;
+  }
+
+  /** The account id: supplied, or looked up with `data.aws_caller_identity`. */
+  get accountId(): string {
+    if (this.env.lookups.accountId) return this.env.lookups.accountId;
+    this.callerIdentity ??= new DataAwsCallerIdentity(this, "current_identity");
+    return this.callerIdentity.accountId;
+  }
+}
