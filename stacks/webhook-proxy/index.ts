@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ServerlessStack, ServerlessStackProps } from "../constructs/serverless-stack";
+import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
 export type WebhookProxyStackProps = ServerlessStackProps;
 
