@@ -1,0 +1,114 @@
+/**
+ * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
+ * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
+ * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
+ *
+ *   npm run tf:check                 # every stack
+ *   npm run tf:check -- media-alb    # some stacks
+ *
+ * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { loadEnvironment } from "../config";
+import { buildApp, STACK_IDS } from "../main";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..");
+
+export interface PlanResult {
+  readonly stack: string;
+  readonly ok: boolean;
+  /** validate/plan output, or the error. */
+  readonly log: string;
+  /** `type.name` of every resource in cdk.tf.json. */
+  readonly synthesized: readonly string[];
+  /** `type.name` of every resource the plan would create (for_each keys folded). */
+  readonly planned: readonly string[];
+}
+
+export function terraformAvailable(): boolean {
+  try {
+    execFileSync("terraform", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Synthesizes every stack as `OFFLINE=1` would, into a fresh temporary folder. */
+export function synthOffline(): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
+  mkdirSync(outdir, { recursive: true });
+  buildApp(loadEnvironment({ OFFLINE: "1" }), outdir).synth();
+  return outdir;
+}
+
+interface PlanJson {
+  resource_changes?: { mode: string; type: string; name: string; change: { actions: string[] } }[];
+}
+
+export async function planStack(outdir: string, stack: string): Promise<PlanResult> {
+  const dir = path.join(outdir, "stacks", stack);
+  const synth = JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as {
+    resource?: Record<string, Record<string, unknown>>;
+  };
+  const synthesized = Object.entries(synth.resource ?? {}).flatMap(([type, byName]) =>
+    Object.keys(byName).map((name) => `${type}.${name}`),
+  );
+  const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
+  const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
+  try {
+    const { stdout, stderr } = await run("bash", args, { maxBuffer: 64 * 1024 * 1024 });
+    const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
+    const planned = [
+      ...new Set(
+        (plan.resource_changes ?? [])
+          .filter((c) => c.mode === "managed" && c.change.actions.includes("create"))
+          .map((c) => `${c.type}.${c.name}`),
+      ),
+    ];
+    return { stack, ok: true, log: stdout + stderr, synthesized, planned };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { stack, ok: false, log: `${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`, synthesized, planned: [] };
+  }
+}
+
+/** Plans the given stacks, `parallel` at a time (provider start-up is CPU-heavy). */
+export async function planAll(outdir: string, stacks: readonly string[], parallel = 2): Promise<PlanResult[]> {
+  const results: PlanResult[] = [];
+  const queue = [...stacks];
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await planStack(outdir, s));
+    }),
+  );
+  return stacks.map((s) => results.find((r) => r.stack === s) as PlanResult);
+}
+
+async function main(): Promise<void> {
+  if (!terraformAvailable()) {
+    console.error("terraform CLI not found: cannot validate or plan. Install Terraform >= 1.10.");
+    process.exit(1);
+  }
+  const wanted = process.argv.slice(2);
+  const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
+  const outdir = synthOffline();
+  console.log(`synthesized offline into ${outdir}`);
+  let failed = 0;
+  for (const r of await planAll(outdir, stacks)) {
+    const missing = r.synthesized.filter((a) => !r.planned.includes(a));
+    const ok = r.ok && missing.length === 0;
+    if (!ok) failed++;
+    console.log(`${ok ? "ok  " : "FAIL"} ${r.stack}: ${r.planned.length}/${r.synthesized.length} resources planned`);
+    if (!r.ok) console.log(r.log);
+    if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (require.main === module) void main();
