@@ -30,16 +30,24 @@ function writeAtomically(file: string, data: Buffer): void {
   renameSync(tmp, file); // parallel synths (jest workers) never see a half-written file
 }
 
+/** `buildBundle`, once per entry per process: stacks and tests synthesize often. */
+export function bundleHandler(entry: string): Bundle {
+  const absolute = path.resolve(PROJECT_ROOT, entry);
+  let bundle = cache.get(absolute);
+  if (!bundle) {
+    bundle = buildBundle(absolute);
+    cache.set(absolute, bundle);
+  }
+  return bundle;
+}
+
 /**
  * Bundles a TypeScript handler entry with esbuild (CommonJS for `nodejs22.x`,
  * AWS SDK v3 included so the lock file pins what runs) into a content-addressed
- * folder under `.build/lambda/`, plus a deterministic zip of it. Cached per process.
+ * folder under `.build/lambda/`, plus a deterministic zip of it.
  */
-export function bundleHandler(entry: string): Bundle {
+export function buildBundle(entry: string): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
-  const cached = cache.get(absolute);
-  if (cached) return cached;
-
   const result = buildSync({
     entryPoints: [absolute],
     absWorkingDir: PROJECT_ROOT,
@@ -64,12 +72,10 @@ export function bundleHandler(entry: string): Bundle {
   const zipFile = path.join(BUILD_DIR, hash, "code.zip");
   writeAtomically(zipFile, zip);
 
-  const bundle: Bundle = {
+  return {
     dir,
     zipFile,
     zipBase64Sha256: createHash("sha256").update(zip).digest("base64"),
     codeBytes: code.length,
   };
-  cache.set(absolute, bundle);
-  return bundle;
 }
