@@ -1,0 +1,384 @@
+/**
+ * The project's security and reliability rules, checked over synthesized
+ * Terraform JSON. Each rule names what it guards; a violation names the stack,
+ * the resource and the rule, so a failure says exactly what to fix.
+ */
+
+/** A synthesized stack: `cdk.tf.json` as parsed JSON. */
+export interface StackJson {
+  provider?: Record<string, Record<string, unknown>[]>;
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+export interface Violation {
+  readonly resource: string;
+  readonly detail: string;
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly description: string;
+  check(stack: StackJson): Violation[];
+}
+
+/**
+ * Actions AWS grants only on `Resource: "*"` (no resource-level permissions),
+ * so `*` is the narrowest possible resource for them.
+ */
+export const STAR_RESOURCE_ACTIONS: readonly string[] = [
+  // Amazon Comprehend: DetectDominantLanguage has no resource types (Service Authorization Reference).
+  "comprehend:DetectDominantLanguage",
+  // Amazon Translate: TranslateText's only resource type is an optional terminology; a call without one is authorized on "*".
+  "translate:TranslateText",
+  // X-Ray segments and CloudWatch custom metrics have no resource-level permissions.
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "cloudwatch:PutMetricData",
+];
+
+
+function resourcesOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(stack.resource?.[type] ?? {}).map(([name, body]) => [`${type}.${name}`, body]);
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** First element of a nested block (cdktf writes blocks as objects, sometimes as one-element arrays). */
+function block(value: unknown): Record<string, unknown> | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === "object" && first !== null ? (first as Record<string, unknown>) : undefined;
+}
+
+interface Statement {
+  effect: string;
+  actions: string[];
+  resources: string[];
+  hasNotResource: boolean;
+}
+
+/** Every policy statement in the stack: policy documents (data sources) and literal JSON policies. */
+export function statements(stack: StackJson): { where: string; statement: Statement }[] {
+  const found: { where: string; statement: Statement }[] = [];
+  for (const [name, doc] of Object.entries(stack.data?.aws_iam_policy_document ?? {})) {
+    for (const s of asArray(doc.statement as Record<string, unknown>[] | undefined)) {
+      found.push({
+        where: `data.aws_iam_policy_document.${name}`,
+        statement: {
+          effect: String(s.effect ?? "Allow"),
+          actions: asArray(s.actions as string[] | undefined),
+          resources: asArray(s.resources as string[] | undefined),
+          hasNotResource: s.not_resources !== undefined,
+        },
+      });
+    }
+  }
+  const policyFields: [string, string][] = [
+    ["aws_iam_policy", "policy"],
+    ["aws_iam_role_policy", "policy"],
+    ["aws_iam_user_policy", "policy"],
+    ["aws_s3_bucket_policy", "policy"],
+    ["aws_sqs_queue_policy", "policy"],
+    ["aws_sns_topic_policy", "policy"],
+    ["aws_kms_key", "policy"],
+  ];
+  for (const [type, field] of policyFields) {
+    for (const [address, body] of resourcesOf(stack, type)) {
+      const text = body[field];
+      if (typeof text !== "string" || text.startsWith("${")) continue; // a reference: its document is checked itself
+      let parsed: { Statement?: Record<string, unknown> | Record<string, unknown>[] };
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        found.push({ where: address, statement: { effect: "Allow", actions: ["<unparseable policy>"], resources: [], hasNotResource: false } });
+        continue;
+      }
+      for (const s of asArray(parsed.Statement)) {
+        found.push({
+          where: address,
+          statement: {
+            effect: String(s.Effect ?? "Allow"),
+            actions: asArray(s.Action as string | string[] | undefined),
+            resources: asArray(s.Resource as string | string[] | undefined),
+            hasNotResource: s.NotResource !== undefined,
+          },
+        });
+      }
+    }
+  }
+  return found;
+}
+
+function refersTo(value: unknown, type: string): boolean {
+  return typeof value === "string" && value.includes(`${type}.`);
+}
+
+/** `${aws_x.name.attr}` -> `aws_x.name` */
+function referencedAddress(value: unknown, type: string): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = value.match(new RegExp(`${type}\\.([\\w-]+)`));
+  return match ? `${type}.${match[1]}` : undefined;
+}
+
+function lookup(stack: StackJson, address: string | undefined): Record<string, unknown> | undefined {
+  if (!address) return undefined;
+  const [type, name] = address.split(".");
+  return stack.resource?.[type]?.[name];
+}
+
+/** Resources of `type` whose `field` references `address` (e.g. the encryption config of a bucket). */
+function attachedTo(stack: StackJson, type: string, field: string, address: string): [string, Record<string, unknown>][] {
+  return resourcesOf(stack, type).filter(([, body]) => String(body[field] ?? "").includes(`${address}.`));
+}
+
+const MODERN_TLS_POLICIES = /^ELBSecurityPolicy-(TLS13-1-2|TLS-1-2|FS-1-2)/;
+
+export const rules: readonly Rule[] = [
+  {
+    id: "iam-no-wildcard-action",
+    description: "IAM Allow statements name their actions: no `*`, no `service:*`, no `service:Get*`",
+    check: (stack) =>
+      statements(stack)
+        .filter(({ statement }) => statement.effect === "Allow")
+        .flatMap(({ where, statement }) =>
+          statement.actions.filter((a) => a.includes("*") || a === "<unparseable policy>").map((a) => ({ resource: where, detail: `action "${a}"` })),
+        ),
+  },
+  {
+    id: "iam-no-star-resource",
+    description: "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS)",
+    check: (stack) =>
+      statements(stack)
+        .filter(({ statement }) => statement.effect === "Allow")
+        .filter(({ statement }) => statement.resources.includes("*") || statement.hasNotResource)
+        .flatMap(({ where, statement }) =>
+          statement.actions
+            .filter((a) => !STAR_RESOURCE_ACTIONS.includes(a))
+            .map((a) => ({ resource: where, detail: `action "${a}" on Resource "*"` })),
+        ),
+  },
+  {
+    id: "iam-no-any-log-group",
+    description: "no `arn:aws:logs:*:*:*`: a function writes to its own log group",
+    check: (stack) => {
+      const violations: Violation[] = [];
+      for (const [kind, byType] of [["resource", stack.resource], ["data", stack.data]] as const) {
+        for (const [type, byName] of Object.entries(byType ?? {})) {
+          for (const [name, body] of Object.entries(byName)) {
+            if (JSON.stringify(body).includes("arn:aws:logs:*:*:*")) {
+              violations.push({ resource: `${kind === "data" ? "data." : ""}${type}.${name}`, detail: "grants arn:aws:logs:*:*:*" });
+            }
+          }
+        }
+      }
+      return violations;
+    },
+  },
+  {
+    id: "lambda-permission-source-arn",
+    description: "every Lambda permission is scoped with a source_arn",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lambda_permission")
+        .filter(([, p]) => !p.source_arn)
+        .map(([address]) => ({ resource: address, detail: "no source_arn" })),
+  },
+  {
+    id: "sqs-encrypted",
+    description: "SQS queues are encrypted at rest (SSE-SQS or KMS)",
+    check: (stack) =>
+      resourcesOf(stack, "aws_sqs_queue")
+        .filter(([, q]) => q.sqs_managed_sse_enabled !== true && !q.kms_master_key_id)
+        .map(([address]) => ({ resource: address, detail: "no sqs_managed_sse_enabled / kms_master_key_id" })),
+  },
+  {
+    id: "kinesis-encrypted",
+    description: "Kinesis streams use KMS encryption",
+    check: (stack) =>
+      resourcesOf(stack, "aws_kinesis_stream")
+        .filter(([, s]) => s.encryption_type !== "KMS" || !s.kms_key_id)
+        .map(([address]) => ({ resource: address, detail: "encryption_type is not KMS with a key" })),
+  },
+  {
+    id: "dynamodb-encrypted-and-recoverable",
+    description: "DynamoDB tables have server-side encryption and point-in-time recovery enabled",
+    check: (stack) =>
+      resourcesOf(stack, "aws_dynamodb_table").flatMap(([address, t]) => [
+        ...(block(t.server_side_encryption)?.enabled === true ? [] : [{ resource: address, detail: "server_side_encryption not enabled" }]),
+        ...(block(t.point_in_time_recovery)?.enabled === true ? [] : [{ resource: address, detail: "point_in_time_recovery not enabled" }]),
+      ]),
+  },
+  {
+    id: "s3-encrypted-private-tls-only",
+    description: "S3 buckets have an SSE configuration, a full public access block, and a policy denying non-TLS access",
+    check: (stack) =>
+      resourcesOf(stack, "aws_s3_bucket").flatMap(([address]) => {
+        const v: Violation[] = [];
+        if (attachedTo(stack, "aws_s3_bucket_server_side_encryption_configuration", "bucket", address).length === 0) {
+          v.push({ resource: address, detail: "no aws_s3_bucket_server_side_encryption_configuration" });
+        }
+        const blocks = attachedTo(stack, "aws_s3_bucket_public_access_block", "bucket", address);
+        const full = blocks.some(([, b]) =>
+          ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].every((k) => b[k] === true),
+        );
+        if (!full) v.push({ resource: address, detail: "no public access block with all four settings true" });
+        const policies = attachedTo(stack, "aws_s3_bucket_policy", "bucket", address);
+        const docs = policies.map(([, p]) => lookupPolicyText(stack, p.policy));
+        if (!docs.some((d) => d.includes("aws:SecureTransport"))) v.push({ resource: address, detail: "no bucket policy denying aws:SecureTransport = false" });
+        return v;
+      }),
+  },
+  {
+    id: "tls-custom-domains",
+    description: "API custom domains use TLS 1.2",
+    check: (stack) => [
+      ...resourcesOf(stack, "aws_apigatewayv2_domain_name")
+        .filter(([, d]) => block(d.domain_name_configuration)?.security_policy !== "TLS_1_2")
+        .map(([address]) => ({ resource: address, detail: "security_policy is not TLS_1_2" })),
+      ...resourcesOf(stack, "aws_api_gateway_domain_name")
+        .filter(([, d]) => d.security_policy !== "TLS_1_2")
+        .map(([address]) => ({ resource: address, detail: "security_policy is not TLS_1_2" })),
+    ],
+  },
+  {
+    id: "tls-listeners",
+    description: "HTTPS listeners use a TLS 1.2+ policy; plain HTTP listeners only redirect to HTTPS",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lb_listener").flatMap(([address, l]) => {
+        if (l.protocol === "HTTPS") {
+          return MODERN_TLS_POLICIES.test(String(l.ssl_policy ?? "")) ? [] : [{ resource: address, detail: `ssl_policy ${String(l.ssl_policy)}` }];
+        }
+        const actions = asArray(l.default_action as Record<string, unknown>[] | undefined);
+        const redirects = actions.length === 1 && actions[0].type === "redirect" && block(actions[0].redirect)?.protocol === "HTTPS";
+        return redirects ? [] : [{ resource: address, detail: `${String(l.protocol)} listener does not only redirect to HTTPS` }];
+      }),
+  },
+  {
+    id: "alb-hardened-and-logged",
+    description: "load balancers drop invalid header fields and write access logs",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lb").flatMap(([address, lb]) => [
+        ...(lb.drop_invalid_header_fields === true ? [] : [{ resource: address, detail: "drop_invalid_header_fields is not true" }]),
+        ...(block(lb.access_logs)?.enabled === true ? [] : [{ resource: address, detail: "access_logs not enabled" }]),
+      ]),
+  },
+  {
+    id: "log-retention",
+    description: "every log group has a retention",
+    check: (stack) =>
+      resourcesOf(stack, "aws_cloudwatch_log_group")
+        .filter(([, g]) => !(Number(g.retention_in_days) > 0))
+        .map(([address]) => ({ resource: address, detail: "no retention_in_days" })),
+  },
+  {
+    id: "api-stage-logged-and-throttled",
+    description: "every API stage writes access logs and has throttling limits",
+    check: (stack) => [
+      ...resourcesOf(stack, "aws_apigatewayv2_stage").flatMap(([address, s]) => {
+        const v: Violation[] = [];
+        if (!block(s.access_log_settings)?.destination_arn) v.push({ resource: address, detail: "no access_log_settings" });
+        const route = block(s.default_route_settings);
+        if (route?.throttling_burst_limit === undefined || route?.throttling_rate_limit === undefined) {
+          v.push({ resource: address, detail: "no default_route_settings throttling" });
+        }
+        return v;
+      }),
+      ...resourcesOf(stack, "aws_api_gateway_stage").flatMap(([address, s]) => {
+        const v: Violation[] = [];
+        if (!block(s.access_log_settings)?.destination_arn) v.push({ resource: address, detail: "no access_log_settings" });
+        const name = address.split(".")[1];
+        const throttled = resourcesOf(stack, "aws_api_gateway_method_settings").some(([, m]) => {
+          const settings = block(m.settings);
+          return (
+            String(m.stage_name ?? "").includes(`aws_api_gateway_stage.${name}.`) &&
+            settings?.throttling_burst_limit !== undefined &&
+            settings?.throttling_rate_limit !== undefined
+          );
+        });
+        if (!throttled) v.push({ resource: address, detail: "no aws_api_gateway_method_settings with throttling for this stage" });
+        return v;
+      }),
+    ],
+  },
+  {
+    id: "async-partial-batch-failures",
+    description: "event source mappings report partial batch failures",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lambda_event_source_mapping")
+        .filter(([, m]) => !asArray(m.function_response_types as string[] | undefined).includes("ReportBatchItemFailures"))
+        .map(([address]) => ({ resource: address, detail: "no ReportBatchItemFailures" })),
+  },
+  {
+    id: "async-stream-failure-handling",
+    description: "stream mappings bisect on error, bound retries and record age, and send failures to a destination",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lambda_event_source_mapping")
+        .filter(([, m]) => refersTo(m.event_source_arn, "aws_kinesis_stream") || refersTo(m.event_source_arn, "aws_dynamodb_table"))
+        .flatMap(([address, m]) => {
+          const v: Violation[] = [];
+          if (m.bisect_batch_on_function_error !== true) v.push({ resource: address, detail: "bisect_batch_on_function_error is not true" });
+          const retries = Number(m.maximum_retry_attempts);
+          if (!(retries >= 0 && retries <= 10)) v.push({ resource: address, detail: "maximum_retry_attempts not bounded (0-10)" });
+          const age = Number(m.maximum_record_age_in_seconds);
+          if (!(age >= 60 && age <= 86400)) v.push({ resource: address, detail: "maximum_record_age_in_seconds not bounded" });
+          const destination = block(block(m.destination_config)?.on_failure)?.destination_arn;
+          if (!destination) v.push({ resource: address, detail: "no on_failure destination" });
+          return v;
+        }),
+  },
+  {
+    id: "async-queue-redrive-and-visibility",
+    description: "every consumed queue has a redrive policy to a DLQ and a visibility timeout >= 6x the consumer's timeout",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lambda_event_source_mapping")
+        .filter(([, m]) => refersTo(m.event_source_arn, "aws_sqs_queue"))
+        .flatMap(([address, m]) => {
+          const queueAddress = referencedAddress(m.event_source_arn, "aws_sqs_queue");
+          const queue = lookup(stack, queueAddress);
+          const fn = lookup(stack, referencedAddress(m.function_name, "aws_lambda_function"));
+          const v: Violation[] = [];
+          if (!queue) return [{ resource: address, detail: "event source queue not found in the stack" }];
+          if (!queue.redrive_policy) v.push({ resource: String(queueAddress), detail: "consumed queue has no redrive_policy" });
+          const timeout = Number(fn?.timeout ?? 3);
+          const window = Number(m.maximum_batching_window_in_seconds ?? 0);
+          const visibility = Number(queue.visibility_timeout_seconds ?? 30);
+          if (!(visibility >= 6 * timeout + window)) {
+            v.push({ resource: String(queueAddress), detail: `visibility_timeout_seconds ${visibility} < 6 x ${timeout} s + ${window} s` });
+          }
+          return v;
+        }),
+  },
+  {
+    id: "alarms-wired",
+    description: "the stack has an alarm topic, and every alarm notifies it",
+    check: (stack) => {
+      const alarms = resourcesOf(stack, "aws_cloudwatch_metric_alarm");
+      const v: Violation[] = alarms
+        .filter(([, a]) => asArray(a.alarm_actions as string[] | undefined).length === 0)
+        .map(([address]) => ({ resource: address, detail: "no alarm_actions" }));
+      if (resourcesOf(stack, "aws_sns_topic").length === 0) v.push({ resource: "(stack)", detail: "no SNS alarm topic" });
+      if (alarms.length === 0) v.push({ resource: "(stack)", detail: "no alarms" });
+      return v;
+    },
+  },
+  {
+    id: "default-tags",
+    description: "the AWS provider tags every resource with project, stack and environment",
+    check: (stack) =>
+      (stack.provider?.aws ?? []).flatMap((p, i) => {
+        const tags = block(block(p.default_tags)?.tags) ?? (block(p.default_tags)?.tags as Record<string, unknown> | undefined);
+        const missing = ["project", "stack", "environment"].filter((k) => !tags || tags[k] === undefined);
+        return missing.length ? [{ resource: `provider.aws[${i}]`, detail: `default_tags missing ${missing.join(", ")}` }] : [];
+      }),
+  },
+];
+
+function lookupPolicyText(stack: StackJson, policy: unknown): string {
+  const text = String(policy ?? "");
+  const doc = text.match(/data\.aws_iam_policy_document\.([\w-]+)\.json/);
+  if (doc) return JSON.stringify(stack.data?.aws_iam_policy_document?.[doc[1]] ?? {});
+  return text;
+}
+
