@@ -58,6 +58,12 @@ export interface NodejsFunctionProps {
   readonly description?: string;
   /** Alarms on errors and throttles go to this topic. @default no alarms */
   readonly alarms?: AlarmTopic;
+  /**
+   * Construct id prefix of those alarms (`<prefix>_errors`, `<prefix>_throttles`); they live in
+   * the topic's scope, so it must be unique in the stack when several functions share an id.
+   * @default this construct's id
+   */
+  readonly alarmIdPrefix?: string;
 }
 
 /**
@@ -157,13 +163,13 @@ export class NodejsFunction extends Construct {
       dependsOn: [this.logGroup, ...attachments],
     });
 
-    if (props.alarms) this.addAlarms(props.alarms, props.functionName);
+    if (props.alarms) this.addAlarms(props.alarms, props.functionName, props.alarmIdPrefix ?? this.node.id);
   }
 
   /** Errors and throttles, each > 0 over a minute: both mean a request or record was not handled. */
-  private addAlarms(topic: AlarmTopic, functionName: string): void {
+  private addAlarms(topic: AlarmTopic, functionName: string, idPrefix: string): void {
     for (const metricName of ["Errors", "Throttles"]) {
-      topic.alarm(`${this.node.id}_${metricName.toLowerCase()}`, {
+      topic.alarm(`${idPrefix}_${metricName.toLowerCase()}`, {
         alarmName: `${functionName}-${metricName.toLowerCase()}`,
         alarmDescription: `${functionName}: ${metricName} > 0`,
         namespace: "AWS/Lambda",

@@ -1,11 +1,332 @@
 import { Construct } from "constructs";
+import { TerraformOutput, TerraformVariable } from "cdktf";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
+import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy-attachment";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiCustomDomain } from "../../constructs/api-custom-domain";
+import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
-export type EventLogApiStackProps = ServerlessStackProps;
+/**
+ * The API's routes. The seed loops over a `routeList` variable with `count`;
+ * here the list is a constant, looped over at synth time: each route is its own
+ * resource with a stable address (no index shift when the list changes), and
+ * the same list drives the requester's policy, so the two cannot drift apart.
+ */
+export const ROUTES = [
+  { id: "get_events_route", method: "GET", path: "/events" },
+  { id: "post_events_route", method: "POST", path: "/events" },
+] as const;
 
-/** Seed 001. (Placeholder: being built.) */
+/** The seed's access-log line, one JSON object per request. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  errorMessage: "$context.error.message",
+  errorResponseType: "$context.error.responseType",
+  authorizerError: "$context.authorizer.error",
+  integrationErrorMessage: "$context.integrationErrorMessage",
+});
+
+export interface EventLogApiStackProps extends ServerlessStackProps {
+  /** Seed `var.app_name`: prefixes the Lambda role's name. @default "event-log" */
+  readonly appName?: string;
+  /** Seed `var.log_events_lambda_function_name`. @default "log-events" */
+  readonly functionName?: string;
+  /** Seed `var.log_events_api_name` (the HTTP API and its access-log group). @default "log-events-http-api" */
+  readonly apiName?: string;
+  /** Table read capacity units (the seed's PROVISIONED table). @default 1 */
+  readonly readCapacity?: number;
+  /** Table write capacity units. @default 1 */
+  readonly writeCapacity?: number;
+  /**
+   * CORS `allow_origins`. `*` is harmless here: every route needs a SigV4
+   * signature, which a foreign page cannot make without the caller's AWS keys,
+   * and no cookies are allowed. An empty list drops the CORS configuration.
+   * @default ["*"] (the seed)
+   */
+  readonly corsAllowOrigins?: readonly string[];
+  /**
+   * CORS `allow_headers`. Browsers never let `*` cover `Authorization`: a
+   * browser client signing with SigV4 needs the headers listed (see the README).
+   * @default ["*"] (the seed)
+   */
+  readonly corsAllowHeaders?: readonly string[];
+  /** Default of the `throttling_rate_limit` variable (requests per second, stage-wide). @default 10 */
+  readonly throttlingRateLimit?: number;
+  /** Default of the `throttling_burst_limit` variable. @default 20 */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Serve the API on `<api_subdomain>.<domain_name>` with an ACM certificate
+   * validated through the Route53 hosted zone of `domain_name` (both Terraform variables).
+   * @default true (the seed)
+   */
+  readonly customDomain?: boolean;
+  /** Default of the `api_subdomain` variable. @default "sample-http-api" (the seed's host) */
+  readonly apiSubdomain?: string;
+  /** Create the requester IAM user (the policy is created either way, to attach to roles). @default true (the seed) */
+  readonly requesterUser?: boolean;
+  /** The API 5xx alarm fires when this share of requests fails in a minute (0..1). @default 0.05 */
+  readonly api5xxRateThreshold?: number;
+}
+
+/**
+ * Seed 001: an event log behind an IAM-authorized HTTP API.
+ *
+ *   caller (SigV4) -> HTTP API `GET|POST /events` -> Lambda -> DynamoDB `EventLog`
+ *
+ * with access logs, stage throttling, an optional custom domain (ACM + Route53),
+ * a requester IAM user allowed to call exactly the two routes, and alarms.
+ */
 export class EventLogApiStack extends ServerlessStack {
+  readonly table: DynamodbTable;
+  readonly handler: NodejsFunction;
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  readonly routes: Apigatewayv2Route[];
+  readonly requesterPolicy: IamPolicy;
+  readonly requester?: IamUser;
+  readonly domain?: ApiCustomDomain;
+  readonly alarms: AlarmTopic;
+
   constructor(scope: Construct, id: string, props: EventLogApiStackProps) {
     super(scope, id, props);
+    const appName = props.appName ?? "event-log";
+    const functionName = this.name(props.functionName ?? "log-events");
+    const apiName = this.name(props.apiName ?? "log-events-http-api");
+
+    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+
+    // Seed: PROVISIONED 1/1 kept (cheapest for a trickle of events; raise the capacity
+    // or switch to PAY_PER_REQUEST for real traffic). Fix: encryption and PITR added.
+    this.table = new DynamodbTable(this, "table", {
+      name: this.name("EventLog"),
+      billingMode: "PROVISIONED",
+      readCapacity: props.readCapacity ?? 1,
+      writeCapacity: props.writeCapacity ?? 1,
+      hashKey: "date",
+      rangeKey: "time",
+      attribute: [
+        { name: "date", type: "S" },
+        { name: "time", type: "S" },
+      ],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+    });
+
+    // Fix: the seed zipped a hand-written Node.js 14 file and hashed an archive that does not
+    // exist (`data.archive_file.lambda_function`); the project's construct bundles the TypeScript
+    // handler and hashes the zip it uploads, on a current runtime. Its log group has a retention,
+    // and the policy drops the seed's `logs:CreateLogGroup` on the whole account (Terraform
+    // creates the group) and Scan/GetItem/PutItem for exactly what the handler calls.
+    this.handler = new NodejsFunction(this, "handler", {
+      entry: "handlers/event-log-api/index.ts",
+      functionName,
+      roleName: this.name(`${appName}-log-events-lambda-function-role`),
+      rolePolicy: {
+        kind: "managed",
+        name: this.name("log-events-lambda-function-policy"),
+        description: "IAM policy for log events Lambda function.",
+      },
+      packaging: props.env.lambdaPackaging,
+      logRetentionDays: props.env.logRetentionDays,
+      statements: [
+        {
+          sid: "ReadWriteEventLog",
+          actions: ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"],
+          resources: [this.table.arn],
+        },
+      ],
+      environment: { TABLE_NAME: this.table.name },
+      alarms: this.alarms,
+    });
+
+    const origins = props.corsAllowOrigins ?? ["*"];
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: apiName,
+      protocolType: "HTTP",
+      corsConfiguration:
+        origins.length > 0
+          ? {
+              allowOrigins: [...origins],
+              allowMethods: ["GET", "POST"],
+              allowHeaders: [...(props.corsAllowHeaders ?? ["*"])],
+            }
+          : undefined,
+    });
+
+    const integration = new Apigatewayv2Integration(this, "integration", {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationMethod: "POST",
+      integrationUri: this.handler.function.invokeArn,
+      payloadFormatVersion: "2.0",
+    });
+
+    this.routes = ROUTES.map(
+      (route) =>
+        new Apigatewayv2Route(this, route.id, {
+          apiId: this.api.id,
+          routeKey: `${route.method} ${route.path}`,
+          target: `integrations/${integration.id}`,
+          authorizationType: "AWS_IAM",
+        }),
+    );
+
+    const accessLogs = new CloudwatchLogGroup(this, "access_logs", {
+      name: `/aws/apigateway/${apiName}`,
+      retentionInDays: props.env.logRetentionDays,
+    });
+
+    // Fix: the seed's stage has no throttling, so one caller could spend the account's
+    // 10,000 rps and the table's single write unit; stage-wide limits, tunable at plan time.
+    const rateLimit = new TerraformVariable(this, "throttling_rate_limit", {
+      type: "number",
+      default: props.throttlingRateLimit ?? 10,
+      description: "Steady-state requests per second the API's $default stage accepts (all routes together).",
+      validation: [{ condition: "${var.throttling_rate_limit > 0}", errorMessage: "throttling_rate_limit must be > 0." }],
+    });
+    const burstLimit = new TerraformVariable(this, "throttling_burst_limit", {
+      type: "number",
+      default: props.throttlingBurstLimit ?? 20,
+      description: "Requests the API's $default stage accepts in a burst above the rate limit.",
+      validation: [{ condition: "${var.throttling_burst_limit > 0}", errorMessage: "throttling_burst_limit must be > 0." }],
+    });
+
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: "$default",
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      defaultRouteSettings: {
+        throttlingRateLimit: rateLimit.numberValue,
+        throttlingBurstLimit: burstLimit.numberValue,
+      },
+    });
+
+    new LambdaPermission(this, "permission", {
+      statementId: "test-AllowExecutionFromAPIGateway",
+      action: "lambda:InvokeFunction",
+      functionName: this.handler.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/*`,
+    });
+
+    if (props.customDomain ?? true) this.domain = this.addCustomDomain(props);
+
+    // The requester: execute-api:Invoke on exactly the two routes, in any stage.
+    const requesterDocument = new DataAwsIamPolicyDocument(this, "requester_policy_document", {
+      statement: [
+        {
+          sid: "InvokeEventRoutes",
+          actions: ["execute-api:Invoke"],
+          resources: ROUTES.map(
+            (r) => `arn:aws:execute-api:${this.regionName}:${this.accountId}:${this.api.id}/*/${r.method}${r.path}`,
+          ),
+        },
+      ],
+    });
+    this.requesterPolicy = new IamPolicy(this, "requester_policy", {
+      name: this.name("api-gateway-log-event-requester-policy"),
+      description: `Lets its holder call GET and POST /events of the ${apiName} HTTP API.`,
+      policy: requesterDocument.json,
+    });
+    if (props.requesterUser ?? true) {
+      this.requester = new IamUser(this, "requester", { name: this.name("api-gateway-log-event-requester") });
+      new IamUserPolicyAttachment(this, "requester_policy_attachment", {
+        user: this.requester.name,
+        policyArn: this.requesterPolicy.arn,
+      });
+      new TerraformOutput(this, "requester_user_name", { value: this.requester.name });
+    }
+
+    // The share of requests answered 5xx in a minute: 5xx / Count (both AWS/ApiGateway, ApiId dimension).
+    const threshold = props.api5xxRateThreshold ?? 0.05;
+    const apiMetric = (metricName: string) => ({
+      metricName,
+      namespace: "AWS/ApiGateway",
+      dimensions: { ApiId: this.api.id },
+      period: 60,
+      stat: "Sum",
+    });
+    this.alarms.alarm("api_5xx", {
+      alarmName: `${apiName}-5xx-rate`,
+      alarmDescription: `${apiName}: more than ${threshold * 100}% of requests answered 5xx in a minute`,
+      metricQuery: [
+        { id: "errors", metric: apiMetric("5xx") },
+        { id: "requests", metric: apiMetric("Count") },
+        { id: "rate", expression: "IF(requests > 0, errors / requests, 0)", label: "5xx rate", returnData: true },
+      ],
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    new TerraformOutput(this, "api_endpoint", { value: this.api.apiEndpoint, description: "Default execute-api URL" });
+    new TerraformOutput(this, "table_name", { value: this.table.name });
+    new TerraformOutput(this, "function_name", { value: this.handler.function.functionName });
+    new TerraformOutput(this, "requester_policy_arn", { value: this.requesterPolicy.arn });
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topic.arn });
+  }
+
+  /**
+   * Fix: the seed requested the certificate for one host (`samle-htttp-api...`) and
+   * registered the API domain as another (`sub.domain.com`), so the domain could never use
+   * it. Here one host name, `<api_subdomain>.<domain_name>`, drives certificate, domain and record.
+   */
+  private addCustomDomain(props: EventLogApiStackProps): ApiCustomDomain {
+    const zoneName = new TerraformVariable(this, "domain_name", {
+      type: "string",
+      description: "Naked domain whose Route53 hosted zone exists already (the seed's var.domain_name), e.g. example.com.",
+      validation: [
+        {
+          condition: '${can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\\\.)+[a-z]{2,63}$", var.domain_name))}',
+          errorMessage: "domain_name must be a lower-case DNS name such as example.com.",
+        },
+      ],
+    });
+    const subdomain = new TerraformVariable(this, "api_subdomain", {
+      type: "string",
+      default: props.apiSubdomain ?? "sample-http-api",
+      description: "Label(s) in front of domain_name that form the API's host name.",
+      validation: [
+        {
+          condition: '${can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", var.api_subdomain))}',
+          errorMessage: "api_subdomain must be DNS labels such as sample-http-api.",
+        },
+      ],
+    });
+    const hostName = `${subdomain.stringValue}.${zoneName.stringValue}`;
+    const hostedZoneId =
+      props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue }).zoneId;
+
+    const domain = new ApiCustomDomain(this, "domain", {
+      domainName: hostName,
+      hostedZoneId,
+      certificate: { kind: "create" },
+      apiId: this.api.id,
+      stage: this.stage.id,
+    });
+    new TerraformOutput(this, "custom_domain_url", {
+      value: `https://${domain.domainName.domainName}/events`,
+      description: "The events route on the custom domain",
+    });
+    return domain;
   }
 }
