@@ -1,11 +1,426 @@
 import { Construct } from "constructs";
+import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import {
+  CLIENT_ERROR_TEMPLATE,
+  PUT_RECORD_REQUEST_TEMPLATE,
+  SERVER_ERROR_TEMPLATE,
+} from "./templates";
 
-export type KinesisIngestStackProps = ServerlessStackProps;
+export interface KinesisIngestStackProps extends ServerlessStackProps {
+  /** Shards of the stream; each takes 1,000 records or 1 MB per second. @default 1 (the seed) */
+  readonly shardCount?: number;
+  /** Records per Lambda invocation. @default 100 (the seed) */
+  readonly batchSize?: number;
+  /** Retries of a failed batch (after bisecting) before its records go to the dead-letter queue. @default 5 */
+  readonly maximumRetryAttempts?: number;
+  /**
+   * Records older than this (seconds) go to the dead-letter queue instead of the
+   * function. Keep it below the stream's 24 h retention, so a replay can still read them.
+   * @default 3600
+   */
+  readonly maximumRecordAgeSeconds?: number;
+  /** The stream's GetRecords.IteratorAgeMilliseconds that raises an alarm: the consumer is behind. @default 60000 */
+  readonly iteratorAgeAlarmMs?: number;
+  /** Share of requests answered 5xx (0..1, per 5 minutes) that raises an alarm. @default 0.01 */
+  readonly api5xxRateAlarm?: number;
+}
 
-/** Seed 000. (Placeholder: being built.) */
+/** The AWS managed policy for the role API Gateway writes CloudWatch logs with. */
+const PUSH_TO_CLOUDWATCH_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
+
+/** One JSON line per request in the stage's access log. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  integrationError: "$context.integration.error",
+  error: "$context.error.message",
+});
+
+/**
+ * Seed 000, the spike buffer: a REST API writes each POST body straight into
+ * a Kinesis stream (AWS integration, no Lambda in the request path); a Lambda
+ * function polls the stream and stores the records in DynamoDB. Spikes land in
+ * the stream, and the consumer drains it at its own pace.
+ *
+ *   POST /dev  ->  API Gateway (PutRecord, base64 body)  ->  Kinesis  ->  Lambda  ->  DynamoDB
+ *                                                                          \-> SQS dead-letter queue
+ */
 export class KinesisIngestStack extends ServerlessStack {
+  readonly api: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  readonly stream: KinesisStream;
+  readonly table: DynamodbTable;
+  readonly handler: NodejsFunction;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly alarms: AlarmTopic;
+
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
+    const env = props.env;
+    // seed: data "aws_caller_identity" "current" (declared, not used by the seed either):
+    // looked up unless supplied, so the seed's data sources stay one to one.
+    void this.accountId;
+
+    // ---- Plan-time settings -------------------------------------------------
+    const manageAccount = new TerraformVariable(this, "manage_api_gateway_account", {
+      type: "bool",
+      default: true,
+      description:
+        "Create the role API Gateway uses to write logs (AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs) " +
+        "and set it as this region's API Gateway account setting, which REST API access logs need. " +
+        "Set false when the account already has one (`aws apigateway get-account`).",
+    });
+    const rateLimit = new TerraformVariable(this, "api_throttling_rate_limit", {
+      type: "number",
+      default: 1000,
+      description: "Steady-state requests per second the stage accepts (one shard takes 1,000 records/s); more get 429.",
+    });
+    const burstLimit = new TerraformVariable(this, "api_throttling_burst_limit", {
+      type: "number",
+      default: 2000,
+      description: "Requests the stage accepts in a burst above the rate limit.",
+    });
+    const loggingLevel = new TerraformVariable(this, "api_logging_level", {
+      type: "string",
+      default: "ERROR",
+      description: "API Gateway execution logging: OFF, ERROR or INFO (data trace stays off: it logs request bodies).",
+      validation: [
+        {
+          condition: `\${contains(["OFF", "ERROR", "INFO"], var.api_logging_level)}`,
+          errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
+        },
+      ],
+    });
+
+    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: env.alarmEmail });
+
+    // ---- 1) API Gateway -----------------------------------------------------
+    this.api = new ApiGatewayRestApi(this, "api", {
+      name: this.name("kinesis-sample-api"),
+      description: "API connected to Kinesis Data Streams",
+    });
+    const method = new ApiGatewayMethod(this, "method", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: "POST",
+      authorization: "NONE",
+    });
+
+    // ---- 2) The role API Gateway assumes to call Kinesis ----------------------
+    const apiTrust = new DataAwsIamPolicyDocument(this, "api_trust", {
+      statement: [
+        { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }] },
+      ],
+    });
+    const apiRole = new IamRole(this, "api_role", {
+      name: this.name("apigw_kinesis_role"),
+      assumeRolePolicy: apiTrust.json,
+    });
+
+    // ---- 3) The stream --------------------------------------------------------
+    // Fix: encrypted at rest with the AWS managed key (the seed leaves the stream unencrypted).
+    // The key policy of alias/aws/kinesis lets the producer and consumer roles use it through Kinesis,
+    // so neither needs a kms: statement.
+    this.stream = new KinesisStream(this, "stream", {
+      name: this.name("example-stream"),
+      shardCount: props.shardCount ?? 1,
+      encryptionType: "KMS",
+      kmsKeyId: "alias/aws/kinesis",
+    });
+
+    const apiPolicyDocument = new DataAwsIamPolicyDocument(this, "api_role_policy_document", {
+      statement: [{ actions: ["kinesis:PutRecord"], resources: [this.stream.arn] }],
+    });
+    const apiRolePolicy = new IamRolePolicy(this, "api_role_policy", {
+      name: this.name("apigw_kinesis_role_policy"),
+      role: apiRole.id,
+      policy: apiPolicyDocument.json,
+    });
+
+    // ---- 4) API Gateway -> Kinesis PutRecord ------------------------------------
+    const integration = new ApiGatewayIntegration(this, "integration", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      integrationHttpMethod: "POST",
+      type: "AWS",
+      uri: `arn:aws:apigateway:${this.regionName}:kinesis:action/PutRecord`,
+      credentials: apiRole.arn,
+      // Kinesis takes the record as base64 (`Data`); sent as raw JSON it answers 400 (the seed's lesson).
+      requestTemplates: { "application/json": PUT_RECORD_REQUEST_TEMPLATE(this.stream.name) },
+      // Fix: a body in another content type is refused (415) instead of being passed to Kinesis unmapped,
+      // where it could only fail. Clients send `Content-Type: application/json`, as the seed's client does.
+      passthroughBehavior: "NEVER",
+      // The role must be allowed to PutRecord before the first request goes through.
+      dependsOn: [apiRolePolicy],
+    });
+
+    // 200: PutRecord succeeded; the body is Kinesis's answer ({ SequenceNumber, ShardId }), as in the seed.
+    const ok = new ApiGatewayMethodResponse(this, "method_response_200", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: "200",
+      responseModels: { "application/json": "Empty" },
+    });
+    // Fix: every status is declared before its integration response refers to it (the seed leaves that
+    // order to chance), and Kinesis 4xx and 5xx each have a pattern, so the empty default pattern of the
+    // 200 response only ever catches 2xx: no failed PutRecord reaches the client as 200.
+    const okIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_200", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: ok.statusCode,
+      selectionPattern: "",
+      responseTemplates: { "application/json": "" },
+      dependsOn: [integration],
+    });
+    const clientError = new ApiGatewayMethodResponse(this, "method_response_400", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: "400",
+      responseModels: { "application/json": "Error" },
+    });
+    // Statuses the 4xx template sets with $context.responseOverride.status (Kinesis throttling and
+    // configuration faults also come back as 400); declared so the API's contract lists them.
+    const throttled = new ApiGatewayMethodResponse(this, "method_response_429", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: "429",
+      responseModels: { "application/json": "Error" },
+    });
+    const serverError = new ApiGatewayMethodResponse(this, "method_response_500", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: "500",
+      responseModels: { "application/json": "Error" },
+    });
+    const clientErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_400", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: clientError.statusCode,
+      selectionPattern: "4\\d{2}",
+      // Fix: the seed answers every Kinesis 4xx as an empty 400. Throttling (Kinesis answers it 400) becomes
+      // 429 so clients back off and retry; a stream or key fault becomes 500 (the API's fault, and alarmed).
+      responseTemplates: { "application/json": CLIENT_ERROR_TEMPLATE },
+      dependsOn: [integration, throttled, serverError],
+    });
+    // Fix (missing in the seed): Kinesis 5xx (InternalFailure, ServiceUnavailable) -> 500 with a message.
+    const serverErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_500", {
+      restApiId: this.api.id,
+      resourceId: this.api.rootResourceId,
+      httpMethod: method.httpMethod,
+      statusCode: serverError.statusCode,
+      selectionPattern: "5\\d{2}",
+      responseTemplates: { "application/json": SERVER_ERROR_TEMPLATE },
+      dependsOn: [integration],
+    });
+
+    // ---- 5) Deployment and stage ----------------------------------------------
+    const routing = [method, integration, ok, okIntegration, clientError, clientErrorIntegration, throttled, serverError, serverErrorIntegration];
+    const deployment = new ApiGatewayDeployment(this, "deployment", {
+      restApiId: this.api.id,
+      // As the seed: a change to the integration redeploys. Fix: its responses count too (the seed's
+      // trigger ignores them, so an edited response template never reached the stage).
+      triggers: {
+        redeployment_integration: Fn.sha1(Fn.jsonencode(routing.map((resource) => Token.asAny(resource.fqn)))),
+      },
+      lifecycle: { createBeforeDestroy: true },
+      // Fix: the seed waits for the integration only, so the first deployment could miss its responses.
+      dependsOn: routing,
+    });
+
+    // Access logs need the region's API Gateway account setting to name a role that may write logs
+    // (the seed's commented-out block). That setting is account-wide: see the variable's description.
+    // Created only when `manage_api_gateway_account` is true (count 1), so references index [0].
+    const onlyWhenManaged = Token.asNumber(Fn.conditional(manageAccount.booleanValue, 1, 0));
+    const cloudwatchRole = new IamRole(this, "cloudwatch_role", {
+      count: onlyWhenManaged,
+      name: this.name("apigw-cloudwatch-logs-role"),
+      assumeRolePolicy: apiTrust.json,
+    });
+    // AWS's policy for this role: the account setting serves every REST API of the region, whose log
+    // groups (API-Gateway-Execution-Logs_<api id>/<stage>, access log groups) this stack cannot list.
+    const cloudwatchRolePolicy = new IamRolePolicyAttachment(this, "cloudwatch_role_policy", {
+      count: onlyWhenManaged,
+      role: Token.asString(`\${${cloudwatchRole.fqn}[0].name}`),
+      policyArn: PUSH_TO_CLOUDWATCH_POLICY_ARN,
+    });
+    const account = new ApiGatewayAccount(this, "api_gateway_account", {
+      count: onlyWhenManaged,
+      cloudwatchRoleArn: Token.asString(`\${${cloudwatchRole.fqn}[0].arn}`),
+      // Destroying this stack leaves the account setting as it is (the provider's default; see the README).
+      dependsOn: [cloudwatchRolePolicy],
+    });
+
+    const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
+      name: `/aws/apigateway/${this.name("kinesis-sample-api")}/access`,
+      retentionInDays: env.logRetentionDays,
+    });
+    this.stage = new ApiGatewayStage(this, "stage", {
+      restApiId: this.api.id,
+      deploymentId: deployment.id,
+      stageName: "dev",
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      dependsOn: [account],
+    });
+    // Throttling below what the stream takes, metrics, and error-level execution logs
+    // (the seed's commented-out INFO + data trace would log every request body).
+    new ApiGatewayMethodSettings(this, "method_settings", {
+      restApiId: this.api.id,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: rateLimit.numberValue,
+        throttlingBurstLimit: burstLimit.numberValue,
+        metricsEnabled: true,
+        loggingLevel: loggingLevel.stringValue,
+        dataTraceEnabled: false,
+      },
+      dependsOn: [account],
+    });
+
+    // ---- 6) Table ---------------------------------------------------------------
+    // Fix: encrypted and with point-in-time recovery (the seed sets neither).
+    this.table = new DynamodbTable(this, "table", {
+      name: this.name("example-table"),
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "ID",
+      attribute: [{ name: "ID", type: "S" }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+    });
+
+    // ---- 7) Lambda: Kinesis -> DynamoDB -----------------------------------------
+    this.deadLetterQueue = new DeadLetterQueue(this, "dead_letter_queue", {
+      queueName: this.name("kinesis-to-dynamo-dlq"),
+      alarms: this.alarms,
+    });
+    this.handler = new NodejsFunction(this, "handler", {
+      entry: "handlers/kinesis-ingest/index.ts",
+      functionName: this.name("kinesis_to_dynamo"),
+      roleName: this.name("lambda_kinesis_to_dynamo_role"),
+      rolePolicy: { kind: "inline", name: this.name("lambda_kinesis_to_dynamo_policy") },
+      packaging: env.lambdaPackaging,
+      logRetentionDays: env.logRetentionDays,
+      memorySize: 256,
+      timeout: 60,
+      // Fix: the table name comes from the stack (the seed hard-codes 'example-table' in the handler).
+      environment: { TABLE_NAME: this.table.name },
+      description: "Stores the records of the ingest stream in DynamoDB",
+      // Fix: logs only to its own log group (granted by NodejsFunction; the seed grants arn:aws:logs:*:*:*).
+      statements: [
+        // BatchWriteItem replaces the seed's PutItem: 25 items per call.
+        { sid: "WriteTable", actions: ["dynamodb:BatchWriteItem"], resources: [this.table.arn] },
+        {
+          sid: "ReadStream",
+          actions: [
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:ListShards",
+          ],
+          resources: [this.stream.arn],
+        },
+        // The mapping's on-failure destination is sent with the function's role.
+        { sid: "SendToDeadLetterQueue", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queue.arn] },
+      ],
+      alarms: this.alarms,
+    });
+
+    // Fix: partial batch failures, bisect-on-error, bounded retries and age, and a dead-letter queue,
+    // so one poison record never blocks the shard (the seed retries it until it expires from the stream).
+    new LambdaEventSourceMapping(this, "trigger", {
+      eventSourceArn: this.stream.arn,
+      functionName: this.handler.function.arn,
+      batchSize: props.batchSize ?? 100,
+      startingPosition: "LATEST",
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: props.maximumRetryAttempts ?? 5,
+      maximumRecordAgeInSeconds: props.maximumRecordAgeSeconds ?? 3600,
+      destinationConfig: { onFailure: { destinationArn: this.deadLetterQueue.queue.arn } },
+    });
+
+    // ---- Alarms (besides the function's and the dead-letter queue's) ----------------
+    const streamDimensions = { StreamName: this.stream.name };
+    this.alarms.alarm("iterator_age", {
+      alarmName: this.name("example-stream-iterator-age"),
+      alarmDescription: `Records wait in the stream longer than ${props.iteratorAgeAlarmMs ?? 60000} ms: the consumer is behind or failing.`,
+      namespace: "AWS/Kinesis",
+      metricName: "GetRecords.IteratorAgeMilliseconds",
+      dimensions: streamDimensions,
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 5,
+      threshold: props.iteratorAgeAlarmMs ?? 60000,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    this.alarms.alarm("write_throttles", {
+      alarmName: this.name("example-stream-write-throttles"),
+      alarmDescription: `PutRecord throttled: clients got 429; add shards or lower the stage's throttling.`,
+      namespace: "AWS/Kinesis",
+      metricName: "WriteProvisionedThroughputExceeded",
+      dimensions: streamDimensions,
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    this.alarms.alarm("api_5xx", {
+      alarmName: this.name("kinesis-sample-api-5xx"),
+      alarmDescription: "Share of API requests answered 5xx (records not accepted).",
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions: { ApiName: this.api.name, Stage: this.stage.stageName },
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: props.api5xxRateAlarm ?? 0.01,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    // ---- 8) Outputs ---------------------------------------------------------------
+    new TerraformOutput(this, "api_endpoint", { value: this.stage.invokeUrl });
+    new TerraformOutput(this, "kinesis_stream_arn", { value: this.stream.arn });
+    new TerraformOutput(this, "dynamodb_table_name", { value: this.table.name });
+    new TerraformOutput(this, "dead_letter_queue_url", {
+      value: this.deadLetterQueue.queue.url,
+      description: "Where batches that failed every retry are described (shard and sequence range), for a replay.",
+    });
   }
 }

@@ -1,0 +1,269 @@
+/**
+ * The kinesis-ingest consumer against dynalite (a local DynamoDB started here):
+ * what it stores for JSON and non-JSON records, that a re-delivered batch
+ * writes no duplicate, batches over 25 records, a record DynamoDB rejects
+ * reported in batchItemFailures while the rest land, UnprocessedItems retried
+ * (dynalite never returns them, so a middleware on the client makes it), and
+ * the Lambda entry itself reading TABLE_NAME.
+ */
+import {
+  BatchWriteItemCommandInput,
+  BatchWriteItemCommandOutput,
+  CreateTableCommand,
+  DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import {
+  fromGetRecordsRecord,
+  handleKinesisEvent,
+  itemId,
+  NO_MESSAGE,
+  tableNameFromEnv,
+  toItem,
+} from "../handlers/kinesis-ingest/ingest";
+import { documentClient, FAKE_CREDENTIALS, LocalEngine, REGION, startDynalite } from "./kinesis-ingest/local-engines";
+
+const SHARD = "shardId-000000000000";
+const noSleep = { sleep: async () => undefined };
+
+let nextSequence = 49590338271490256608559692538361571095921575989136588800n;
+
+function record(data: string | Buffer): KinesisStreamRecord {
+  const sequenceNumber = String(nextSequence++);
+  return {
+    awsRegion: REGION,
+    eventID: `${SHARD}:${sequenceNumber}`,
+    eventName: "aws:kinesis:record",
+    eventSource: "aws:kinesis",
+    eventSourceARN: `arn:aws:kinesis:${REGION}:123456789012:stream/dev-example-stream`,
+    eventVersion: "1.0",
+    invokeIdentityArn: "arn:aws:iam::123456789012:role/dev-lambda_kinesis_to_dynamo_role",
+    kinesis: {
+      kinesisSchemaVersion: "1.0",
+      partitionKey: "request-id",
+      sequenceNumber,
+      data: (typeof data === "string" ? Buffer.from(data, "utf8") : data).toString("base64"),
+      approximateArrivalTimestamp: 1737763200.123,
+    },
+  };
+}
+
+const eventOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
+
+describe("kinesis-ingest handler against dynalite", () => {
+  let engine: LocalEngine;
+  let raw: DynamoDBClient;
+  let doc: DynamoDBDocumentClient;
+  let tableCount = 0;
+
+  /** A fresh table per test, keyed by ID as the stack's. */
+  async function newTable(): Promise<string> {
+    const name = `ingest-test-${++tableCount}`;
+    await raw.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "ID", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "ID", KeyType: "HASH" }],
+      }),
+    );
+    return name;
+  }
+
+  async function scan(table: string): Promise<Record<string, unknown>[]> {
+    const { Items } = await doc.send(new ScanCommand({ TableName: table }));
+    return Items ?? [];
+  }
+
+  let errors: jest.SpyInstance;
+
+  beforeAll(async () => {
+    jest.spyOn(console, "log").mockImplementation(() => undefined);
+    errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    engine = await startDynalite();
+    ({ raw, doc } = documentClient(engine));
+  });
+
+  afterAll(async () => {
+    raw?.destroy();
+    await engine?.stop();
+  });
+
+  it("stores JSON and non-JSON records with the seed's Message rules and record-derived IDs", async () => {
+    const table = await newTable();
+    const records = [
+      record(JSON.stringify({ index: 0, message: "Test message 0" })),
+      record(JSON.stringify({ index: 1 })),
+      record("not JSON: こんにちは 🍣"),
+      record("42"),
+      record(JSON.stringify({ message: { nested: true } })),
+      record(""),
+      record(Buffer.from([0xff, 0xfe, 0x00, 0x81])),
+    ];
+    const result = await handleKinesisEvent(doc, table, eventOf(records), noSleep);
+    expect(result).toEqual({ batchItemFailures: [] });
+
+    const byId = new Map((await scan(table)).map((item) => [item.ID, item]));
+    expect(byId.size).toBe(records.length);
+    const stored = (r: KinesisStreamRecord) => byId.get(itemId(SHARD, r.kinesis.sequenceNumber));
+    expect(stored(records[0])).toEqual({
+      ID: `${SHARD}:${records[0].kinesis.sequenceNumber}`,
+      Message: "Test message 0",
+      ArrivedAt: "2025-01-25T00:00:00.123Z",
+    });
+    expect(stored(records[1])?.Message).toBe(NO_MESSAGE);
+    expect(stored(records[2])?.Message).toBe("not JSON: こんにちは 🍣");
+    expect(stored(records[3])?.Message).toBe("42");
+    expect(stored(records[4])?.Message).toBe('{"nested":true}');
+    expect(stored(records[5])?.Message).toBe("");
+    expect(stored(records[6])).toMatchObject({ Message: "//4AgQ==", Encoding: "base64" });
+  });
+
+  it("writes no duplicate when Lambda delivers the same batch again", async () => {
+    const table = await newTable();
+    const batch = eventOf(Array.from({ length: 30 }, (_, i) => record(JSON.stringify({ index: i, message: `m${i}` }))));
+    await handleKinesisEvent(doc, table, batch, noSleep);
+    const first = await scan(table);
+    await handleKinesisEvent(doc, table, batch, noSleep);
+    const second = await scan(table);
+    expect(first).toHaveLength(30);
+    expect(second).toHaveLength(30);
+    expect(new Set(second.map((item) => item.ID))).toEqual(new Set(first.map((item) => item.ID)));
+  });
+
+  it("writes a batch over 25 records in BatchWriteItem calls of at most 25", async () => {
+    const table = await newTable();
+    const sizes: number[] = [];
+    const counting = documentClient(engine);
+    counting.raw.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { RequestItems?: Record<string, unknown[]> };
+        if (input.RequestItems) sizes.push(input.RequestItems[table]?.length ?? 0);
+        return next(args);
+      },
+      { step: "initialize", name: "countBatchWrites" },
+    );
+    const records = Array.from({ length: 101 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
+    const result = await handleKinesisEvent(counting.doc, table, eventOf(records), noSleep);
+    counting.raw.destroy();
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await scan(table)).toHaveLength(101);
+    expect(sizes).toEqual([25, 25, 25, 25, 1]);
+  });
+
+  it("reports a record DynamoDB rejects (an item over 400 KB) in batchItemFailures while the rest land", async () => {
+    const table = await newTable();
+    const records = Array.from({ length: 40 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
+    const poison = record(JSON.stringify({ message: "x".repeat(410 * 1024) }));
+    records.splice(7, 0, poison);
+
+    const result = await handleKinesisEvent(doc, table, eventOf(records), noSleep);
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: poison.kinesis.sequenceNumber }] });
+    const items = await scan(table);
+    expect(items).toHaveLength(40);
+    expect(items.map((item) => item.ID)).not.toContain(itemId(SHARD, poison.kinesis.sequenceNumber));
+    // The log names the record, never its payload.
+    const logged = errors.mock.calls.map((call) => String(call[0])).join("\n");
+    expect(logged).toContain(itemId(SHARD, poison.kinesis.sequenceNumber));
+    expect(logged).not.toContain("xxxx");
+  });
+
+  describe("UnprocessedItems", () => {
+    /** A client that makes DynamoDB process only part of each batch for the first `partialCalls` calls. */
+    function throttledClient(table: string, partialCalls: number): { doc: DynamoDBDocumentClient; calls: () => number; destroy: () => void } {
+      const client = documentClient(engine);
+      let calls = 0;
+      client.raw.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as BatchWriteItemCommandInput;
+          const requests = input.RequestItems?.[table];
+          if (!requests) return next(args);
+          calls++;
+          if (calls > partialCalls || requests.length < 2) return next(args);
+          // DynamoDB takes the first half; the second comes back as UnprocessedItems.
+          const half = Math.floor(requests.length / 2);
+          const result = await next({ ...args, input: { ...input, RequestItems: { [table]: requests.slice(0, half) } } });
+          const output = result.output as BatchWriteItemCommandOutput;
+          return { ...result, output: { ...output, UnprocessedItems: { [table]: requests.slice(half) } } };
+        },
+        { step: "initialize", name: "partialBatchWrites" },
+      );
+      return { doc: client.doc, calls: () => calls, destroy: () => client.raw.destroy() };
+    }
+
+    it("retries them with backoff until every item lands", async () => {
+      const table = await newTable();
+      const client = throttledClient(table, 3);
+      const delays: number[] = [];
+      const records = Array.from({ length: 20 }, (_, i) => record(`plain ${i}`));
+      const result = await handleKinesisEvent(client.doc, table, eventOf(records), {
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      });
+      client.destroy();
+      expect(result.batchItemFailures).toEqual([]);
+      expect(await scan(table)).toHaveLength(20);
+      expect(client.calls()).toBe(4);
+      expect(delays).toHaveLength(3);
+    });
+
+    it("gives up after the bounded attempts and reports the items left, without throwing", async () => {
+      const table = await newTable();
+      const client = throttledClient(table, Number.POSITIVE_INFINITY);
+      const records = Array.from({ length: 8 }, (_, i) => record(`plain ${i}`));
+      const result = await handleKinesisEvent(client.doc, table, eventOf(records), { ...noSleep, maxAttempts: 3 });
+      client.destroy();
+      // 8 -> 4 written, 4 left -> 2 written, 2 left -> 1 written, 1 left after the 3rd call.
+      expect(client.calls()).toBe(3);
+      expect(await scan(table)).toHaveLength(7);
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[7].kinesis.sequenceNumber }]);
+    });
+  });
+
+  it("builds the same item from a GetRecords record (a replay) as from the Lambda event", async () => {
+    const table = await newTable();
+    const original = record(JSON.stringify({ message: "replayed" }));
+    await handleKinesisEvent(doc, table, eventOf([original]), noSleep);
+    const replayed = toItem(
+      fromGetRecordsRecord(SHARD, {
+        SequenceNumber: original.kinesis.sequenceNumber,
+        Data: Buffer.from(original.kinesis.data, "base64"),
+        ApproximateArrivalTimestamp: new Date(original.kinesis.approximateArrivalTimestamp * 1000),
+      }),
+    );
+    const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { ID: replayed.ID } }));
+    expect(Item).toEqual(replayed);
+  });
+
+  describe("the Lambda entry", () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      process.env = { ...saved };
+      jest.resetModules();
+    });
+
+    it("writes to the table named by TABLE_NAME, through a client configured by the environment", async () => {
+      const table = await newTable();
+      process.env = {
+        ...saved,
+        TABLE_NAME: table,
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+        AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+      };
+      const { handler } = await import("../handlers/kinesis-ingest");
+      const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context, () => undefined)) as KinesisStreamBatchResponse;
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect((await scan(table)).map((item) => item.Message)).toEqual(["from the entry"]);
+    });
+
+    it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped)", () => {
+      expect(() => tableNameFromEnv({})).toThrow("TABLE_NAME is not set");
+    });
+  });
+});

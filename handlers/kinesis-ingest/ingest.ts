@@ -1,0 +1,231 @@
+/**
+ * Kinesis -> DynamoDB ingest: the logic of the `kinesis-ingest` consumer, as
+ * plain functions that take a DynamoDBDocumentClient and a table name, so the
+ * Lambda entry (`index.ts`) and a local replay tool (records fetched again with
+ * GetRecords after they reached the dead-letter queue) write the same items.
+ *
+ * What it fixes in the seed's Python handler:
+ * - The item ID is derived from the record (`<shardId>:<sequenceNumber>`), not a
+ *   random UUID: when Lambda delivers a batch again, the same items are
+ *   overwritten, never duplicated.
+ * - BatchWriteItem in chunks of 25 (the API maximum) instead of one PutItem per
+ *   record; UnprocessedItems are retried with exponential backoff and jitter.
+ * - A record that cannot be written is reported in `batchItemFailures`
+ *   (ReportBatchItemFailures) instead of failing the whole batch, or being lost.
+ * - A JSON payload that is not an object (e.g. `42`) no longer crashes the batch.
+ */
+import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+
+/** BatchWriteItem takes at most 25 requests. */
+export const BATCH_WRITE_LIMIT = 25;
+
+/** What the seed stores when a JSON object has no `message` field. */
+export const NO_MESSAGE = "NoMessage";
+
+/** One stream record, whatever delivered it (the Lambda event, or GetRecords during a replay). */
+export interface StreamRecord {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  /** The record's bytes, as the producer put them. */
+  readonly data: Uint8Array;
+  readonly arrivedAt?: Date;
+}
+
+/** The table's item: the seed's `ID` + `Message`, plus where the record came from. */
+export interface IngestItem {
+  /** `<shardId>:<sequenceNumber>`: unique per stream, the same on every delivery. */
+  readonly ID: string;
+  readonly Message: string;
+  /** Present (`"base64"`) only when the payload was not UTF-8 text and `Message` holds its base64. */
+  readonly Encoding?: "base64";
+  /** ISO-8601 time Kinesis accepted the record. */
+  readonly ArrivedAt?: string;
+}
+
+export interface WriteOptions {
+  /** BatchWriteItem calls per chunk while UnprocessedItems remain, the first included. @default 6 */
+  readonly maxAttempts?: number;
+  /** Backoff before the 2nd call, in ms; doubles per call, with full jitter. @default 50 */
+  readonly baseDelayMs?: number;
+  /** @default a setTimeout-based sleep */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The item ID of a record. A replay tool builds it from GetRecords output the same way. */
+export function itemId(shardId: string, sequenceNumber: string): string {
+  return `${shardId}:${sequenceNumber}`;
+}
+
+/** A record of the Lambda event (its eventID is `<shardId>:<sequenceNumber>`). */
+export function fromLambdaRecord(record: KinesisStreamRecord): StreamRecord {
+  const separator = record.eventID.lastIndexOf(":");
+  return {
+    shardId: separator > 0 ? record.eventID.slice(0, separator) : record.eventID,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    data: Buffer.from(record.kinesis.data, "base64"),
+    arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
+  };
+}
+
+/** A record as GetRecords returns it (SDK v3 `_Record`), read from `shardId`: for a replay. */
+export function fromGetRecordsRecord(
+  shardId: string,
+  record: { SequenceNumber?: string; Data?: Uint8Array; ApproximateArrivalTimestamp?: Date },
+): StreamRecord {
+  if (!record.SequenceNumber) throw new Error(`A record of ${shardId} has no SequenceNumber`);
+  return {
+    shardId,
+    sequenceNumber: record.SequenceNumber,
+    data: record.Data ?? new Uint8Array(),
+    arrivedAt: record.ApproximateArrivalTimestamp,
+  };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The message to store for a payload, as the seed decides it: a JSON object's
+ * `message` field (`"NoMessage"` when absent); any other payload (not JSON, or
+ * JSON that is not an object) as its text. A non-string `message` is stored as
+ * its JSON text, so `Message` is always a string.
+ */
+export function messageOf(text: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return text;
+  if (!Object.prototype.hasOwnProperty.call(parsed, "message")) return NO_MESSAGE;
+  const message = (parsed as Record<string, unknown>).message;
+  return typeof message === "string" ? message : JSON.stringify(message);
+}
+
+/** The item for a record. Bytes that are not UTF-8 are kept (base64), never dropped or mangled. */
+export function toItem(record: StreamRecord): IngestItem {
+  const base = {
+    ID: itemId(record.shardId, record.sequenceNumber),
+    ...(record.arrivedAt && !Number.isNaN(record.arrivedAt.getTime())
+      ? { ArrivedAt: record.arrivedAt.toISOString() }
+      : {}),
+  };
+  let text: string;
+  try {
+    text = utf8.decode(record.data);
+  } catch {
+    return { ...base, Message: Buffer.from(record.data).toString("base64"), Encoding: "base64" };
+  }
+  return { ...base, Message: messageOf(text) };
+}
+
+/** Splits `items` into chunks of at most `size`. */
+export function chunk<T>(items: readonly T[], size = BATCH_WRITE_LIMIT): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Writes one chunk (<= 25 items) with BatchWriteItem, retrying UnprocessedItems
+ * with backoff. Returns the IDs that could not be written. If DynamoDB rejects
+ * the whole request (one item over 400 KB does that), each item is written on
+ * its own, so one bad item fails alone.
+ */
+async function writeChunk(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly IngestItem[],
+  options: WriteOptions,
+): Promise<string[]> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+  const baseDelayMs = options.baseDelayMs ?? 50;
+  const sleep = options.sleep ?? defaultSleep;
+  let pending: readonly IngestItem[] = items;
+  for (let attempt = 1; ; attempt++) {
+    let unprocessed: readonly IngestItem[];
+    try {
+      const out = await client.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item: { ...Item } } })) } }),
+      );
+      unprocessed = (out.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
+        request.PutRequest?.Item ? [request.PutRequest.Item as IngestItem] : [],
+      );
+    } catch (err) {
+      if (pending.length > 1) {
+        const failed: string[] = [];
+        for (const item of pending) failed.push(...(await writeChunk(client, tableName, [item], options)));
+        return failed;
+      }
+      console.error(`Could not write item ${pending[0].ID}: ${errorName(err)}`);
+      return [pending[0].ID];
+    }
+    if (unprocessed.length === 0) return [];
+    if (attempt >= maxAttempts) {
+      console.error(`${unprocessed.length} item(s) still unprocessed after ${attempt} BatchWriteItem calls`);
+      return unprocessed.map((item) => item.ID);
+    }
+    pending = unprocessed;
+    await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 1));
+  }
+}
+
+/**
+ * Writes `items` in chunks of 25 (one chunk after the other). Items sharing an
+ * ID are written once (the last wins): BatchWriteItem rejects duplicate keys.
+ * Returns the IDs that could not be written.
+ */
+export async function writeItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly IngestItem[],
+  options: WriteOptions = {},
+): Promise<string[]> {
+  const unique = [...new Map(items.map((item) => [item.ID, item])).values()];
+  const failed: string[] = [];
+  for (const part of chunk(unique)) failed.push(...(await writeChunk(client, tableName, part, options)));
+  return failed;
+}
+
+/**
+ * Stores `records`; returns the sequence numbers of those not stored, in
+ * record order (Lambda resumes from the lowest one; items written again there
+ * keep their IDs, so a retry duplicates nothing).
+ */
+export async function ingestRecords(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  records: readonly StreamRecord[],
+  options: WriteOptions = {},
+): Promise<string[]> {
+  const items = records.map(toItem);
+  const failed = new Set(await writeItems(client, tableName, items, options));
+  return records.filter((_, i) => failed.has(items[i].ID)).map((record) => record.sequenceNumber);
+}
+
+/** The Lambda event in, the partial batch response (ReportBatchItemFailures) out. */
+export async function handleKinesisEvent(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  event: KinesisStreamEvent,
+  options: WriteOptions = {},
+): Promise<KinesisStreamBatchResponse> {
+  const records = (event.Records ?? []).map(fromLambdaRecord);
+  const failed = await ingestRecords(client, tableName, records, options);
+  console.log(JSON.stringify({ received: records.length, stored: records.length - failed.length, failed: failed.length }));
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** The table to write to, from the `TABLE_NAME` environment variable the stack sets. */
+export function tableNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.TABLE_NAME;
+  if (!name) throw new Error("TABLE_NAME is not set");
+  return name;
+}
