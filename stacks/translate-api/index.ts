@@ -1,11 +1,464 @@
+/**
+ * Seed 004: AWS's serverless hands-on for beginners, as a stack.
+ *
+ *   REST API (edge-optimized) --GET/POST /translate--> Lambda --> Amazon Translate
+ *                                                         \--> DynamoDB `translate-history`
+ *                             --GET /mock--> MOCK integration (fixed JSON)
+ *
+ * The hands-on builds this in the console; here each console step is one
+ * resource, with the defects fixed (see README.md "Deviations from the seed").
+ */
+import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
+import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
+import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import {
+  ACCESS_LOG_FORMAT,
+  DEFAULT_MOCK_RESPONSE,
+  MOCK_REQUEST_TEMPLATE,
+  TRANSLATE_QUERY_PARAMETERS,
+  TRANSLATE_REQUEST_SCHEMA,
+} from "./api-definition";
 
-export type TranslateApiStackProps = ServerlessStackProps;
+export interface TranslateApiStackProps extends ServerlessStackProps {
+  /**
+   * Stage name; the invoke URL ends with it.
+   * @default the environment name (`dev` by default, the hands-on's stage)
+   */
+  readonly stageName?: string;
+  /**
+   * Default of the `throttle_rate_limit` variable: steady-state requests per
+   * second the stage accepts before answering 429.
+   * @default 10
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Default of the `throttle_burst_limit` variable: requests accepted in a burst.
+   * @default 20
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Default of the `history_ttl_days` variable: days a history item lives
+   * before DynamoDB's TTL deletes it; 0 keeps items forever.
+   * @default 0 (the hands-on keeps every translation)
+   */
+  readonly historyTtlDays?: number;
+  /**
+   * Default of the `create_api_gateway_cloudwatch_role` variable: create the
+   * IAM role API Gateway needs to write logs and register it in the
+   * region's API Gateway account settings (`aws_api_gateway_account`).
+   * Access logs cannot be enabled until the region has that role. It is one
+   * setting per account and region, shared by every REST API there, so a
+   * stack should own it only where nothing else does.
+   * @default false (the region already has the role; see README "Before you deploy")
+   */
+  readonly createApiGatewayCloudWatchRole?: boolean;
+  /**
+   * The fixed JSON `GET /mock` answers (its integration response template).
+   * @default `{ output_text, source_language: "ja", target_language: "en" }` with a sample text
+   */
+  readonly mockResponse?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The API 5XXError alarm fires when this fraction of requests in 5 minutes
+   * ends in a 5xx (the metric's average is the 5xx rate).
+   * @default 0.05
+   */
+  readonly api5xxRateThreshold?: number;
+  /** Function memory, MB. @default 128 (the hands-on's) */
+  readonly memorySize?: number;
+  /**
+   * Function timeout, seconds.
+   * @default 10 (the hands-on's 3 s leaves no room for the SDK's retries of a throttled Translate call)
+   */
+  readonly timeout?: number;
+}
 
-/** Seed 004. (Placeholder: being built.) */
+/** Seed 004: REST API -> Lambda -> Amazon Translate, translation history in DynamoDB, plus a MOCK integration. */
 export class TranslateApiStack extends ServerlessStack {
+  readonly api: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  readonly table: DynamodbTable;
+  readonly handler: NodejsFunction;
+  readonly alarms: AlarmTopic;
+
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
+    const apiName = this.name("translate-api");
+
+    // ---- Operator settings (plan time) ----
+    const rateLimit = new TerraformVariable(this, "throttle_rate_limit", {
+      type: "number",
+      default: props.throttlingRateLimit ?? 10,
+      description: "Requests per second the API stage accepts (steady state) before answering 429.",
+      validation: [{ condition: "${var.throttle_rate_limit > 0}", errorMessage: "throttle_rate_limit must be > 0." }],
+    });
+    const burstLimit = new TerraformVariable(this, "throttle_burst_limit", {
+      type: "number",
+      default: props.throttlingBurstLimit ?? 20,
+      description: "Requests the API stage accepts in a burst before answering 429.",
+      validation: [{ condition: "${var.throttle_burst_limit >= 1}", errorMessage: "throttle_burst_limit must be >= 1." }],
+    });
+    const ttlDays = new TerraformVariable(this, "history_ttl_days", {
+      type: "number",
+      default: props.historyTtlDays ?? 0,
+      description: "Days a translation history item lives before DynamoDB's TTL deletes it; 0 keeps items forever.",
+      validation: [
+        {
+          condition: "${var.history_ttl_days >= 0 && floor(var.history_ttl_days) == var.history_ttl_days}",
+          errorMessage: "history_ttl_days must be a whole number >= 0.",
+        },
+      ],
+    });
+    const createCloudWatchRole = new TerraformVariable(this, "create_api_gateway_cloudwatch_role", {
+      type: "bool",
+      default: props.createApiGatewayCloudWatchRole ?? false,
+      description:
+        "Create the IAM role API Gateway writes logs with and set it in this region's API Gateway account settings " +
+        "(one per account and region, shared by every REST API). Leave false when the region already has one.",
+    });
+
+    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+
+    // ---- History table: the hands-on's `translate-history`, keyed by `timestamp` ----
+    this.table = new DynamodbTable(this, "table", {
+      name: this.name("translate-history"),
+      billingMode: "PAY_PER_REQUEST",
+      // Fix: the hands-on's key was the time alone, so two translations in the same instant
+      // overwrote each other. The key keeps its name; its value is now `<ISO time>#<uuid>`
+      // (handlers/translate-api/history.ts), unique and still time-ordered.
+      hashKey: "timestamp",
+      attribute: [{ name: "timestamp", type: "S" }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      // Always on; the handler writes `expires_at` only when history_ttl_days > 0.
+      ttl: { attributeName: "expires_at", enabled: true },
+    });
+
+    // ---- Function: the hands-on's `translate-function` ----
+    this.handler = new NodejsFunction(this, "handler", {
+      entry: "handlers/translate-api/index.ts",
+      functionName: this.name("translate-function"),
+      roleName: this.name("translate-function-role"),
+      description: "Translates text with Amazon Translate and records the history (seed 004)",
+      packaging: props.env.lambdaPackaging,
+      logRetentionDays: props.env.logRetentionDays,
+      memorySize: props.memorySize ?? 128,
+      timeout: props.timeout ?? 10,
+      environment: {
+        TABLE_NAME: this.table.name,
+        HISTORY_TTL_DAYS: Token.asString(ttlDays.numberValue),
+      },
+      statements: [
+        {
+          // `*` is required: the Service Authorization Reference gives TranslateText one resource type,
+          // `terminology`, and it is optional. A request that names no terminology (this handler never
+          // does) is authorized against `*`, so a statement scoped to terminology ARNs would deny it.
+          // If you add TerminologyNames, keep this and add the terminology's ARN, never `translate:*`.
+          sid: "TranslateText",
+          actions: ["translate:TranslateText"],
+          resources: ["*"],
+        },
+        {
+          // `source=auto`: Translate calls Comprehend's DetectDominantLanguage with the caller's
+          // permissions. That action has no resource type at all: only `*` can grant it.
+          sid: "DetectSourceLanguage",
+          actions: ["comprehend:DetectDominantLanguage"],
+          resources: ["*"],
+        },
+        { sid: "WriteHistory", actions: ["dynamodb:PutItem"], resources: [this.table.arn] },
+      ],
+      alarms: this.alarms,
+    });
+
+    // A failed history write answers 200 (the translation succeeded) and logs HISTORY_WRITE_FAILED:
+    // this filter and alarm make sure it is never silent.
+    const historyMetric = { namespace: `${props.env.project}/${id}`, name: "HistoryWriteFailures" };
+    new CloudwatchLogMetricFilter(this, "history_write_failures", {
+      name: this.name("translate-history-write-failures"),
+      logGroupName: this.handler.logGroup.name,
+      pattern: '"HISTORY_WRITE_FAILED"',
+      metricTransformation: {
+        name: historyMetric.name,
+        namespace: historyMetric.namespace,
+        value: "1",
+        unit: "Count",
+      },
+    });
+    this.alarms.alarm("history_write_failures_alarm", {
+      alarmName: this.name("translate-history-write-failures"),
+      alarmDescription: "Translations answered but not recorded in the history table",
+      namespace: historyMetric.namespace,
+      metricName: historyMetric.name,
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    // ---- REST API: the hands-on's `translate-api`, edge-optimized for callers worldwide ----
+    this.api = new ApiGatewayRestApi(this, "api", {
+      name: apiName,
+      description: "Translation API with history (seed 004)",
+      endpointConfiguration: { types: ["EDGE"] },
+    });
+    const restApiId = this.api.id;
+
+    // /translate: GET (query string) and POST (JSON body), both Lambda proxy, validated before Lambda runs.
+    const translateResource = new ApiGatewayResource(this, "translate_resource", {
+      restApiId,
+      parentId: this.api.rootResourceId,
+      pathPart: "translate",
+    });
+    const queryValidator = new ApiGatewayRequestValidator(this, "query_validator", {
+      restApiId,
+      name: "translate-query-parameters",
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+    const bodyValidator = new ApiGatewayRequestValidator(this, "body_validator", {
+      restApiId,
+      name: "translate-json-body",
+      validateRequestParameters: false,
+      validateRequestBody: true,
+    });
+    const requestModel = new ApiGatewayModel(this, "request_model", {
+      restApiId,
+      name: "TranslateRequest",
+      description: "POST /translate body",
+      contentType: "application/json",
+      schema: JSON.stringify(TRANSLATE_REQUEST_SCHEMA),
+    });
+    const getMethod = new ApiGatewayMethod(this, "get_method", {
+      restApiId,
+      resourceId: translateResource.id,
+      httpMethod: "GET",
+      authorization: "NONE",
+      requestValidatorId: queryValidator.id,
+      requestParameters: TRANSLATE_QUERY_PARAMETERS,
+    });
+    const postMethod = new ApiGatewayMethod(this, "post_method", {
+      restApiId,
+      resourceId: translateResource.id,
+      httpMethod: "POST",
+      authorization: "NONE",
+      requestValidatorId: bodyValidator.id,
+      requestModels: { "application/json": requestModel.name },
+    });
+    const proxyIntegration = (constructId: string, method: ApiGatewayMethod): ApiGatewayIntegration =>
+      new ApiGatewayIntegration(this, constructId, {
+        restApiId,
+        resourceId: translateResource.id,
+        httpMethod: method.httpMethod,
+        type: "AWS_PROXY",
+        integrationHttpMethod: "POST", // Lambda is always invoked with POST
+        uri: this.handler.function.invokeArn,
+      });
+    const getIntegration = proxyIntegration("get_integration", getMethod);
+    const postIntegration = proxyIntegration("post_integration", postMethod);
+
+    // /mock: GET through a MOCK integration; the fixed body comes from the integration response template.
+    const mockResource = new ApiGatewayResource(this, "mock_resource", {
+      restApiId,
+      parentId: this.api.rootResourceId,
+      pathPart: "mock",
+    });
+    const mockMethod = new ApiGatewayMethod(this, "mock_method", {
+      restApiId,
+      resourceId: mockResource.id,
+      httpMethod: "GET",
+      authorization: "NONE",
+    });
+    const mockIntegration = new ApiGatewayIntegration(this, "mock_integration", {
+      restApiId,
+      resourceId: mockResource.id,
+      httpMethod: mockMethod.httpMethod,
+      type: "MOCK",
+      requestTemplates: { "application/json": MOCK_REQUEST_TEMPLATE },
+      // Fix: the console default (WHEN_NO_MATCH) passes a request with another Content-Type to the
+      // mock untemplated; without `statusCode` the mock fails with a 500. NEVER answers 415 instead.
+      passthroughBehavior: "NEVER",
+    });
+    const mockMethodResponse = new ApiGatewayMethodResponse(this, "mock_method_response", {
+      restApiId,
+      resourceId: mockResource.id,
+      httpMethod: mockMethod.httpMethod,
+      statusCode: "200",
+      responseModels: { "application/json": "Empty" },
+    });
+    const mockResponseTemplate = JSON.stringify(props.mockResponse ?? DEFAULT_MOCK_RESPONSE);
+    const mockIntegrationResponse = new ApiGatewayIntegrationResponse(this, "mock_integration_response", {
+      restApiId,
+      resourceId: mockResource.id,
+      httpMethod: mockIntegration.httpMethod, // after the integration exists
+      statusCode: mockMethodResponse.statusCode,
+      responseTemplates: { "application/json": mockResponseTemplate },
+    });
+
+    // Invoke permission for this API only, on /translate only (any stage, so the console's test invoke works).
+    new LambdaPermission(this, "api_permission", {
+      statementId: "AllowTranslateApiInvoke",
+      action: "lambda:InvokeFunction",
+      functionName: this.handler.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/*/translate`,
+    });
+
+    // ---- Deployment and stage ----
+    // A deployment is a snapshot: without a trigger, later changes to methods or integrations never
+    // reach the stage. The trigger hashes every API resource's id plus the literal definitions, so
+    // any change redeploys; create_before_destroy keeps the stage pointing at a live deployment.
+    const definitionHash = createHash("sha1")
+      .update(
+        JSON.stringify({
+          schema: TRANSLATE_REQUEST_SCHEMA,
+          query: TRANSLATE_QUERY_PARAMETERS,
+          mockRequest: MOCK_REQUEST_TEMPLATE,
+          mockResponse: mockResponseTemplate,
+        }),
+      )
+      .digest("hex");
+    const deployment = new ApiGatewayDeployment(this, "deployment", {
+      restApiId,
+      description: "translate-api",
+      triggers: {
+        redeployment: Fn.sha1(
+          Fn.jsonencode([
+            translateResource.id,
+            mockResource.id,
+            queryValidator.id,
+            bodyValidator.id,
+            requestModel.id,
+            getMethod.id,
+            postMethod.id,
+            mockMethod.id,
+            getIntegration.id,
+            postIntegration.id,
+            getIntegration.uri,
+            mockIntegration.id,
+            mockMethodResponse.id,
+            mockIntegrationResponse.id,
+            definitionHash,
+          ]),
+        ),
+      },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: [getIntegration, postIntegration, mockIntegration, mockIntegrationResponse],
+    });
+
+    const accountSettings = this.apiGatewayCloudWatchRole(createCloudWatchRole);
+
+    const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
+      name: `/aws/apigateway/${apiName}/access`,
+      retentionInDays: props.env.logRetentionDays,
+    });
+    this.stage = new ApiGatewayStage(this, "stage", {
+      restApiId,
+      deploymentId: deployment.id,
+      stageName: props.stageName ?? props.env.name,
+      description: "translate-api stage",
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      // When this stack sets the account's CloudWatch role, access logs wait for it.
+      dependsOn: [accountSettings],
+    });
+    new ApiGatewayMethodSettings(this, "method_settings", {
+      restApiId,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: rateLimit.numberValue,
+        throttlingBurstLimit: burstLimit.numberValue,
+        metricsEnabled: true,
+        // Execution logs stay off: at INFO they would copy every input text into CloudWatch.
+        loggingLevel: "OFF",
+        dataTraceEnabled: false,
+      },
+    });
+
+    this.alarms.alarm("api_5xx", {
+      alarmName: this.name("translate-api-5xx"),
+      alarmDescription: `${apiName}: share of requests answered 5xx > ${props.api5xxRateThreshold ?? 0.05}`,
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions: { ApiName: this.api.name, Stage: this.stage.stageName },
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: props.api5xxRateThreshold ?? 0.05,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    // ---- Outputs ----
+    new TerraformOutput(this, "invoke_url", {
+      value: this.stage.invokeUrl,
+      description: "Base URL of the stage",
+    });
+    new TerraformOutput(this, "translate_url", {
+      value: `${this.stage.invokeUrl}/translate`,
+      description: "GET ?input_text=... or POST {\"input_text\": ...}",
+    });
+    new TerraformOutput(this, "mock_url", {
+      value: `${this.stage.invokeUrl}/mock`,
+      description: "GET: fixed JSON from the MOCK integration",
+    });
+    new TerraformOutput(this, "table_name", {
+      value: this.table.name,
+      description: "Translation history table",
+    });
+  }
+
+  /**
+   * The role API Gateway writes CloudWatch logs with, set in the region's
+   * account settings, when `create_api_gateway_cloudwatch_role` is true
+   * (`count` 0 or 1). The ARN is built from the role's name so no counted
+   * resource is referenced by index.
+   */
+  private apiGatewayCloudWatchRole(create: TerraformVariable): ApiGatewayAccount {
+    const count = Token.asNumber(Fn.conditional(create.booleanValue, 1, 0));
+    const partition = new DataAwsPartition(this, "partition").partition;
+    const roleName = this.name("translate-api-apigateway-cloudwatch");
+    const role = new IamRole(this, "apigateway_cloudwatch_role", {
+      count,
+      name: roleName,
+      description: "Lets API Gateway write execution and access logs to CloudWatch Logs (account setting)",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    // The AWS managed policy made for exactly this role: API Gateway creates and writes log groups of
+    // every API in the region (`API-Gateway-Execution-Logs_*` and each stage's access log group).
+    const attachment = new IamRolePolicyAttachment(this, "apigateway_cloudwatch_policy", {
+      count,
+      role: roleName,
+      policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+      dependsOn: [role],
+    });
+    return new ApiGatewayAccount(this, "apigateway_account", {
+      count,
+      cloudwatchRoleArn: `arn:${partition}:iam::${this.accountId}:role/${roleName}`,
+      dependsOn: [attachment],
+    });
   }
 }
