@@ -1,11 +1,392 @@
 import { Construct } from "constructs";
+import { Fn, TerraformIterator, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
+import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
+import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import type { DomainCertificate } from "../../constructs/api-custom-domain";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { MediaEndpoint } from "./media-endpoint";
 
-export type MediaAlbStackProps = ServerlessStackProps;
+/**
+ * Regions whose load balancers deliver access logs as the regional ELB
+ * account (`data.aws_elb_service_account`); AWS lists them as the regions
+ * available before August 2022. Regions opened since (ap-southeast-3 Jakarta
+ * onwards) only accept the `logdelivery.elasticloadbalancing.amazonaws.com`
+ * service principal, and the data source fails there.
+ */
+export const ELB_ACCOUNT_LOG_DELIVERY_REGIONS: readonly string[] = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+  "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+  "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+  "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+];
 
-/** Seed 003. (Placeholder: being built.) */
+/** The service principal that writes access logs in every region opened since August 2022 (and accepted in older ones). */
+export const ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+/** Key prefix of the ALB's access logs in the bucket. */
+const ACCESS_LOG_PREFIX = "api-lb";
+
+export interface MediaAlbStackProps extends ServerlessStackProps {
+  /**
+   * First label of the API's host name; the load balancer is named after it too.
+   * @default "api-lb" (the seed's `api-lb.nightonly.com`)
+   */
+  readonly hostLabel?: string;
+  /**
+   * The HTTPS listener's certificate. The seed picked an existing wildcard
+   * certificate (`*.nightonly.com`): pass `{ kind: "existing", certificateArn }` for that.
+   * @default { kind: "create" }: a certificate for the host name, DNS-validated in the zone
+   */
+  readonly certificate?: DomainCertificate;
+  /**
+   * TLS policy of the HTTPS listener (TLS 1.2 and 1.3 only).
+   * @default "ELBSecurityPolicy-TLS13-1-2-2021-06"
+   */
+  readonly sslPolicy?: string;
+  /**
+   * Default of the `deletion_protection` variable: the load balancer's deletion
+   * protection, as the seed turns on. Apply with it `false` before `cdktf destroy`.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Days the ALB's access logs stay in their bucket.
+   * @default 90
+   */
+  readonly accessLogExpirationDays?: number;
+}
+
+/**
+ * Seed 003: an Application Load Balancer in front of two Lambda functions that
+ * read MediaConvert job information from DynamoDB, the cheaper front door than
+ * API Gateway at high request volume (an ALB bills hours and LCUs, not requests).
+ *
+ *   https://api-lb.<zone>/media/job_id?input_file=... -> mediaConvertInputFileToJobIdApi -> MediaConvertInputFileToJobId
+ *   https://api-lb.<zone>/media/status?job_id=...     -> mediaConvertJobIdToStatusApi    -> MediaConvertJobIdToStatus
+ *   anything else -> 404 {"message":"Not Found"};  http:// -> 301 https://
+ */
 export class MediaAlbStack extends ServerlessStack {
+  readonly loadBalancer: Lb;
+  readonly securityGroup: SecurityGroup;
+  readonly httpsListener: LbListener;
+  readonly httpListener: LbListener;
+  readonly accessLogBucket: S3Bucket;
+  readonly jobIdEndpoint: MediaEndpoint;
+  readonly statusEndpoint: MediaEndpoint;
+  readonly record: Route53Record;
+  readonly alarms: AlarmTopic;
+
   constructor(scope: Construct, id: string, props: MediaAlbStackProps) {
     super(scope, id, props);
+    const lookups = props.env.lookups;
+    const hostLabel = props.hostLabel ?? "api-lb";
+
+    // ---- Configuration an operator sets at plan time ----
+    const zoneName = new TerraformVariable(this, "zone_name", {
+      type: "string",
+      default: "example.com",
+      description:
+        "Public Route53 hosted zone holding the API's record (api-lb.<zone>). Looked up by name unless the environment supplies its id. The seed used nightonly.com at another DNS provider.",
+    });
+    const allowedOriginsVar = new TerraformVariable(this, "allowed_origins", {
+      type: "string",
+      default: "",
+      description:
+        "ALLOWED_ORIGINS of both functions: space-separated JavaScript regular expressions, each fully matched against a request's Origin header (requests without one pass). Empty: pages of the zone, https://<zone> and https://*.<zone>.",
+    });
+    const deletionProtection = new TerraformVariable(this, "deletion_protection", {
+      type: "bool",
+      default: props.deletionProtection ?? true,
+      description: "Deletion protection of the load balancer (the seed turns it on). Apply with false before destroying the stack.",
+    });
+    const hostName = `${hostLabel}.${zoneName.stringValue}`;
+    // `[.]`, not `\.`: a literal dot without backslashes, which Terraform expressions would need doubled.
+    const zoneOrigins = `https://([a-z0-9-]+[.])*${Fn.replace(zoneName.stringValue, ".", "[.]")}`;
+    // coalesce: the first non-empty string, so an empty (or blank) variable means the zone's pages.
+    const allowedOrigins = Fn.coalesce([Fn.trimspace(allowedOriginsVar.stringValue), zoneOrigins]);
+
+    // ---- Network: the default VPC and its subnets (the seed's three AZs), unless supplied ----
+    const vpcId = lookups.vpcId ?? new DataAwsVpc(this, "vpc", { default: true }).id;
+    const subnetIds = lookups.subnetIds
+      ? [...lookups.subnetIds]
+      : new DataAwsSubnets(this, "subnets", {
+          filter: [
+            { name: "vpc-id", values: [vpcId] },
+            // The default VPC's public subnets (one per AZ); subnets added to it later are left out.
+            ...(lookups.vpcId ? [] : [{ name: "default-for-az", values: ["true"] }]),
+          ],
+        }).ids;
+    const zoneId =
+      lookups.hostedZoneId ??
+      new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
+
+    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+
+    // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), all out ----
+    // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
+    // added or removed without rewriting the others, and no fight with rules added elsewhere.
+    // (The seed's list repeats HTTP/IPv4 and HTTPS/IPv6 and its egress is IPv6 only: a
+    // transcription slip; the intent, HTTP and HTTPS from everywhere, all out, is kept.)
+    this.securityGroup = new SecurityGroup(this, "security_group", {
+      name: this.name("AllowHttpGroup"),
+      description: "Allow HTTP/HTTPS security group",
+      vpcId,
+    });
+    const anywhere = { ipv4: { cidrIpv4: "0.0.0.0/0" }, ipv6: { cidrIpv6: "::/0" } } as const;
+    for (const [protocol, port] of [["http", 80], ["https", 443]] as const) {
+      for (const [family, cidr] of Object.entries(anywhere)) {
+        new VpcSecurityGroupIngressRule(this, `${protocol}_${family}_ingress`, {
+          securityGroupId: this.securityGroup.id,
+          description: `${protocol.toUpperCase()} from anywhere (${family})`,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          ...cidr,
+        });
+      }
+    }
+    for (const [family, cidr] of Object.entries(anywhere)) {
+      new VpcSecurityGroupEgressRule(this, `all_${family}_egress`, {
+        securityGroupId: this.securityGroup.id,
+        description: `All traffic out (${family})`,
+        ipProtocol: "-1",
+        ...cidr,
+      });
+    }
+
+    // ---- Access logs: a new bucket (the seed's "create this location") ----
+    // Named `<env>-logs-api-lb-<account>`: bucket names are global, and the seed's dotted
+    // `logs-api-lb.nightonly.com` breaks virtual-hosted-style TLS to S3.
+    this.accessLogBucket = new S3Bucket(this, "access_log_bucket", {
+      bucket: this.name(`logs-${hostLabel}-${this.accountId}`),
+    });
+    new S3BucketOwnershipControls(this, "access_log_bucket_ownership", {
+      bucket: this.accessLogBucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "access_log_bucket_public_access_block", {
+      bucket: this.accessLogBucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    // SSE-S3: the only encryption ELB access log delivery supports (not SSE-KMS).
+    new S3BucketServerSideEncryptionConfigurationA(this, "access_log_bucket_encryption", {
+      bucket: this.accessLogBucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketLifecycleConfiguration(this, "access_log_bucket_lifecycle", {
+      bucket: this.accessLogBucket.id,
+      rule: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: props.accessLogExpirationDays ?? 90 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+
+    const logObjects = `${this.accessLogBucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${this.accountId}/*`;
+    const logDelivery: DataAwsIamPolicyDocumentStatement[] = [
+      {
+        sid: "AllowElbLogDeliveryService",
+        actions: ["s3:PutObject"],
+        resources: [logObjects],
+        principals: [{ type: "Service", identifiers: [ELB_LOG_DELIVERY_PRINCIPAL] }],
+      },
+    ];
+    if (ELB_ACCOUNT_LOG_DELIVERY_REGIONS.includes(props.env.region)) {
+      // Older regions deliver as the regional ELB account; the data source is a static map
+      // in the provider (no AWS call, so offline plans work).
+      const elbAccount = new DataAwsElbServiceAccount(this, "elb_service_account", {});
+      logDelivery.push({
+        sid: "AllowElbLogDeliveryAccount",
+        actions: ["s3:PutObject"],
+        resources: [logObjects],
+        principals: [{ type: "AWS", identifiers: [elbAccount.arn] }],
+      });
+    }
+    const bucketPolicyDocument = new DataAwsIamPolicyDocument(this, "access_log_bucket_policy_document", {
+      statement: [
+        {
+          // A deny must cover every action to make the bucket TLS-only, hence `s3:*` (Deny only).
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          actions: ["s3:*"],
+          resources: [this.accessLogBucket.arn, `${this.accessLogBucket.arn}/*`],
+          principals: [{ type: "*", identifiers: ["*"] }],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+        ...logDelivery,
+      ],
+    });
+    const bucketPolicy = new S3BucketPolicy(this, "access_log_bucket_policy", {
+      bucket: this.accessLogBucket.id,
+      policy: bucketPolicyDocument.json,
+      // S3 rejects a policy PUT racing the public access block change on a new bucket.
+      dependsOn: [publicAccessBlock],
+    });
+
+    // ---- The load balancer api-lb ----
+    this.loadBalancer = new Lb(this, "load_balancer", {
+      name: this.name(hostLabel),
+      internal: false,
+      loadBalancerType: "application",
+      securityGroups: [this.securityGroup.id],
+      subnets: subnetIds,
+      enableDeletionProtection: deletionProtection.booleanValue,
+      // Requests with header names that are not valid HTTP are dropped, not passed to the functions.
+      dropInvalidHeaderFields: true,
+      accessLogs: { bucket: this.accessLogBucket.id, prefix: ACCESS_LOG_PREFIX, enabled: true },
+      // The ALB writes a test object when access logs are enabled: the policy must be in place.
+      dependsOn: [bucketPolicy],
+    });
+
+    const certificateArn = this.certificateArn(props.certificate ?? { kind: "create" }, hostName, zoneId);
+
+    // HTTPS 443: the seed's listener, its default action replaced by a fixed 404 (the seed's final edit).
+    this.httpsListener = new LbListener(this, "https_listener", {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 443,
+      protocol: "HTTPS",
+      // The seed took the console's default policy; TLS 1.2+ only here.
+      sslPolicy: props.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificateArn,
+      defaultAction: [
+        {
+          type: "fixed-response",
+          fixedResponse: { statusCode: "404", contentType: "application/json", messageBody: '{"message":"Not Found"}' },
+        },
+      ],
+    });
+
+    // HTTP 80: only a permanent redirect to HTTPS (same host, path and query).
+    this.httpListener = new LbListener(this, "http_listener", {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultAction: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
+    });
+
+    // ---- The two routes (seed rule IDs 1 and 2) ----
+    const common = {
+      listenerArn: this.httpsListener.arn,
+      allowedOrigins,
+      loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+      packaging: props.env.lambdaPackaging,
+      logRetentionDays: props.env.logRetentionDays,
+      alarms: this.alarms,
+    };
+    // Target group names are limited to 32 characters: the seed's names (up to 31) plus an
+    // environment prefix do not fit, so the target groups get short names of their own.
+    this.jobIdEndpoint = new MediaEndpoint(this, "job_id", {
+      ...common,
+      functionName: this.name("mediaConvertInputFileToJobIdApi"),
+      entry: "handlers/media-alb/input-file-to-job-id/index.ts",
+      tableName: this.name("MediaConvertInputFileToJobId"),
+      hashKey: "InputFile",
+      targetGroupName: this.name("media-job-id"),
+      priority: 1,
+      path: "/media/job_id",
+    });
+    this.statusEndpoint = new MediaEndpoint(this, "status", {
+      ...common,
+      functionName: this.name("mediaConvertJobIdToStatusApi"),
+      entry: "handlers/media-alb/job-id-to-status/index.ts",
+      tableName: this.name("MediaConvertJobIdToStatus"),
+      hashKey: "JobId",
+      targetGroupName: this.name("media-status"),
+      priority: 2,
+      path: "/media/status",
+    });
+
+    // ---- DNS: api-lb.<zone> -> the ALB (the seed: a CNAME at another DNS provider) ----
+    this.record = new Route53Record(this, "record", {
+      zoneId,
+      name: hostName,
+      type: "A",
+      alias: { name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true },
+    });
+
+    // ---- Alarms: errors of the ALB itself and 5xx answers of the functions ----
+    const albAlarm = (alarmId: string, metricName: string, what: string) =>
+      this.alarms.alarm(alarmId, {
+        alarmName: this.name(`${hostLabel}-${metricName}`),
+        alarmDescription: `${this.name(hostLabel)}: ${what}`,
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions: { LoadBalancer: this.loadBalancer.arnSuffix },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+      });
+    albAlarm("alb_elb_5xx", "HTTPCode_ELB_5XX_Count", "5xx answered by the load balancer (502 bad Lambda answer, 503, 504) > 0 in 5 minutes");
+    albAlarm("alb_target_5xx", "HTTPCode_Target_5XX_Count", "5xx answered by the functions > 0 in 5 minutes");
+
+    new TerraformOutput(this, "alb_dns_name", {
+      value: this.loadBalancer.dnsName,
+      description: "The load balancer's own DNS name (its certificate does not cover it).",
+    });
+    new TerraformOutput(this, "api_url", { value: `https://${this.record.fqdn}`, description: "Base URL of the API." });
+    new TerraformOutput(this, "job_id_url", {
+      value: `https://${this.record.fqdn}/media/job_id?input_file=`,
+      description: "Input file name -> MediaConvert job id (append a URL-encoded file name).",
+    });
+    new TerraformOutput(this, "status_url", {
+      value: `https://${this.record.fqdn}/media/status?job_id=`,
+      description: "MediaConvert job id -> status (append a job id).",
+    });
+    new TerraformOutput(this, "input_file_to_job_id_table", { value: this.jobIdEndpoint.table.name });
+    new TerraformOutput(this, "job_id_to_status_table", { value: this.statusEndpoint.table.name });
+    new TerraformOutput(this, "access_log_bucket_name", { value: this.accessLogBucket.bucket });
+  }
+
+  /** The listener's certificate: the given ARN, or a new one DNS-validated in the zone. */
+  private certificateArn(certificate: DomainCertificate, hostName: string, zoneId: string): string {
+    if (certificate.kind === "existing") return certificate.certificateArn;
+    const requested = new AcmCertificate(this, "certificate", {
+      domainName: hostName,
+      validationMethod: "DNS",
+      lifecycle: { createBeforeDestroy: true },
+    });
+    // One CNAME per validation option, keyed by domain name: a for_each, never a hard-coded index.
+    const options = TerraformIterator.fromComplexList(requested.domainValidationOptions, "domain_name");
+    const records = new Route53Record(this, "certificate_validation_record", {
+      forEach: options,
+      zoneId,
+      name: options.getString("resource_record_name"),
+      type: options.getString("resource_record_type"),
+      records: [options.getString("resource_record_value")],
+      ttl: 60,
+      allowOverwrite: true,
+    });
+    // The listener takes the ARN from the validation, so it waits for an issued certificate.
+    return new AcmCertificateValidation(this, "certificate_validation", {
+      certificateArn: requested.arn,
+      validationRecordFqdns: Token.asList(TerraformIterator.fromResources(records).pluckProperty("fqdn")),
+    }).certificateArn;
   }
 }

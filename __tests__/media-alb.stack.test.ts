@@ -1,0 +1,363 @@
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
+import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
+import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { defaultEnvironment, offlineLookups } from "../config";
+import { EnvironmentConfig } from "../constructs/environment";
+import { ELB_LOG_DELIVERY_PRINCIPAL, MediaAlbStack, MediaAlbStackProps } from "../stacks/media-alb";
+import { byType, Synth, synthStack } from "./media-alb/synth";
+
+const suppliedEnv: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
+
+function synth(props: Partial<MediaAlbStackProps> = {}, env: EnvironmentConfig = suppliedEnv): Synth {
+  return synthStack((app) => new MediaAlbStack(app, "media-alb", { env, ...props }));
+}
+
+describe("media-alb stack: the seed's resources (lookups supplied)", () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth();
+  });
+
+  test("security group AllowHttpGroup in the supplied VPC", () => {
+    expect(s.json).toHaveResourceWithProperties(SecurityGroup, {
+      name: "dev-AllowHttpGroup",
+      description: "Allow HTTP/HTTPS security group",
+      vpc_id: offlineLookups.vpcId,
+    });
+  });
+
+  test("HTTP and HTTPS in from anywhere, IPv4 and IPv6; all traffic out", () => {
+    for (const port of [80, 443]) {
+      for (const cidr of [{ cidr_ipv4: "0.0.0.0/0" }, { cidr_ipv6: "::/0" }]) {
+        expect(s.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+          ip_protocol: "tcp",
+          from_port: port,
+          to_port: port,
+          ...cidr,
+        });
+      }
+    }
+    expect(byType(s, VpcSecurityGroupIngressRule.tfResourceType)).toHaveLength(4);
+    const egress = byType(s, VpcSecurityGroupEgressRule.tfResourceType);
+    expect(egress.map((r) => r.ip_protocol)).toEqual(["-1", "-1"]);
+    expect(egress.map((r) => r.cidr_ipv4 ?? r.cidr_ipv6).sort()).toEqual(["0.0.0.0/0", "::/0"]);
+  });
+
+  test("ALB api-lb: internet-facing application LB in the supplied subnets, only AllowHttpGroup", () => {
+    const [lb] = byType(s, Lb.tfResourceType);
+    expect(lb).toMatchObject({
+      name: "dev-api-lb",
+      internal: false,
+      load_balancer_type: "application",
+      subnets: offlineLookups.subnetIds,
+      enable_deletion_protection: "${var.deletion_protection}",
+      drop_invalid_header_fields: true,
+      access_logs: { enabled: true, prefix: "api-lb" },
+    });
+    expect((s.parsed.variable as Record<string, unknown>).deletion_protection).toMatchObject({ type: "bool", default: true });
+    expect(lb.security_groups).toEqual([expect.stringContaining("aws_security_group.security_group.id")]);
+    expect(String((lb.access_logs as Record<string, unknown>).bucket)).toContain("aws_s3_bucket.access_log_bucket.id");
+    // The ALB writes a test object on creation: the policy letting ELB write must exist first.
+    expect(lb.depends_on).toEqual([expect.stringContaining("aws_s3_bucket_policy.access_log_bucket_policy")]);
+  });
+
+  test("access log bucket: SSE-S3 (what ELB supports), public access blocked, expiry", () => {
+    expect(s.json).toHaveResourceWithProperties(S3Bucket, { bucket: "dev-logs-api-lb-123456789012" });
+    expect(s.json).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+    });
+    expect(s.json).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(s.json).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: [expect.objectContaining({ status: "Enabled", expiration: [{ days: 90 }] })],
+    });
+  });
+
+  test("bucket policy: TLS only, ELB log delivery may write the ALB's prefix only (account and service principal)", () => {
+    expect(byType(s, S3BucketPolicy.tfResourceType)).toHaveLength(1);
+    expect(s.json).toHaveDataSource(DataAwsElbServiceAccount);
+    const statements = s.policyDocument("access_log_bucket_policy_document");
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        sid: "DenyInsecureTransport",
+        effect: "Deny",
+        actions: ["s3:*"],
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+      }),
+    );
+    const writers = statements.filter((st) => st.sid?.startsWith("AllowElbLogDelivery"));
+    expect(writers.map((st) => st.principals?.[0].type).sort()).toEqual(["AWS", "Service"]);
+    expect(writers.find((st) => st.principals?.[0].type === "Service")?.principals?.[0].identifiers).toEqual([
+      ELB_LOG_DELIVERY_PRINCIPAL,
+    ]);
+    expect(writers.find((st) => st.principals?.[0].type === "AWS")?.principals?.[0].identifiers).toEqual([
+      expect.stringContaining("data.aws_elb_service_account"),
+    ]);
+    for (const st of writers) {
+      expect(st.actions).toEqual(["s3:PutObject"]);
+      expect(st.resources).toEqual([expect.stringMatching(/\/api-lb\/AWSLogs\/123456789012\/\*$/)]);
+    }
+  });
+
+  test("HTTPS 443: certificate, TLS 1.2+ policy, default action a fixed JSON 404", () => {
+    expect(s.json).toHaveResourceWithProperties(LbListener, {
+      port: 443,
+      protocol: "HTTPS",
+      ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificate_arn: expect.stringContaining("aws_acm_certificate_validation.certificate_validation.certificate_arn"),
+      default_action: [
+        {
+          type: "fixed-response",
+          fixed_response: { status_code: "404", content_type: "application/json", message_body: '{"message":"Not Found"}' },
+        },
+      ],
+    });
+  });
+
+  test("HTTP 80 only redirects to HTTPS 443 (301)", () => {
+    expect(s.json).toHaveResourceWithProperties(LbListener, {
+      port: 80,
+      protocol: "HTTP",
+      default_action: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", status_code: "HTTP_301" } }],
+    });
+    expect(byType(s, LbListener.tfResourceType)).toHaveLength(2);
+  });
+
+  test("default certificate: requested for api-lb.<zone> and DNS-validated in the supplied zone", () => {
+    expect(s.json).toHaveResourceWithProperties(AcmCertificate, {
+      domain_name: "api-lb.${var.zone_name}",
+      validation_method: "DNS",
+    });
+    expect(s.json).toHaveResource(AcmCertificateValidation);
+    expect(s.json).toHaveResourceWithProperties(Route53Record, {
+      zone_id: offlineLookups.hostedZoneId,
+      ttl: 60,
+      for_each: expect.stringContaining("aws_acm_certificate.certificate.domain_validation_options"),
+    });
+  });
+
+  test.each([
+    ["dev-media-job-id", "/media/job_id", 1, "dev-mediaConvertInputFileToJobIdApi"],
+    ["dev-media-status", "/media/status", 2, "dev-mediaConvertJobIdToStatusApi"],
+  ])("target group %s (lambda) behind rule %s (priority %d) -> %s", (tgName, path, priority, functionName) => {
+    const tg = s.find(LbTargetGroup.tfResourceType, (r) => r.name === tgName);
+    expect(tg.value).toMatchObject({ target_type: "lambda", lambda_multi_value_headers_enabled: false });
+    const tgArn = `\${aws_lb_target_group.${tg.key}.arn}`;
+    const fn = s.find(LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
+    const fnRef = `aws_lambda_function.${fn.key}`;
+
+    expect(s.json).toHaveResourceWithProperties(LbListenerRule, {
+      priority,
+      listener_arn: "${aws_lb_listener.https_listener.arn}",
+      condition: [{ path_pattern: { values: [path] } }],
+      action: [{ type: "forward", target_group_arn: tgArn }],
+    });
+    const permission = s.find(LambdaPermission.tfResourceType, (r) => r.source_arn === tgArn);
+    expect(permission.value).toMatchObject({
+      action: "lambda:InvokeFunction",
+      principal: "elasticloadbalancing.amazonaws.com",
+      function_name: `\${${fnRef}.function_name}`,
+    });
+    const attachment = s.find(LbTargetGroupAttachment.tfResourceType, (r) => r.target_group_arn === tgArn);
+    expect(attachment.value).toMatchObject({
+      target_id: `\${${fnRef}.arn}`,
+      depends_on: [`aws_lambda_permission.${permission.key}`],
+    });
+  });
+
+  test.each([
+    ["dev-MediaConvertInputFileToJobId", "InputFile", "dev-mediaConvertInputFileToJobIdApi"],
+    ["dev-MediaConvertJobIdToStatus", "JobId", "dev-mediaConvertJobIdToStatusApi"],
+  ])("table %s (key %s): on-demand, encrypted, PITR; read by %s with GetItem on it only", (tableName, key, functionName) => {
+    const table = s.find(DynamodbTable.tfResourceType, (r) => r.name === tableName);
+    expect(table.value).toMatchObject({
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: key,
+      attribute: [{ name: key, type: "S" }],
+      server_side_encryption: { enabled: true },
+      point_in_time_recovery: { enabled: true },
+    });
+    const fn = s.find(LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
+    expect(fn.value).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      environment: {
+        variables: {
+          TABLE_NAME: `\${aws_dynamodb_table.${table.key}.name}`,
+          ALLOWED_ORIGINS: expect.stringContaining("var.allowed_origins"),
+        },
+      },
+    });
+    const prefix = fn.key.replace(/_function_[A-F0-9]+$/, "");
+    const statements = s.policyDocument(`${prefix}_policy_document`);
+    expect(statements).toContainEqual({
+      sid: "ReadOwnTable",
+      actions: ["dynamodb:GetItem"],
+      resources: [`\${aws_dynamodb_table.${table.key}.arn}`],
+    });
+    expect(statements).toHaveLength(2); // + writing its own log group
+    expect(s.json).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: `/aws/lambda/${functionName}`,
+      retention_in_days: defaultEnvironment.logRetentionDays,
+    });
+  });
+
+  test("ALLOWED_ORIGINS: the variable, or the zone's pages when it is empty", () => {
+    const variable = (s.parsed.variable as Record<string, Record<string, unknown>>).allowed_origins;
+    expect(variable).toMatchObject({ type: "string", default: "" });
+    const fn = byType(s, LambdaFunction.tfResourceType)[0];
+    const origins = (fn.environment as { variables: Record<string, string> }).variables.ALLOWED_ORIGINS;
+    expect(origins).toContain("coalesce(");
+    expect(origins).toContain('"https://([a-z0-9-]+[.])*${replace(var.zone_name, ".", "[.]")}"');
+  });
+
+  test("DNS: alias A record api-lb.<zone> to the ALB in the supplied zone", () => {
+    expect(s.json).toHaveResourceWithProperties(Route53Record, {
+      name: "api-lb.${var.zone_name}",
+      type: "A",
+      zone_id: offlineLookups.hostedZoneId,
+      alias: {
+        name: "${aws_lb.load_balancer.dns_name}",
+        zone_id: "${aws_lb.load_balancer.zone_id}",
+        evaluate_target_health: true,
+      },
+    });
+  });
+
+  test("alarms: ALB 5xx (its own and the targets'), LambdaUserError per target group, errors/throttles per function, all to the topic", () => {
+    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms" });
+    const alarms = byType(s, CloudwatchMetricAlarm.tfResourceType);
+    const byMetric = (metric: string) => alarms.filter((a) => a.metric_name === metric);
+    for (const metric of ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"]) {
+      expect(byMetric(metric)).toEqual([
+        expect.objectContaining({
+          namespace: "AWS/ApplicationELB",
+          dimensions: { LoadBalancer: "${aws_lb.load_balancer.arn_suffix}" },
+          comparison_operator: "GreaterThanThreshold",
+          threshold: 0,
+        }),
+      ]);
+    }
+    const userErrors = byMetric("LambdaUserError");
+    expect(userErrors).toHaveLength(2);
+    for (const alarm of userErrors) {
+      expect(alarm.dimensions).toEqual({
+        LoadBalancer: "${aws_lb.load_balancer.arn_suffix}",
+        TargetGroup: expect.stringMatching(/^\$\{aws_lb_target_group\..+\.arn_suffix\}$/),
+      });
+    }
+    expect(byMetric("Errors")).toHaveLength(2);
+    expect(byMetric("Throttles")).toHaveLength(2);
+    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([expect.stringContaining("aws_sns_topic.")]);
+  });
+
+  test("outputs: ALB DNS name, API URL, table names", () => {
+    const outputs = s.parsed.output as Record<string, { value: string }>;
+    expect(outputs.alb_dns_name.value).toBe("${aws_lb.load_balancer.dns_name}");
+    expect(outputs.api_url.value).toBe("https://${aws_route53_record.record.fqdn}");
+    expect(outputs.input_file_to_job_id_table.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
+    expect(outputs.job_id_to_status_table.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
+  });
+
+  test("supplied lookups replace every AWS lookup", () => {
+    for (const ds of [DataAwsVpc, DataAwsSubnets, DataAwsRoute53Zone, DataAwsCallerIdentity]) {
+      expect(s.json).not.toHaveDataSource(ds);
+    }
+  });
+});
+
+describe("media-alb stack: nothing supplied (the default VPC, the zone by name)", () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth({}, { ...defaultEnvironment, lambdaPackaging: "asset" });
+  });
+
+  test("default VPC and its default-for-az subnets through data sources", () => {
+    expect(s.json).toHaveDataSourceWithProperties(DataAwsVpc, { default: true });
+    expect(s.json).toHaveDataSourceWithProperties(DataAwsSubnets, {
+      filter: [
+        { name: "vpc-id", values: ["${data.aws_vpc.vpc.id}"] },
+        { name: "default-for-az", values: ["true"] },
+      ],
+    });
+    expect(s.json).toHaveResourceWithProperties(Lb, { subnets: "${data.aws_subnets.subnets.ids}" });
+    expect(s.json).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "${data.aws_vpc.vpc.id}" });
+  });
+
+  test("hosted zone by the zone_name variable; account id from the caller identity", () => {
+    expect(s.json).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "${var.zone_name}", private_zone: false });
+    expect(s.json).toHaveResourceWithProperties(Route53Record, { type: "A", zone_id: "${data.aws_route53_zone.zone.zone_id}" });
+    expect(s.json).toHaveDataSource(DataAwsCallerIdentity);
+    expect(s.json).toHaveResourceWithProperties(S3Bucket, {
+      bucket: "dev-logs-api-lb-${data.aws_caller_identity.current_identity.account_id}",
+    });
+  });
+});
+
+describe("media-alb stack: options", () => {
+  let existing: Synth;
+  let newRegion: Synth;
+  beforeAll(() => {
+    existing = synth({
+      certificate: { kind: "existing", certificateArn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/wildcard" },
+      deletionProtection: false,
+      accessLogExpirationDays: 30,
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    });
+    newRegion = synth({}, { ...suppliedEnv, region: "ap-southeast-5" });
+  });
+
+  test("an existing certificate (the seed's wildcard) replaces the requested one", () => {
+    expect(existing.json).not.toHaveResource(AcmCertificate);
+    expect(existing.json).toHaveResourceWithProperties(LbListener, {
+      port: 443,
+      certificate_arn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/wildcard",
+      ssl_policy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    });
+  });
+
+  test("deletion protection can be turned off (before destroy); log expiry is configurable", () => {
+    expect((existing.parsed.variable as Record<string, unknown>).deletion_protection).toMatchObject({ default: false });
+    expect(existing.json).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: [expect.objectContaining({ expiration: [{ days: 30 }] })],
+    });
+  });
+
+  test("a region opened after August 2022: log delivery by the service principal only", () => {
+    expect(newRegion.json).not.toHaveDataSource(DataAwsElbServiceAccount);
+    const writers = newRegion
+      .policyDocument("access_log_bucket_policy_document")
+      .filter((st) => st.sid?.startsWith("AllowElbLogDelivery"));
+    expect(writers).toEqual([
+      expect.objectContaining({ principals: [{ type: "Service", identifiers: [ELB_LOG_DELIVERY_PRINCIPAL] }] }),
+    ]);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * What both media handlers share, written once (the seed wished for it:
+ * "似た所が多いので共通化したい所ですが"): configuration, the seed's response
+ * headers and bodies, the origin check, and the request pipeline
+ * method -> origin -> parameter -> lookup.
+ */
+import { ClientError, JsonResponse } from "../shared/http";
+import { FrontDoorEvent, MediaRequest, normalize, queryParameter } from "./event";
+
+/**
+ * The seed's headers, every value a string: a number (the seed's first
+ * `'Access-Control-Max-Age': 7200`) makes the ALB answer 502 Bad Gateway with
+ * nothing in the function's log. `*` is harmless here: the answers carry no
+ * credentials and hold nothing a plain `curl` could not read.
+ */
+export const RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, OPTIONS",
+  "Access-Control-Allow-Headers": "*",
+  "Access-Control-Max-Age": "7200",
+  "Content-Type": "application/json; charset=UTF-8",
+});
+
+/** DynamoDB's limit on a partition key value; a longer one is a 422, not a 500 from the SDK. */
+export const MAX_KEY_BYTES = 2048;
+
+/** A configuration value the function cannot start with. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export interface MediaApiConfig {
+  /** DynamoDB table the function reads. */
+  readonly tableName: string;
+  /** `ALLOWED_ORIGINS` compiled: an Origin header must fully match one of them. */
+  readonly allowedOrigins: readonly RegExp[];
+}
+
+/**
+ * `ALLOWED_ORIGINS`: regular expressions separated by white space (Python's
+ * `str.split()`), each matched against the whole Origin (`re.fullmatch`).
+ * An unset variable or a pattern that does not compile throws a ConfigError
+ * naming the pattern: the function fails at start-up (an init error in its
+ * log, its Errors alarm fires) instead of answering 500 to every request.
+ */
+export function parseAllowedOrigins(value: string | undefined): RegExp[] {
+  if (value === undefined) {
+    throw new ConfigError("ALLOWED_ORIGINS is not set: give space-separated regular expressions (e.g. 'https://example\\.com').");
+  }
+  return value
+    .split(/\s+/)
+    .filter((pattern) => pattern !== "")
+    .map((pattern, index) => {
+      try {
+        // `^(?:...)$` is `re.fullmatch`: `https://a\.com` must not let `https://a.com.evil.net` through.
+        return new RegExp(`^(?:${pattern})$`);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new ConfigError(`ALLOWED_ORIGINS pattern ${index + 1} "${pattern}" is not a valid regular expression: ${reason}`);
+      }
+    });
+}
+
+/** The function's configuration from its environment; throws a ConfigError when it cannot run. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): MediaApiConfig {
+  const tableName = env.TABLE_NAME;
+  if (!tableName) throw new ConfigError("TABLE_NAME is not set.");
+  return { tableName, allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS) };
+}
+
+export function isOriginAllowed(origin: string, allowedOrigins: readonly RegExp[]): boolean {
+  return allowedOrigins.some((pattern) => pattern.test(origin));
+}
+
+/** Preflight answer: the CORS headers and an empty body, as the seed. */
+export function optionsResponse(): JsonResponse {
+  return { statusCode: 200, headers: { ...RESPONSE_HEADERS }, body: "" };
+}
+
+/** The seed's error body: `{"success": false, "message": ...}`. */
+export function errorResponse(statusCode: number, message: string): JsonResponse {
+  return { statusCode, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ success: false, message }) };
+}
+
+/** The seed's success body: `{"success": true, ...fields}`. */
+export function successResponse(fields: Record<string, unknown>): JsonResponse {
+  return { statusCode: 200, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ success: true, ...fields }) };
+}
+
+/** Looks a key up; `undefined` when there is no item (the seed's 422 "Not found item."). */
+export type Lookup = (key: string) => Promise<Record<string, unknown> | undefined>;
+
+/** One media endpoint: the query parameter it reads and how it answers. */
+export interface Endpoint {
+  /** Query parameter holding the key, e.g. `input_file`. */
+  readonly parameter: string;
+  readonly lookup: Lookup;
+}
+
+/** The seed's checks, in the seed's order, up to the key to look up; a ClientError says why not. */
+export function requestedKey(request: MediaRequest, parameter: string, config: MediaApiConfig): string {
+  // Origin check only when a non-empty Origin is sent ("存在する場合のみ"): curl and servers pass.
+  const origin = request.headers.get("origin");
+  if (origin !== undefined && origin !== "" && !isOriginAllowed(origin, config.allowedOrigins)) {
+    throw new ClientError(422, "ORIGIN is invalid.");
+  }
+  if (request.rawQuery === undefined) throw new ClientError(400, "Not found parameter.");
+  const value = queryParameter(request, parameter);
+  if (value === undefined) throw new ClientError(400, `Not found parameter ${parameter}.`);
+  if (value === "") throw new ClientError(422, `Not exist parameter ${parameter}.`);
+  if (Buffer.byteLength(value, "utf8") > MAX_KEY_BYTES) {
+    throw new ClientError(422, `Parameter ${parameter} is longer than ${MAX_KEY_BYTES} bytes.`);
+  }
+  return value;
+}
+
+/**
+ * A request from either front door to an answer: OPTIONS -> 200; other
+ * non-GET -> 404; then origin, parameter and lookup. A ClientError becomes
+ * its 4xx; anything else a 500 with a generic message (details in the log only).
+ */
+export async function serve(event: FrontDoorEvent, config: MediaApiConfig, endpoint: Endpoint): Promise<JsonResponse> {
+  try {
+    const request = normalize(event);
+    if (request.method === "OPTIONS") return optionsResponse();
+    if (request.method !== "GET") return errorResponse(404, "No route matches.");
+    const key = requestedKey(request, endpoint.parameter, config);
+    console.log(JSON.stringify({ frontDoor: request.frontDoor, [endpoint.parameter]: key.slice(0, 256) }));
+    const fields = await endpoint.lookup(key);
+    if (fields === undefined) return errorResponse(422, "Not found item.");
+    return successResponse(fields);
+  } catch (err) {
+    if (err instanceof ClientError) return errorResponse(err.statusCode, err.message);
+    console.error("Unhandled error", err);
+    return errorResponse(500, "Internal server error.");
+  }
+}

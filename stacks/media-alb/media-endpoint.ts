@@ -1,0 +1,124 @@
+import { Construct } from "constructs";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import { LambdaPackaging } from "../../constructs/environment";
+import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+
+export interface MediaEndpointProps {
+  /** Physical name of the function (the seed's, with the environment prefix). */
+  readonly functionName: string;
+  /** TypeScript entry of the handler. */
+  readonly entry: string;
+  /** Physical name of the table. */
+  readonly tableName: string;
+  /** The table's partition key (a string attribute). */
+  readonly hashKey: string;
+  /** Physical name of the target group (32 characters at most). */
+  readonly targetGroupName: string;
+  /** The HTTPS listener the rule is added to. */
+  readonly listenerArn: string;
+  /** The rule's priority (the seed's "rule ID"). */
+  readonly priority: number;
+  /** Path the rule forwards, e.g. `/media/job_id`. */
+  readonly path: string;
+  /** `ALLOWED_ORIGINS` of the function. */
+  readonly allowedOrigins: string;
+  /** `arn_suffix` of the load balancer: the `LoadBalancer` dimension of the target group's metrics. */
+  readonly loadBalancerArnSuffix: string;
+  readonly packaging: LambdaPackaging;
+  readonly logRetentionDays: number;
+  readonly alarms: AlarmTopic;
+}
+
+/**
+ * One route of the ALB to one Lambda function reading one table: the table
+ * (on-demand, encrypted, point-in-time recovery), the function (GetItem on
+ * that table only), a target group of type `lambda`, the permission for
+ * Elastic Load Balancing scoped to that target group, the attachment (after
+ * the permission: registering a target the ALB may not invoke fails), the
+ * listener rule, and an alarm on the function's answers the ALB rejects.
+ */
+export class MediaEndpoint extends Construct {
+  readonly table: DynamodbTable;
+  readonly handler: NodejsFunction;
+  readonly targetGroup: LbTargetGroup;
+  readonly permission: LambdaPermission;
+  readonly attachment: LbTargetGroupAttachment;
+  readonly rule: LbListenerRule;
+
+  constructor(scope: Construct, id: string, props: MediaEndpointProps) {
+    super(scope, id);
+
+    // Written by the MediaConvert pipeline of the seed's previous post; read-only here.
+    // On-demand: the seed does not say, and a read API with spiky traffic is what on-demand is for.
+    this.table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: props.hashKey,
+      attribute: [{ name: props.hashKey, type: "S" }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+    });
+
+    this.handler = new NodejsFunction(this, "handler", {
+      entry: props.entry,
+      functionName: props.functionName,
+      roleName: `${props.functionName}-role`,
+      packaging: props.packaging,
+      logRetentionDays: props.logRetentionDays,
+      statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.table.arn] }],
+      environment: { TABLE_NAME: this.table.name, ALLOWED_ORIGINS: props.allowedOrigins },
+      alarms: props.alarms,
+      // The alarms live in the stack's one AlarmTopic: their ids must be unique there.
+      alarmIdPrefix: `${id}_handler`,
+    });
+
+    this.targetGroup = new LbTargetGroup(this, "target_group", {
+      name: props.targetGroupName,
+      targetType: "lambda",
+      // Single-value mode (the default, as the seed): events carry `headers` and
+      // `queryStringParameters`, responses `headers` (see handlers/media-alb/event.ts).
+      lambdaMultiValueHeadersEnabled: false,
+    });
+
+    this.permission = new LambdaPermission(this, "permission", {
+      statementId: "AllowExecutionFromALB",
+      action: "lambda:InvokeFunction",
+      functionName: this.handler.function.functionName,
+      principal: "elasticloadbalancing.amazonaws.com",
+      sourceArn: this.targetGroup.arn,
+    });
+
+    this.attachment = new LbTargetGroupAttachment(this, "attachment", {
+      targetGroupArn: this.targetGroup.arn,
+      targetId: this.handler.function.arn,
+      dependsOn: [this.permission],
+    });
+
+    this.rule = new LbListenerRule(this, "rule", {
+      listenerArn: props.listenerArn,
+      priority: props.priority,
+      condition: [{ pathPattern: { values: [props.path] } }],
+      action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+    });
+
+    // LambdaUserError: the ALB could not use the function's answer or invoke it, e.g. the
+    // seed's numeric header value, answered to the caller as a 502 with nothing in the function's log.
+    props.alarms.alarm(`${id}_lambda_user_error`, {
+      alarmName: `${props.functionName}-alb-lambda-user-error`,
+      alarmDescription: `${props.targetGroupName}: the ALB rejected or could not invoke ${props.functionName} (502 to callers)`,
+      namespace: "AWS/ApplicationELB",
+      metricName: "LambdaUserError",
+      dimensions: { TargetGroup: this.targetGroup.arnSuffix, LoadBalancer: props.loadBalancerArnSuffix },
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  }
+}
