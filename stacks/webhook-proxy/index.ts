@@ -1,11 +1,442 @@
 import { Construct } from "constructs";
+import { Annotations, Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiCustomDomain } from "../../constructs/api-custom-domain";
+import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
-export type WebhookProxyStackProps = ServerlessStackProps;
+/** The seed attaches this AWS managed policy to `sqs2upstream` by ARN (needed only inside a VPC). */
+export const VPC_ACCESS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 
-/** Seed 002. (Placeholder: being built.) */
+/** The seed's access-log format of the HTTP API stage (field for field). */
+export const ACCESS_LOG_FORMAT = {
+  requestId: "$context.requestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  protocol: "$context.protocol",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationErrorMessage: "$context.integrationErrorMessage",
+};
+
+/** What the `upstream` variable admits (RE2 and JavaScript alike): host[:port][/path], no scheme. */
+export const UPSTREAM_PATTERN =
+  "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?(/[^?# ]*)?$";
+export const ZONE_ID_PATTERN = "^Z[0-9A-Z]+$";
+export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$";
+
+/** Lambda's event source mapping admits a maximum concurrency of 2 to 1000. */
+export const MIN_MAXIMUM_CONCURRENCY = 2;
+export const MAX_MAXIMUM_CONCURRENCY = 1000;
+
+export interface WebhookProxyStackProps extends ServerlessStackProps {
+  /**
+   * Default of the `reserved_concurrent_executions` variable: how many
+   * `sqs2upstream` invocations (so upstream requests) may run at once.
+   * @default 1 (the seed's data.tfvars)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** Timeout of both functions, in seconds. @default 3 (seed) */
+  readonly functionTimeoutSeconds?: number;
+  /**
+   * Longest wait for one upstream delivery, in milliseconds; must be below the
+   * function timeout so a slow upstream is a reported failure, not a killed invocation.
+   * @default function timeout - 1000
+   */
+  readonly upstreamTimeoutMs?: number;
+  /**
+   * Visibility timeout of the proxy queue, in seconds; synth fails unless it is
+   * at least 6x the function timeout plus the batching window (AWS's guidance).
+   * @default 30 (the SQS default the seed's queue gets)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Records per `sqs2upstream` invocation. @default 1 (seed) */
+  readonly batchSize?: number;
+  /** Seconds the mapping may wait to fill a batch. @default 0 (seed: unset) */
+  readonly maximumBatchingWindowSeconds?: number;
+  /**
+   * Receives before a message moves to the DLQ, when the mapping's maximum
+   * concurrency holds polling to the reserved concurrency (reserved >= 2):
+   * every receive is then a real delivery attempt.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Receives before a message moves to the DLQ when the reserved concurrency
+   * is 1: the mapping cannot be capped (maximum concurrency >= 2), so
+   * throttled invocations also spend receives; a generous count keeps a burst
+   * from pushing undelivered webhooks into the DLQ.
+   * @default 20
+   */
+  readonly throttledMaxReceiveCount?: number;
+  /** Largest queue message (the queue's `max_message_size`); bigger webhooks get a 413. @default 262144 */
+  readonly maxMessageBytes?: number;
+  /** Default of the `throttling_rate_limit` variable (requests/s, stage-wide). @default 1000 */
+  readonly throttlingRateLimit?: number;
+  /** Default of the `throttling_burst_limit` variable. @default 2000 */
+  readonly throttlingBurstLimit?: number;
+  /** Retention of the three log groups, in days. @default 1 (seed) */
+  readonly logRetentionDays?: number;
+  /** Attach AWSLambdaVPCAccessExecutionRole to `sqs2upstream` as the seed does. @default true (seed) */
+  readonly attachVpcAccessPolicy?: boolean;
+  /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
+  readonly backlogAgeAlarmSeconds?: number;
+}
+
+/** Throws when the queue/function timing would let a message be received twice while still in flight. */
+export function checkQueueTiming(t: {
+  readonly visibilityTimeoutSeconds: number;
+  readonly functionTimeoutSeconds: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly upstreamTimeoutMs: number;
+}): void {
+  const required = 6 * t.functionTimeoutSeconds + t.maximumBatchingWindowSeconds;
+  if (t.visibilityTimeoutSeconds < required) {
+    throw new Error(
+      `webhook-proxy: the queue's visibility timeout (${t.visibilityTimeoutSeconds} s) must be at least ` +
+        `6 x the sqs2upstream timeout (${t.functionTimeoutSeconds} s) + the batching window ` +
+        `(${t.maximumBatchingWindowSeconds} s) = ${required} s, or messages are received again while in flight.`
+    );
+  }
+  if (t.upstreamTimeoutMs <= 0 || t.upstreamTimeoutMs >= t.functionTimeoutSeconds * 1000) {
+    throw new Error(
+      `webhook-proxy: the upstream timeout (${t.upstreamTimeoutMs} ms) must be positive and below the ` +
+        `sqs2upstream timeout (${t.functionTimeoutSeconds * 1000} ms), so a slow upstream is a reported failure.`
+    );
+  }
+}
+
+/**
+ * Seed 002, a webhook spike proxy: HTTP API (custom domain) -> Lambda
+ * `api2sqs` -> SQS -> Lambda `sqs2upstream` (reserved concurrency) -> the
+ * upstream application over HTTPS. A burst of webhooks reaches the upstream at
+ * a bounded concurrency, and none is lost: failed deliveries return to the
+ * queue and end in a DLQ. See README.md.
+ */
 export class WebhookProxyStack extends ServerlessStack {
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly api2sqs: NodejsFunction;
+  readonly sqs2upstream: NodejsFunction;
+  readonly mapping: LambdaEventSourceMapping;
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  readonly domain: ApiCustomDomain;
+  readonly alarms: AlarmTopic;
+
   constructor(scope: Construct, id: string, props: WebhookProxyStackProps) {
     super(scope, id, props);
+
+    const functionTimeout = props.functionTimeoutSeconds ?? 3;
+    const upstreamTimeoutMs = props.upstreamTimeoutMs ?? functionTimeout * 1000 - 1000;
+    const visibilityTimeout = props.visibilityTimeoutSeconds ?? 30;
+    const batchSize = props.batchSize ?? 1;
+    const batchingWindow = props.maximumBatchingWindowSeconds ?? 0;
+    const maxMessageBytes = props.maxMessageBytes ?? 262_144;
+    const logRetentionDays = props.logRetentionDays ?? 1;
+    const defaultReserved = props.reservedConcurrentExecutions ?? 1;
+
+    // Checked here, at synth, not in review: a violation fails `cdktf synth` with the reason.
+    checkQueueTiming({
+      visibilityTimeoutSeconds: visibilityTimeout,
+      functionTimeoutSeconds: functionTimeout,
+      maximumBatchingWindowSeconds: batchingWindow,
+      upstreamTimeoutMs,
+    });
+    if (batchSize > 10 && batchingWindow === 0) {
+      throw new Error(`webhook-proxy: a batch size of ${batchSize} (> 10) needs a maximum batching window > 0.`);
+    }
+    if (batchSize * upstreamTimeoutMs > functionTimeout * 1000) {
+      // Deliveries run one after another: with a hanging upstream the last records of a batch are
+      // never tried, yet each such receive counts towards maxReceiveCount.
+      Annotations.of(this).addWarning(
+        `webhook-proxy: ${batchSize} records x ${upstreamTimeoutMs} ms upstream timeout exceed the ` +
+          `${functionTimeout} s function timeout; a slow upstream leaves records of a batch untried.`
+      );
+    }
+    if (defaultReserved < MIN_MAXIMUM_CONCURRENCY) {
+      Annotations.of(this).addWarning(
+        `webhook-proxy: reserved_concurrent_executions defaults to ${defaultReserved}, below the event source ` +
+          `mapping's minimum maximum concurrency (${MIN_MAXIMUM_CONCURRENCY}): the mapping is not capped, ` +
+          `throttled invocations spend receives, and maxReceiveCount is raised to ` +
+          `${props.throttledMaxReceiveCount ?? 20}. See README "Concurrency".`
+      );
+    }
+
+    // ---- Variables: the seed's six, plus the stage throttling ----
+    const appEnv = new TerraformVariable(this, "app_env", {
+      type: "string",
+      default: props.env.name,
+      description:
+        "Environment label of the seed, used for the queue's Environment tag. Physical names use the " +
+        "synth-time environment (APP_ENV) instead, so keep the two equal.",
+    });
+    const upstream = new TerraformVariable(this, "upstream", {
+      type: "string",
+      description:
+        "Upstream host that receives the webhooks over HTTPS, e.g. example.com; optionally with :port and " +
+        "a base path (example.com:8443/hooks). No scheme: deliveries are always HTTPS.",
+    });
+    upstream.addValidation({
+      condition: Fn.can(Fn.regex(UPSTREAM_PATTERN, upstream.stringValue)),
+      errorMessage:
+        "upstream must be a host name with an optional :port and /path, without a scheme (HTTPS is implied).",
+    });
+    const reserved = new TerraformVariable(this, "reserved_concurrent_executions", {
+      type: "number",
+      default: defaultReserved,
+      description:
+        "Reserved concurrency of sqs2upstream: the most webhooks delivered to the upstream at once. From 2 on, " +
+        "the event source mapping's maximum concurrency is set to the same value (capped at 1000).",
+    });
+    reserved.addValidation({
+      condition: Op.and(Op.gte(reserved.numberValue, 1), Op.eq(Fn.floor(reserved.numberValue), reserved.numberValue)),
+      errorMessage: "reserved_concurrent_executions must be a whole number >= 1 (0 would stop every delivery).",
+    });
+    const zoneId = new TerraformVariable(this, "zone_id", {
+      type: "string",
+      description: "Id of the existing Route53 hosted zone that holds domain_name (made beforehand, as in the seed).",
+    });
+    zoneId.addValidation({
+      condition: Fn.can(Fn.regex(ZONE_ID_PATTERN, zoneId.stringValue)),
+      errorMessage: "zone_id must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ.",
+    });
+    const domainCertArn = new TerraformVariable(this, "domain_cert_arn", {
+      type: "string",
+      description: "ARN of an issued ACM certificate for domain_name, in this stack's region (made beforehand).",
+    });
+    domainCertArn.addValidation({
+      condition: Fn.can(Fn.regex(CERTIFICATE_ARN_PATTERN, domainCertArn.stringValue)),
+      errorMessage: "domain_cert_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
+    });
+    const domainName = new TerraformVariable(this, "domain_name", {
+      type: "string",
+      description: "Host name the webhook senders call, e.g. webhook.example.com; must be covered by domain_cert_arn.",
+    });
+    const throttlingRateLimit = new TerraformVariable(this, "throttling_rate_limit", {
+      type: "number",
+      default: props.throttlingRateLimit ?? 1000,
+      description: "Stage-wide steady-state request rate of the HTTP API (requests per second); above it, 429.",
+    });
+    const throttlingBurstLimit = new TerraformVariable(this, "throttling_burst_limit", {
+      type: "number",
+      default: props.throttlingBurstLimit ?? 2000,
+      description: "Stage-wide burst of the HTTP API (requests); above it, 429.",
+    });
+
+    // The seed's locals: function names with the environment.
+    const sqs2upstreamName = new TerraformLocal(
+      this,
+      "function_name_sqs2upstream",
+      this.name("lambda_proxy_sqs2upstream")
+    );
+    const api2sqsName = new TerraformLocal(this, "function_name_api2sqs", this.name("lambda_proxy_api2sqs"));
+
+    // Reserved concurrency >= 2: cap the mapping's polling at it (AWS's remedy for throttled SQS
+    // invocations). Reserved concurrency 1: no cap exists (minimum 2), so allow more receives.
+    const capped = Op.gte(reserved.numberValue, MIN_MAXIMUM_CONCURRENCY);
+
+    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+
+    // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
+    this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
+      queueName: this.name("proxy-queue-dlq"),
+      alarms: this.alarms,
+    });
+    this.queue = new SqsQueue(this, "queue", {
+      name: this.name("proxy-queue"),
+      tags: { Environment: appEnv.stringValue },
+      sqsManagedSseEnabled: true,
+      visibilityTimeoutSeconds: visibilityTimeout,
+      maxMessageSize: maxMessageBytes,
+      redrivePolicy: Fn.jsonencode({
+        deadLetterTargetArn: this.deadLetterQueue.queue.arn,
+        maxReceiveCount: Fn.conditional(capped, props.maxReceiveCount ?? 5, props.throttledMaxReceiveCount ?? 20),
+      }),
+    });
+
+    // ---- Functions ----
+    // The seed's one trust policy, shared by both roles.
+    const assumeRole = new DataAwsIamPolicyDocument(this, "lambda_assume_role", {
+      statement: [
+        { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] },
+      ],
+    });
+    /*
+     * Seed: `data "aws_iam_policy" "lambda_execution_policy"` (AWSLambdaBasicExecutionRole) merged
+     * into both policy documents. Not reproduced: it is an AWS call at plan time (no offline plan),
+     * and it grants logs:CreateLogGroup/CreateLogStream/PutLogEvents on Resource "*". Its intent,
+     * "the function may write its logs", is met by NodejsFunction's own statement in each policy
+     * document: logs:CreateLogStream and logs:PutLogEvents on that function's log group only
+     * (Terraform creates the group, so CreateLogGroup is not needed).
+     */
+    const common = {
+      packaging: props.env.lambdaPackaging,
+      logRetentionDays,
+      assumeRolePolicy: assumeRole.json,
+      memorySize: 128,
+      timeout: functionTimeout,
+      publish: true,
+      alarms: this.alarms,
+    };
+
+    this.api2sqs = new NodejsFunction(this, "api2sqs", {
+      ...common,
+      entry: "handlers/webhook-proxy/api2sqs/index.ts",
+      functionName: api2sqsName.asString,
+      roleName: this.name("lambda_proxy-api2sqs"),
+      rolePolicy: { kind: "managed", name: this.name("api2sqs_policy") },
+      // Fix: the seed also granted sqs:DeleteMessage and sqs:GetQueueAttributes; api2sqs only sends.
+      statements: [{ sid: "SendToProxyQueue", actions: ["sqs:SendMessage"], resources: [this.queue.arn] }],
+      environment: { SQS_URL: this.queue.url, MAX_MESSAGE_BYTES: String(maxMessageBytes) },
+      description: "Webhook proxy: queues each received webhook (raw bytes, headers, path, query) and answers 202.",
+    });
+
+    this.sqs2upstream = new NodejsFunction(this, "sqs2upstream", {
+      ...common,
+      entry: "handlers/webhook-proxy/sqs2upstream/index.ts",
+      functionName: sqs2upstreamName.asString,
+      roleName: this.name("lambda_proxy-sqs2upstream"),
+      rolePolicy: { kind: "managed", name: this.name("sqs2upstream_policy") },
+      statements: [
+        {
+          sid: "ConsumeProxyQueue",
+          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+          resources: [this.queue.arn],
+        },
+      ],
+      // The seed's attachment; only a function placed in a VPC needs it (see README).
+      managedPolicyArns: props.attachVpcAccessPolicy === false ? [] : [VPC_ACCESS_EXECUTION_POLICY_ARN],
+      reservedConcurrentExecutions: reserved.numberValue,
+      environment: { UPSTREAM: upstream.stringValue, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) },
+      description: "Webhook proxy: replays queued webhooks to the upstream at a bounded concurrency.",
+    });
+
+    // ---- Event source mapping (+ fix: partial batch failures, maximum concurrency) ----
+    this.mapping = new LambdaEventSourceMapping(this, "mapping", {
+      batchSize,
+      eventSourceArn: this.queue.arn,
+      functionName: this.sqs2upstream.function.arn,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumBatchingWindowInSeconds: batchingWindow > 0 ? batchingWindow : undefined,
+    });
+    // scaling_config only when reserved >= 2, decided at plan time from the variable: a dynamic block.
+    this.mapping.addOverride("dynamic.scaling_config", {
+      for_each: Fn.conditional(capped, [Fn.min([reserved.numberValue, MAX_MAXIMUM_CONCURRENCY])], []),
+      content: { maximum_concurrency: "${scaling_config.value}" },
+    });
+    // Plan-time warning (Terraform `check`, never blocks) for the value actually planned.
+    this.addOverride("check.sqs2upstream_concurrency_cap", {
+      assert: [
+        {
+          condition: capped,
+          error_message:
+            "reserved_concurrent_executions is 1, below the minimum maximum concurrency (2) of the SQS event " +
+            "source mapping: polling is not capped, throttled invocations spend receives, and maxReceiveCount " +
+            "is raised to compensate. Set it to 2 or more to cap polling (see the stack README).",
+        },
+      ],
+    });
+
+    // ---- HTTP API (+ fix: stage throttling, payload 2.0 for the raw query string) ----
+    this.api = new Apigatewayv2Api(this, "api", { name: this.name("gateway_api_proxy"), protocolType: "HTTP" });
+    const apiLogGroup = new CloudwatchLogGroup(this, "api_log_group", {
+      name: `/aws/api_gw/${this.api.name}`,
+      retentionInDays: logRetentionDays,
+    });
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: this.name("gateway_state_proxy"),
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: apiLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
+      defaultRouteSettings: {
+        throttlingRateLimit: throttlingRateLimit.numberValue,
+        throttlingBurstLimit: throttlingBurstLimit.numberValue,
+      },
+    });
+    const integration = new Apigatewayv2Integration(this, "integration", {
+      apiId: this.api.id,
+      integrationUri: this.api2sqs.function.invokeArn,
+      integrationType: "AWS_PROXY",
+      integrationMethod: "POST",
+      // Seed: unset (1.0). 2.0 carries the raw query string exactly (rawQueryString), which 1.0 loses.
+      payloadFormatVersion: "2.0",
+    });
+    new Apigatewayv2Route(this, "route", {
+      apiId: this.api.id,
+      routeKey: "POST /",
+      target: `integrations/${integration.id}`,
+    });
+    new LambdaPermission(this, "api_permission", {
+      statementId: "AllowExecutionFromAPIGateway",
+      action: "lambda:InvokeFunction",
+      functionName: this.api2sqs.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/*`,
+    });
+
+    // ---- Custom domain: existing certificate and hosted zone, as in the seed ----
+    this.domain = new ApiCustomDomain(this, "domain", {
+      domainName: domainName.stringValue,
+      hostedZoneId: zoneId.stringValue,
+      certificate: { kind: "existing", certificateArn: domainCertArn.stringValue },
+      apiId: this.api.id,
+      stage: this.stage.id,
+      evaluateTargetHealth: true,
+    });
+
+    // ---- Alarms beyond the DLQ's and the functions' ----
+    this.alarms.alarm("api_5xx", {
+      alarmName: `${this.name("gateway_api_proxy")}-5xx`,
+      alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
+      namespace: "AWS/ApiGateway",
+      metricName: "5xx",
+      dimensions: { ApiId: this.api.id, Stage: this.stage.name },
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    const backlogAge = props.backlogAgeAlarmSeconds ?? 900;
+    this.alarms.alarm("queue_age", {
+      alarmName: `${this.name("proxy-queue")}-backlog-age`,
+      alarmDescription: `The oldest queued webhook waits for more than ${backlogAge} s: the upstream falls behind.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: this.queue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: backlogAge,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    new TerraformOutput(this, "webhook_url", {
+      value: `https://${domainName.stringValue}/`,
+      description: "Where webhook senders POST.",
+    });
+    new TerraformOutput(this, "api_endpoint", {
+      value: `${this.api.apiEndpoint}/${this.stage.name}/`,
+      description: "The API's own endpoint (execute-api), for a test before DNS is in place.",
+    });
+    new TerraformOutput(this, "queue_url", { value: this.queue.url });
+    new TerraformOutput(this, "dead_letter_queue_url", {
+      value: this.deadLetterQueue.queue.url,
+      description: "Webhooks that could not be delivered; replay them once the upstream is fixed.",
+    });
   }
 }

@@ -1,0 +1,556 @@
+/**
+ * The webhook-proxy stack (seed 002): every seed resource with its literal
+ * settings, the seed's variables, and each fix (DLQ + redrive, partial batch
+ * failures, maximum concurrency vs reserved concurrency, least privilege,
+ * synth-time timing checks, encryption, stage logs and throttling, alarms).
+ */
+import { Testing } from "cdktf";
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping";
+import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsIamPolicy } from "@cdktf/provider-aws/lib/data-aws-iam-policy";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { defaultEnvironment, offlineLookups } from "../config";
+import { EnvironmentConfig } from "../constructs/environment";
+import {
+  ACCESS_LOG_FORMAT,
+  CERTIFICATE_ARN_PATTERN,
+  checkQueueTiming,
+  UPSTREAM_PATTERN,
+  VPC_ACCESS_EXECUTION_POLICY_ARN,
+  WebhookProxyStack,
+  WebhookProxyStackProps,
+  ZONE_ID_PATTERN,
+} from "../stacks/webhook-proxy";
+
+type Block = Record<string, unknown>;
+interface StackJson {
+  variable: Record<string, Block & { validation?: { condition: string; error_message: string }[] }>;
+  locals: Record<string, string>;
+  check: Record<string, { assert: { condition: string; error_message: string }[] }>;
+  resource: Record<string, Record<string, Block>>;
+  data: Record<string, Record<string, Block>>;
+  output: Record<string, Block>;
+}
+
+const env: EnvironmentConfig = { ...defaultEnvironment, lambdaPackaging: "asset", lookups: offlineLookups };
+
+function build(props: Partial<WebhookProxyStackProps> = {}): {
+  stack: WebhookProxyStack;
+  synth: string;
+  json: StackJson;
+} {
+  const stack = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, ...props });
+  const synth = Testing.synth(stack);
+  return { stack, synth, json: JSON.parse(synth) as StackJson };
+}
+
+/** The one resource (or data source) of a type at construct path `path` under the stack (e.g. `api2sqs/function`). */
+function resource(json: StackJson, type: string, path: string): [string, Block] {
+  const id = new RegExp(`^${path.replace(/\//g, "_")}(_[0-9A-F]{8})?$`);
+  const blocks = type.startsWith("aws_iam_policy_document") ? json.data[type] : json.resource[type];
+  const found = Object.entries(blocks ?? {}).filter(([key]) => id.test(key));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function warnings(stack: WebhookProxyStack): string[] {
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === "@cdktf/warn")
+    .map((m) => String(m.data));
+}
+
+describe("webhook-proxy with the seed's defaults", () => {
+  let synth: string;
+  let json: StackJson;
+  let stack: WebhookProxyStack;
+  let queueRef: string;
+
+  beforeAll(() => {
+    ({ stack, synth, json } = build());
+    queueRef = "${aws_sqs_queue.queue.arn}";
+  });
+
+  describe("variables (the seed's six, plus stage throttling)", () => {
+    test("app_env defaults to the environment name and only tags the queue", () => {
+      expect(json.variable.app_env).toMatchObject({ type: "string", default: "dev" });
+      expect(synth).toHaveResourceWithProperties(SqsQueue, {
+        name: "dev-proxy-queue",
+        tags: { Environment: "${var.app_env}" },
+      });
+    });
+
+    test("upstream, zone_id, domain_cert_arn, domain_name have no default (example.tfvars supplies them) and a description", () => {
+      for (const name of ["upstream", "zone_id", "domain_cert_arn", "domain_name"]) {
+        expect(json.variable[name]).toMatchObject({ type: "string" });
+        expect(json.variable[name]).not.toHaveProperty("default");
+        expect(String(json.variable[name].description).length).toBeGreaterThan(20);
+      }
+    });
+
+    test("reserved_concurrent_executions defaults to the seed's 1 and must be a whole number >= 1", () => {
+      expect(json.variable.reserved_concurrent_executions).toMatchObject({ type: "number", default: 1 });
+      expect(json.variable.reserved_concurrent_executions.validation?.[0].condition).toBe(
+        "${((var.reserved_concurrent_executions >= 1) && (floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions))}"
+      );
+    });
+
+    test("upstream admits a host with optional port and base path, never a scheme", () => {
+      expect(json.variable.upstream.validation?.[0].condition).toContain("var.upstream");
+      const re = new RegExp(UPSTREAM_PATTERN);
+      for (const ok of [
+        "example.com",
+        "api.example.co.jp",
+        "example.com:8443",
+        "example.com/hooks/sendgrid",
+        "localhost",
+      ]) {
+        expect(re.test(ok)).toBe(true);
+      }
+      for (const bad of ["https://example.com", "example.com?x=1", "-bad.example.com", "", "example.com/a b"]) {
+        expect(re.test(bad)).toBe(false);
+      }
+    });
+
+    test("zone_id and domain_cert_arn are checked for their form", () => {
+      expect(new RegExp(ZONE_ID_PATTERN).test("Z0123456789ABCDEFGHIJ")).toBe(true);
+      expect(new RegExp(ZONE_ID_PATTERN).test("zone_id")).toBe(false);
+      expect(new RegExp(CERTIFICATE_ARN_PATTERN).test("arn:aws:acm:ap-northeast-1:123456789012:certificate/abc")).toBe(
+        true
+      );
+      expect(new RegExp(CERTIFICATE_ARN_PATTERN).test("arn_of_domain_cert")).toBe(false);
+      expect(json.variable.zone_id.validation?.[0].condition).toContain("var.zone_id");
+      expect(json.variable.domain_cert_arn.validation?.[0].condition).toContain("var.domain_cert_arn");
+    });
+
+    test("stage throttling is set by variables with defaults", () => {
+      expect(json.variable.throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
+      expect(json.variable.throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
+    });
+  });
+
+  describe("Lambda functions, roles and policies (seed Lambda.tf)", () => {
+    test("the seed's locals hold the function names with the environment", () => {
+      expect(json.locals).toEqual({
+        function_name_sqs2upstream: "dev-lambda_proxy_sqs2upstream",
+        function_name_api2sqs: "dev-lambda_proxy_api2sqs",
+      });
+    });
+
+    test("both functions: 128 MB, 3 s, publish, index.handler, current Node runtime", () => {
+      for (const name of ["api2sqs", "sqs2upstream"]) {
+        expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+          function_name: `\${local.function_name_${name}}`,
+          handler: "index.handler",
+          runtime: "nodejs22.x",
+          memory_size: 128,
+          timeout: 3,
+          publish: true,
+        });
+      }
+    });
+
+    test("sqs2upstream: reserved concurrency from the variable, UPSTREAM and a delivery timeout below the function's", () => {
+      expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: "${local.function_name_sqs2upstream}",
+        reserved_concurrent_executions: "${var.reserved_concurrent_executions}",
+        environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "2000" } },
+      });
+    });
+
+    test("api2sqs: SQS_URL of the queue and the queue's message size; unreserved concurrency", () => {
+      const [, fn] = resource(json, "aws_lambda_function", "api2sqs/function");
+      expect(fn.environment).toEqual({
+        variables: { SQS_URL: "${aws_sqs_queue.queue.url}", MAX_MESSAGE_BYTES: "262144" },
+      });
+      expect(fn).not.toHaveProperty("reserved_concurrent_executions");
+    });
+
+    test("log groups of both functions, retention 1 day (seed)", () => {
+      for (const name of ["api2sqs", "sqs2upstream"]) {
+        expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
+          name: `/aws/lambda/\${local.function_name_${name}}`,
+          retention_in_days: 1,
+        });
+      }
+    });
+
+    test("the two roles share the seed's one trust policy", () => {
+      expect(synth).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
+        statement: [
+          { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] },
+        ],
+      });
+      const trust = "${data.aws_iam_policy_document.lambda_assume_role.json}";
+      expect(synth).toHaveResourceWithProperties(IamRole, {
+        name: "dev-lambda_proxy-sqs2upstream",
+        assume_role_policy: trust,
+      });
+      expect(synth).toHaveResourceWithProperties(IamRole, {
+        name: "dev-lambda_proxy-api2sqs",
+        assume_role_policy: trust,
+      });
+      expect(Object.keys(json.data.aws_iam_policy_document).filter((k) => k.includes("assume"))).toEqual([
+        "lambda_assume_role",
+      ]);
+    });
+
+    test("managed policies with the seed's names, each attached to its role", () => {
+      expect(synth).toHaveResourceWithProperties(IamPolicy, { name: "dev-sqs2upstream_policy" });
+      expect(synth).toHaveResourceWithProperties(IamPolicy, { name: "dev-api2sqs_policy" });
+      const [policyId] = resource(json, "aws_iam_policy", "sqs2upstream/policy");
+      const [roleId] = resource(json, "aws_iam_role", "sqs2upstream/role");
+      expect(synth).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+        role: `\${aws_iam_role.${roleId}.name}`,
+        policy_arn: `\${aws_iam_policy.${policyId}.arn}`,
+      });
+    });
+
+    test("the seed's VPC access-execution attachment on sqs2upstream, by ARN", () => {
+      const [roleId] = resource(json, "aws_iam_role", "sqs2upstream/role");
+      expect(synth).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+        role: `\${aws_iam_role.${roleId}.name}`,
+        policy_arn: VPC_ACCESS_EXECUTION_POLICY_ARN,
+      });
+      expect(VPC_ACCESS_EXECUTION_POLICY_ARN).toBe(
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+      );
+    });
+
+    test("least privilege: sqs2upstream receives, deletes and reads attributes on its queue only", () => {
+      const [, doc] = resource(json, "aws_iam_policy_document", "sqs2upstream/policy_document");
+      expect(doc.statement).toContainEqual({
+        sid: "ConsumeProxyQueue",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resources: [queueRef],
+      });
+    });
+
+    test("least privilege: api2sqs may only send to the queue (the seed also let it delete)", () => {
+      const [, doc] = resource(json, "aws_iam_policy_document", "api2sqs/policy_document");
+      const sqsActions = (doc.statement as { actions: string[] }[])
+        .flatMap((s) => s.actions)
+        .filter((a) => a.startsWith("sqs:"));
+      expect(sqsActions).toEqual(["sqs:SendMessage"]);
+      expect(doc.statement).toContainEqual({
+        sid: "SendToProxyQueue",
+        actions: ["sqs:SendMessage"],
+        resources: [queueRef],
+      });
+    });
+
+    test("the seed's AWSLambdaBasicExecutionRole lookup is replaced by a log statement scoped to each function's group", () => {
+      // No AWS call at plan time, no logs on Resource "*".
+      expect(synth).not.toHaveDataSource(DataAwsIamPolicy);
+      for (const name of ["api2sqs", "sqs2upstream"]) {
+        const [groupId] = resource(json, "aws_cloudwatch_log_group", `${name}/log_group`);
+        const [, doc] = resource(json, "aws_iam_policy_document", `${name}/policy_document`);
+        expect(doc.statement).toContainEqual({
+          sid: "WriteOwnLogGroup",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [`\${aws_cloudwatch_log_group.${groupId}.arn}:*`],
+        });
+      }
+    });
+  });
+
+  describe("queue, DLQ and event source mapping (seed sqs.tf + fixes)", () => {
+    test("the queue: seed name, encrypted, visibility 30 s (>= 6 x 3 s), pinned message size", () => {
+      expect(synth).toHaveResourceWithProperties(SqsQueue, {
+        name: "dev-proxy-queue",
+        sqs_managed_sse_enabled: true,
+        visibility_timeout_seconds: 30,
+        max_message_size: 262144,
+      });
+    });
+
+    test("redrive to the DLQ; bounded receive count, generous while polling cannot be capped", () => {
+      const [dlqId] = resource(json, "aws_sqs_queue", "dlq/queue");
+      expect(json.resource.aws_sqs_queue.queue.redrive_policy).toBe(
+        `\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = (var.reserved_concurrent_executions >= 2) ? 5 : 20})}`
+      );
+    });
+
+    test("the DLQ: encrypted, kept 14 days, with depth and age alarms", () => {
+      expect(synth).toHaveResourceWithProperties(SqsQueue, {
+        name: "dev-proxy-queue-dlq",
+        sqs_managed_sse_enabled: true,
+        message_retention_seconds: 1209600,
+      });
+      expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "dev-proxy-queue-dlq-not-empty",
+      });
+      expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "dev-proxy-queue-dlq-oldest-message-age",
+      });
+    });
+
+    test("the mapping: batch 1 (seed), queue -> sqs2upstream ARN, partial batch failures", () => {
+      const [fnId] = resource(json, "aws_lambda_function", "sqs2upstream/function");
+      expect(synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+        batch_size: 1,
+        event_source_arn: queueRef,
+        function_name: `\${aws_lambda_function.${fnId}.arn}`,
+        function_response_types: ["ReportBatchItemFailures"],
+      });
+    });
+
+    test("maximum concurrency = reserved concurrency (capped at 1000) when reserved >= 2, decided at plan time", () => {
+      const mapping = json.resource.aws_lambda_event_source_mapping.mapping;
+      expect(mapping).not.toHaveProperty("scaling_config");
+      expect(mapping.dynamic).toEqual({
+        scaling_config: {
+          for_each:
+            "${(var.reserved_concurrent_executions >= 2) ? [min(var.reserved_concurrent_executions, 1000)] : []}",
+          content: { maximum_concurrency: "${scaling_config.value}" },
+        },
+      });
+    });
+
+    test("a plan-time check warns when reserved concurrency is 1 (polling not capped)", () => {
+      const assertion = json.check.sqs2upstream_concurrency_cap.assert[0];
+      expect(assertion.condition).toBe("${(var.reserved_concurrent_executions >= 2)}");
+      expect(assertion.error_message).toMatch(/minimum maximum concurrency \(2\)/);
+    });
+
+    test("and a synth-time warning, since the default (the seed's 1) cannot be capped", () => {
+      expect(warnings(stack).join("\n")).toMatch(
+        /reserved_concurrent_executions defaults to 1.*maxReceiveCount is raised to 20/
+      );
+    });
+  });
+
+  describe("HTTP API (seed api_gateway.tf)", () => {
+    test("the API, HTTP protocol, seed name", () => {
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2Api, {
+        name: "dev-gateway_api_proxy",
+        protocol_type: "HTTP",
+      });
+    });
+
+    test("the stage: seed name, auto deploy, the seed's access-log format into its log group, throttled", () => {
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
+        api_id: "${aws_apigatewayv2_api.api.id}",
+        name: "dev-gateway_state_proxy",
+        auto_deploy: true,
+        access_log_settings: {
+          destination_arn: "${aws_cloudwatch_log_group.api_log_group.arn}",
+          format: JSON.stringify(ACCESS_LOG_FORMAT),
+        },
+        default_route_settings: {
+          throttling_rate_limit: "${var.throttling_rate_limit}",
+          throttling_burst_limit: "${var.throttling_burst_limit}",
+        },
+      });
+      const format = JSON.parse(
+        (json.resource.aws_apigatewayv2_stage.stage.access_log_settings as { format: string }).format
+      ) as Record<string, string>;
+      expect(format).toEqual(ACCESS_LOG_FORMAT);
+      expect(Object.keys(format)).toEqual([
+        "requestId",
+        "sourceIp",
+        "requestTime",
+        "protocol",
+        "httpMethod",
+        "resourcePath",
+        "routeKey",
+        "status",
+        "responseLength",
+        "integrationErrorMessage",
+      ]);
+    });
+
+    test("the API log group: /aws/api_gw/<api name>, retention 1 day (seed)", () => {
+      expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
+        name: "/aws/api_gw/${aws_apigatewayv2_api.api.name}",
+        retention_in_days: 1,
+      });
+    });
+
+    test("AWS_PROXY integration to api2sqs (payload 2.0 for the raw query string) and route POST /", () => {
+      const [fnId] = resource(json, "aws_lambda_function", "api2sqs/function");
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2Integration, {
+        integration_uri: `\${aws_lambda_function.${fnId}.invoke_arn}`,
+        integration_type: "AWS_PROXY",
+        integration_method: "POST",
+        payload_format_version: "2.0",
+      });
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, {
+        route_key: "POST /",
+        target: "integrations/${aws_apigatewayv2_integration.integration.id}",
+      });
+    });
+
+    test("the Lambda permission, with the seed's statement id and a source ARN on this API", () => {
+      const [fnId] = resource(json, "aws_lambda_function", "api2sqs/function");
+      expect(synth).toHaveResourceWithProperties(LambdaPermission, {
+        statement_id: "AllowExecutionFromAPIGateway",
+        action: "lambda:InvokeFunction",
+        function_name: `\${aws_lambda_function.${fnId}.function_name}`,
+        principal: "apigateway.amazonaws.com",
+        source_arn: "${aws_apigatewayv2_api.api.execution_arn}/*/*",
+      });
+    });
+
+    test("custom domain with the given certificate: REGIONAL, TLS 1.2; mapping to the stage", () => {
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2DomainName, {
+        domain_name: "${var.domain_name}",
+        domain_name_configuration: {
+          certificate_arn: "${var.domain_cert_arn}",
+          endpoint_type: "REGIONAL",
+          security_policy: "TLS_1_2",
+        },
+      });
+      expect(synth).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
+        api_id: "${aws_apigatewayv2_api.api.id}",
+        stage: "${aws_apigatewayv2_stage.stage.id}",
+      });
+      expect(synth).not.toHaveResource(AcmCertificate); // the seed's certificate exists already
+    });
+
+    test("the alias A record in the given zone, evaluating target health (seed)", () => {
+      const [domainId] = resource(json, "aws_apigatewayv2_domain_name", "domain/domain_name");
+      expect(synth).toHaveResourceWithProperties(Route53Record, {
+        name: `\${aws_apigatewayv2_domain_name.${domainId}.domain_name}`,
+        type: "A",
+        zone_id: "${var.zone_id}",
+        alias: {
+          evaluate_target_health: true,
+          name: `\${aws_apigatewayv2_domain_name.${domainId}.domain_name_configuration[0].target_domain_name}`,
+          zone_id: `\${aws_apigatewayv2_domain_name.${domainId}.domain_name_configuration[0].hosted_zone_id}`,
+        },
+      });
+    });
+  });
+
+  describe("alarms", () => {
+    const topic = (json: StackJson): string =>
+      `\${aws_sns_topic.${resource(json, "aws_sns_topic", "alarms/topic")[0]}.arn}`;
+
+    test("errors and throttles of both functions, API 5xx, queue backlog age: all notify the stack's topic", () => {
+      const names = Object.values(json.resource.aws_cloudwatch_metric_alarm).map((a) => a.alarm_name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "${local.function_name_api2sqs}-errors",
+          "${local.function_name_api2sqs}-throttles",
+          "${local.function_name_sqs2upstream}-errors",
+          "${local.function_name_sqs2upstream}-throttles",
+          "dev-gateway_api_proxy-5xx",
+          "dev-proxy-queue-backlog-age",
+        ])
+      );
+      for (const alarm of Object.values(json.resource.aws_cloudwatch_metric_alarm)) {
+        expect(alarm.alarm_actions).toEqual([topic(json)]);
+      }
+      expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "dev-gateway_api_proxy-5xx",
+        namespace: "AWS/ApiGateway",
+        metric_name: "5xx",
+        dimensions: { ApiId: "${aws_apigatewayv2_api.api.id}", Stage: "${aws_apigatewayv2_stage.stage.name}" },
+      });
+      expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "dev-proxy-queue-backlog-age",
+        metric_name: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: "${aws_sqs_queue.queue.name}" },
+        threshold: 900,
+      });
+    });
+  });
+
+  test("outputs: the webhook URL, the API endpoint, both queue URLs", () => {
+    expect(json.output.webhook_url.value).toBe("https://${var.domain_name}/");
+    expect(Object.keys(json.output).sort()).toEqual([
+      "api_endpoint",
+      "dead_letter_queue_url",
+      "queue_url",
+      "webhook_url",
+    ]);
+  });
+});
+
+describe("webhook-proxy with props", () => {
+  test("reserved concurrency >= 2 by default: no synth warning; the variable's default follows", () => {
+    const { stack, json } = build({ reservedConcurrentExecutions: 4 });
+    expect(json.variable.reserved_concurrent_executions.default).toBe(4);
+    expect(warnings(stack).filter((w) => w.includes("reserved_concurrent_executions"))).toEqual([]);
+  });
+
+  test("receive counts, batching, timeouts and the VPC attachment are configurable", () => {
+    const { synth, json } = build({
+      maxReceiveCount: 3,
+      throttledMaxReceiveCount: 50,
+      batchSize: 5,
+      maximumBatchingWindowSeconds: 10,
+      functionTimeoutSeconds: 10,
+      visibilityTimeoutSeconds: 70,
+      attachVpcAccessPolicy: false,
+    });
+    expect(String(json.resource.aws_sqs_queue.queue.redrive_policy)).toContain("? 3 : 50");
+    expect(synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+      batch_size: 5,
+      maximum_batching_window_in_seconds: 10,
+    });
+    expect(synth).toHaveResourceWithProperties(SqsQueue, { name: "dev-proxy-queue", visibility_timeout_seconds: 70 });
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: "${local.function_name_sqs2upstream}",
+      timeout: 10,
+      environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "9000" } },
+    });
+    expect(synth).not.toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      policy_arn: VPC_ACCESS_EXECUTION_POLICY_ARN,
+    });
+  });
+
+  test("a batch whose deliveries cannot all fit in the function timeout is a synth warning", () => {
+    const { stack } = build({ batchSize: 5 });
+    expect(warnings(stack).join("\n")).toMatch(/5 records x 2000 ms upstream timeout exceed the 3 s function timeout/);
+  });
+});
+
+describe("synth-time checks fail synth with the reason", () => {
+  test("visibility timeout below 6 x the function timeout", () => {
+    expect(() => build({ visibilityTimeoutSeconds: 17 })).toThrow(
+      /visibility timeout \(17 s\) must be at least 6 x the sqs2upstream timeout \(3 s\) \+ the batching window \(0 s\) = 18 s/
+    );
+  });
+
+  test("the batching window counts too", () => {
+    expect(() => build({ visibilityTimeoutSeconds: 30, maximumBatchingWindowSeconds: 13 })).toThrow(/= 31 s/);
+    expect(() => build({ visibilityTimeoutSeconds: 31, maximumBatchingWindowSeconds: 13 })).not.toThrow();
+  });
+
+  test("an upstream timeout not below the function timeout", () => {
+    expect(() => build({ upstreamTimeoutMs: 3000 })).toThrow(/upstream timeout \(3000 ms\) must be positive and below/);
+  });
+
+  test("a batch above 10 without a batching window", () => {
+    expect(() => build({ batchSize: 20 })).toThrow(/needs a maximum batching window/);
+  });
+
+  test("checkQueueTiming accepts the seed's timing", () => {
+    expect(() =>
+      checkQueueTiming({
+        visibilityTimeoutSeconds: 30,
+        functionTimeoutSeconds: 3,
+        maximumBatchingWindowSeconds: 0,
+        upstreamTimeoutMs: 2000,
+      })
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Lambda entry of `api2sqs` (HTTP API `POST /`, payload format 2.0): queues
+ * the webhook and answers 202. The logic lives in `enqueue.ts`.
+ *
+ * Environment, read on each call so tests can set it:
+ * - `SQS_URL`: the proxy queue's URL (the seed's variable).
+ * - `MAX_MESSAGE_BYTES`: the queue's `max_message_size`. @default 262144
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { answer, errorResponse } from "../../shared/http";
+import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
+
+// Module scope: one client per container, reused across invocations.
+const sqs = new SQSClient({});
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const queueUrl = process.env.SQS_URL;
+  if (!queueUrl) {
+    console.error("SQS_URL is not set");
+    return errorResponse(500, "Internal server error");
+  }
+  const maxMessageBytes = Number(process.env.MAX_MESSAGE_BYTES || DEFAULT_MAX_MESSAGE_BYTES);
+  // `answer` turns anything unexpected into a 500 without leaking a stack trace: the sender retries.
+  return answer(() => enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes }));
+}

@@ -1,0 +1,162 @@
+/**
+ * The queue message both functions agree on: one received webhook, recorded
+ * exactly enough to replay it to the upstream byte for byte.
+ *
+ * `api2sqs` writes it (`messageFromRequest`), `sqs2upstream` reads it
+ * (`parseMessage`) and turns it back into a request (`upstreamRequestHeaders`,
+ * `bodyBytes`). The body is never parsed: webhook signatures (Stripe, GitHub,
+ * SendGrid, ...) are computed over the exact bytes, which the seed's
+ * `JSON.parse` / `JSON.stringify` round trip destroyed.
+ */
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+
+/** Bumped when the shape changes, so a consumer never misreads an older message. */
+export const MESSAGE_VERSION = 1;
+
+/** How `body` holds the request's bytes. */
+export type BodyEncoding =
+  /** The bytes are the UTF-8 encoding of `body` (API Gateway passed text). */
+  | "utf8"
+  /** `body` is base64 of the bytes (API Gateway passed binary content base64-encoded). */
+  | "base64";
+
+export interface WebhookMessage {
+  readonly version: typeof MESSAGE_VERSION;
+  /** HTTP method as received (the seed's route only admits `POST`). */
+  readonly method: string;
+  /** Request path without the stage prefix, e.g. `/`. */
+  readonly path: string;
+  /** Raw query string as received, without `?`, still percent-encoded; `""` when none. */
+  readonly query: string;
+  /** Request headers, lower-case names, as received (duplicates joined by API Gateway with `,`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly bodyEncoding: BodyEncoding;
+  /** API Gateway's request id, to follow one webhook through both functions' logs. */
+  readonly requestId: string;
+  /** When API Gateway received the request (epoch milliseconds). */
+  readonly receivedAt: number;
+}
+
+/**
+ * Hop-by-hop and connection-specific headers: they describe the connection
+ * between the sender and API Gateway, not the webhook, and Node sets its own
+ * `host`, `content-length` and `connection` for the upstream connection.
+ * (RFC 9110 section 7.6.1, plus `host` and `content-length`.)
+ */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "content-length",
+  "expect",
+  "host",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** The stage prefix API Gateway leaves in `rawPath` when called on the execute-api URL of a named stage. */
+function stripStage(rawPath: string, stage: string | undefined): string {
+  if (!stage || stage === "$default") return rawPath;
+  const prefix = `/${stage}`;
+  if (rawPath === prefix) return "/";
+  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
+}
+
+/** Records an HTTP API (payload format 2.0) request as a queue message. */
+export function messageFromRequest(event: APIGatewayProxyEventV2): WebhookMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  // Payload 2.0 moves cookies out of the headers; put them back as the one `cookie` header they came in.
+  if (event.cookies && event.cookies.length > 0) headers.cookie = event.cookies.join("; ");
+
+  return {
+    version: MESSAGE_VERSION,
+    method: event.requestContext.http.method,
+    path: stripStage(event.rawPath || "/", event.requestContext.stage),
+    query: event.rawQueryString ?? "",
+    headers,
+    body: event.body ?? "",
+    bodyEncoding: event.isBase64Encoded ? "base64" : "utf8",
+    requestId: event.requestContext.requestId,
+    receivedAt: event.requestContext.timeEpoch,
+  };
+}
+
+/** The message as the SQS message body. */
+export function serializeMessage(message: WebhookMessage): string {
+  return JSON.stringify(message);
+}
+
+/** A message body that is not a `WebhookMessage`: it can never be delivered as it is. */
+export class MalformedMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MalformedMessageError";
+  }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === "string")
+  );
+}
+
+/** Reads an SQS message body back; throws `MalformedMessageError` when it is not one of ours. */
+export function parseMessage(text: string): WebhookMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MalformedMessageError("message body is not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new MalformedMessageError("message body is not a JSON object");
+  }
+  const m = parsed as Record<string, unknown>;
+  if (m.version !== MESSAGE_VERSION)
+    throw new MalformedMessageError(`unsupported message version ${String(m.version)}`);
+  for (const field of ["method", "path", "query", "body", "requestId"] as const) {
+    if (typeof m[field] !== "string") throw new MalformedMessageError(`field "${field}" is not a string`);
+  }
+  if (m.bodyEncoding !== "utf8" && m.bodyEncoding !== "base64") {
+    throw new MalformedMessageError(`field "bodyEncoding" is ${String(m.bodyEncoding)}`);
+  }
+  if (!isStringRecord(m.headers)) throw new MalformedMessageError(`field "headers" is not an object of strings`);
+  if (typeof m.receivedAt !== "number") throw new MalformedMessageError(`field "receivedAt" is not a number`);
+  if (!(m.path as string).startsWith("/")) throw new MalformedMessageError(`field "path" does not start with "/"`);
+  return m as unknown as WebhookMessage;
+}
+
+/** The request body's exact bytes. */
+export function bodyBytes(message: WebhookMessage): Buffer {
+  return Buffer.from(message.body, message.bodyEncoding === "base64" ? "base64" : "utf8");
+}
+
+/**
+ * The headers to send upstream: the received ones minus hop-by-hop headers and
+ * any header the sender's `Connection` header names as connection-specific.
+ */
+export function upstreamRequestHeaders(message: WebhookMessage): Record<string, string> {
+  const connectionSpecific = new Set(
+    (message.headers.connection ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== "")
+  );
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) {
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP_HEADERS.has(lower) && !connectionSpecific.has(lower)) headers[lower] = value;
+  }
+  return headers;
+}
