@@ -30,6 +30,7 @@ if (!available) {
 
   test.each(STACK_IDS)("%s: every synthesized resource is in the plan", (stack) => {
     const result = results.find((r) => r.stack === stack) as PlanResult;
+    expect(result.synthesized.length).toBeGreaterThan(0);
     expect(result.synthesized.filter((address) => !result.planned.includes(address))).toEqual([]);
   });
 });

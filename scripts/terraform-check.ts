@@ -24,7 +24,7 @@ export interface PlanResult {
   readonly ok: boolean;
   /** validate/plan output, or the error. */
   readonly log: string;
-  /** `type.name` of every resource in cdk.tf.json. */
+  /** `type.name` of every unconditional resource in cdk.tf.json (a `count` may plan to zero). */
   readonly synthesized: readonly string[];
   /** `type.name` of every resource the plan would create (for_each keys folded). */
   readonly planned: readonly string[];
@@ -57,7 +57,9 @@ export async function planStack(outdir: string, stack: string): Promise<PlanResu
     resource?: Record<string, Record<string, unknown>>;
   };
   const synthesized = Object.entries(synth.resource ?? {}).flatMap(([type, byName]) =>
-    Object.keys(byName).map((name) => `${type}.${name}`),
+    Object.entries(byName)
+      .filter(([, body]) => (body as { count?: unknown }).count === undefined)
+      .map(([name]) => `${type}.${name}`),
   );
   const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
   const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
