@@ -38,11 +38,24 @@ export function errorResponse(statusCode: number, message: string, headers: Reco
   return jsonResponse(statusCode, { message }, headers);
 }
 
-/** The request body as text, decoding API Gateway's / the ALB's base64 form. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The request body as text, decoding API Gateway's / the ALB's base64 form.
+ * Bytes that are not UTF-8 are a 400, not silently replaced with U+FFFD.
+ */
 export function bodyText(body: string | null | undefined, isBase64Encoded: boolean | undefined): string {
   if (body === null || body === undefined) return "";
-  return isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+  if (!isBase64Encoded) return body;
+  try {
+    return strictUtf8.decode(Buffer.from(body, "base64"));
+  } catch {
+    throw new ClientError(400, "Request body is not valid UTF-8");
+  }
 }
+
+/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Parses a JSON object body. Empty, malformed, non-object or oversized bodies
@@ -54,10 +67,17 @@ export function parseJsonObject(text: string, maxBytes = 256 * 1024): Record<str
   }
   if (text.trim() === "") throw new ClientError(400, "Request body is empty; expected a JSON object");
   let parsed: unknown;
+  let loneSurrogate = false;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text, (key: string, value: unknown) => {
+      if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) loneSurrogate = true;
+      return value;
+    });
   } catch {
     throw new ClientError(400, "Request body is not valid JSON");
+  }
+  if (loneSurrogate) {
+    throw new ClientError(400, "Request body is not valid Unicode: it holds an unpaired UTF-16 surrogate");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ClientError(400, "Request body must be a JSON object");
