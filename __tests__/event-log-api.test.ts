@@ -170,6 +170,10 @@ describe("event-log-api: defaults reproduce the seed", () => {
   });
 
   test("$default stage: auto-deploy, the seed's access-log format, throttling from variables (fix)", () => {
+    const accessLogs = Object.entries(s.json.resource.aws_cloudwatch_log_group)
+      .filter(([, g]) => g.name === "/aws/apigateway/dev-log-events-http-api")
+      .map(([name]) => `aws_cloudwatch_log_group.${name}`);
+    expect(accessLogs).toHaveLength(1);
     expect(s.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: "/aws/apigateway/dev-log-events-http-api",
       retention_in_days: 14,
@@ -178,7 +182,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
       api_id: "${aws_apigatewayv2_api.api.id}",
       name: "$default",
       auto_deploy: true,
-      access_log_settings: expect.objectContaining({ destination_arn: "${aws_cloudwatch_log_group.access_logs.arn}" }),
+      access_log_settings: expect.objectContaining({ destination_arn: `\${${accessLogs[0]}.arn}` }),
       default_route_settings: {
         throttling_rate_limit: "${var.throttling_rate_limit}",
         throttling_burst_limit: "${var.throttling_burst_limit}",
@@ -200,8 +204,16 @@ describe("event-log-api: defaults reproduce the seed", () => {
       authorizerError: "$context.authorizer.error",
       integrationErrorMessage: "$context.integrationErrorMessage",
     });
-    expect(s.json.variable?.throttling_rate_limit).toMatchObject({ type: "number", default: 10 });
-    expect(s.json.variable?.throttling_burst_limit).toMatchObject({ type: "number", default: 20 });
+    expect(s.json.variable?.throttling_rate_limit).toMatchObject({
+      type: "number",
+      default: 10,
+      validation: [{ condition: "${var.throttling_rate_limit > 0}", error_message: "throttling_rate_limit must be > 0." }],
+    });
+    expect(s.json.variable?.throttling_burst_limit).toMatchObject({
+      type: "number",
+      default: 20,
+      validation: [{ condition: "${var.throttling_burst_limit > 0}", error_message: "throttling_burst_limit must be > 0." }],
+    });
   });
 
   test("Lambda permission for API Gateway: seed statement id, scoped to the API's execution ARN", () => {
@@ -258,7 +270,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
     expect(s.text).toHaveResourceWithProperties(AcmCertificateValidation, {
       certificate_arn: `\${${only(s, "aws_acm_certificate").ref}.arn}`,
     });
-    expect(validation.body.validation_record_fqdns).toMatch(/aws_route53_record\.domain_validation_record_\w+.*fqdn/);
+    expect(validation.body.validation_record_fqdns).toMatch(/aws_route53_record\.domain_certificate_validation_record_\w+.*fqdn/);
     const domain = only(s, "aws_apigatewayv2_domain_name").body;
     expect(domain.depends_on).toEqual([validation.ref]);
   });
@@ -268,7 +280,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
     expect(s.text).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
       api_id: "${aws_apigatewayv2_api.api.id}",
       domain_name: `\${${domain}.id}`,
-      stage: "${aws_apigatewayv2_stage.stage.id}",
+      stage: `\${${only(s, "aws_apigatewayv2_stage").ref}.id}`,
     });
     expect(s.text).toHaveResourceWithProperties(Route53Record, {
       type: "A",
@@ -295,19 +307,20 @@ describe("event-log-api: defaults reproduce the seed", () => {
     });
   });
 
-  test("alarms: API 5xx rate on the API id, function errors and throttles, all to the stack's topic", () => {
+  test("alarms: API 5xx rate of the stage, function errors and throttles, all to the stack's topic", () => {
     const topic = only(s, "aws_sns_topic");
     expect(s.text).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms" });
     const actions = [`\${${topic.ref}.arn}`];
     const apiMetric = (metric_name: string) => ({
       metric_name,
       namespace: "AWS/ApiGateway",
-      dimensions: { ApiId: "${aws_apigatewayv2_api.api.id}" },
+      dimensions: { ApiId: "${aws_apigatewayv2_api.api.id}", Stage: `\${${only(s, "aws_apigatewayv2_stage").ref}.name}` },
       period: 60,
       stat: "Sum",
     });
     expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "dev-log-events-http-api-5xx-rate",
+      alarm_description: "dev-log-events-http-api: more than 5% of requests answered 5xx in a minute",
       metric_query: [
         { id: "errors", metric: apiMetric("5xx") },
         { id: "requests", metric: apiMetric("Count") },

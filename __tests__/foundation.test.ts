@@ -252,6 +252,11 @@ describe("ApiCustomDomain", () => {
       domain_name_configuration: { endpoint_type: "REGIONAL", security_policy: "TLS_1_2" },
     });
     expect(domain.depends_on).toEqual([expect.stringMatching(/^aws_acm_certificate_validation\./)]);
+    // The domain takes the validated ARN (DnsValidatedCertificate.certificateArn), not the raw certificate's.
+    const [validationId] = Object.keys(json.resource.aws_acm_certificate_validation);
+    expect(domain.domain_name_configuration).toMatchObject({
+      certificate_arn: `\${aws_acm_certificate_validation.${validationId}.certificate_arn}`,
+    });
     expect(synth).toHaveResourceWithProperties(Route53Record, { type: "A", name: expect.stringContaining("domain_name") });
   });
 

@@ -139,9 +139,14 @@ describe("webhook-proxy with the seed's defaults", () => {
       expect(json.variable.domain_cert_arn.validation?.[0].condition).toContain("var.domain_cert_arn");
     });
 
-    test("stage throttling is set by variables with defaults", () => {
+    test("stage throttling is set by variables with defaults, each > 0", () => {
       expect(json.variable.throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
       expect(json.variable.throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
+      for (const name of ["throttling_rate_limit", "throttling_burst_limit"]) {
+        expect(json.variable[name].validation).toEqual([
+          { condition: `\${var.${name} > 0}`, error_message: `${name} must be > 0.` },
+        ]);
+      }
     });
   });
 
@@ -345,12 +350,14 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("the stage: seed name, auto deploy, the seed's access-log format into its log group, throttled", () => {
+      const [logGroupId] = resource(json, "aws_cloudwatch_log_group", "stage/access_logs");
+      const [, stage] = resource(json, "aws_apigatewayv2_stage", "stage");
       expect(synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
         api_id: "${aws_apigatewayv2_api.api.id}",
         name: "dev-gateway_state_proxy",
         auto_deploy: true,
         access_log_settings: {
-          destination_arn: "${aws_cloudwatch_log_group.api_log_group.arn}",
+          destination_arn: `\${aws_cloudwatch_log_group.${logGroupId}.arn}`,
           format: JSON.stringify(ACCESS_LOG_FORMAT),
         },
         default_route_settings: {
@@ -358,9 +365,7 @@ describe("webhook-proxy with the seed's defaults", () => {
           throttling_burst_limit: "${var.throttling_burst_limit}",
         },
       });
-      const format = JSON.parse(
-        (json.resource.aws_apigatewayv2_stage.stage.access_log_settings as { format: string }).format
-      ) as Record<string, string>;
+      const format = JSON.parse((stage.access_log_settings as { format: string }).format) as Record<string, string>;
       expect(format).toEqual(ACCESS_LOG_FORMAT);
       expect(Object.keys(format)).toEqual([
         "requestId",
@@ -419,7 +424,7 @@ describe("webhook-proxy with the seed's defaults", () => {
       });
       expect(synth).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
         api_id: "${aws_apigatewayv2_api.api.id}",
-        stage: "${aws_apigatewayv2_stage.stage.id}",
+        stage: `\${aws_apigatewayv2_stage.${resource(json, "aws_apigatewayv2_stage", "stage")[0]}.id}`,
       });
       expect(synth).not.toHaveResource(AcmCertificate); // the seed's certificate exists already
     });
@@ -458,11 +463,25 @@ describe("webhook-proxy with the seed's defaults", () => {
       for (const alarm of Object.values(json.resource.aws_cloudwatch_metric_alarm)) {
         expect(alarm.alarm_actions).toEqual([topic(json)]);
       }
+      // The shared 5xx/Count rate of the stage; threshold 0: any 5xx (a webhook not queued) alarms.
+      const [stageId] = resource(json, "aws_apigatewayv2_stage", "stage");
+      const stageMetric = (metric_name: string) => ({
+        metric_name,
+        namespace: "AWS/ApiGateway",
+        dimensions: { ApiId: "${aws_apigatewayv2_api.api.id}", Stage: `\${aws_apigatewayv2_stage.${stageId}.name}` },
+        period: 60,
+        stat: "Sum",
+      });
       expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
         alarm_name: "dev-gateway_api_proxy-5xx",
-        namespace: "AWS/ApiGateway",
-        metric_name: "5xx",
-        dimensions: { ApiId: "${aws_apigatewayv2_api.api.id}", Stage: "${aws_apigatewayv2_stage.stage.name}" },
+        metric_query: [
+          { id: "errors", metric: stageMetric("5xx") },
+          { id: "requests", metric: stageMetric("Count") },
+          { id: "rate", expression: "IF(requests > 0, errors / requests, 0)", label: "5xx rate", return_data: true },
+        ],
+        threshold: 0,
+        comparison_operator: "GreaterThanThreshold",
+        evaluation_periods: 1,
       });
       expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
         alarm_name: "dev-proxy-queue-backlog-age",

@@ -1,14 +1,12 @@
 import { Construct } from "constructs";
-import { TerraformIterator, Token } from "cdktf";
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping";
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { DnsValidatedCertificate } from "./dns-validated-certificate";
 
 /** Where the domain's TLS certificate comes from. */
 export type DomainCertificate =
-  /** Request an ACM certificate for the domain and validate it with DNS records in the hosted zone. */
+  /** Request an ACM certificate for the domain and validate it with DNS records in the hosted zone (`DnsValidatedCertificate`). */
   | { readonly kind: "create" }
   /** Use an already issued certificate (e.g. made by hand in ACM). */
   | { readonly kind: "existing"; readonly certificateArn: string };
@@ -18,6 +16,7 @@ export interface ApiCustomDomainProps {
   readonly domainName: string;
   /** Route53 hosted zone that holds the record (and the validation records). */
   readonly hostedZoneId: string;
+  /** Requested here and DNS-validated in `hostedZoneId`, or an existing ARN. */
   readonly certificate: DomainCertificate;
   /** HTTP API (apigatewayv2) id. */
   readonly apiId: string;
@@ -37,35 +36,18 @@ export class ApiCustomDomain extends Construct {
   readonly certificateArn: string;
   readonly record: Route53Record;
   readonly mapping: Apigatewayv2ApiMapping;
-  /** Set when the construct requested the certificate. */
-  readonly certificate?: AcmCertificate;
+  /** Set when the construct requested the certificate (`certificate: { kind: "create" }`). */
+  readonly certificate?: DnsValidatedCertificate;
 
   constructor(scope: Construct, id: string, props: ApiCustomDomainProps) {
     super(scope, id);
 
-    let validation: AcmCertificateValidation | undefined;
     if (props.certificate.kind === "create") {
-      this.certificate = new AcmCertificate(this, "certificate", {
+      this.certificate = new DnsValidatedCertificate(this, "certificate", {
         domainName: props.domainName,
-        validationMethod: "DNS",
-        lifecycle: { createBeforeDestroy: true },
+        hostedZoneId: props.hostedZoneId,
       });
-      // One CNAME per validation option, keyed by domain name: a for_each, never a hard-coded index.
-      const options = TerraformIterator.fromComplexList(this.certificate.domainValidationOptions, "domain_name");
-      const records = new Route53Record(this, "validation_record", {
-        forEach: options,
-        zoneId: props.hostedZoneId,
-        name: options.getString("resource_record_name"),
-        type: options.getString("resource_record_type"),
-        records: [options.getString("resource_record_value")],
-        ttl: 60,
-        allowOverwrite: true,
-      });
-      validation = new AcmCertificateValidation(this, "certificate_validation", {
-        certificateArn: this.certificate.arn,
-        validationRecordFqdns: Token.asList(TerraformIterator.fromResources(records).pluckProperty("fqdn")),
-      });
-      this.certificateArn = validation.certificateArn;
+      this.certificateArn = this.certificate.certificateArn;
     } else {
       this.certificateArn = props.certificate.certificateArn;
     }
@@ -77,7 +59,7 @@ export class ApiCustomDomain extends Construct {
         endpointType: "REGIONAL",
         securityPolicy: "TLS_1_2",
       },
-      dependsOn: validation ? [validation] : undefined,
+      dependsOn: this.certificate ? [this.certificate.validation] : undefined,
     });
 
     this.mapping = new Apigatewayv2ApiMapping(this, "api_mapping", {

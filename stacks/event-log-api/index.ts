@@ -3,8 +3,6 @@ import { TerraformOutput, TerraformVariable } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
@@ -14,6 +12,7 @@ import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
+import { AccessLogFields, HttpApiStage } from "../../constructs/http-api-stage";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
@@ -29,7 +28,7 @@ export const ROUTES = [
 ] as const;
 
 /** The seed's access-log line, one JSON object per request. */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT: AccessLogFields = {
   requestId: "$context.requestId",
   ip: "$context.identity.sourceIp",
   requestTime: "$context.requestTime",
@@ -42,7 +41,7 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   errorResponseType: "$context.error.responseType",
   authorizerError: "$context.authorizer.error",
   integrationErrorMessage: "$context.integrationErrorMessage",
-});
+};
 
 export interface EventLogApiStackProps extends ServerlessStackProps {
   /** Seed `var.app_name`: prefixes the Lambda role's name. @default "event-log" */
@@ -98,7 +97,7 @@ export class EventLogApiStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly api: Apigatewayv2Api;
-  readonly stage: Apigatewayv2Stage;
+  readonly stage: HttpApiStage;
   readonly routes: Apigatewayv2Route[];
   readonly requesterPolicy: IamPolicy;
   readonly requester?: IamUser;
@@ -189,35 +188,23 @@ export class EventLogApiStack extends ServerlessStack {
         }),
     );
 
-    const accessLogs = new CloudwatchLogGroup(this, "access_logs", {
-      name: `/aws/apigateway/${apiName}`,
-      retentionInDays: props.env.logRetentionDays,
-    });
-
-    // Fix: the seed's stage has no throttling, so one caller could spend the account's
-    // 10,000 rps and the table's single write unit; stage-wide limits, tunable at plan time.
-    const rateLimit = new TerraformVariable(this, "throttling_rate_limit", {
-      type: "number",
-      default: props.throttlingRateLimit ?? 10,
-      description: "Steady-state requests per second the API's $default stage accepts (all routes together).",
-      validation: [{ condition: "${var.throttling_rate_limit > 0}", errorMessage: "throttling_rate_limit must be > 0." }],
-    });
-    const burstLimit = new TerraformVariable(this, "throttling_burst_limit", {
-      type: "number",
-      default: props.throttlingBurstLimit ?? 20,
-      description: "Requests the API's $default stage accepts in a burst above the rate limit.",
-      validation: [{ condition: "${var.throttling_burst_limit > 0}", errorMessage: "throttling_burst_limit must be > 0." }],
-    });
-
-    this.stage = new Apigatewayv2Stage(this, "stage", {
-      apiId: this.api.id,
-      name: "$default",
-      autoDeploy: true,
-      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      defaultRouteSettings: {
-        throttlingRateLimit: rateLimit.numberValue,
-        throttlingBurstLimit: burstLimit.numberValue,
-      },
+    // Seed: `aws_apigatewayv2_stage.log_events` and `aws_cloudwatch_log_group.log_events_http_api`
+    // (the seed's format; fix: a retention). Fix: the seed's stage has no throttling, so one
+    // caller could spend the account's 10,000 rps and the table's single write unit: stage-wide
+    // limits, tunable at plan time (`throttling_rate_limit`, `throttling_burst_limit`); plus the 5xx-rate alarm.
+    const api5xxRate = props.api5xxRateThreshold ?? 0.05;
+    this.stage = new HttpApiStage(this, "stage", {
+      api: this.api,
+      stageName: "$default",
+      accessLogGroupName: `/aws/apigateway/${apiName}`,
+      accessLogRetentionDays: props.env.logRetentionDays,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+      throttlingRateLimit: props.throttlingRateLimit ?? 10,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
+      alarms: this.alarms,
+      alarmName: `${apiName}-5xx-rate`,
+      alarmDescription: `${apiName}: more than ${api5xxRate * 100}% of requests answered 5xx in a minute`,
+      errorRateThreshold: api5xxRate,
     });
 
     new LambdaPermission(this, "permission", {
@@ -255,28 +242,6 @@ export class EventLogApiStack extends ServerlessStack {
       });
       new TerraformOutput(this, "requester_user_name", { value: this.requester.name });
     }
-
-    // The share of requests answered 5xx in a minute: 5xx / Count (both AWS/ApiGateway, ApiId dimension).
-    const threshold = props.api5xxRateThreshold ?? 0.05;
-    const apiMetric = (metricName: string) => ({
-      metricName,
-      namespace: "AWS/ApiGateway",
-      dimensions: { ApiId: this.api.id },
-      period: 60,
-      stat: "Sum",
-    });
-    this.alarms.alarm("api_5xx", {
-      alarmName: `${apiName}-5xx-rate`,
-      alarmDescription: `${apiName}: more than ${threshold * 100}% of requests answered 5xx in a minute`,
-      metricQuery: [
-        { id: "errors", metric: apiMetric("5xx") },
-        { id: "requests", metric: apiMetric("Count") },
-        { id: "rate", expression: "IF(requests > 0, errors / requests, 0)", label: "5xx rate", returnData: true },
-      ],
-      evaluationPeriods: 1,
-      threshold,
-      comparisonOperator: "GreaterThanThreshold",
-    });
 
     new TerraformOutput(this, "api_endpoint", { value: this.api.apiEndpoint, description: "Default execute-api URL" });
     new TerraformOutput(this, "table_name", { value: this.table.name });
@@ -321,7 +286,7 @@ export class EventLogApiStack extends ServerlessStack {
       hostedZoneId,
       certificate: { kind: "create" },
       apiId: this.api.id,
-      stage: this.stage.id,
+      stage: this.stage.stage.id,
     });
     new TerraformOutput(this, "custom_domain_url", {
       value: `https://${domain.domainName.domainName}/events`,

@@ -1,7 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformIterator, TerraformOutput, TerraformVariable, Token } from "cdktf";
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
@@ -21,6 +19,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import type { DomainCertificate } from "../../constructs/api-custom-domain";
+import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { MediaEndpoint } from "./media-endpoint";
 
@@ -93,6 +92,8 @@ export class MediaAlbStack extends ServerlessStack {
   readonly statusEndpoint: MediaEndpoint;
   readonly record: Route53Record;
   readonly alarms: AlarmTopic;
+  /** Set when the stack requested the listener's certificate (`certificate: { kind: "create" }`). */
+  readonly certificate?: DnsValidatedCertificate;
 
   constructor(scope: Construct, id: string, props: MediaAlbStackProps) {
     super(scope, id, props);
@@ -263,7 +264,16 @@ export class MediaAlbStack extends ServerlessStack {
       dependsOn: [bucketPolicy],
     });
 
-    const certificateArn = this.certificateArn(props.certificate ?? { kind: "create" }, hostName, zoneId);
+    // The listener's certificate: the given ARN, or one requested for the host name and
+    // DNS-validated in the zone; the listener takes the validation's ARN, so it waits for issuance.
+    const certificate = props.certificate ?? { kind: "create" };
+    let certificateArn: string;
+    if (certificate.kind === "existing") {
+      certificateArn = certificate.certificateArn;
+    } else {
+      this.certificate = new DnsValidatedCertificate(this, "certificate", { domainName: hostName, hostedZoneId: zoneId });
+      certificateArn = this.certificate.certificateArn;
+    }
 
     // HTTPS 443: the seed's listener, its default action replaced by a fixed 404 (the seed's final edit).
     this.httpsListener = new LbListener(this, "https_listener", {
@@ -362,31 +372,5 @@ export class MediaAlbStack extends ServerlessStack {
     new TerraformOutput(this, "input_file_to_job_id_table", { value: this.jobIdEndpoint.table.name });
     new TerraformOutput(this, "job_id_to_status_table", { value: this.statusEndpoint.table.name });
     new TerraformOutput(this, "access_log_bucket_name", { value: this.accessLogBucket.bucket });
-  }
-
-  /** The listener's certificate: the given ARN, or a new one DNS-validated in the zone. */
-  private certificateArn(certificate: DomainCertificate, hostName: string, zoneId: string): string {
-    if (certificate.kind === "existing") return certificate.certificateArn;
-    const requested = new AcmCertificate(this, "certificate", {
-      domainName: hostName,
-      validationMethod: "DNS",
-      lifecycle: { createBeforeDestroy: true },
-    });
-    // One CNAME per validation option, keyed by domain name: a for_each, never a hard-coded index.
-    const options = TerraformIterator.fromComplexList(requested.domainValidationOptions, "domain_name");
-    const records = new Route53Record(this, "certificate_validation_record", {
-      forEach: options,
-      zoneId,
-      name: options.getString("resource_record_name"),
-      type: options.getString("resource_record_type"),
-      records: [options.getString("resource_record_value")],
-      ttl: 60,
-      allowOverwrite: true,
-    });
-    // The listener takes the ARN from the validation, so it waits for an issued certificate.
-    return new AcmCertificateValidation(this, "certificate_validation", {
-      certificateArn: requested.arn,
-      validationRecordFqdns: Token.asList(TerraformIterator.fromResources(records).pluckProperty("fqdn")),
-    }).certificateArn;
   }
 }

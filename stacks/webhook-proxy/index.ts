@@ -3,8 +3,6 @@ import { Annotations, Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -12,6 +10,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { AccessLogFields, HttpApiStage } from "../../constructs/http-api-stage";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
@@ -19,7 +18,7 @@ import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverle
 export const VPC_ACCESS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 
 /** The seed's access-log format of the HTTP API stage (field for field). */
-export const ACCESS_LOG_FORMAT = {
+export const ACCESS_LOG_FORMAT: AccessLogFields = {
   requestId: "$context.requestId",
   sourceIp: "$context.identity.sourceIp",
   requestTime: "$context.requestTime",
@@ -133,7 +132,7 @@ export class WebhookProxyStack extends ServerlessStack {
   readonly sqs2upstream: NodejsFunction;
   readonly mapping: LambdaEventSourceMapping;
   readonly api: Apigatewayv2Api;
-  readonly stage: Apigatewayv2Stage;
+  readonly stage: HttpApiStage;
   readonly domain: ApiCustomDomain;
   readonly alarms: AlarmTopic;
 
@@ -176,7 +175,7 @@ export class WebhookProxyStack extends ServerlessStack {
       );
     }
 
-    // ---- Variables: the seed's six, plus the stage throttling ----
+    // ---- Variables: the seed's six (the stage's throttling variables come with HttpApiStage) ----
     const appEnv = new TerraformVariable(this, "app_env", {
       type: "string",
       default: props.env.name,
@@ -226,17 +225,6 @@ export class WebhookProxyStack extends ServerlessStack {
       type: "string",
       description: "Host name the webhook senders call, e.g. webhook.example.com; must be covered by domain_cert_arn.",
     });
-    const throttlingRateLimit = new TerraformVariable(this, "throttling_rate_limit", {
-      type: "number",
-      default: props.throttlingRateLimit ?? 1000,
-      description: "Stage-wide steady-state request rate of the HTTP API (requests per second); above it, 429.",
-    });
-    const throttlingBurstLimit = new TerraformVariable(this, "throttling_burst_limit", {
-      type: "number",
-      default: props.throttlingBurstLimit ?? 2000,
-      description: "Stage-wide burst of the HTTP API (requests); above it, 429.",
-    });
-
     // The seed's locals: function names with the environment.
     const sqs2upstreamName = new TerraformLocal(
       this,
@@ -353,19 +341,22 @@ export class WebhookProxyStack extends ServerlessStack {
 
     // ---- HTTP API (+ fix: stage throttling, payload 2.0 for the raw query string) ----
     this.api = new Apigatewayv2Api(this, "api", { name: this.name("gateway_api_proxy"), protocolType: "HTTP" });
-    const apiLogGroup = new CloudwatchLogGroup(this, "api_log_group", {
-      name: `/aws/api_gw/${this.api.name}`,
-      retentionInDays: logRetentionDays,
-    });
-    this.stage = new Apigatewayv2Stage(this, "stage", {
-      apiId: this.api.id,
-      name: this.name("gateway_state_proxy"),
-      autoDeploy: true,
-      accessLogSettings: { destinationArn: apiLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
-      defaultRouteSettings: {
-        throttlingRateLimit: throttlingRateLimit.numberValue,
-        throttlingBurstLimit: throttlingBurstLimit.numberValue,
-      },
+    // Seed: `aws_apigatewayv2_stage.gw_state_proxy` and `aws_cloudwatch_log_group.gw_lg_proxy` (retention 1 day).
+    // Fix: stage-wide throttling from the `throttling_rate_limit` / `throttling_burst_limit` variables.
+    // The 5xx alarm is the shared 5xx/Count rate; threshold 0 keeps "any 5xx in a minute alarms":
+    // each 5xx is a webhook that was not queued.
+    this.stage = new HttpApiStage(this, "stage", {
+      api: this.api,
+      stageName: this.name("gateway_state_proxy"),
+      accessLogGroupName: `/aws/api_gw/${this.api.name}`,
+      accessLogRetentionDays: logRetentionDays,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+      throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+      alarms: this.alarms,
+      alarmName: `${this.name("gateway_api_proxy")}-5xx`,
+      alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
+      errorRateThreshold: 0,
     });
     const integration = new Apigatewayv2Integration(this, "integration", {
       apiId: this.api.id,
@@ -394,23 +385,11 @@ export class WebhookProxyStack extends ServerlessStack {
       hostedZoneId: zoneId.stringValue,
       certificate: { kind: "existing", certificateArn: domainCertArn.stringValue },
       apiId: this.api.id,
-      stage: this.stage.id,
+      stage: this.stage.stage.id,
       evaluateTargetHealth: true,
     });
 
     // ---- Alarms beyond the DLQ's and the functions' ----
-    this.alarms.alarm("api_5xx", {
-      alarmName: `${this.name("gateway_api_proxy")}-5xx`,
-      alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
-      namespace: "AWS/ApiGateway",
-      metricName: "5xx",
-      dimensions: { ApiId: this.api.id, Stage: this.stage.name },
-      statistic: "Sum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-    });
     const backlogAge = props.backlogAgeAlarmSeconds ?? 900;
     this.alarms.alarm("queue_age", {
       alarmName: `${this.name("proxy-queue")}-backlog-age`,
@@ -430,7 +409,7 @@ export class WebhookProxyStack extends ServerlessStack {
       description: "Where webhook senders POST.",
     });
     new TerraformOutput(this, "api_endpoint", {
-      value: `${this.api.apiEndpoint}/${this.stage.name}/`,
+      value: `${this.api.apiEndpoint}/${this.stage.stage.name}/`,
       description: "The API's own endpoint (execute-api), for a test before DNS is in place.",
     });
     new TerraformOutput(this, "queue_url", { value: this.queue.url });

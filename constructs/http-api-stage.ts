@@ -1,0 +1,180 @@
+import { Construct } from "constructs";
+import { TerraformVariable } from "cdktf";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { AlarmTopic } from "./alarm-topic";
+
+/**
+ * A JSON access-log line: field name -> `$context` variable. Written in key
+ * order, one JSON object per request.
+ */
+export type AccessLogFields = Readonly<Record<string, string>>;
+
+/** The access-log fields a stage writes when none are given: who, what, the answer, and why it failed. */
+export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  errorMessage: "$context.error.message",
+  integrationErrorMessage: "$context.integrationErrorMessage",
+};
+
+export interface HttpApiStageProps {
+  /**
+   * The HTTP API (apigatewayv2, protocol HTTP) the stage serves.
+   * @default none: required
+   */
+  readonly api: Apigatewayv2Api;
+  /**
+   * Stage name; `$default` serves the API at its root, any other name under `/<name>`.
+   * @default "$default"
+   */
+  readonly stageName?: string;
+  /**
+   * Physical name of the access-log group.
+   * @default `/aws/apigateway/<api name>`
+   */
+  readonly accessLogGroupName?: string;
+  /**
+   * Days the access logs are kept (the stack passes `env.logRetentionDays` unless its seed sets one).
+   * @default none: required, so no log group is kept forever by accident
+   */
+  readonly accessLogRetentionDays: number;
+  /**
+   * Fields of the JSON access-log line.
+   * @default DEFAULT_ACCESS_LOG_FIELDS
+   */
+  readonly accessLogFormat?: AccessLogFields;
+  /**
+   * Default of the `<prefix>throttling_rate_limit` variable: steady requests per
+   * second the stage accepts, all routes together; above it, 429.
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Default of the `<prefix>throttling_burst_limit` variable: requests accepted in a burst above the rate.
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Prefix of the two throttling variables' names; set it when a stack has two stages.
+   * @default "" (`throttling_rate_limit`, `throttling_burst_limit`)
+   */
+  readonly variablePrefix?: string;
+  /**
+   * The topic the 5xx-rate alarm notifies.
+   * @default none: required (every API stage is alarmed)
+   */
+  readonly alarms: AlarmTopic;
+  /**
+   * Physical name of the 5xx-rate alarm.
+   * @default `<api name>-5xx-rate`
+   */
+  readonly alarmName?: string;
+  /**
+   * The alarm fires when the share of requests answered 5xx in a minute exceeds
+   * this (0..1); 0 alarms on any 5xx.
+   * @default 0.05
+   */
+  readonly errorRateThreshold?: number;
+  /**
+   * Description of the alarm.
+   * @default "<api name>: more than <threshold>% of requests answered 5xx in a minute"
+   */
+  readonly alarmDescription?: string;
+}
+
+/**
+ * A deployed, logged, throttled and alarmed stage of an HTTP API:
+ *
+ * - an access-log group with a retention, and the stage writing one JSON line per request to it;
+ * - `auto_deploy`, so every route and integration change goes live without a deployment resource;
+ * - stage-wide throttling (`default_route_settings`) from two Terraform variables, tunable
+ *   at plan time and validated (> 0);
+ * - a CloudWatch alarm on the 5xx rate, `5xx / Count` of the stage per minute (metric math,
+ *   0 when there were no requests), notifying the stack's alarm topic.
+ */
+export class HttpApiStage extends Construct {
+  readonly stage: Apigatewayv2Stage;
+  readonly accessLogGroup: CloudwatchLogGroup;
+  readonly throttlingRateLimit: TerraformVariable;
+  readonly throttlingBurstLimit: TerraformVariable;
+  readonly alarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: HttpApiStageProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? "$default";
+    const prefix = props.variablePrefix ?? "";
+
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
+      name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}`,
+      retentionInDays: props.accessLogRetentionDays,
+    });
+
+    this.throttlingRateLimit = this.limitVariable(
+      `${prefix}throttling_rate_limit`,
+      props.throttlingRateLimit ?? 100,
+      `Steady-state requests per second the ${stageName} stage of the HTTP API accepts (all routes together); above it, 429.`,
+    );
+    this.throttlingBurstLimit = this.limitVariable(
+      `${prefix}throttling_burst_limit`,
+      props.throttlingBurstLimit ?? 200,
+      `Requests the ${stageName} stage of the HTTP API accepts in a burst above the rate limit; above it, 429.`,
+    );
+
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: props.api.id,
+      name: stageName,
+      autoDeploy: true,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: JSON.stringify(props.accessLogFormat ?? DEFAULT_ACCESS_LOG_FIELDS),
+      },
+      defaultRouteSettings: {
+        throttlingRateLimit: this.throttlingRateLimit.numberValue,
+        throttlingBurstLimit: this.throttlingBurstLimit.numberValue,
+      },
+    });
+
+    // The share of requests answered 5xx in a minute: 5xx / Count of this stage (AWS/ApiGateway).
+    const threshold = props.errorRateThreshold ?? 0.05;
+    const stageMetric = (metricName: string) => ({
+      metricName,
+      namespace: "AWS/ApiGateway",
+      dimensions: { ApiId: props.api.id, Stage: this.stage.name },
+      period: 60,
+      stat: "Sum",
+    });
+    // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
+    this.alarm = props.alarms.alarm(`${id}_5xx`, {
+      alarmName: props.alarmName ?? `${props.api.name}-5xx-rate`,
+      alarmDescription:
+        props.alarmDescription ??
+        `${props.api.name}: more than ${threshold * 100}% of requests answered 5xx in a minute`,
+      metricQuery: [
+        { id: "errors", metric: stageMetric("5xx") },
+        { id: "requests", metric: stageMetric("Count") },
+        { id: "rate", expression: "IF(requests > 0, errors / requests, 0)", label: "5xx rate", returnData: true },
+      ],
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  }
+
+  /** A positive number variable with a stable name (not the construct path), as operators type it in tfvars. */
+  private limitVariable(name: string, defaultValue: number, description: string): TerraformVariable {
+    const variable = new TerraformVariable(this, name, { type: "number", default: defaultValue, description });
+    variable.overrideLogicalId(name);
+    // A literal condition: cdktf 0.21 renders `Op.gt(x, 0)` as `x > undefined` (the 0 is lost).
+    variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
+    return variable;
+  }
+}
