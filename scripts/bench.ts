@@ -1,0 +1,306 @@
+/**
+ * `npm run bench`: what matters for this codebase, each figure the median of
+ * several runs, comparisons as ratios measured side by side in this run.
+ *
+ * 1. synth: the whole app (five stacks) in a cold process, against a
+ *    one-resource cdktf app (the floor), wall time and peak RSS;
+ * 2. the kinesis-ingest consumer (bundled handler, BatchWriteItem) against the
+ *    seed's algorithm (one PutItem per record, sequential), items/s on the
+ *    same dynalite and the same records;
+ * 3. every handler's bundle size and module load time (require of the bundled
+ *    index.js in a fresh process).
+ *
+ *   npm run bench                 # table on stdout, JSON in bench-results/latest.json
+ *   npm run bench -- --runs 3     # fewer runs (default 5)
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { awsEnv, dynamoClient, Engine, setProcessEnv, startDynalite } from "./replay/engines";
+import { captureConsole, invoke, loadHandler } from "./replay/handler";
+import { percentile } from "./replay/metrics";
+import { Block, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..");
+const STACK_IDS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"];
+const TSX = require.resolve("tsx/cjs");
+
+const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
+interface ChildRun {
+  readonly ms: number;
+  readonly maxRssMb: number;
+}
+
+/** Runs a bench child with tsx in a fresh node process; wall time from spawn to exit. */
+async function child(script: string, args: string[]): Promise<ChildRun> {
+  const start = process.hrtime.bigint();
+  const { stdout } = await run(process.execPath, ["--require", TSX, path.join(__dirname, "bench", script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const last = stdout.trim().split("\n").pop() ?? "{}";
+  const { maxRssKb } = JSON.parse(last) as { maxRssKb: number };
+  return { ms, maxRssMb: maxRssKb / 1024 };
+}
+
+interface SynthResult {
+  readonly allMs: number;
+  readonly allRssMb: number;
+  readonly floorMs: number;
+  readonly floorRssMb: number;
+  readonly timeRatio: number;
+  readonly memoryRatio: number;
+  readonly outdir: string;
+}
+
+async function benchSynth(runs: number): Promise<SynthResult> {
+  const all: ChildRun[] = [];
+  const floor: ChildRun[] = [];
+  let outdir = "";
+  for (let i = 0; i < runs; i++) {
+    // Side by side, alternating, so a machine slowing down affects both.
+    const floorDir = mkdtempSync(path.join(os.tmpdir(), "bench-floor-"));
+    floor.push(await child("synth-floor.ts", [floorDir]));
+    rmSync(floorDir, { recursive: true, force: true });
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    outdir = mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
+    all.push(await child("synth-all.ts", [outdir]));
+    process.stderr.write(`  synth run ${i + 1}/${runs}: all ${all[i].ms.toFixed(0)} ms, floor ${floor[i].ms.toFixed(0)} ms\n`);
+  }
+  const allMs = median(all.map((r) => r.ms));
+  const floorMs = median(floor.map((r) => r.ms));
+  const allRssMb = median(all.map((r) => r.maxRssMb));
+  const floorRssMb = median(floor.map((r) => r.maxRssMb));
+  return { allMs, allRssMb, floorMs, floorRssMb, timeRatio: allMs / floorMs, memoryRatio: allRssMb / floorRssMb, outdir };
+}
+
+/** The seed's Python handler, in TypeScript: one PutItem per record, in order, random UUID ids. */
+async function seedAlgorithm(client: DynamoDBDocumentClient, table: string, event: KinesisStreamEvent): Promise<void> {
+  for (const record of event.Records) {
+    const text = Buffer.from(record.kinesis.data, "base64").toString("utf8");
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      data = { message: text };
+    }
+    await client.send(new PutCommand({ TableName: table, Item: { ID: randomUUID(), Message: data.message ?? "NoMessage" } }));
+  }
+}
+
+function kinesisRecords(count: number): KinesisStreamRecord[] {
+  const base = BigInt("49680500974175709359476434820507794021671814323270320130");
+  return Array.from({ length: count }, (_, i) => {
+    const sequenceNumber = String(base + BigInt(i));
+    return {
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: randomUUID(),
+        sequenceNumber,
+        data: Buffer.from(`{"index": ${i}, "message": "Test message ${i}"}`).toString("base64"),
+        approximateArrivalTimestamp: Date.now() / 1000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `shardId-000000000000:${sequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: "arn:aws:iam::123456789012:role/bench",
+      awsRegion: "ap-northeast-1",
+      eventSourceARN: "arn:aws:kinesis:ap-northeast-1:123456789012:stream/bench",
+    };
+  });
+}
+
+interface ConsumerResult {
+  readonly records: number;
+  readonly batchSize: number;
+  readonly handlerItemsPerS: number;
+  readonly seedItemsPerS: number;
+  readonly ratio: number;
+}
+
+async function benchConsumer(outdir: string, runs: number, count: number): Promise<ConsumerResult> {
+  const stack = readStack(outdir, "kinesis-ingest");
+  const [, mapping] = resources(stack, "aws_lambda_event_source_mapping")[0];
+  const fnName = /aws_lambda_function\.([A-Za-z0-9_-]+)\.arn/.exec(String(mapping.function_name))![1];
+  const fn = stack.json.resource!.aws_lambda_function[fnName];
+  const batchSize = Number(mapping.batch_size);
+  const records = kinesisRecords(count);
+  const batches: KinesisStreamEvent[] = [];
+  for (let i = 0; i < records.length; i += batchSize) batches.push({ Records: records.slice(i, i + batchSize) });
+
+  const engines: Engine[] = [];
+  const restore: (() => void)[] = [];
+  try {
+    const dynalite = await startDynalite();
+    engines.push(dynalite);
+    restore.push(setProcessEnv({ ...awsEnv({ dynamodb: dynalite }), TABLE_NAME: "bench-handler-0" }));
+    restore.push(captureConsole(() => undefined));
+    const scratch = scratchDir("bench-kinesis-");
+    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const handler = loadHandler<KinesisStreamEvent, KinesisStreamBatchResponse | void>(functionCode(stack, fn).file, scratch, "kinesis");
+    const raw: DynamoDBClient = dynamoClient(dynalite);
+    const doc = DynamoDBDocumentClient.from(raw);
+    const fnSettings = { functionName: "bench", timeoutMs: 60_000, memoryMb: 256 };
+    const createTable = (name: string) =>
+      raw.send(new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: "ID", KeyType: "HASH" }], AttributeDefinitions: [{ AttributeName: "ID", AttributeType: "S" }], BillingMode: "PAY_PER_REQUEST" }));
+
+    const ours: number[] = [];
+    const seed: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      // Fresh tables per run, so neither side writes into a table the other filled.
+      const seedTable = `bench-seed-${r}`;
+      const ourTable = `bench-handler-${r}`;
+      await createTable(seedTable);
+      await createTable(ourTable);
+      process.env.TABLE_NAME = ourTable;
+      const order = r % 2 === 0 ? ["seed", "ours"] : ["ours", "seed"];
+      for (const side of order) {
+        const start = process.hrtime.bigint();
+        for (const event of batches) {
+          if (side === "seed") await seedAlgorithm(doc, seedTable, event);
+          else {
+            const out = await invoke(handler, fnSettings, event);
+            if (out && out.batchItemFailures.length > 0) throw new Error("the handler reported failures in the bench");
+          }
+        }
+        const s = Number(process.hrtime.bigint() - start) / 1e9;
+        (side === "seed" ? seed : ours).push(count / s);
+      }
+      process.stderr.write(`  consumer run ${r + 1}/${runs}: handler ${ours[r].toFixed(0)} items/s, seed ${seed[r].toFixed(0)} items/s\n`);
+    }
+    const handlerItemsPerS = median(ours);
+    const seedItemsPerS = median(seed);
+    return { records: count, batchSize, handlerItemsPerS, seedItemsPerS, ratio: handlerItemsPerS / seedItemsPerS };
+  } finally {
+    for (const undo of restore.reverse()) undo();
+    await Promise.all(engines.map((e) => e.stop()));
+  }
+}
+
+interface HandlerResult {
+  readonly stack: string;
+  readonly functionName: string;
+  readonly bundleBytes: number;
+  readonly loadMs: number;
+}
+
+/**
+ * The function's environment as Lambda would set it: literals as they are,
+ * variables at their defaults, values known only after apply (ARNs, URLs) as
+ * placeholders; handlers that read their settings at load time need them.
+ */
+function functionEnvironment(stack: SynthesizedStack, fn: Block): Record<string, string> {
+  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(variables)) {
+    try {
+      const resolved = resolveLiterals(stack, String(value));
+      if (resolved.includes("${")) throw new Error("an expression");
+      out[key] = resolved;
+    } catch {
+      out[key] = `bench-${key.toLowerCase().replace(/_/g, "-")}`;
+    }
+  }
+  return out;
+}
+
+/** Time of `require(index.js)` alone, measured inside a fresh node process. */
+const LOAD_PROBE = `const t = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
+
+async function benchHandlers(outdir: string, runs: number): Promise<HandlerResult[]> {
+  const out: HandlerResult[] = [];
+  for (const id of STACK_IDS) {
+    const stack = readStack(outdir, id);
+    for (const [, fn] of resources(stack, "aws_lambda_function") as [string, Block][]) {
+      const { file } = functionCode(stack, fn);
+      const env = { PATH: process.env.PATH, AWS_REGION: "ap-northeast-1", NODE_OPTIONS: "", ...functionEnvironment(stack, fn) };
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        try {
+          const { stdout } = await run(process.execPath, ["-e", LOAD_PROBE, file], { env, maxBuffer: 1024 * 1024 });
+          times.push(Number(stdout));
+        } catch (err) {
+          const stderr = (err as { stderr?: string }).stderr ?? "";
+          throw new Error(`loading ${file} failed: ${stderr.split("\n").filter((l) => /Error/.test(l)).slice(-1)[0] ?? "see above"}`);
+        }
+      }
+      out.push({ stack: id, functionName: String(resolveLocal(stack, fn.function_name)), bundleBytes: statSync(file).size, loadMs: median(times) });
+    }
+  }
+  return out;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  const runsArg = process.argv.indexOf("--runs");
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a whole number >= 1");
+  const started = Date.now();
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    memoryGb: +(os.totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  process.stderr.write(`bench: ${runs} runs per figure on ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}\n`);
+
+  const synth = await benchSynth(runs);
+  const consumer = await benchConsumer(synth.outdir, runs, 2000);
+  const handlers = await benchHandlers(synth.outdir, runs);
+  rmSync(synth.outdir, { recursive: true, force: true });
+  const { outdir: _unused, ...synthFigures } = synth;
+  void _unused;
+
+  const result = { date: new Date().toISOString(), runs, machine, synth: synthFigures, consumer, handlers, benchSeconds: (Date.now() - started) / 1000 };
+  const dir = path.join(ROOT, "bench-results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+
+  const f = (n: number, d = 0): string => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+  const lines = [
+    `bench ${result.date.slice(0, 10)}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}; median of ${runs} runs`,
+    "",
+    table([
+      ["synth (cold process)", "wall ms", "peak RSS MB"],
+      ["all five stacks", f(synth.allMs), f(synth.allRssMb)],
+      ["one-resource app (floor)", f(synth.floorMs), f(synth.floorRssMb)],
+      ["ratio", `${f(synth.timeRatio, 2)}x`, `${f(synth.memoryRatio, 2)}x`],
+    ]),
+    "",
+    table([
+      [`kinesis consumer (${consumer.records} records, batches of ${consumer.batchSize}, dynalite)`, "items/s"],
+      ["bundled handler (BatchWriteItem x 25)", f(consumer.handlerItemsPerS)],
+      ["seed algorithm (PutItem per record, sequential)", f(consumer.seedItemsPerS)],
+      ["ratio", `${f(consumer.ratio, 2)}x`],
+    ]),
+    "",
+    table([
+      ["handler", "bundle KB", "load ms"],
+      ...handlers.map((h) => [`${h.stack} / ${h.functionName}`, f(h.bundleBytes / 1024, 1), f(h.loadMs, 1)]),
+    ]),
+    "",
+    `total ${f(result.benchSeconds, 1)} s; JSON: bench-results/latest.json`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

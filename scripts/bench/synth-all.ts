@@ -1,0 +1,9 @@
+/**
+ * Bench child: synthesizes the whole app (five stacks, archive packaging) into
+ * the folder given as argv[2], then prints its peak RSS. Run in a fresh process.
+ */
+import { loadEnvironment } from "../../config";
+import { buildApp } from "../../main";
+
+buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), process.argv[2]).synth();
+process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);

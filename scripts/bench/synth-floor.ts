@@ -1,0 +1,14 @@
+/**
+ * Bench child, the floor: a one-resource cdktf app (provider + one SQS queue,
+ * imported from its submodule as the stacks do), synthesized into argv[2].
+ */
+import { App, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+
+const app = new App({ outdir: process.argv[2] });
+const stack = new TerraformStack(app, "floor");
+new AwsProvider(stack, "aws", { region: "ap-northeast-1" });
+new SqsQueue(stack, "queue", { name: "floor" });
+app.synth();
+process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);

@@ -1,0 +1,186 @@
+/**
+ * Replays a stack's spike experiment on local engines, driven by what synth
+ * produced (settings, mapping template and bundled handler code):
+ *
+ *   npm run replay -- kinesis-ingest [--requests 1000] [--concurrency 16] [--poison-rate 0.01] [--throttle-rate 0.2]
+ *   npm run replay -- webhook-proxy  [--requests 1000] [--concurrency 16] [--fail-rate 0.2] [--hang-rate 0.05]
+ *                                    [--reserved 4] [--time-scale 0.1]
+ *   common: [--seed 1] [--json FILE] [--chart FILE.svg] [--synth-dir DIR] [--log FILE] [--no-progress]
+ *
+ * Prints a summary; exits 1 if anything accepted was lost (or the upstream saw
+ * more concurrent requests than the limit), 2 on a usage error.
+ * See docs/replay-and-bench.md.
+ */
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { renderChart } from "./chart";
+import { replayKinesisIngest } from "./kinesis-ingest";
+import { formatSummary, ReplaySummary } from "./metrics";
+import { readStack, synthApp } from "./synth";
+import { replayWebhookProxy } from "./webhook-proxy";
+
+export const REPLAY_STACKS = ["kinesis-ingest", "webhook-proxy"] as const;
+export type ReplayStack = (typeof REPLAY_STACKS)[number];
+
+export interface ReplayOptions {
+  readonly requests?: number;
+  readonly concurrency?: number;
+  readonly seed?: number;
+  readonly poisonRate?: number;
+  readonly throttleRate?: number;
+  readonly failRate?: number;
+  readonly hangRate?: number;
+  readonly reservedConcurrency?: number;
+  readonly timeScale?: number;
+  /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
+  readonly synthDir?: string;
+  readonly progress?: boolean;
+  readonly log?: (level: string, line: string) => void;
+}
+
+/** A replay passes when nothing accepted was lost and the concurrency limit held. */
+export function passed(summary: ReplaySummary): boolean {
+  return summary.lost === 0 && (summary.concurrencyLimit === undefined || summary.maxConcurrency <= summary.concurrencyLimit);
+}
+
+export async function runReplay(stackId: ReplayStack, options: ReplayOptions = {}): Promise<ReplaySummary> {
+  const synthDir = options.synthDir ?? synthApp();
+  try {
+    const stack = readStack(synthDir, stackId);
+    if (stackId === "kinesis-ingest") return await replayKinesisIngest(stack, options);
+    return await replayWebhookProxy(stack, options);
+  } finally {
+    // A synth made for this run is removed with it; a given --synth-dir is left alone.
+    if (!options.synthDir) rmSync(synthDir, { recursive: true, force: true });
+  }
+}
+
+const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
+  --requests N          requests / webhooks to send (default 1000)
+  --concurrency C       requests in flight at once (default 16)
+  --seed S              seed of the generated bodies and injected faults (default 1)
+  kinesis-ingest:
+  --poison-rate R       share of requests too large to store (> 400 KB items) (default 0)
+  --throttle-rate R     share of BatchWriteItem puts answered as UnprocessedItems (default 0)
+  webhook-proxy:
+  --fail-rate R         share of upstream requests answered 500 (default 0)
+  --hang-rate R         share of upstream requests never answered (default 0)
+  --reserved N          the stack's reserved_concurrent_executions variable (default: its default)
+  --time-scale F        scale visibility / function / upstream timeouts to shorten runs (default 1)
+  output:
+  --json FILE           write the summary and time series as JSON
+  --chart FILE.svg      draw arrivals, deliveries and backlog over time
+  --log FILE            append the handlers' log lines to FILE (default: discarded)
+  --synth-dir DIR       read an existing synth output (e.g. cdktf.out) instead of synthesizing
+  --no-progress         no progress bar (it is drawn only when stderr is a terminal)`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: ReplayOptions; json?: string; chart?: string; log?: string } {
+  const [stack, ...rest] = argv;
+  if (!REPLAY_STACKS.includes(stack as ReplayStack)) throw new UsageError(`unknown or missing stack "${stack ?? ""}"`);
+  const values: Record<string, string> = {};
+  let progress: boolean | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--no-progress") {
+      progress = false;
+      continue;
+    }
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument "${arg}"`);
+    const value = m[2] ?? rest[++i];
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
+    values[m[1]] = value;
+  }
+  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "json", "chart", "log", "synth-dir"]);
+  for (const key of Object.keys(values)) if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
+  const num = (key: string, min: number, max: number, integer = false): number | undefined => {
+    if (values[key] === undefined) return undefined;
+    const n = Number(values[key]);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new UsageError(`--${key} must be ${integer ? "a whole number" : "a number"} in [${min}, ${max}], got "${values[key]}"`);
+    }
+    return n;
+  };
+  return {
+    stack: stack as ReplayStack,
+    options: {
+      requests: num("requests", 1, 1_000_000, true),
+      concurrency: num("concurrency", 1, 1000, true),
+      seed: num("seed", 0, 2 ** 32 - 1, true),
+      poisonRate: num("poison-rate", 0, 1),
+      throttleRate: num("throttle-rate", 0, 0.95),
+      failRate: num("fail-rate", 0, 1),
+      hangRate: num("hang-rate", 0, 1),
+      reservedConcurrency: num("reserved", 1, 1000, true),
+      timeScale: num("time-scale", 0.001, 100) ?? num("visibility-scale", 0.001, 100),
+      synthDir: values["synth-dir"],
+      progress,
+    },
+    json: values.json,
+    chart: values.chart,
+    log: values.log,
+  };
+}
+
+function write(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { stack, options, json, chart, log } = parsed;
+  if (log) writeFileSync(log, "");
+  if (!options.synthDir) process.stderr.write("synthesizing the app (archive packaging) ...\n");
+  const summary = await runReplay(stack, {
+    ...options,
+    log: log ? (level, line) => appendFileSync(log, `${level.toUpperCase()} ${line}\n`) : undefined,
+  });
+  process.stdout.write(`${formatSummary(summary)}\n`);
+  if (json) {
+    write(json, `${JSON.stringify({ ...summary, passed: passed(summary), finishedAt: new Date().toISOString() }, null, 2)}\n`);
+    process.stdout.write(`json: ${json}\n`);
+  }
+  if (chart) {
+    write(chart, renderChart(summary));
+    process.stdout.write(`chart: ${chart}\n`);
+  }
+  return passed(summary) ? 0 : 1;
+}
+
+/**
+ * The AWS SDK warns once per bundled copy that node 20 support ends in 2027;
+ * the replay loads several bundles, so that one warning is shown once. Others pass.
+ */
+function quietRepeatedSdkWarning(): void {
+  const listeners = process.listeners("warning");
+  let shown = false;
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) {
+      if (shown) return;
+      shown = true;
+    }
+    for (const listener of listeners) listener(warning);
+  });
+}
+
+if (require.main === module) {
+  quietRepeatedSdkWarning();
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`replay failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

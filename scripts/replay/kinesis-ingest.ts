@@ -1,0 +1,549 @@
+/**
+ * Replays seed 000's spike on the synthesized `kinesis-ingest` stack:
+ *
+ *   N POST bodies -> the integration's request template (velocityjs) -> PutRecord on kinesalite
+ *   -> a poller per shard playing the event source mapping (batch size, ReportBatchItemFailures
+ *      checkpoints, bisect-on-error, maximum retries, on-failure destination on local SQS)
+ *   -> the bundled handler (the shipped index.js) -> BatchWriteItem on dynalite
+ *      (optionally through a proxy answering part of each call as UnprocessedItems)
+ *
+ * and checks that every accepted request is in the table exactly once, or its
+ * record is described in the dead-letter queue.
+ */
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { CreateTableCommand, ScanCommand, type AttributeDefinition, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type _Record as KinesisRecord,
+} from "@aws-sdk/client-kinesis";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { IntegrationResponse, renderTemplate, selectResponse, TokenBucket } from "./apigateway";
+import {
+  ACCOUNT_ID,
+  awsEnv,
+  dynamoClient,
+  Engine,
+  kinesisClient,
+  REGION,
+  setProcessEnv,
+  sqsClient,
+  startDynalite,
+  startKinesalite,
+  startSqs,
+  startThrottlingProxy,
+} from "./engines";
+import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
+import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
+import { Random } from "./random";
+import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, scratchDir, single, SynthesizedStack } from "./synth";
+import { mapPool, resolveEnvironment, sleep } from "./util";
+
+export interface KinesisReplayOptions {
+  /** Requests to send. @default 1000 (the seed's send_api.py run) */
+  readonly requests?: number;
+  /** Requests in flight at once. @default 16 */
+  readonly concurrency?: number;
+  /** Share of requests whose body is too large for a DynamoDB item (> 400 KB): the handler can never store them. @default 0 */
+  readonly poisonRate?: number;
+  /** Share of BatchWriteItem put requests DynamoDB answers as UnprocessedItems. @default 0 */
+  readonly throttleRate?: number;
+  /** Milliseconds between GetRecords calls on an idle shard (Lambda polls about once a second). @default 250 */
+  readonly pollIntervalMs?: number;
+  /** Seed of the fault injection. @default 1 */
+  readonly seed?: number;
+  /** Give up (and count the rest as lost) after this many ms. @default 600000 */
+  readonly deadlineMs?: number;
+  readonly progress?: boolean;
+  /** Receives the handler's log lines. @default discarded */
+  readonly log?: (level: string, line: string) => void;
+}
+
+/** What the replay read from cdk.tf.json. */
+interface IngestSettings {
+  readonly template: string;
+  readonly responses: IntegrationResponse[];
+  readonly throttling?: { rate: number; burst: number };
+  readonly streamName: string;
+  readonly shardCount: number;
+  readonly tableName: string;
+  readonly keySchema: KeySchemaElement[];
+  readonly attributes: AttributeDefinition[];
+  readonly dlqName?: string;
+  readonly batchSize: number;
+  readonly bisect: boolean;
+  readonly maxRetries: number;
+  readonly maxRecordAgeS: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly fn: FunctionSettings;
+  readonly fnBlock: Block;
+}
+
+function readSettings(stack: SynthesizedStack): IngestSettings {
+  const [, integration] = single(stack, "aws_api_gateway_integration", (b) => String(b.uri).includes(":kinesis:action/PutRecord"));
+  const templates = integration.request_templates as Record<string, string> | undefined;
+  const raw = templates?.["application/json"];
+  if (!raw) throw new Error("kinesis-ingest: the integration has no application/json request template");
+  // Terraform interpolates the stream's name into the template before API Gateway sees it.
+  const template = resolveLiterals(stack, raw);
+  const responses = resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
+    statusCode: resolveLiterals(stack, String(r.status_code)),
+    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
+    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
+  }));
+  const settings = resources(stack, "aws_api_gateway_method_settings")[0]?.[1]?.settings as Record<string, unknown> | undefined;
+  const rate = numberSetting(stack, settings?.throttling_rate_limit, "throttling_rate_limit");
+  const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
+
+  const [, mapping] = single(stack, "aws_lambda_event_source_mapping", (b) => referenceOf(b.event_source_arn)?.type === "aws_kinesis_stream");
+  const streamRef = referenceOf(mapping.event_source_arn)!;
+  const stream = resource(stack, "aws_kinesis_stream", streamRef.name);
+  const fnRef = referenceOf(mapping.function_name);
+  if (!fnRef || fnRef.type !== "aws_lambda_function") throw new Error("kinesis-ingest: the mapping's function is not a reference");
+  const fnBlock = resource(stack, "aws_lambda_function", fnRef.name);
+  const tableRef = Object.values(((fnBlock.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>)
+    .map(referenceOf)
+    .find((r) => r?.type === "aws_dynamodb_table");
+  const [, table] = tableRef ? [tableRef.name, resource(stack, "aws_dynamodb_table", tableRef.name)] : single(stack, "aws_dynamodb_table");
+  const keySchema: KeySchemaElement[] = [{ AttributeName: String(table.hash_key), KeyType: "HASH" }];
+  if (table.range_key) keySchema.push({ AttributeName: String(table.range_key), KeyType: "RANGE" });
+  const attributes = ((table.attribute as { name: string; type: string }[]) ?? [])
+    .filter((a) => keySchema.some((k) => k.AttributeName === a.name))
+    .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" }));
+  const dlqRef = referenceOf(((mapping.destination_config as Block | undefined)?.on_failure as Block | undefined)?.destination_arn);
+
+  return {
+    template,
+    responses,
+    throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
+    streamName: String(stream.name),
+    shardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1,
+    tableName: String(table.name),
+    keySchema,
+    attributes,
+    dlqName: dlqRef ? String(resource(stack, "aws_sqs_queue", dlqRef.name).name) : undefined,
+    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 100,
+    bisect: mapping.bisect_batch_on_function_error === true,
+    maxRetries: numberSetting(stack, mapping.maximum_retry_attempts, "maximum_retry_attempts") ?? -1,
+    maxRecordAgeS: numberSetting(stack, mapping.maximum_record_age_in_seconds, "maximum_record_age_in_seconds") ?? -1,
+    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
+    fn: {
+      functionName: String(fnBlock.function_name),
+      timeoutMs: (numberSetting(stack, fnBlock.timeout, "timeout") ?? 3) * 1000,
+      memoryMb: numberSetting(stack, fnBlock.memory_size, "memory_size") ?? 128,
+    },
+    fnBlock,
+  };
+}
+
+/** The body send_api.py posts for request `i` (Python's json.dumps spacing). */
+export function seedBody(i: number, padding = ""): string {
+  return `{"index": ${i}, "message": "Test message ${i}${padding}"}`;
+}
+
+/** A DynamoDB item is at most 400 KB: this padding makes a record the handler can never store. */
+const POISON_PADDING = " " + "x".repeat(410 * 1024);
+
+interface Accepted {
+  readonly index: number;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly acceptedAt: number;
+}
+
+interface ShardRecord {
+  readonly shardId: string;
+  readonly record: KinesisRecord;
+}
+
+export async function replayKinesisIngest(stack: SynthesizedStack, options: KinesisReplayOptions = {}): Promise<ReplaySummary> {
+  const requests = options.requests ?? 1000;
+  const concurrency = options.concurrency ?? 16;
+  const poisonRate = options.poisonRate ?? 0;
+  const throttleRate = options.throttleRate ?? 0;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const seed = options.seed ?? 1;
+  const random = new Random(seed);
+  const s = readSettings(stack);
+  const notes: string[] = [];
+
+  const engines: Engine[] = [];
+  const restore: (() => void)[] = [];
+  try {
+    const kinesalite = await startKinesalite();
+    engines.push(kinesalite);
+    const dynalite = await startDynalite();
+    engines.push(dynalite);
+    const sqs = await startSqs();
+    engines.push(sqs);
+    const proxy = throttleRate > 0 ? await startThrottlingProxy(dynalite, throttleRate, new Random(seed + 1)) : undefined;
+    if (proxy) engines.push(proxy);
+
+    // ---- Resources, named as the stack names them ----
+    const kinesis = kinesisClient(kinesalite);
+    const dynamo = dynamoClient(dynalite);
+    const sqsApi = sqsClient(sqs);
+    await kinesis.send(new CreateStreamCommand({ StreamName: s.streamName, ShardCount: s.shardCount }));
+    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s.streamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") {
+      await sleep(20);
+    }
+    const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${s.streamName}`;
+    await dynamo.send(
+      new CreateTableCommand({ TableName: s.tableName, KeySchema: s.keySchema, AttributeDefinitions: s.attributes, BillingMode: "PAY_PER_REQUEST" }),
+    );
+    const dlqName = s.dlqName ?? "replay-on-failure";
+    const dlqUrl = (await sqsApi.send(new CreateQueueCommand({ QueueName: dlqName }))).QueueUrl!;
+    const dlqArn = (await sqsApi.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+
+    // ---- The handler, with the function's environment pointed at the local resources ----
+    const fnEnv = resolveEnvironment(stack, s.fnBlock, {
+      aws_dynamodb_table: (block) => ({ name: String(block.name), arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${String(block.name)}` }),
+      aws_kinesis_stream: () => ({ name: s.streamName, arn: streamArn }),
+      aws_sqs_queue: () => ({ url: dlqUrl, id: dlqUrl, arn: dlqArn, name: dlqName }),
+    });
+    restore.push(setProcessEnv({ ...awsEnv({ dynamodb: proxy ?? dynalite, kinesis: kinesalite, sqs }), ...fnEnv }));
+    let handlerErrors = 0;
+    restore.push(
+      captureConsole((level, line) => {
+        if (level === "error") handlerErrors++;
+        options.log?.(level, line);
+      }),
+    );
+    const scratch = scratchDir("replay-kinesis-");
+    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const handler = loadHandler<KinesisStreamEvent, KinesisStreamBatchResponse | void>(functionCode(stack, s.fnBlock).file, scratch, "kinesis");
+
+    // ---- Counters ----
+    const bySequence = new Map<string, Accepted>();
+    const accepted: Accepted[] = [];
+    let arrived = 0;
+    let rejected = 0;
+    const rejectedByStatus = new Map<number, number>();
+    const writtenAt = new Map<string, number>();
+    let rewrites = 0;
+    let dlqRecords = 0;
+    let invocations = 0;
+    let failedInvocations = 0;
+    let running = 0;
+    let maxRunning = 0;
+    let producerDone = false;
+
+    const progress = new Progress(requests, "kinesis-ingest", options.progress);
+    const recorder = new Recorder(
+      () => ({
+        arrived,
+        done: writtenAt.size,
+        deadLettered: dlqRecords,
+        backlog: Math.max(0, accepted.length - writtenAt.size - dlqRecords),
+      }),
+      progress,
+    );
+    const deadline = Date.now() + (options.deadlineMs ?? 600_000);
+
+    // ---- The mapping: one poller per shard ----
+    const shards = (await kinesis.send(new ListShardsCommand({ StreamName: s.streamName }))).Shards ?? [];
+    // starting_position LATEST, taken before the first request: every record sent is read.
+    const iterators = await Promise.all(
+      shards.map(async (shard) => ({
+        shardId: shard.ShardId!,
+        iterator: (
+          await kinesis.send(
+            new GetShardIteratorCommand({ StreamName: s.streamName, ShardId: shard.ShardId!, ShardIteratorType: "LATEST" }),
+          )
+        ).ShardIterator,
+      })),
+    );
+
+    const toEvent = (batch: readonly ShardRecord[]): KinesisStreamEvent => ({
+      Records: batch.map(({ shardId, record }) => ({
+        kinesis: {
+          kinesisSchemaVersion: "1.0",
+          partitionKey: record.PartitionKey ?? "",
+          sequenceNumber: record.SequenceNumber!,
+          data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+        },
+        eventSource: "aws:kinesis",
+        eventVersion: "1.0",
+        eventID: `${shardId}:${record.SequenceNumber!}`,
+        eventName: "aws:kinesis:record",
+        invokeIdentityArn: `arn:aws:iam::${ACCOUNT_ID}:role/replay`,
+        awsRegion: REGION,
+        eventSourceARN: streamArn,
+      })),
+    });
+
+    /** Invokes once; returns the index of the first record to retry, or -1 when all succeeded. */
+    const invokeOnce = async (batch: readonly ShardRecord[]): Promise<{ retryFrom: number; error?: string }> => {
+      invocations++;
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      let response: KinesisStreamBatchResponse | void;
+      try {
+        response = await invoke(handler, s.fn, toEvent(batch));
+      } catch (err) {
+        failedInvocations++;
+        return { retryFrom: 0, error: String(err) };
+      } finally {
+        running--;
+      }
+      const failures = (s.reportBatchItemFailures && response?.batchItemFailures) || [];
+      const now = Date.now();
+      let retryFrom = -1;
+      if (failures.length > 0) {
+        const failed = new Set(failures.map((f) => f.itemIdentifier));
+        retryFrom = batch.findIndex((r) => failed.has(r.record.SequenceNumber!));
+        // An identifier that is not in the batch (or empty) fails the whole batch, as Lambda treats it.
+        if (retryFrom < 0 || failures.some((f) => !f.itemIdentifier)) retryFrom = 0;
+      }
+      // Records before the checkpoint were stored; so were later ones the handler did not report.
+      const reported = new Set(failures.map((f) => f.itemIdentifier));
+      for (const r of batch) {
+        const seq = r.record.SequenceNumber!;
+        if (reported.has(seq)) continue;
+        if (writtenAt.has(seq)) rewrites++;
+        else writtenAt.set(seq, now);
+      }
+      return { retryFrom };
+    };
+
+    const sendToDlq = async (batch: readonly ShardRecord[], attempts: number, condition: string, error?: string): Promise<void> => {
+      const first = batch[0].record;
+      const last = batch[batch.length - 1].record;
+      await sqsApi.send(
+        new SendMessageCommand({
+          QueueUrl: dlqUrl,
+          // The on-failure record Lambda sends for a stream batch: where to read it again, not the data.
+          MessageBody: JSON.stringify({
+            requestContext: {
+              requestId: randomUUID(),
+              functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${s.fn.functionName}`,
+              condition,
+              approximateInvokeCount: attempts,
+            },
+            responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: error ? "Unhandled" : undefined },
+            version: "1.0",
+            timestamp: new Date().toISOString(),
+            KinesisBatchInfo: {
+              shardId: batch[0].shardId,
+              startSequenceNumber: first.SequenceNumber,
+              endSequenceNumber: last.SequenceNumber,
+              approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
+              approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
+              batchSize: batch.length,
+              streamArn,
+            },
+          }),
+        }),
+      );
+      dlqRecords += batch.length;
+    };
+
+    /**
+     * One batch to completion, as the mapping does: a failure resumes from the
+     * lowest reported record (records before it are checkpointed); with bisect,
+     * a failed batch of several records is split in two, which does not use up
+     * retries; a batch that failed maximum_retry_attempts retries goes to the
+     * on-failure destination and the shard moves on.
+     */
+    const processBatch = async (initial: readonly ShardRecord[]): Promise<void> => {
+      const work: ShardRecord[][] = [[...initial]];
+      while (work.length > 0) {
+        let batch = work.shift()!;
+        let attempts = 0;
+        for (;;) {
+          if (s.maxRecordAgeS >= 0) {
+            const oldest = batch[0].record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+            if (Date.now() - oldest > s.maxRecordAgeS * 1000) {
+              await sendToDlq(batch, attempts, "RecordAgeExceeded");
+              break;
+            }
+          }
+          attempts++;
+          const { retryFrom, error } = await invokeOnce(batch);
+          if (retryFrom < 0) break;
+          batch = batch.slice(retryFrom);
+          if (s.bisect && batch.length > 1) {
+            const half = Math.ceil(batch.length / 2);
+            work.unshift(batch.slice(0, half), batch.slice(half));
+            break;
+          }
+          if (s.maxRetries >= 0 && attempts > s.maxRetries) {
+            await sendToDlq(batch, attempts, "RetryAttemptsExhausted", error);
+            break;
+          }
+          if (Date.now() > deadline) return;
+        }
+      }
+    };
+
+    const poll = async (shardId: string, start: string | undefined): Promise<void> => {
+      let iterator = start;
+      const buffer: ShardRecord[] = [];
+      for (;;) {
+        if (Date.now() > deadline) return;
+        if (buffer.length < s.batchSize && iterator) {
+          const wasDone = producerDone;
+          const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+          iterator = out.NextShardIterator;
+          for (const record of out.Records ?? []) buffer.push({ shardId, record });
+          // The producer finished before this read, and it found nothing more: the shard is drained.
+          if (buffer.length === 0 && wasDone) return;
+        }
+        if (buffer.length === 0) {
+          await sleep(pollIntervalMs);
+          continue;
+        }
+        await processBatch(buffer.splice(0, s.batchSize));
+      }
+    };
+    const pollers = iterators.map(({ shardId, iterator }) => poll(shardId, iterator));
+
+    // ---- The client: send_api.py's requests through the API's integration ----
+    const bucket = s.throttling ? new TokenBucket(s.throttling.rate, s.throttling.burst) : undefined;
+    const poisoned = new Set<number>();
+    for (let i = 0; i < requests; i++) if (random.next() < poisonRate) poisoned.add(i);
+    const putRecordUrl = `${kinesalite.endpoint}/`;
+    const sendStart = Date.now();
+    await mapPool(requests, concurrency, async (i) => {
+      const body = seedBody(i, poisoned.has(i) ? POISON_PADDING : "");
+      const requestId = randomUUID();
+      let status: number;
+      if (bucket && !bucket.take()) {
+        status = 429;
+      } else {
+        const rendered = renderTemplate(s.template, body, requestId).output;
+        // What API Gateway's AWS integration sends: the rendered template as a Kinesis JSON API request.
+        const answer = await fetch(putRecordUrl, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": "Kinesis_20131202.PutRecord",
+            authorization: `AWS4-HMAC-SHA256 Credential=local/20250101/${REGION}/kinesis/aws4_request, SignedHeaders=host, Signature=0`,
+            "x-amz-date": "20250101T000000Z",
+          },
+          body: rendered,
+        });
+        const text = await answer.text();
+        status = selectResponse(s.responses, answer.status, text, requestId).status;
+        if (answer.status === 200) {
+          const out = JSON.parse(text) as { SequenceNumber: string; ShardId: string };
+          const entry = { index: i, shardId: out.ShardId, sequenceNumber: out.SequenceNumber, acceptedAt: Date.now() };
+          accepted.push(entry);
+          bySequence.set(out.SequenceNumber, entry);
+        }
+      }
+      arrived++;
+      if (status < 200 || status >= 300) {
+        rejected++;
+        rejectedByStatus.set(status, (rejectedByStatus.get(status) ?? 0) + 1);
+      }
+    });
+    const sendMs = Date.now() - sendStart;
+    producerDone = true;
+    await Promise.all(pollers);
+    const samples = recorder.stop();
+
+    // ---- Verify: the table, and the dead-letter queue's batch descriptions ----
+    const perIndex = new Map<number, number>();
+    let scanned = 0;
+    let foreign = 0;
+    let startKey: Record<string, never> | undefined;
+    do {
+      const page = await dynamo.send(new ScanCommand({ TableName: s.tableName, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        scanned++;
+        const m = /^Test message (\d+)$/.exec(item.Message?.S ?? "");
+        if (!m) {
+          foreign++;
+          continue;
+        }
+        const index = Number(m[1]);
+        perIndex.set(index, (perIndex.get(index) ?? 0) + 1);
+      }
+      startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (startKey);
+
+    const deadIndexes = new Set<number>();
+    for (;;) {
+      const got = await sqsApi.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!got.Messages?.length) break;
+      for (const message of got.Messages) {
+        const info = (JSON.parse(message.Body ?? "{}") as { KinesisBatchInfo?: { shardId: string; startSequenceNumber: string; endSequenceNumber: string } }).KinesisBatchInfo;
+        if (!info) continue;
+        const lo = BigInt(info.startSequenceNumber);
+        const hi = BigInt(info.endSequenceNumber);
+        for (const a of accepted) {
+          const seq = BigInt(a.sequenceNumber);
+          if (a.shardId === info.shardId && seq >= lo && seq <= hi) deadIndexes.add(a.index);
+        }
+      }
+    }
+
+    let duplicates = 0;
+    let lost = 0;
+    let deadOnly = 0;
+    for (const a of accepted) {
+      const count = perIndex.get(a.index) ?? 0;
+      if (count > 1) duplicates += count - 1;
+      if (count === 0 && deadIndexes.has(a.index)) deadOnly++;
+      if (count === 0 && !deadIndexes.has(a.index)) lost++;
+    }
+    const poisonAccepted = accepted.filter((a) => poisoned.has(a.index)).length;
+    const latencies = [...writtenAt].flatMap(([seq, at]) => {
+      const a = bySequence.get(seq);
+      return a ? [at - a.acceptedAt] : [];
+    });
+    const lastWrite = Math.max(0, ...writtenAt.values());
+    const durationMs = samples[samples.length - 1].t;
+
+    if (poisonRate > 0) notes.push(`${poisoned.size} poison request(s) (> 400 KB item), ${poisonAccepted} accepted; ${deadOnly} record(s) only in the DLQ`);
+    if (proxy) notes.push(`throttling proxy answered ${proxy.stats.throttledItems} put request(s) of ${proxy.stats.batchWrites} BatchWriteItem call(s) as UnprocessedItems`);
+    if (rewrites > 0) notes.push(`${rewrites} idempotent re-write(s) of already stored records by retried batches (same item IDs: no duplicates)`);
+    if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the client would retry)`);
+    if (foreign > 0) notes.push(`${foreign} item(s) in the table that match no request`);
+    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handler's log`);
+    if (Date.now() > deadline) notes.push("deadline reached before the stream was drained");
+
+    return {
+      stack: stack.id,
+      settings: {
+        requests,
+        concurrency,
+        poisonRate,
+        throttleRate,
+        seed,
+        shards: s.shardCount,
+        batchSize: s.batchSize,
+        bisect: s.bisect,
+        maxRetries: s.maxRetries,
+        functionTimeoutS: s.fn.timeoutMs / 1000,
+      },
+      sent: requests,
+      accepted: accepted.length,
+      rejected,
+      delivered: [...perIndex.keys()].length,
+      duplicates,
+      deadLettered: deadIndexes.size,
+      lost,
+      invocations,
+      failedInvocations,
+      maxConcurrency: maxRunning,
+      concurrencyLimit: s.shardCount,
+      durationMs,
+      acceptRate: accepted.length / Math.max(0.001, sendMs / 1000),
+      throughput: writtenAt.size / Math.max(0.001, (lastWrite - sendStart) / 1000),
+      latency: latencyOf(latencies),
+      notes: [...notes, `table scanned: ${scanned} item(s)`],
+      samples,
+    };
+  } finally {
+    for (const undo of restore.reverse()) undo();
+    await Promise.all(engines.map((e) => e.stop()));
+  }
+}

@@ -1,0 +1,557 @@
+/**
+ * Replays seed 002's burst on the synthesized `webhook-proxy` stack:
+ *
+ *   N webhooks (HTTP API payload 2.0 events: JSON, form, text, binary bodies)
+ *   -> the bundled api2sqs handler -> the queue on local-aws-sqs (visibility timeout, redrive to the DLQ)
+ *   -> consumers playing the SQS event source mapping, as many as the stack's concurrency limit
+ *   -> the bundled sqs2upstream handler -> a local upstream that can fail or hang
+ *
+ * and checks that every accepted webhook reached the upstream byte for byte
+ * or sits in the DLQ, and that the upstream never saw more requests at once
+ * than the limit.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import * as http from "node:http";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { TokenBucket } from "./apigateway";
+import { ACCOUNT_ID, awsEnv, Engine, listen, REGION, setProcessEnv, sqsClient, startSqs } from "./engines";
+import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
+import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
+import { Random } from "./random";
+import {
+  Block,
+  evaluate,
+  functionCode,
+  numberSetting,
+  referenceOf,
+  resolveLocal,
+  resource,
+  scratchDir,
+  single,
+  SynthesizedStack,
+} from "./synth";
+import { mapPool, resolveEnvironment, sleep } from "./util";
+
+export interface WebhookReplayOptions {
+  /** Webhooks to send. @default 1000 */
+  readonly requests?: number;
+  /** Webhooks in flight at once (the sender's burst). @default 16 */
+  readonly concurrency?: number;
+  /** Share of upstream requests answered 500. @default 0 */
+  readonly failRate?: number;
+  /** Share of upstream requests never answered (the handler's upstream timeout cuts them). @default 0 */
+  readonly hangRate?: number;
+  /** Value of the stack's `reserved_concurrent_executions` variable (as a tfvars file would set it). @default its default */
+  readonly reservedConcurrency?: number;
+  /**
+   * Multiplies the stack's time settings to keep runs short: the queue's
+   * visibility timeout (whole seconds, at least 1), the function timeout (at
+   * least 1 s) and the upstream timeout (at least 500 ms, below the function
+   * timeout). Their order is kept, so nothing is redelivered while in flight.
+   * @default 1
+   */
+  readonly timeScale?: number;
+  /** Milliseconds between receives on an empty queue. @default 50 */
+  readonly pollIntervalMs?: number;
+  readonly seed?: number;
+  /** Give up after this many ms. @default 900000 */
+  readonly deadlineMs?: number;
+  readonly progress?: boolean;
+  readonly log?: (level: string, line: string) => void;
+}
+
+interface ProxySettings {
+  readonly api2sqs: Block;
+  readonly sqs2upstream: Block;
+  readonly api2sqsFn: FunctionSettings;
+  readonly consumerFn: FunctionSettings;
+  readonly queueName: string;
+  readonly dlqName: string;
+  readonly visibilityTimeoutS: number;
+  readonly maxReceiveCount: number;
+  readonly maxMessageBytes?: number;
+  readonly batchSize: number;
+  readonly reserved?: number;
+  readonly maximumConcurrency?: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly stageName: string;
+  readonly throttling?: { rate: number; burst: number };
+  readonly upstreamTimeoutMs?: number;
+}
+
+function functionSettings(stack: SynthesizedStack, fn: Block): FunctionSettings {
+  return {
+    functionName: String(resolveLocal(stack, fn.function_name)),
+    timeoutMs: (numberSetting(stack, fn.timeout, "timeout") ?? 3) * 1000,
+    memoryMb: numberSetting(stack, fn.memory_size, "memory_size") ?? 128,
+  };
+}
+
+function readSettings(stack: SynthesizedStack, vars: Record<string, number>): ProxySettings {
+  const [, integration] = single(stack, "aws_apigatewayv2_integration");
+  const apiRef = referenceOf(integration.integration_uri);
+  if (!apiRef || apiRef.type !== "aws_lambda_function") throw new Error("webhook-proxy: the API integration is not a Lambda function");
+  const api2sqs = resource(stack, "aws_lambda_function", apiRef.name);
+
+  const [, mapping] = single(stack, "aws_lambda_event_source_mapping", (b) => referenceOf(b.event_source_arn)?.type === "aws_sqs_queue");
+  const queueRef = referenceOf(mapping.event_source_arn)!;
+  const queue = resource(stack, "aws_sqs_queue", queueRef.name);
+  const consumerRef = referenceOf(mapping.function_name)!;
+  const sqs2upstream = resource(stack, "aws_lambda_function", consumerRef.name);
+
+  // The redrive policy: jsonencode({deadLetterTargetArn = aws_sqs_queue.x.arn, maxReceiveCount = <expr>}) or JSON text.
+  const redrive = String(queue.redrive_policy ?? "");
+  const dlqRef = /aws_sqs_queue\.([A-Za-z0-9_-]+)\.arn/.exec(redrive);
+  const countExpr = /"?maxReceiveCount"?\s*[=:]\s*("?)([^,}]+?)\1\s*[,}]/.exec(redrive);
+  if (!dlqRef || !countExpr) throw new Error("webhook-proxy: the queue has no redrive policy with a DLQ and maxReceiveCount");
+  const maxReceiveCount = Number(evaluate(stack, countExpr[2], vars));
+
+  const dynamic = ((mapping.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
+  let maximumConcurrency: number | undefined;
+  if (typeof dynamic === "string") {
+    const values = evaluate(stack, dynamic, vars) as number[];
+    maximumConcurrency = values.length > 0 ? values[0] : undefined;
+  } else {
+    const scaling = mapping.scaling_config as Block | Block[] | undefined;
+    const block = Array.isArray(scaling) ? scaling[0] : scaling;
+    maximumConcurrency = block ? Number(evaluate(stack, String(block.maximum_concurrency), vars)) : undefined;
+  }
+  const reservedRaw = sqs2upstream.reserved_concurrent_executions;
+  const reserved = reservedRaw === undefined ? undefined : Number(evaluate(stack, String(reservedRaw), vars));
+
+  const [, stage] = single(stack, "aws_apigatewayv2_stage");
+  const routeSettings = stage.default_route_settings as Block | undefined;
+  const rate = numberSetting(stack, routeSettings?.throttling_rate_limit, "throttling_rate_limit");
+  const burst = numberSetting(stack, routeSettings?.throttling_burst_limit, "throttling_burst_limit");
+  const consumerEnv = ((sqs2upstream.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+
+  return {
+    api2sqs,
+    sqs2upstream,
+    api2sqsFn: functionSettings(stack, api2sqs),
+    consumerFn: functionSettings(stack, sqs2upstream),
+    queueName: String(queue.name),
+    dlqName: String(resource(stack, "aws_sqs_queue", dlqRef[1]).name),
+    visibilityTimeoutS: numberSetting(stack, queue.visibility_timeout_seconds, "visibility_timeout_seconds") ?? 30,
+    maxReceiveCount,
+    maxMessageBytes: numberSetting(stack, queue.max_message_size, "max_message_size"),
+    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 10,
+    reserved,
+    maximumConcurrency,
+    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
+    stageName: String(stage.name),
+    throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
+    upstreamTimeoutMs: numberSetting(stack, consumerEnv.UPSTREAM_TIMEOUT_MS, "UPSTREAM_TIMEOUT_MS"),
+  };
+}
+
+/** A webhook as its sender posts it. */
+export interface Webhook {
+  readonly id: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+  /** API Gateway passes binary content base64-encoded. */
+  readonly binary: boolean;
+}
+
+/** Varied webhooks: JSON with non-ASCII text, form data, text with CRLF, binary, and a larger JSON. */
+export function makeWebhook(id: number, random: Random): Webhook {
+  switch (id % 5) {
+    case 0:
+      return { id, contentType: "application/json", binary: false, body: Buffer.from(`{"event":"delivered","id":${id},"email":"user${id}@example.com","note":"配信完了 ✓ ${random.int(1e9)}"}`) };
+    case 1:
+      return { id, contentType: "application/x-www-form-urlencoded", binary: false, body: Buffer.from(`event=open&id=${id}&ua=Mozilla%2F5.0+(X11)&n=${random.int(1e9)}`) };
+    case 2:
+      return { id, contentType: "text/plain; charset=utf-8", binary: false, body: Buffer.from(`line one ${id}\r\n  line two\twith tab\r\n{"not": json`) };
+    case 3:
+      return { id, contentType: "application/octet-stream", binary: true, body: random.bytes(256 + random.int(2048)) };
+    default:
+      return {
+        id,
+        contentType: "application/json",
+        binary: false,
+        body: Buffer.from(JSON.stringify({ id, events: Array.from({ length: 200 }, (_, k) => ({ k, v: random.int(1e6), s: "x".repeat(k % 17) })) })),
+      };
+  }
+}
+
+const signature = (body: Buffer): string => `sha256=${createHash("sha256").update(body).digest("hex")}`;
+
+function apiEvent(hook: Webhook, stageName: string): APIGatewayProxyEventV2 {
+  const requestId = randomUUID();
+  const now = Date.now();
+  return {
+    version: "2.0",
+    routeKey: "POST /",
+    // Called on the execute-api URL of a named stage, rawPath carries the stage.
+    rawPath: `/${stageName}/`,
+    rawQueryString: `source=replay&id=${hook.id}`,
+    cookies: hook.id % 7 === 0 ? ["session=abc", "theme=dark"] : undefined,
+    headers: {
+      "content-type": hook.contentType,
+      "content-length": String(hook.body.length),
+      host: "abc123.execute-api.ap-northeast-1.amazonaws.com",
+      "user-agent": "SendGrid Event API",
+      "x-webhook-id": String(hook.id),
+      "x-signature": signature(hook.body),
+      connection: "keep-alive",
+    },
+    queryStringParameters: { source: "replay", id: String(hook.id) },
+    requestContext: {
+      accountId: ACCOUNT_ID,
+      apiId: "abc123",
+      domainName: "abc123.execute-api.ap-northeast-1.amazonaws.com",
+      domainPrefix: "abc123",
+      http: { method: "POST", path: `/${stageName}/`, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "SendGrid Event API" },
+      requestId,
+      routeKey: "POST /",
+      stage: stageName,
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    body: hook.binary ? hook.body.toString("base64") : hook.body.toString("utf8"),
+    isBase64Encoded: hook.binary,
+  };
+}
+
+interface UpstreamStats {
+  active: number;
+  maxActive: number;
+  requests: number;
+  failed: number;
+  hung: number;
+  corrupted: number;
+  /** id -> times delivered (answered 2xx after a byte-exact body). */
+  readonly deliveries: Map<number, number>;
+  readonly firstDeliveredAt: Map<number, number>;
+}
+
+/** The upstream: checks each webhook's bytes and signature, fails or hangs a share of requests on purpose. */
+async function startUpstream(
+  expected: Map<number, Webhook>,
+  failRate: number,
+  hangRate: number,
+  random: Random,
+): Promise<Engine & { stats: UpstreamStats }> {
+  const stats: UpstreamStats = { active: 0, maxActive: 0, requests: 0, failed: 0, hung: 0, corrupted: 0, deliveries: new Map(), firstDeliveredAt: new Map() };
+  const server = http.createServer((req, res) => {
+    stats.active++;
+    stats.requests++;
+    stats.maxActive = Math.max(stats.maxActive, stats.active);
+    let ended = false;
+    const end = (): void => {
+      if (!ended) stats.active--;
+      ended = true;
+    };
+    res.on("close", end);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const id = Number(req.headers["x-webhook-id"]);
+      const hook = expected.get(id);
+      const roll = random.next();
+      if (roll < hangRate) {
+        stats.hung++;
+        return; // never answers; the client gives up
+      }
+      if (roll < hangRate + failRate) {
+        stats.failed++;
+        res.writeHead(500, { "content-type": "text/plain" }).end("injected failure");
+        return;
+      }
+      const exact =
+        hook !== undefined &&
+        body.equals(hook.body) &&
+        req.headers["x-signature"] === signature(body) &&
+        req.headers["content-type"] === hook.contentType &&
+        req.url === `/?source=replay&id=${id}`;
+      if (!exact) {
+        stats.corrupted++;
+        res.writeHead(400, { "content-type": "text/plain" }).end("body, signature or target differs from what was sent");
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok", () => {
+        stats.deliveries.set(id, (stats.deliveries.get(id) ?? 0) + 1);
+        if (!stats.firstDeliveredAt.has(id)) stats.firstDeliveredAt.set(id, Date.now());
+      });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  const engine = await listen(server);
+  return { ...engine, stats };
+}
+
+export async function replayWebhookProxy(stack: SynthesizedStack, options: WebhookReplayOptions = {}): Promise<ReplaySummary> {
+  const requests = options.requests ?? 1000;
+  const concurrency = options.concurrency ?? 16;
+  const failRate = options.failRate ?? 0;
+  const hangRate = options.hangRate ?? 0;
+  const timeScale = options.timeScale ?? 1;
+  const pollIntervalMs = options.pollIntervalMs ?? 50;
+  const seed = options.seed ?? 1;
+  const random = new Random(seed);
+  const vars: Record<string, number> = options.reservedConcurrency !== undefined ? { reserved_concurrent_executions: options.reservedConcurrency } : {};
+  const s = readSettings(stack, vars);
+  const notes: string[] = [];
+
+  // Effective delivery concurrency: the reserved concurrency, and the mapping's maximum concurrency when set.
+  const limits = [s.reserved, s.maximumConcurrency].filter((n): n is number => n !== undefined);
+  const consumers = limits.length > 0 ? Math.min(...limits) : 5;
+  const fnTimeoutMs = Math.max(1000, Math.round(s.consumerFn.timeoutMs * timeScale));
+  const upstreamTimeoutMs = Math.min(fnTimeoutMs - 300, Math.max(500, Math.round((s.upstreamTimeoutMs ?? 2000) * timeScale)));
+  const visibilityS = Math.max(Math.ceil(fnTimeoutMs / 1000), Math.round(s.visibilityTimeoutS * timeScale), 1);
+
+  const expected = new Map<number, Webhook>();
+  for (let i = 0; i < requests; i++) expected.set(i, makeWebhook(i, random));
+
+  const engines: Engine[] = [];
+  const restore: (() => void)[] = [];
+  try {
+    const sqs = await startSqs();
+    engines.push(sqs);
+    const upstream = await startUpstream(expected, failRate, hangRate, new Random(seed + 1));
+    engines.push(upstream);
+    const client = sqsClient(sqs);
+    const dlqUrl = (await client.send(new CreateQueueCommand({ QueueName: s.dlqName }))).QueueUrl!;
+    const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    const queueUrl = (
+      await client.send(
+        new CreateQueueCommand({
+          QueueName: s.queueName,
+          Attributes: {
+            VisibilityTimeout: String(visibilityS),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: s.maxReceiveCount }),
+            ...(s.maxMessageBytes ? { MaximumMessageSize: String(s.maxMessageBytes) } : {}),
+          },
+        }),
+      )
+    ).QueueUrl!;
+    const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${s.queueName}`;
+
+    const resolvers = {
+      aws_sqs_queue: (block: Block) =>
+        block.name === s.queueName ? { url: queueUrl, id: queueUrl, arn: queueArn, name: s.queueName } : { url: dlqUrl, id: dlqUrl, arn: dlqArn, name: s.dlqName },
+    };
+    const apiEnv = resolveEnvironment(stack, s.api2sqs, resolvers);
+    // UPSTREAM names an HTTPS host in the stack; the handler also takes an http:// URL, for local runs.
+    const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...(((s.sqs2upstream.environment as Block).variables as Block) ?? {}), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
+    // Both functions read their settings on each call; they run in this one process, so their variables are merged.
+    restore.push(setProcessEnv({ ...awsEnv({ sqs }), ...apiEnv, ...consumerEnv }));
+    let handlerErrors = 0;
+    restore.push(
+      captureConsole((level, line) => {
+        if (level === "error") handlerErrors++;
+        options.log?.(level, line);
+      }),
+    );
+    const scratch = scratchDir("replay-webhook-");
+    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const api2sqs = loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(functionCode(stack, s.api2sqs).file, scratch, "api2sqs");
+    const sqs2upstream = loadHandler<SQSEvent, SQSBatchResponse | void>(functionCode(stack, s.sqs2upstream).file, scratch, "sqs2upstream");
+    const consumerFn = { ...s.consumerFn, timeoutMs: fnTimeoutMs };
+
+    // ---- Counters ----
+    const acceptedAt = new Map<number, number>();
+    let arrived = 0;
+    let rejected = 0;
+    const rejectedByStatus = new Map<number, number>();
+    let invocations = 0;
+    let failedInvocations = 0;
+    let producerDone = false;
+    let dlqDepth = 0;
+
+    const delivered = (): number => upstream.stats.deliveries.size;
+    const progress = new Progress(requests, "webhook-proxy", options.progress);
+    const recorder = new Recorder(
+      // Backlog: accepted webhooks neither delivered nor dead-lettered yet (in the queue, visible or in flight).
+      () => ({ arrived, done: delivered(), deadLettered: dlqDepth, backlog: Math.max(0, acceptedAt.size - delivered() - dlqDepth) }),
+      progress,
+    );
+    const deadline = Date.now() + (options.deadlineMs ?? 900_000);
+    const attributes = async (url: string): Promise<{ visible: number; inFlight: number }> => {
+      const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
+      return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) };
+    };
+    const depthTimer = setInterval(() => {
+      void attributes(dlqUrl)
+        .then((d) => {
+          dlqDepth = Math.max(dlqDepth, d.visible + d.inFlight);
+        })
+        .catch(() => undefined);
+    }, 200);
+
+    const toEvent = (messages: readonly Message[]): SQSEvent => ({
+      Records: messages.map((m) => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? "",
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
+          SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+          SenderId: m.Attributes?.SenderId ?? "replay",
+          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? "",
+        eventSource: "aws:sqs",
+        eventSourceARN: queueArn,
+        awsRegion: REGION,
+      })),
+    });
+
+    /**
+     * One poller of the mapping: receive up to batch_size messages (the queue's
+     * visibility timeout applies), invoke, delete the messages not reported as
+     * failures; failed ones reappear after the visibility timeout, and
+     * local-aws-sqs moves a message to the DLQ once received maxReceiveCount times.
+     */
+    const consume = async (): Promise<void> => {
+      for (;;) {
+        if (Date.now() > deadline) return;
+        const wasDone = producerDone;
+        // Short polls: local-aws-sqs's long poll waits out WaitTimeSeconds even when messages are there.
+        const got = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, s.batchSize), WaitTimeSeconds: 0, AttributeNames: ["All"] }),
+        );
+        const messages = got.Messages ?? [];
+        if (messages.length === 0) {
+          if (wasDone) {
+            const q = await attributes(queueUrl);
+            if (q.visible + q.inFlight === 0) return;
+          }
+          await sleep(pollIntervalMs);
+          continue;
+        }
+        invocations++;
+        let failedIds: Set<string>;
+        try {
+          const response = await invoke(sqs2upstream, consumerFn, toEvent(messages));
+          failedIds = new Set(s.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : []);
+        } catch {
+          failedInvocations++;
+          continue; // the whole batch returns to the queue after the visibility timeout
+        }
+        await Promise.all(
+          messages
+            .filter((m) => !failedIds.has(m.MessageId!))
+            .map((m) => client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }))),
+        );
+      }
+    };
+    const pollers = Array.from({ length: consumers }, consume);
+
+    // ---- The senders: a burst of webhooks through API Gateway -> api2sqs ----
+    const bucket = s.throttling ? new TokenBucket(s.throttling.rate, s.throttling.burst) : undefined;
+    const sendStart = Date.now();
+    const apiFn = s.api2sqsFn;
+    await mapPool(requests, concurrency, async (i) => {
+      const hook = expected.get(i)!;
+      let status: number;
+      if (bucket && !bucket.take()) status = 429;
+      else {
+        try {
+          status = (await invoke(api2sqs, apiFn, apiEvent(hook, s.stageName))).statusCode ?? 200;
+        } catch {
+          status = 502; // an HTTP API answers a failed Lambda invocation with 500/502
+        }
+      }
+      arrived++;
+      if (status >= 200 && status < 300) acceptedAt.set(i, Date.now());
+      else {
+        rejected++;
+        rejectedByStatus.set(status, (rejectedByStatus.get(status) ?? 0) + 1);
+      }
+    });
+    const sendMs = Date.now() - sendStart;
+    producerDone = true;
+    await Promise.all(pollers);
+    clearInterval(depthTimer);
+
+    // ---- Verify: every accepted webhook delivered, or in the DLQ ----
+    const inDlq = new Set<number>();
+    for (;;) {
+      const got = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600 }));
+      if (!got.Messages?.length) break;
+      for (const m of got.Messages) {
+        try {
+          const parsed = JSON.parse(m.Body ?? "") as { headers?: Record<string, string> };
+          inDlq.add(Number(parsed.headers?.["x-webhook-id"]));
+        } catch {
+          notes.push("a DLQ message is not a webhook message");
+        }
+      }
+    }
+    dlqDepth = inDlq.size;
+    const samples = recorder.stop();
+
+    let duplicates = 0;
+    let lost = 0;
+    let deadOnly = 0;
+    const latencies: number[] = [];
+    for (const [id, at] of acceptedAt) {
+      const count = upstream.stats.deliveries.get(id) ?? 0;
+      if (count > 1) duplicates += count - 1;
+      if (count > 0) latencies.push(upstream.stats.firstDeliveredAt.get(id)! - at);
+      else if (inDlq.has(id)) deadOnly++;
+      else lost++;
+    }
+    const lastDelivery = Math.max(0, ...upstream.stats.firstDeliveredAt.values());
+
+    if (failRate > 0 || hangRate > 0) {
+      notes.push(`upstream: ${upstream.stats.requests} request(s), ${upstream.stats.failed} failed and ${upstream.stats.hung} hung on purpose`);
+    }
+    if (upstream.stats.corrupted > 0) notes.push(`${upstream.stats.corrupted} request(s) arrived with a body, signature or target that differs from what was sent`);
+    if (deadOnly > 0) notes.push(`${deadOnly} webhook(s) only in the DLQ (received ${s.maxReceiveCount} times without a delivery)`);
+    if (duplicates > 0) notes.push("duplicates: deliveries the upstream answered after the handler gave up (at-least-once delivery)");
+    if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the sender would retry)`);
+    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handlers' logs`);
+    if (timeScale !== 1) notes.push(`time scaled by ${timeScale}: visibility ${visibilityS} s (stack: ${s.visibilityTimeoutS} s), function timeout ${fnTimeoutMs} ms, upstream timeout ${upstreamTimeoutMs} ms`);
+    if (upstream.stats.maxActive > consumers) notes.push(`the upstream saw ${upstream.stats.maxActive} concurrent requests, above the limit of ${consumers}`);
+    if (Date.now() > deadline) notes.push("deadline reached before the queue was drained");
+
+    return {
+      stack: stack.id,
+      settings: {
+        requests,
+        concurrency,
+        failRate,
+        hangRate,
+        seed,
+        timeScale,
+        consumers,
+        batchSize: s.batchSize,
+        maxReceiveCount: s.maxReceiveCount,
+        visibilityTimeoutS: visibilityS,
+      },
+      sent: requests,
+      accepted: acceptedAt.size,
+      rejected,
+      delivered: [...acceptedAt.keys()].filter((id) => upstream.stats.deliveries.has(id)).length,
+      duplicates,
+      deadLettered: [...acceptedAt.keys()].filter((id) => inDlq.has(id)).length,
+      lost,
+      invocations,
+      failedInvocations,
+      maxConcurrency: upstream.stats.maxActive,
+      concurrencyLimit: consumers,
+      durationMs: samples[samples.length - 1].t,
+      acceptRate: acceptedAt.size / Math.max(0.001, sendMs / 1000),
+      throughput: upstream.stats.firstDeliveredAt.size / Math.max(0.001, (lastDelivery - sendStart) / 1000),
+      latency: latencyOf(latencies),
+      notes,
+      samples,
+    };
+  } finally {
+    for (const undo of restore.reverse()) undo();
+    await Promise.all(engines.map((e) => e.stop()));
+  }
+}
