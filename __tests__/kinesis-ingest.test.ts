@@ -136,6 +136,7 @@ describe("kinesis-ingest stack: the seed's resources", () => {
 
   it("has the stage dev on that deployment", () => {
     expect(synth.json).toHaveResourceWithProperties(ApiGatewayStage, {
+      rest_api_id: ref("aws_api_gateway_rest_api.api.id"),
       stage_name: "dev",
       deployment_id: ref("aws_api_gateway_deployment.deployment.id"),
     });
@@ -178,7 +179,7 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the seed's outputs", () => {
-    expect(synth.outputs.api_endpoint?.value).toBe(ref("aws_api_gateway_stage.stage.invoke_url"));
+    expect(synth.outputs.api_endpoint?.value).toBe(ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.invoke_url`));
     expect(synth.outputs.kinesis_stream_arn?.value).toBe(STREAM_ARN);
     expect(synth.outputs.dynamodb_table_name?.value).toBe(ref("aws_dynamodb_table.table.name"));
   });
@@ -285,51 +286,52 @@ describe("kinesis-ingest stack: fixes", () => {
   });
 
   it("writes stage access logs to a log group with retention, and throttles the stage", () => {
-    const logGroupArn = ref("aws_cloudwatch_log_group.access_log_group.arn");
-    expect(synth.json).toHaveResourceWithProperties(CloudwatchLogGroup, {
-      name: "/aws/apigateway/dev-kinesis-sample-api/access",
-      retention_in_days: 14,
-    });
+    const accessLogGroupName = "/aws/apigateway/${aws_api_gateway_rest_api.api.name}/access"; // dev-kinesis-sample-api
+    expect(synth.json).toHaveResourceWithProperties(CloudwatchLogGroup, { name: accessLogGroupName, retention_in_days: 14 });
+    const logGroupId = Object.entries(synth.resources.aws_cloudwatch_log_group).find(([, g]) => g.name === accessLogGroupName)?.[0];
     const stage = onlyOf(synth, "aws_api_gateway_stage");
     const accessLogs = stage.access_log_settings as { destination_arn: string; format: string };
-    expect(accessLogs.destination_arn).toBe(logGroupArn);
+    expect(accessLogs.destination_arn).toBe(ref(`aws_cloudwatch_log_group.${logGroupId}.arn`));
     expect(JSON.parse(accessLogs.format)).toMatchObject({
       requestId: "$context.requestId",
       status: "$context.status",
       integrationStatus: "$context.integration.status",
     });
     expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethodSettings, {
-      stage_name: ref("aws_api_gateway_stage.stage.stage_name"),
+      stage_name: ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.stage_name`),
       method_path: "*/*",
       settings: {
-        throttling_rate_limit: ref("var.api_throttling_rate_limit"),
-        throttling_burst_limit: ref("var.api_throttling_burst_limit"),
+        throttling_rate_limit: ref("var.throttling_rate_limit"),
+        throttling_burst_limit: ref("var.throttling_burst_limit"),
         metrics_enabled: true,
         logging_level: ref("var.api_logging_level"),
         data_trace_enabled: false,
       },
     });
-    expect(synth.variables.api_throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
-    expect(synth.variables.api_throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
+    expect(synth.variables.throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
+    expect(synth.variables.throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
     expect(synth.variables.api_logging_level).toMatchObject({ default: "ERROR" });
   });
 
   it("sets the account's API Gateway logging role (AWS managed policy) unless manage_api_gateway_account is false", () => {
     expect(synth.variables.manage_api_gateway_account).toMatchObject({ type: "bool", default: true });
     const count = "${var.manage_api_gateway_account ? 1 : 0}";
+    const partition = ref(`data.aws_partition.${Object.keys(synth.data.aws_partition ?? {})[0]}.partition`);
     expect(synth.json).toHaveResourceWithProperties(IamRole, { name: "dev-apigw-cloudwatch-logs-role", count });
     expect(synth.json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
       count,
-      role: ref("aws_iam_role.cloudwatch_role[0].name"),
-      policy_arn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      role: "dev-apigw-cloudwatch-logs-role",
+      policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
     });
+    // The supplied account id (offline) names the role's ARN.
     expect(synth.json).toHaveResourceWithProperties(ApiGatewayAccount, {
       count,
-      cloudwatch_role_arn: ref("aws_iam_role.cloudwatch_role[0].arn"),
+      cloudwatch_role_arn: `arn:${partition}:iam::${offlineEnvironment.lookups.accountId}:role/dev-apigw-cloudwatch-logs-role`,
     });
     // Stage logging needs the setting first.
-    expect(onlyOf(synth, "aws_api_gateway_stage").depends_on).toContain("aws_api_gateway_account.api_gateway_account");
-    expect(onlyOf(synth, "aws_api_gateway_method_settings").depends_on).toContain("aws_api_gateway_account.api_gateway_account");
+    const account = `aws_api_gateway_account.${idOf(synth, "aws_api_gateway_account")}`;
+    expect(onlyOf(synth, "aws_api_gateway_stage").depends_on).toContain(account);
+    expect(onlyOf(synth, "aws_api_gateway_method_settings").depends_on).toContain(account);
   });
 
   it("alarms on iterator age, write throttling, API 5xx, the DLQ and the function, all to the stack's topic", () => {
@@ -350,7 +352,13 @@ describe("kinesis-ingest stack: fixes", () => {
     });
     expect(synth.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       metric_name: "5XXError",
-      dimensions: { ApiName: ref("aws_api_gateway_rest_api.api.name"), Stage: ref("aws_api_gateway_stage.stage.stage_name") },
+      dimensions: {
+        ApiName: ref("aws_api_gateway_rest_api.api.name"),
+        Stage: ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.stage_name`),
+      },
+      statistic: "Average",
+      period: 300,
+      threshold: 0.01,
     });
     const topicArn = ref(`aws_sns_topic.${idOf(synth, "aws_sns_topic")}.arn`);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([topicArn]);
@@ -380,6 +388,11 @@ describe("kinesis-ingest stack: props", () => {
       maximum_retry_attempts: 2,
       maximum_record_age_in_seconds: 600,
     });
+  });
+
+  it("leaves the region's API Gateway logging setting to another stack when manageApiGatewayAccount is false", () => {
+    const synth = synthesize(offlineEnvironment, { manageApiGatewayAccount: false });
+    expect(synth.variables.manage_api_gateway_account).toMatchObject({ type: "bool", default: false });
   });
 
   it("prefixes every physical name with the environment", () => {

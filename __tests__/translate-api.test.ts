@@ -63,6 +63,13 @@ function byPrefix(s: Synth, type: string, prefix: string): { ref: string; body: 
   return { ref: `${type}.${entries[0][0]}`, body: entries[0][1] };
 }
 
+/** `${data.aws_partition.<id>.partition}`: the partition the account-logging construct looks up. */
+function partitionOf(s: Synth): string {
+  const ids = Object.keys(s.json.data?.aws_partition ?? {});
+  expect(ids).toHaveLength(1);
+  return `\${data.aws_partition.${ids[0]}.partition}`;
+}
+
 describe("translate-api stack (defaults)", () => {
   let s: Synth;
   let fn: { ref: string; body: Block };
@@ -278,60 +285,67 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("the stage (named after the environment) writes JSON access logs to a log group with retention", () => {
-      const stage = resource(s, ApiGatewayStage.tfResourceType, "stage");
+      const stage = byPrefix(s, ApiGatewayStage.tfResourceType, "stage").body;
+      const logGroup = byPrefix(s, CloudwatchLogGroup.tfResourceType, "stage_access_logs");
       expect(stage).toMatchObject({
+        rest_api_id: "${aws_api_gateway_rest_api.api.id}",
         stage_name: "dev",
+        description: "translate-api stage",
         deployment_id: "${aws_api_gateway_deployment.deployment.id}",
-        access_log_settings: { destination_arn: "${aws_cloudwatch_log_group.access_log_group.arn}" },
+        access_log_settings: { destination_arn: `\${${logGroup.ref}.arn}` },
       });
       const format = JSON.parse(String((stage.access_log_settings as Block).format)) as Record<string, string>;
       expect(format).toMatchObject({ requestId: "$context.requestId", status: "$context.status", validationError: "$context.error.validationErrorString" });
-      expect(resource(s, CloudwatchLogGroup.tfResourceType, "access_log_group")).toMatchObject({
-        name: "/aws/apigateway/dev-translate-api/access",
+      expect(logGroup.body).toMatchObject({
+        name: "/aws/apigateway/${aws_api_gateway_rest_api.api.name}/access", // dev-translate-api
         retention_in_days: 14,
       });
     });
 
     it("throttles every method with the plan-time limits, metrics on, execution logs off", () => {
-      expect(resource(s, ApiGatewayMethodSettings.tfResourceType, "method_settings")).toMatchObject({
-        stage_name: "${aws_api_gateway_stage.stage.stage_name}",
+      const stage = byPrefix(s, ApiGatewayStage.tfResourceType, "stage");
+      expect(byPrefix(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body).toMatchObject({
+        stage_name: `\${${stage.ref}.stage_name}`,
         method_path: "*/*",
         settings: {
-          throttling_rate_limit: "${var.throttle_rate_limit}",
-          throttling_burst_limit: "${var.throttle_burst_limit}",
+          throttling_rate_limit: "${var.throttling_rate_limit}",
+          throttling_burst_limit: "${var.throttling_burst_limit}",
           metrics_enabled: true,
           logging_level: "OFF",
+          data_trace_enabled: false,
         },
       });
-      expect(s.json.variable?.throttle_rate_limit).toMatchObject({ type: "number", default: 10, description: expect.any(String) });
-      expect(s.json.variable?.throttle_burst_limit).toMatchObject({ type: "number", default: 20, description: expect.any(String) });
+      expect(s.json.variable?.throttling_rate_limit).toMatchObject({ type: "number", default: 10, description: expect.any(String) });
+      expect(s.json.variable?.throttling_burst_limit).toMatchObject({ type: "number", default: 20, description: expect.any(String) });
     });
   });
 
   describe("API Gateway account CloudWatch role (region-wide setting)", () => {
     it("is off by default, switchable at plan time, and the stage waits for it", () => {
-      expect(s.json.variable?.create_api_gateway_cloudwatch_role).toMatchObject({ type: "bool", default: false, description: expect.any(String) });
-      const count = "${var.create_api_gateway_cloudwatch_role ? 1 : 0}";
-      const account = resource(s, ApiGatewayAccount.tfResourceType, "apigateway_account");
-      expect(account).toMatchObject({
+      expect(s.json.variable?.manage_api_gateway_account).toMatchObject({ type: "bool", default: false, description: expect.any(String) });
+      const count = "${var.manage_api_gateway_account ? 1 : 0}";
+      const partition = partitionOf(s);
+      const role = byPrefix(s, IamRole.tfResourceType, "account_logging_role");
+      const attachment = byPrefix(s, IamRolePolicyAttachment.tfResourceType, "account_logging_policy");
+      const account = byPrefix(s, ApiGatewayAccount.tfResourceType, "account_logging_account");
+      expect(account.body).toMatchObject({
         count,
-        cloudwatch_role_arn: "arn:${data.aws_partition.partition.partition}:iam::123456789012:role/dev-translate-api-apigateway-cloudwatch",
-        depends_on: ["aws_iam_role_policy_attachment.apigateway_cloudwatch_policy"],
+        cloudwatch_role_arn: `arn:${partition}:iam::123456789012:role/dev-translate-api-apigateway-cloudwatch`,
+        depends_on: [attachment.ref],
       });
-      expect(resource(s, IamRole.tfResourceType, "apigateway_cloudwatch_role")).toMatchObject({
-        count,
-        name: "dev-translate-api-apigateway-cloudwatch",
-      });
-      const trust = JSON.parse(String(resource(s, IamRole.tfResourceType, "apigateway_cloudwatch_role").assume_role_policy)) as {
+      expect(role.body).toMatchObject({ count, name: "dev-translate-api-apigateway-cloudwatch" });
+      const trust = JSON.parse(String(role.body.assume_role_policy)) as {
         Statement: Array<{ Principal: { Service: string }; Action: string }>;
       };
       expect(trust.Statement).toEqual([expect.objectContaining({ Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" })]);
-      expect(resource(s, IamRolePolicyAttachment.tfResourceType, "apigateway_cloudwatch_policy")).toMatchObject({
+      expect(attachment.body).toMatchObject({
         count,
         role: "dev-translate-api-apigateway-cloudwatch",
-        policy_arn: "arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+        depends_on: [role.ref],
       });
-      expect(resource(s, ApiGatewayStage.tfResourceType, "stage").depends_on).toEqual(["aws_api_gateway_account.apigateway_account"]);
+      expect(byPrefix(s, ApiGatewayStage.tfResourceType, "stage").body.depends_on).toEqual([account.ref]);
+      expect(byPrefix(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body.depends_on).toEqual([account.ref]);
     });
 
     it("uses the supplied account id (no caller-identity lookup offline)", () => {
@@ -365,8 +379,9 @@ describe("translate-api stack (defaults)", () => {
         alarm_name: "dev-translate-api-5xx",
         namespace: "AWS/ApiGateway",
         metric_name: "5XXError",
-        dimensions: { ApiName: "${aws_api_gateway_rest_api.api.name}", Stage: "${aws_api_gateway_stage.stage.stage_name}" },
+        dimensions: { ApiName: "${aws_api_gateway_rest_api.api.name}", Stage: `\${${byPrefix(s, ApiGatewayStage.tfResourceType, "stage").ref}.stage_name}` },
         statistic: "Average",
+        period: 300,
         threshold: 0.05,
         comparison_operator: "GreaterThanThreshold",
       });
@@ -402,10 +417,11 @@ describe("translate-api stack (defaults)", () => {
   });
 
   it("outputs the invoke URLs and the table name", () => {
+    const invokeUrl = `\${${byPrefix(s, ApiGatewayStage.tfResourceType, "stage").ref}.invoke_url}`;
     expect(s.json.output).toMatchObject({
-      invoke_url: { value: "${aws_api_gateway_stage.stage.invoke_url}" },
-      translate_url: { value: "${aws_api_gateway_stage.stage.invoke_url}/translate" },
-      mock_url: { value: "${aws_api_gateway_stage.stage.invoke_url}/mock" },
+      invoke_url: { value: invokeUrl },
+      translate_url: { value: `${invokeUrl}/translate` },
+      mock_url: { value: `${invokeUrl}/mock` },
       table_name: { value: "${aws_dynamodb_table.table.name}" },
     });
   });
@@ -421,7 +437,7 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
         throttlingRateLimit: 50,
         throttlingBurstLimit: 100,
         historyTtlDays: 90,
-        createApiGatewayCloudWatchRole: true,
+        manageApiGatewayAccount: true,
         mockResponse: { output_text: "Good morning", source_language: "ja", target_language: "en" },
         api5xxRateThreshold: 0.01,
         memorySize: 256,
@@ -434,10 +450,10 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
 
   it("props become the variables' defaults", () => {
     expect(s.json.variable).toMatchObject({
-      throttle_rate_limit: { default: 50 },
-      throttle_burst_limit: { default: 100 },
+      throttling_rate_limit: { default: 50 },
+      throttling_burst_limit: { default: 100 },
       history_ttl_days: { default: 90 },
-      create_api_gateway_cloudwatch_role: { default: true },
+      manage_api_gateway_account: { default: true },
     });
   });
 
@@ -459,8 +475,8 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
 
   it("without a supplied account id, the role ARN comes from data.aws_caller_identity", () => {
     expect(s.text).toHaveDataSource(DataAwsCallerIdentity);
-    expect(resource(s, ApiGatewayAccount.tfResourceType, "apigateway_account").cloudwatch_role_arn).toBe(
-      "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.current_identity.account_id}:role/prod-translate-api-apigateway-cloudwatch",
+    expect(byPrefix(s, ApiGatewayAccount.tfResourceType, "account_logging_account").body.cloudwatch_role_arn).toBe(
+      `arn:${partitionOf(s)}:iam::\${data.aws_caller_identity.current_identity.account_id}:role/prod-translate-api-apigateway-cloudwatch`,
     );
   });
 });

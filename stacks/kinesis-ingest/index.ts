@@ -1,25 +1,23 @@
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
-import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
 import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
-import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
   CLIENT_ERROR_TEMPLATE,
@@ -44,25 +42,13 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
   readonly iteratorAgeAlarmMs?: number;
   /** Share of requests answered 5xx (0..1, per 5 minutes) that raises an alarm. @default 0.01 */
   readonly api5xxRateAlarm?: number;
+  /**
+   * Default of the `manage_api_gateway_account` variable: this stack sets the region's
+   * API Gateway logging role (see `ApiGatewayAccountLogging`).
+   * @default true: the first stack deployed must work on a fresh account
+   */
+  readonly manageApiGatewayAccount?: boolean;
 }
-
-/** The AWS managed policy for the role API Gateway writes CloudWatch logs with. */
-const PUSH_TO_CLOUDWATCH_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
-
-/** One JSON line per request in the stage's access log. */
-const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  sourceIp: "$context.identity.sourceIp",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  status: "$context.status",
-  responseLength: "$context.responseLength",
-  integrationStatus: "$context.integration.status",
-  integrationLatency: "$context.integration.latency",
-  integrationError: "$context.integration.error",
-  error: "$context.error.message",
-});
 
 /**
  * Seed 000, the spike buffer: a REST API writes each POST body straight into
@@ -85,29 +71,10 @@ export class KinesisIngestStack extends ServerlessStack {
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
     const env = props.env;
-    // seed: data "aws_caller_identity" "current" (declared, not used by the seed either):
-    // looked up unless supplied, so the seed's data sources stay one to one.
-    void this.accountId;
+    // seed: data "aws_caller_identity" "current" (declared, not used by the seed): looked up
+    // unless supplied; here it names the logging role's ARN (step 5).
 
-    // ---- Plan-time settings -------------------------------------------------
-    const manageAccount = new TerraformVariable(this, "manage_api_gateway_account", {
-      type: "bool",
-      default: true,
-      description:
-        "Create the role API Gateway uses to write logs (AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs) " +
-        "and set it as this region's API Gateway account setting, which REST API access logs need. " +
-        "Set false when the account already has one (`aws apigateway get-account`).",
-    });
-    const rateLimit = new TerraformVariable(this, "api_throttling_rate_limit", {
-      type: "number",
-      default: 1000,
-      description: "Steady-state requests per second the stage accepts (one shard takes 1,000 records/s); more get 429.",
-    });
-    const burstLimit = new TerraformVariable(this, "api_throttling_burst_limit", {
-      type: "number",
-      default: 2000,
-      description: "Requests the stage accepts in a burst above the rate limit.",
-    });
+    // ---- Plan-time settings (the stage's throttling variables come with RestApiStage) ----
     const loggingLevel = new TerraformVariable(this, "api_logging_level", {
       type: "string",
       default: "ERROR",
@@ -262,55 +229,32 @@ export class KinesisIngestStack extends ServerlessStack {
       dependsOn: routing,
     });
 
-    // Access logs need the region's API Gateway account setting to name a role that may write logs
-    // (the seed's commented-out block). That setting is account-wide: see the variable's description.
-    // Created only when `manage_api_gateway_account` is true (count 1), so references index [0].
-    const onlyWhenManaged = Token.asNumber(Fn.conditional(manageAccount.booleanValue, 1, 0));
-    const cloudwatchRole = new IamRole(this, "cloudwatch_role", {
-      count: onlyWhenManaged,
-      name: this.name("apigw-cloudwatch-logs-role"),
-      assumeRolePolicy: apiTrust.json,
+    // The seed's commented-out CloudWatch role + aws_api_gateway_account: access logs need the region's
+    // API Gateway account setting to name a role that may write logs. This stack owns it by default
+    // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
+    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
+      roleName: this.name("apigw-cloudwatch-logs-role"),
+      accountId: this.accountId,
+      manageByDefault: props.manageApiGatewayAccount ?? true,
     });
-    // AWS's policy for this role: the account setting serves every REST API of the region, whose log
-    // groups (API-Gateway-Execution-Logs_<api id>/<stage>, access log groups) this stack cannot list.
-    const cloudwatchRolePolicy = new IamRolePolicyAttachment(this, "cloudwatch_role_policy", {
-      count: onlyWhenManaged,
-      role: Token.asString(`\${${cloudwatchRole.fqn}[0].name}`),
-      policyArn: PUSH_TO_CLOUDWATCH_POLICY_ARN,
-    });
-    const account = new ApiGatewayAccount(this, "api_gateway_account", {
-      count: onlyWhenManaged,
-      cloudwatchRoleArn: Token.asString(`\${${cloudwatchRole.fqn}[0].arn}`),
-      // Destroying this stack leaves the account setting as it is (the provider's default; see the README).
-      dependsOn: [cloudwatchRolePolicy],
-    });
-
-    const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
-      name: `/aws/apigateway/${this.name("kinesis-sample-api")}/access`,
-      retentionInDays: env.logRetentionDays,
-    });
-    this.stage = new ApiGatewayStage(this, "stage", {
-      restApiId: this.api.id,
-      deploymentId: deployment.id,
+    // The seed's stage and commented-out method settings: access logs, throttling below what one shard
+    // takes (1,000 records/s), metrics, and error-level execution logs (the seed's commented-out INFO +
+    // data trace would log every request body), plus the API 5xx-rate alarm.
+    const stage = new RestApiStage(this, "stage", {
+      api: this.api,
+      deployment,
       stageName: "dev",
-      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      dependsOn: [account],
+      accessLogRetentionDays: env.logRetentionDays,
+      throttlingRateLimit: 1000,
+      throttlingBurstLimit: 2000,
+      loggingLevel: loggingLevel.stringValue,
+      accountLogging,
+      alarms: this.alarms,
+      alarmName: this.name("kinesis-sample-api-5xx"),
+      alarmDescription: "Share of API requests answered 5xx (records not accepted).",
+      errorRateThreshold: props.api5xxRateAlarm ?? 0.01,
     });
-    // Throttling below what the stream takes, metrics, and error-level execution logs
-    // (the seed's commented-out INFO + data trace would log every request body).
-    new ApiGatewayMethodSettings(this, "method_settings", {
-      restApiId: this.api.id,
-      stageName: this.stage.stageName,
-      methodPath: "*/*",
-      settings: {
-        throttlingRateLimit: rateLimit.numberValue,
-        throttlingBurstLimit: burstLimit.numberValue,
-        metricsEnabled: true,
-        loggingLevel: loggingLevel.stringValue,
-        dataTraceEnabled: false,
-      },
-      dependsOn: [account],
-    });
+    this.stage = stage.stage;
 
     // ---- 6) Table ---------------------------------------------------------------
     // Fix: encrypted and with point-in-time recovery (the seed sets neither).
@@ -375,7 +319,7 @@ export class KinesisIngestStack extends ServerlessStack {
       destinationConfig: { onFailure: { destinationArn: this.deadLetterQueue.queue.arn } },
     });
 
-    // ---- Alarms (besides the function's and the dead-letter queue's) ----------------
+    // ---- Alarms (besides the stage's, the function's and the dead-letter queue's) ----
     const streamDimensions = { StreamName: this.stream.name };
     this.alarms.alarm("iterator_age", {
       alarmName: this.name("example-stream-iterator-age"),
@@ -399,18 +343,6 @@ export class KinesisIngestStack extends ServerlessStack {
       period: 60,
       evaluationPeriods: 1,
       threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-    });
-    this.alarms.alarm("api_5xx", {
-      alarmName: this.name("kinesis-sample-api-5xx"),
-      alarmDescription: "Share of API requests answered 5xx (records not accepted).",
-      namespace: "AWS/ApiGateway",
-      metricName: "5XXError",
-      dimensions: { ApiName: this.api.name, Stage: this.stage.stageName },
-      statistic: "Average",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: props.api5xxRateAlarm ?? 0.01,
       comparisonOperator: "GreaterThanThreshold",
     });
 

@@ -45,7 +45,7 @@ export const DEFAULT_MOCK_RESPONSE: Readonly<Record<string, string>> = {
 };
 
 /** One JSON line per request in the access log (`$context` variables of REST APIs). */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
   requestId: "$context.requestId",
   extendedRequestId: "$context.extendedRequestId",
   ip: "$context.identity.sourceIp",
@@ -61,4 +61,4 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationLatency: "$context.integration.latency",
   errorMessage: "$context.error.message",
   validationError: "$context.error.validationErrorString",
-});
+};

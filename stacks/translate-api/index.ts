@@ -11,27 +11,23 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
-import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
 import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
-import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
 import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
   ACCESS_LOG_FORMAT,
@@ -48,13 +44,13 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    */
   readonly stageName?: string;
   /**
-   * Default of the `throttle_rate_limit` variable: steady-state requests per
-   * second the stage accepts before answering 429.
+   * Default of the `throttling_rate_limit` variable: steady-state requests per
+   * second each method of the stage accepts before answering 429.
    * @default 10
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Default of the `throttle_burst_limit` variable: requests accepted in a burst.
+   * Default of the `throttling_burst_limit` variable: requests accepted in a burst.
    * @default 20
    */
   readonly throttlingBurstLimit?: number;
@@ -65,15 +61,15 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    */
   readonly historyTtlDays?: number;
   /**
-   * Default of the `create_api_gateway_cloudwatch_role` variable: create the
-   * IAM role API Gateway needs to write logs and register it in the
-   * region's API Gateway account settings (`aws_api_gateway_account`).
-   * Access logs cannot be enabled until the region has that role. It is one
-   * setting per account and region, shared by every REST API there, so a
-   * stack should own it only where nothing else does.
-   * @default false (the region already has the role; see README "Before you deploy")
+   * Default of the `manage_api_gateway_account` variable: create the IAM role
+   * API Gateway needs to write logs and register it in the region's API Gateway
+   * account settings (`aws_api_gateway_account`). Access logs cannot be enabled
+   * until the region has that role. It is one setting per account and region,
+   * shared by every REST API there, so exactly one stack should own it (see
+   * `ApiGatewayAccountLogging`).
+   * @default false (the region already has the role, e.g. from kinesis-ingest; see README "Before you deploy")
    */
-  readonly createApiGatewayCloudWatchRole?: boolean;
+  readonly manageApiGatewayAccount?: boolean;
   /**
    * The fixed JSON `GET /mock` answers (its integration response template).
    * @default `{ output_text, source_language: "ja", target_language: "en" }` with a sample text
@@ -106,19 +102,7 @@ export class TranslateApiStack extends ServerlessStack {
     super(scope, id, props);
     const apiName = this.name("translate-api");
 
-    // ---- Operator settings (plan time) ----
-    const rateLimit = new TerraformVariable(this, "throttle_rate_limit", {
-      type: "number",
-      default: props.throttlingRateLimit ?? 10,
-      description: "Requests per second the API stage accepts (steady state) before answering 429.",
-      validation: [{ condition: "${var.throttle_rate_limit > 0}", errorMessage: "throttle_rate_limit must be > 0." }],
-    });
-    const burstLimit = new TerraformVariable(this, "throttle_burst_limit", {
-      type: "number",
-      default: props.throttlingBurstLimit ?? 20,
-      description: "Requests the API stage accepts in a burst before answering 429.",
-      validation: [{ condition: "${var.throttle_burst_limit >= 1}", errorMessage: "throttle_burst_limit must be >= 1." }],
-    });
+    // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
     const ttlDays = new TerraformVariable(this, "history_ttl_days", {
       type: "number",
       default: props.historyTtlDays ?? 0,
@@ -129,13 +113,6 @@ export class TranslateApiStack extends ServerlessStack {
           errorMessage: "history_ttl_days must be a whole number >= 0.",
         },
       ],
-    });
-    const createCloudWatchRole = new TerraformVariable(this, "create_api_gateway_cloudwatch_role", {
-      type: "bool",
-      default: props.createApiGatewayCloudWatchRole ?? false,
-      description:
-        "Create the IAM role API Gateway writes logs with and set it in this region's API Gateway account settings " +
-        "(one per account and region, shared by every REST API). Leave false when the region already has one.",
     });
 
     this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
@@ -367,47 +344,30 @@ export class TranslateApiStack extends ServerlessStack {
       dependsOn: [getIntegration, postIntegration, mockIntegration, mockIntegrationResponse],
     });
 
-    const accountSettings = this.apiGatewayCloudWatchRole(createCloudWatchRole);
-
-    const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
-      name: `/aws/apigateway/${apiName}/access`,
-      retentionInDays: props.env.logRetentionDays,
+    // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
+    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
+      roleName: this.name("translate-api-apigateway-cloudwatch"),
+      accountId: this.accountId,
+      manageByDefault: props.manageApiGatewayAccount ?? false,
     });
-    this.stage = new ApiGatewayStage(this, "stage", {
-      restApiId,
-      deploymentId: deployment.id,
+    // "Deploy API" to a stage, plus JSON access logs, throttling, metrics and the API 5xx-rate alarm.
+    const stage = new RestApiStage(this, "stage", {
+      api: this.api,
+      deployment,
       stageName: props.stageName ?? props.env.name,
       description: "translate-api stage",
-      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      // When this stack sets the account's CloudWatch role, access logs wait for it.
-      dependsOn: [accountSettings],
-    });
-    new ApiGatewayMethodSettings(this, "method_settings", {
-      restApiId,
-      stageName: this.stage.stageName,
-      methodPath: "*/*",
-      settings: {
-        throttlingRateLimit: rateLimit.numberValue,
-        throttlingBurstLimit: burstLimit.numberValue,
-        metricsEnabled: true,
-        // Execution logs stay off: at INFO they would copy every input text into CloudWatch.
-        loggingLevel: "OFF",
-        dataTraceEnabled: false,
-      },
-    });
-
-    this.alarms.alarm("api_5xx", {
+      accessLogRetentionDays: props.env.logRetentionDays,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+      throttlingRateLimit: props.throttlingRateLimit ?? 10,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
+      // Execution logs stay off: at INFO they would copy every input text into CloudWatch.
+      loggingLevel: "OFF",
+      accountLogging,
+      alarms: this.alarms,
       alarmName: this.name("translate-api-5xx"),
-      alarmDescription: `${apiName}: share of requests answered 5xx > ${props.api5xxRateThreshold ?? 0.05}`,
-      namespace: "AWS/ApiGateway",
-      metricName: "5XXError",
-      dimensions: { ApiName: this.api.name, Stage: this.stage.stageName },
-      statistic: "Average",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: props.api5xxRateThreshold ?? 0.05,
-      comparisonOperator: "GreaterThanThreshold",
+      errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
+    this.stage = stage.stage;
 
     // ---- Outputs ----
     new TerraformOutput(this, "invoke_url", {
@@ -425,40 +385,6 @@ export class TranslateApiStack extends ServerlessStack {
     new TerraformOutput(this, "table_name", {
       value: this.table.name,
       description: "Translation history table",
-    });
-  }
-
-  /**
-   * The role API Gateway writes CloudWatch logs with, set in the region's
-   * account settings, when `create_api_gateway_cloudwatch_role` is true
-   * (`count` 0 or 1). The ARN is built from the role's name so no counted
-   * resource is referenced by index.
-   */
-  private apiGatewayCloudWatchRole(create: TerraformVariable): ApiGatewayAccount {
-    const count = Token.asNumber(Fn.conditional(create.booleanValue, 1, 0));
-    const partition = new DataAwsPartition(this, "partition").partition;
-    const roleName = this.name("translate-api-apigateway-cloudwatch");
-    const role = new IamRole(this, "apigateway_cloudwatch_role", {
-      count,
-      name: roleName,
-      description: "Lets API Gateway write execution and access logs to CloudWatch Logs (account setting)",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-    });
-    // The AWS managed policy made for exactly this role: API Gateway creates and writes log groups of
-    // every API in the region (`API-Gateway-Execution-Logs_*` and each stage's access log group).
-    const attachment = new IamRolePolicyAttachment(this, "apigateway_cloudwatch_policy", {
-      count,
-      role: roleName,
-      policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-      dependsOn: [role],
-    });
-    return new ApiGatewayAccount(this, "apigateway_account", {
-      count,
-      cloudwatchRoleArn: `arn:${partition}:iam::${this.accountId}:role/${roleName}`,
-      dependsOn: [attachment],
     });
   }
 }

@@ -1,0 +1,202 @@
+import { Construct } from "constructs";
+import { TerraformVariable } from "cdktf";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { AlarmTopic } from "./alarm-topic";
+import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
+
+/** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
+export const DEFAULT_REST_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: "$context.requestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  integrationError: "$context.integration.error",
+  error: "$context.error.message",
+};
+
+export interface RestApiStageProps {
+  /**
+   * The REST API (API Gateway v1) the stage serves.
+   * @default none: required
+   */
+  readonly api: ApiGatewayRestApi;
+  /**
+   * The deployment the stage points at.
+   * @default none: required
+   */
+  readonly deployment: ApiGatewayDeployment;
+  /**
+   * Stage name; the invoke URL ends with it.
+   * @default none: required
+   */
+  readonly stageName: string;
+  /**
+   * Description of the stage.
+   * @default none
+   */
+  readonly description?: string;
+  /**
+   * Physical name of the access-log group.
+   * @default `/aws/apigateway/<api name>/access`
+   */
+  readonly accessLogGroupName?: string;
+  /**
+   * Days the access logs are kept (the stack passes `env.logRetentionDays` unless its seed sets one).
+   * @default none: required, so no log group is kept forever by accident
+   */
+  readonly accessLogRetentionDays: number;
+  /**
+   * Fields of the JSON access-log line (field name -> `$context` variable), written in key order.
+   * @default DEFAULT_REST_ACCESS_LOG_FIELDS
+   */
+  readonly accessLogFormat?: Readonly<Record<string, string>>;
+  /**
+   * Default of the `<prefix>throttling_rate_limit` variable: steady-state requests
+   * per second each method of the stage accepts (method settings on all methods, `*\/*`); above it, 429.
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Default of the `<prefix>throttling_burst_limit` variable: requests each method accepts in a burst above the rate.
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Prefix of the two throttling variables' names; set it when a stack has two stages.
+   * @default "" (`throttling_rate_limit`, `throttling_burst_limit`)
+   */
+  readonly variablePrefix?: string;
+  /**
+   * Execution logging of every method: `OFF`, `ERROR` or `INFO` (a literal or a
+   * variable's value). Data trace (full request and response bodies) is always off.
+   * @default "OFF": access logs hold what operators need, execution logs at INFO copy request data
+   */
+  readonly loggingLevel?: string;
+  /**
+   * The region's API Gateway logging setting, when this stack manages it: the stage
+   * and its method settings wait for it, since logging is refused until it names a role.
+   * @default none: the setting is managed elsewhere (or by another stack)
+   */
+  readonly accountLogging?: ApiGatewayAccountLogging;
+  /**
+   * The topic the 5xx-rate alarm notifies.
+   * @default none: required (every API stage is alarmed)
+   */
+  readonly alarms: AlarmTopic;
+  /**
+   * Physical name of the 5xx-rate alarm.
+   * @default `<api name>-5xx`
+   */
+  readonly alarmName?: string;
+  /**
+   * The alarm fires when the share of requests answered 5xx in 5 minutes (the
+   * average of the stage's `5XXError` metric) exceeds this (0..1).
+   * @default 0.05
+   */
+  readonly errorRateThreshold?: number;
+  /**
+   * Description of the alarm.
+   * @default "<api name>: share of requests answered 5xx > <threshold>"
+   */
+  readonly alarmDescription?: string;
+}
+
+/**
+ * A logged, throttled and alarmed stage of a REST API:
+ *
+ * - an access-log group with a retention, and the stage writing one JSON line per request to it;
+ * - method settings on every method (`*\/*`): throttling from two Terraform variables,
+ *   tunable at plan time and validated (> 0), CloudWatch metrics on, execution logging
+ *   at `loggingLevel`, data trace off (it would log request and response bodies);
+ * - a CloudWatch alarm on the stage's 5xx rate (`5XXError`, average over 5 minutes),
+ *   notifying the stack's alarm topic;
+ * - when given the account logging setting, the stage and its settings wait for it.
+ */
+export class RestApiStage extends Construct {
+  readonly stage: ApiGatewayStage;
+  readonly accessLogGroup: CloudwatchLogGroup;
+  readonly methodSettings: ApiGatewayMethodSettings;
+  readonly throttlingRateLimit: TerraformVariable;
+  readonly throttlingBurstLimit: TerraformVariable;
+  readonly alarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: RestApiStageProps) {
+    super(scope, id);
+    const prefix = props.variablePrefix ?? "";
+    const account = props.accountLogging ? [props.accountLogging.account] : undefined;
+
+    this.throttlingRateLimit = this.limitVariable(
+      `${prefix}throttling_rate_limit`,
+      props.throttlingRateLimit ?? 100,
+      `Steady-state requests per second each method of the ${props.stageName} stage of the REST API accepts; above it, 429.`,
+    );
+    this.throttlingBurstLimit = this.limitVariable(
+      `${prefix}throttling_burst_limit`,
+      props.throttlingBurstLimit ?? 200,
+      `Requests each method of the ${props.stageName} stage of the REST API accepts in a burst above the rate limit; above it, 429.`,
+    );
+
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
+      name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,
+      retentionInDays: props.accessLogRetentionDays,
+    });
+    this.stage = new ApiGatewayStage(this, "stage", {
+      restApiId: props.api.id,
+      deploymentId: props.deployment.id,
+      stageName: props.stageName,
+      description: props.description,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: JSON.stringify(props.accessLogFormat ?? DEFAULT_REST_ACCESS_LOG_FIELDS),
+      },
+      dependsOn: account,
+    });
+    this.methodSettings = new ApiGatewayMethodSettings(this, "method_settings", {
+      restApiId: props.api.id,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: this.throttlingRateLimit.numberValue,
+        throttlingBurstLimit: this.throttlingBurstLimit.numberValue,
+        metricsEnabled: true,
+        loggingLevel: props.loggingLevel ?? "OFF",
+        dataTraceEnabled: false,
+      },
+      dependsOn: account,
+    });
+
+    const threshold = props.errorRateThreshold ?? 0.05;
+    // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
+    this.alarm = props.alarms.alarm(`${id}_5xx`, {
+      alarmName: props.alarmName ?? `${props.api.name}-5xx`,
+      alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions: { ApiName: props.api.name, Stage: this.stage.stageName },
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  }
+
+  /** A positive number variable with a stable name (not the construct path), as operators type it in tfvars. */
+  private limitVariable(name: string, defaultValue: number, description: string): TerraformVariable {
+    const variable = new TerraformVariable(this, name, { type: "number", default: defaultValue, description });
+    variable.overrideLogicalId(name);
+    // A literal condition: cdktf 0.21 renders `Op.gt(x, 0)` as `x > undefined` (the 0 is lost).
+    variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
+    return variable;
+  }
+}
