@@ -10,8 +10,6 @@
  * here; Amazon Translate has no local engine, so its client is stubbed at the
  * SDK boundary (aws-sdk-client-mock) and must never be called.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type {
   ALBEvent,
   APIGatewayProxyEvent,
@@ -20,7 +18,6 @@ import type {
   KinesisStreamEvent,
   SQSBatchResponse,
 } from "aws-lambda";
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -30,13 +27,12 @@ import {
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { createSqsServer } from "local-aws-sqs";
-import { albEvent, httpApiEvent, LocalDynamo, startDynalite } from "./media-alb/local";
+import { albEvent, httpApiEvent } from "./media-alb/local";
+import { LocalDynamo, LocalSqs, REGION, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
 import { getEvent, postEvent } from "./translate-api/events";
 import { bodyBytes, parseMessage } from "../handlers/webhook-proxy/message";
 import { apiEvent, sqsRecord, startUpstream, TestUpstream } from "./webhook-proxy/fixtures";
 
-const REGION = "ap-northeast-1";
 const TABLES = {
   events: "bad-input-events",
   translations: "bad-input-translations",
@@ -53,7 +49,7 @@ interface HttpAnswer {
 type HttpHandler<E> = (event: E) => Promise<HttpAnswer>;
 
 let dynamo: LocalDynamo;
-let sqsServer: Server;
+let sqsEngine: LocalSqs;
 let sqs: SQSClient;
 let queueUrl: string;
 let upstream: TestUpstream;
@@ -73,39 +69,21 @@ beforeAll(async () => {
   jest.spyOn(console, "error").mockImplementation(() => undefined);
   translate.onAnyCommand().rejects(new Error("Translate must not be called for bad input"));
 
-  dynamo = await startDynalite();
-  await dynamo.raw.send(
-    new CreateTableCommand({
-      TableName: TABLES.events,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "date", AttributeType: "S" },
-        { AttributeName: "time", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "date", KeyType: "HASH" },
-        { AttributeName: "time", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  dynamo = await startLocalDynamo();
+  await dynamo.createTable(TABLES.events, "date", "time");
   await dynamo.createTable(TABLES.translations, "timestamp");
   await dynamo.createTable(TABLES.jobIds, "InputFile");
   await dynamo.createTable(TABLES.statuses, "JobId");
   await dynamo.createTable(TABLES.ingest, "ID");
 
-  sqsServer = await createSqsServer({ port: 0, hostname: "127.0.0.1", region: REGION });
-  const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  sqs = new SQSClient({ region: REGION, endpoint: sqsEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  sqsEngine = await startLocalSqs();
+  sqs = sqsEngine.client;
   await freshQueue();
   upstream = await startUpstream();
 
   // The handlers' own configuration, as the stacks set it; SDK endpoints through the standard variables.
   Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    ...sdkEnv({ dynamodb: dynamo, sqs: sqsEngine }),
     UPSTREAM: upstream.url,
     ALLOWED_ORIGINS: "https://([a-z0-9-]+[.])*example[.]com",
   });
@@ -126,9 +104,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  sqs.destroy();
   await upstream.close();
-  await new Promise<void>((resolve) => sqsServer.close(() => resolve()));
+  await sqsEngine.stop();
   await dynamo.stop();
   translate.restore();
   jest.restoreAllMocks();

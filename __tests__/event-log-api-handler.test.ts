@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { EventItem, EventLogDeps, handleRequest } from "../handlers/event-log-api/events";
-import { FAKE_CREDENTIALS, LocalDynamo, REGION, startLocalDynamo } from "./event-log-api/local-dynamodb";
+import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 interface RequestInit {
   body?: string;
@@ -81,10 +81,12 @@ const event = (date: string, time: string, userId = "EX8C9MRZfhL", eventType = "
 
 let local: LocalDynamo;
 let tables = 0;
+/** A table with the stack's key schema (date + time). */
+const eventLogTable = (name: string): Promise<string> => local.createTable(name, "date", "time");
 /** A fresh table per test, so no test sees another's rows. */
 async function freshDeps(): Promise<EventLogDeps> {
   tables += 1;
-  return { db: local.db, tableName: await local.createTable(`EventLog-${tables}`) };
+  return { db: local.doc, tableName: await eventLogTable(`EventLog-${tables}`) };
 }
 
 beforeAll(async () => {
@@ -251,7 +253,7 @@ describe("failures inside", () => {
   afterEach(() => jest.restoreAllMocks());
 
   test("a DynamoDB failure answers 500 with a generic message; the details go to the log only", async () => {
-    const deps: EventLogDeps = { db: local.db, tableName: "NoSuchTable" };
+    const deps: EventLogDeps = { db: local.doc, tableName: "NoSuchTable" };
     const res = await call(deps, "GET /events", { query: { date: "2021-08-28" } });
     expect(res.statusCode).toBe(500);
     expect(res.json).toEqual({ message: "Internal server error" });
@@ -273,14 +275,8 @@ describe("the Lambda entry (index.ts) reads its table and endpoint from the envi
   let entry: typeof import("../handlers/event-log-api/index");
 
   beforeAll(async () => {
-    const tableName = await local.createTable("EventLog-entry");
-    Object.assign(process.env, {
-      TABLE_NAME: tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-    });
+    const tableName = await eventLogTable("EventLog-entry");
+    Object.assign(process.env, { TABLE_NAME: tableName, ...sdkEnv({ dynamodb: local }) });
     entry = await import("../handlers/event-log-api/index");
   });
 

@@ -6,12 +6,7 @@
  * (dynalite never returns them, so a middleware on the client makes it), and
  * the Lambda entry itself reading TABLE_NAME.
  */
-import {
-  BatchWriteItemCommandInput,
-  BatchWriteItemCommandOutput,
-  CreateTableCommand,
-  DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
+import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import {
@@ -22,7 +17,7 @@ import {
   tableNameFromEnv,
   toItem,
 } from "../handlers/kinesis-ingest/ingest";
-import { documentClient, FAKE_CREDENTIALS, LocalEngine, REGION, startDynalite } from "./kinesis-ingest/local-engines";
+import { LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 const SHARD = "shardId-000000000000";
 const noSleep = { sleep: async () => undefined };
@@ -52,24 +47,12 @@ function record(data: string | Buffer): KinesisStreamRecord {
 const eventOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
 
 describe("kinesis-ingest handler against dynalite", () => {
-  let engine: LocalEngine;
-  let raw: DynamoDBClient;
+  let dynamo: LocalDynamo;
   let doc: DynamoDBDocumentClient;
   let tableCount = 0;
 
   /** A fresh table per test, keyed by ID as the stack's. */
-  async function newTable(): Promise<string> {
-    const name = `ingest-test-${++tableCount}`;
-    await raw.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "ID", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "ID", KeyType: "HASH" }],
-      }),
-    );
-    return name;
-  }
+  const newTable = (): Promise<string> => dynamo.createTable(`ingest-test-${++tableCount}`, "ID");
 
   async function scan(table: string): Promise<Record<string, unknown>[]> {
     const { Items } = await doc.send(new ScanCommand({ TableName: table }));
@@ -81,13 +64,12 @@ describe("kinesis-ingest handler against dynalite", () => {
   beforeAll(async () => {
     jest.spyOn(console, "log").mockImplementation(() => undefined);
     errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    engine = await startDynalite();
-    ({ raw, doc } = documentClient(engine));
+    dynamo = await startLocalDynamo();
+    ({ doc } = dynamo);
   });
 
   afterAll(async () => {
-    raw?.destroy();
-    await engine?.stop();
+    await dynamo?.stop();
   });
 
   it("stores JSON and non-JSON records with the seed's Message rules and record-derived IDs", async () => {
@@ -135,7 +117,7 @@ describe("kinesis-ingest handler against dynalite", () => {
   it("writes a batch over 25 records in BatchWriteItem calls of at most 25", async () => {
     const table = await newTable();
     const sizes: number[] = [];
-    const counting = documentClient(engine);
+    const counting = dynamo.newClients();
     counting.raw.middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as { RequestItems?: Record<string, unknown[]> };
@@ -174,7 +156,7 @@ describe("kinesis-ingest handler against dynalite", () => {
   describe("UnprocessedItems", () => {
     /** A client that makes DynamoDB process only part of each batch for the first `partialCalls` calls. */
     function throttledClient(table: string, partialCalls: number): { doc: DynamoDBDocumentClient; calls: () => number; destroy: () => void } {
-      const client = documentClient(engine);
+      const client = dynamo.newClients();
       let calls = 0;
       client.raw.middlewareStack.add(
         (next) => async (args) => {
@@ -248,14 +230,7 @@ describe("kinesis-ingest handler against dynalite", () => {
 
     it("writes to the table named by TABLE_NAME, through a client configured by the environment", async () => {
       const table = await newTable();
-      process.env = {
-        ...saved,
-        TABLE_NAME: table,
-        AWS_REGION: REGION,
-        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
-        AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-      };
+      process.env = { ...saved, TABLE_NAME: table, ...sdkEnv({ dynamodb: dynamo }) };
       const { handler } = await import("../handlers/kinesis-ingest");
       const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context, () => undefined)) as KinesisStreamBatchResponse;
       expect(result).toEqual({ batchItemFailures: [] });

@@ -7,7 +7,7 @@
  */
 import { request } from "node:http";
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import { kinesisClient, LocalEngine, startKinesalite } from "./kinesis-ingest/local-engines";
+import { Engine, LocalKinesis, startLocalKinesis } from "./support/local-aws";
 import {
   integrationResponses,
   offlineEnvironment,
@@ -30,7 +30,7 @@ interface KinesisAnswer {
  * AWS integration does (awsJson 1.1, X-Amz-Target). kinesalite checks that a
  * SigV4 Authorization header is present, not its signature.
  */
-function putRecordRaw(engine: LocalEngine, document: string): Promise<KinesisAnswer> {
+function putRecordRaw(engine: Engine, document: string): Promise<KinesisAnswer> {
   const body = Buffer.from(document, "utf8");
   return new Promise((resolve, reject) => {
     const req = request(
@@ -75,7 +75,7 @@ async function readRecord(kinesis: KinesisClient, shardId: string, sequenceNumbe
 describe("kinesis-ingest request template, rendered and sent to kinesalite", () => {
   let synth: Synthesized;
   let requestTemplate: string;
-  let engine: LocalEngine;
+  let engine: LocalKinesis;
   let kinesis: KinesisClient;
 
   /** The template as API Gateway gets it: Terraform's interpolation of the stream name resolved. */
@@ -85,13 +85,12 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     synth = synthesize(offlineEnvironment);
     const integration = onlyOf(synth, "aws_api_gateway_integration");
     requestTemplate = (integration.request_templates as Record<string, string>)["application/json"];
-    engine = await startKinesalite();
-    kinesis = kinesisClient(engine);
+    engine = await startLocalKinesis();
+    kinesis = engine.client;
     await kinesis.send(new CreateStreamCommand({ StreamName: TEST_STREAM, ShardCount: 1 }));
   });
 
   afterAll(async () => {
-    kinesis?.destroy();
     await engine?.stop();
   });
 

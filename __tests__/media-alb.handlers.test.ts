@@ -12,7 +12,8 @@ import { FrontDoorEvent, normalize, unquotePlus } from "../handlers/media-alb/ev
 import { inputFileToJobId } from "../handlers/media-alb/job-id";
 import { jobIdToStatus } from "../handlers/media-alb/status";
 import type { JsonResponse } from "../handlers/shared/http";
-import { albEvent, FAKE_CREDENTIALS, HttpRequest, httpApiEvent, LocalDynamo, REGION, startDynalite } from "./media-alb/local";
+import { albEvent, HttpRequest, httpApiEvent } from "./media-alb/local";
+import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 const JOB_TABLE = "MediaConvertInputFileToJobId";
 const STATUS_TABLE = "MediaConvertJobIdToStatus";
@@ -41,7 +42,7 @@ describe("media-alb handlers against dynalite, ALB and API Gateway events", () =
   beforeAll(async () => {
     jest.spyOn(console, "log").mockImplementation(() => undefined);
     jest.spyOn(console, "error").mockImplementation(() => undefined);
-    dynamo = await startDynalite();
+    dynamo = await startLocalDynamo();
     await dynamo.createTable(JOB_TABLE, "InputFile");
     await dynamo.createTable(STATUS_TABLE, "JobId");
     const jobs: [string, string][] = [
@@ -273,7 +274,7 @@ describe("media-alb Lambda entries (module-scope client and configuration)", () 
 
   beforeAll(async () => {
     jest.spyOn(console, "log").mockImplementation(() => undefined);
-    dynamo = await startDynalite();
+    dynamo = await startLocalDynamo();
     await dynamo.createTable("entry-jobs", "InputFile");
     await dynamo.createTable("entry-statuses", "JobId");
     await dynamo.doc.send(new PutCommand({ TableName: "entry-jobs", Item: { InputFile: "Big Buck Bunny.mp4", JobId: "job-1" } }));
@@ -289,11 +290,8 @@ describe("media-alb Lambda entries (module-scope client and configuration)", () 
   function loadEntry(path: string, env: Record<string, string>): Entry {
     process.env = {
       ...saved,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-      // The SDK's own service-specific endpoint variable: the entry needs no test hook.
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // The SDK's own service-specific endpoint variable (AWS_ENDPOINT_URL_DYNAMODB): the entry needs no test hook.
+      ...sdkEnv({ dynamodb: dynamo }),
       ...env,
     };
     let entry: Entry | undefined;

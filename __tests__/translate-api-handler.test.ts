@@ -21,22 +21,18 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { HISTORY_WRITE_FAILED } from "../handlers/translate-api/translate";
 import { getEvent, postEvent, restEvent } from "./translate-api/events";
-import { FAKE_CREDENTIALS, LocalDynamo, REGION, startLocalDynamo } from "./translate-api/local-dynamo";
+import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 const translateMock = mockClient(TranslateClient);
 let dynamo: LocalDynamo;
 let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 let table: string;
+let tables = 0;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  });
+  Object.assign(process.env, sdkEnv({ dynamodb: dynamo }));
   // Imported only now: the entry creates its clients at module scope, from the environment above.
   ({ handler } = await import("../handlers/translate-api"));
 });
@@ -53,7 +49,8 @@ beforeEach(async () => {
     SourceLanguageCode: input.SourceLanguageCode === "auto" ? "fr" : input.SourceLanguageCode,
     TargetLanguageCode: input.TargetLanguageCode,
   }));
-  table = await dynamo.createTable();
+  // A fresh table keyed like `translate-history` (`timestamp`, S), so tests never share items.
+  table = await dynamo.createTable(`translate-history-${++tables}`, "timestamp");
   process.env.TABLE_NAME = table;
   delete process.env.HISTORY_TTL_DAYS;
 });

@@ -4,8 +4,6 @@
  * whole path to a real `node:http` upstream: API event -> api2sqs -> queue ->
  * ReceiveMessage -> sqs2upstream -> upstream, byte for byte.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSRecord } from "aws-lambda";
 import {
   CreateQueueCommand,
@@ -14,16 +12,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { createSqsServer } from "local-aws-sqs";
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "../handlers/webhook-proxy/api2sqs/enqueue";
 import { parseMessage } from "../handlers/webhook-proxy/message";
 import { parseUpstream, processRecords } from "../handlers/webhook-proxy/sqs2upstream/deliver";
+import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
 import { apiEvent, sqsRecord, startUpstream, TestUpstream } from "./webhook-proxy/fixtures";
 
-const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-const REGION = "ap-northeast-1";
-
-let sqsServer: Server;
+let local: LocalSqs;
 let endpoint: string;
 let sqs: SQSClient;
 let queueUrl: string;
@@ -60,16 +55,14 @@ beforeAll(async () => {
   jest.spyOn(console, "log").mockImplementation(() => undefined);
   jest.spyOn(console, "warn").mockImplementation(() => undefined);
   jest.spyOn(console, "error").mockImplementation(() => undefined);
-  sqsServer = await createSqsServer({ port: 0, hostname: "127.0.0.1", region: REGION });
-  endpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  sqs = new SQSClient({ region: REGION, endpoint, credentials });
+  local = await startLocalSqs();
+  ({ endpoint, client: sqs } = local);
   upstream = await startUpstream();
 });
 
 afterAll(async () => {
-  sqs.destroy();
   await upstream.close();
-  await new Promise<void>((resolve) => sqsServer.close(() => resolve()));
+  await local.stop();
   jest.restoreAllMocks();
 });
 
@@ -198,12 +191,7 @@ describe("Lambda entry", () => {
 
   beforeAll(async () => {
     // The entry's client is made at module scope from the environment, as in Lambda.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SQS: endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    });
+    Object.assign(process.env, sdkEnv({ sqs: local }));
     ({ handler } = await import("../handlers/webhook-proxy/api2sqs"));
   });
   afterEach(() => {

@@ -1,57 +1,8 @@
 /**
- * Test helpers of the media-alb handler tests: dynalite (a local DynamoDB)
- * started on 127.0.0.1 with a free port, the stack's two tables, and request
- * events shaped as the ALB and an API Gateway HTTP API send them.
+ * Request events of the media-alb handler tests, shaped as the ALB and an API
+ * Gateway HTTP API send them. The local DynamoDB is `../support/local-aws`.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ALBEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-
-export const REGION = "ap-northeast-1";
-export const FAKE_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-
-export interface LocalDynamo {
-  readonly endpoint: string;
-  readonly raw: DynamoDBClient;
-  readonly doc: DynamoDBDocumentClient;
-  createTable(name: string, hashKey: string): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** dynalite has no type definitions: this is all the tests use of it. */
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
-
-export async function startDynalite(): Promise<LocalDynamo> {
-  const dynalite = require("dynalite") as DynaliteFactory;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint, region: REGION, credentials: FAKE_CREDENTIALS });
-  return {
-    endpoint,
-    raw,
-    doc: DynamoDBDocumentClient.from(raw),
-    async createTable(name, hashKey) {
-      await raw.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: "S" }],
-          KeySchema: [{ AttributeName: hashKey, KeyType: "HASH" }],
-        }),
-      );
-    },
-    async stop() {
-      raw.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** One HTTP request, as a client sends it: the query string raw (URL-encoded) as on the wire. */
 export interface HttpRequest {
