@@ -1,6 +1,6 @@
 /**
- * Jest with a transpile-only TypeScript transform (@swc/jest): type checking is
- * `npm run typecheck`, a separate step, so tests start fast.
+ * Jest with a transpile-only TypeScript transform (esbuild, `jest.transform.js`):
+ * type checking is `npm run typecheck`, a separate step, so tests start fast.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -8,7 +8,7 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }],
+    "^.+\\.ts$": "<rootDir>/jest.transform.js",
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 60000,
