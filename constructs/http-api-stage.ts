@@ -5,12 +5,7 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
-
-/**
- * A JSON access-log line: field name -> `$context` variable. Written in key
- * order, one JSON object per request.
- */
-export type AccessLogFields = Readonly<Record<string, string>>;
+import { AccessLogFields, positiveNumberVariable } from "./stage-settings";
 
 /** The access-log fields a stage writes when none are given: who, what, the answer, and why it failed. */
 export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
@@ -118,12 +113,14 @@ export class HttpApiStage extends Construct {
       retentionInDays: props.accessLogRetentionDays,
     });
 
-    this.throttlingRateLimit = this.limitVariable(
+    this.throttlingRateLimit = positiveNumberVariable(
+      this,
       `${prefix}throttling_rate_limit`,
       props.throttlingRateLimit ?? 100,
       `Steady-state requests per second the ${stageName} stage of the HTTP API accepts (all routes together); above it, 429.`,
     );
-    this.throttlingBurstLimit = this.limitVariable(
+    this.throttlingBurstLimit = positiveNumberVariable(
+      this,
       `${prefix}throttling_burst_limit`,
       props.throttlingBurstLimit ?? 200,
       `Requests the ${stageName} stage of the HTTP API accepts in a burst above the rate limit; above it, 429.`,
@@ -169,12 +166,4 @@ export class HttpApiStage extends Construct {
     });
   }
 
-  /** A positive number variable with a stable name (not the construct path), as operators type it in tfvars. */
-  private limitVariable(name: string, defaultValue: number, description: string): TerraformVariable {
-    const variable = new TerraformVariable(this, name, { type: "number", default: defaultValue, description });
-    variable.overrideLogicalId(name);
-    // A literal condition: cdktf 0.21 renders `Op.gt(x, 0)` as `x > undefined` (the 0 is lost).
-    variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
-    return variable;
-  }
 }

@@ -7,10 +7,11 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
+import { AccessLogFields, positiveNumberVariable } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
 /** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
-export const DEFAULT_REST_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
   sourceIp: "$context.identity.sourceIp",
   requestTime: "$context.requestTime",
@@ -59,7 +60,7 @@ export interface RestApiStageProps {
    * Fields of the JSON access-log line (field name -> `$context` variable), written in key order.
    * @default DEFAULT_REST_ACCESS_LOG_FIELDS
    */
-  readonly accessLogFormat?: Readonly<Record<string, string>>;
+  readonly accessLogFormat?: AccessLogFields;
   /**
    * Default of the `<prefix>throttling_rate_limit` variable: steady-state requests
    * per second each method of the stage accepts (method settings on all methods, `*\/*`); above it, 429.
@@ -135,12 +136,14 @@ export class RestApiStage extends Construct {
     const prefix = props.variablePrefix ?? "";
     const account = props.accountLogging ? [props.accountLogging.account] : undefined;
 
-    this.throttlingRateLimit = this.limitVariable(
+    this.throttlingRateLimit = positiveNumberVariable(
+      this,
       `${prefix}throttling_rate_limit`,
       props.throttlingRateLimit ?? 100,
       `Steady-state requests per second each method of the ${props.stageName} stage of the REST API accepts; above it, 429.`,
     );
-    this.throttlingBurstLimit = this.limitVariable(
+    this.throttlingBurstLimit = positiveNumberVariable(
+      this,
       `${prefix}throttling_burst_limit`,
       props.throttlingBurstLimit ?? 200,
       `Requests each method of the ${props.stageName} stage of the REST API accepts in a burst above the rate limit; above it, 429.`,
@@ -191,12 +194,4 @@ export class RestApiStage extends Construct {
     });
   }
 
-  /** A positive number variable with a stable name (not the construct path), as operators type it in tfvars. */
-  private limitVariable(name: string, defaultValue: number, description: string): TerraformVariable {
-    const variable = new TerraformVariable(this, name, { type: "number", default: defaultValue, description });
-    variable.overrideLogicalId(name);
-    // A literal condition: cdktf 0.21 renders `Op.gt(x, 0)` as `x > undefined` (the 0 is lost).
-    variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
-    return variable;
-  }
 }

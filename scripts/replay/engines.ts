@@ -2,7 +2,7 @@
  * Local engines the replays run on, started in-process on 127.0.0.1 with a
  * free port and stopped at the end: dynalite (DynamoDB), kinesalite (Kinesis),
  * local-aws-sqs (SQS), plus an optional fault-injecting proxy in front of
- * dynalite. None of these packages ships types; the factory type is all we use.
+ * dynalite. dynalite and kinesalite ship no types; their factory type is all we use.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -51,9 +51,14 @@ export function startKinesalite(): Promise<Engine> {
 }
 
 export async function startSqs(): Promise<Engine> {
-  // Options outside its published type (port 0, no 60 s re-creation delay) are accepted at runtime.
-  const options = { port: 0, hostname: "127.0.0.1", region: REGION, accountId: ACCOUNT_ID, emulateQueueCreationLifecycle: false };
-  const server = await createSqsServer(options as Parameters<typeof createSqsServer>[0]);
+  // Port 0 and no 60 s wait before a deleted queue's name can be re-used.
+  const server = await createSqsServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    region: REGION,
+    accountId: ACCOUNT_ID,
+    emulateQueueCreationLifecycle: false,
+  });
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
 }

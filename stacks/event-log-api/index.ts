@@ -12,7 +12,8 @@ import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
-import { AccessLogFields, HttpApiStage } from "../../constructs/http-api-stage";
+import { HttpApiStage } from "../../constructs/http-api-stage";
+import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 

@@ -10,7 +10,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
-import { AccessLogFields, HttpApiStage } from "../../constructs/http-api-stage";
+import { HttpApiStage } from "../../constructs/http-api-stage";
+import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
