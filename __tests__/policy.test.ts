@@ -41,6 +41,11 @@ const bad: Record<string, StackJson> = {
   "iam-no-any-log-group": {
     data: { aws_iam_policy_document: { d: { statement: [{ actions: ["logs:PutLogEvents"], resources: ["arn:aws:logs:*:*:*"] }] } } },
   },
+  "iam-managed-policies-allow-listed": {
+    resource: {
+      aws_iam_role_policy_attachment: { a: { role: "r", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" } },
+    },
+  },
   "lambda-permission-source-arn": { resource: { aws_lambda_permission: { p: { principal: "apigateway.amazonaws.com" } } } },
   "sqs-encrypted": { resource: { aws_sqs_queue: { q: { name: "q" } } } },
   "kinesis-encrypted": { resource: { aws_kinesis_stream: { s: { name: "s", shard_count: 1 } } } },

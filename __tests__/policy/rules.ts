@@ -38,6 +38,17 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
 ];
 
 
+/**
+ * AWS managed policies a stack may attach (their statements are AWS's, so the
+ * rules above cannot see them): each is a deliberate, documented exception.
+ */
+export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
+  // API Gateway's region-wide logging role must write every REST API's log groups, which no stack can list.
+  "service-role/AmazonAPIGatewayPushToCloudWatchLogs": "account-wide API Gateway logging role",
+  // The seed's (webhook-proxy); only needed inside a VPC, and `attachVpcAccessPolicy: false` drops it.
+  "service-role/AWSLambdaVPCAccessExecutionRole": "seed 002's VPC access for sqs2upstream",
+};
+
 function resourcesOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
   return Object.entries(stack.resource?.[type] ?? {}).map(([name, body]) => [`${type}.${name}`, body]);
 }
@@ -176,6 +187,19 @@ export const rules: readonly Rule[] = [
       }
       return violations;
     },
+  },
+  {
+    id: "iam-managed-policies-allow-listed",
+    description: "AWS managed policies are attached only from an explicit, commented allow-list (ALLOWED_MANAGED_POLICIES)",
+    check: (stack) =>
+      ["aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"].flatMap((type) =>
+        resourcesOf(stack, type).flatMap(([address, a]) => {
+          const managed = String(a.policy_arn ?? "").match(/:iam::aws:policy\/(.+)$/);
+          return managed && !(managed[1] in ALLOWED_MANAGED_POLICIES)
+            ? [{ resource: address, detail: `AWS managed policy ${managed[1]} is not allow-listed` }]
+            : [];
+        }),
+      ),
   },
   {
     id: "lambda-permission-source-arn",
