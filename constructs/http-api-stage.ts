@@ -5,7 +5,7 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
-import { AccessLogFields, positiveNumberVariable } from "./stage-settings";
+import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 
 /** The access-log fields a stage writes when none are given: who, what, the answer, and why it failed. */
 export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
@@ -21,7 +21,7 @@ export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   integrationErrorMessage: "$context.integrationErrorMessage",
 };
 
-export interface HttpApiStageProps {
+export interface HttpApiStageProps extends StageThrottlingProps {
   /**
    * The HTTP API (apigatewayv2, protocol HTTP) the stage serves.
    * @default none: required
@@ -47,22 +47,6 @@ export interface HttpApiStageProps {
    * @default DEFAULT_ACCESS_LOG_FIELDS
    */
   readonly accessLogFormat?: AccessLogFields;
-  /**
-   * Default of the `<prefix>throttling_rate_limit` variable: steady requests per
-   * second the stage accepts, all routes together; above it, 429.
-   * @default 100
-   */
-  readonly throttlingRateLimit?: number;
-  /**
-   * Default of the `<prefix>throttling_burst_limit` variable: requests accepted in a burst above the rate.
-   * @default 200
-   */
-  readonly throttlingBurstLimit?: number;
-  /**
-   * Prefix of the two throttling variables' names; set it when a stack has two stages.
-   * @default "" (`throttling_rate_limit`, `throttling_burst_limit`)
-   */
-  readonly variablePrefix?: string;
   /**
    * The topic the 5xx-rate alarm notifies.
    * @default none: required (every API stage is alarmed)
@@ -106,25 +90,15 @@ export class HttpApiStage extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiStageProps) {
     super(scope, id);
     const stageName = props.stageName ?? "$default";
-    const prefix = props.variablePrefix ?? "";
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}`,
       retentionInDays: props.accessLogRetentionDays,
     });
 
-    this.throttlingRateLimit = positiveNumberVariable(
-      this,
-      `${prefix}throttling_rate_limit`,
-      props.throttlingRateLimit ?? 100,
-      `Steady-state requests per second the ${stageName} stage of the HTTP API accepts (all routes together); above it, 429.`,
-    );
-    this.throttlingBurstLimit = positiveNumberVariable(
-      this,
-      `${prefix}throttling_burst_limit`,
-      props.throttlingBurstLimit ?? 200,
-      `Requests the ${stageName} stage of the HTTP API accepts in a burst above the rate limit; above it, 429.`,
-    );
+    const throttling = throttlingVariables(this, props, `the ${stageName} stage of the HTTP API (all routes together)`);
+    this.throttlingRateLimit = throttling.rateLimit;
+    this.throttlingBurstLimit = throttling.burstLimit;
 
     this.stage = new Apigatewayv2Stage(this, "stage", {
       apiId: props.api.id,

@@ -7,7 +7,7 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
-import { AccessLogFields, positiveNumberVariable } from "./stage-settings";
+import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
 /** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
@@ -25,7 +25,7 @@ export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   error: "$context.error.message",
 };
 
-export interface RestApiStageProps {
+export interface RestApiStageProps extends StageThrottlingProps {
   /**
    * The REST API (API Gateway v1) the stage serves.
    * @default none: required
@@ -61,22 +61,6 @@ export interface RestApiStageProps {
    * @default DEFAULT_REST_ACCESS_LOG_FIELDS
    */
   readonly accessLogFormat?: AccessLogFields;
-  /**
-   * Default of the `<prefix>throttling_rate_limit` variable: steady-state requests
-   * per second each method of the stage accepts (method settings on all methods, `*\/*`); above it, 429.
-   * @default 100
-   */
-  readonly throttlingRateLimit?: number;
-  /**
-   * Default of the `<prefix>throttling_burst_limit` variable: requests each method accepts in a burst above the rate.
-   * @default 200
-   */
-  readonly throttlingBurstLimit?: number;
-  /**
-   * Prefix of the two throttling variables' names; set it when a stack has two stages.
-   * @default "" (`throttling_rate_limit`, `throttling_burst_limit`)
-   */
-  readonly variablePrefix?: string;
   /**
    * Execution logging of every method: `OFF`, `ERROR` or `INFO` (a literal or a
    * variable's value). Data trace (full request and response bodies) is always off.
@@ -133,21 +117,11 @@ export class RestApiStage extends Construct {
 
   constructor(scope: Construct, id: string, props: RestApiStageProps) {
     super(scope, id);
-    const prefix = props.variablePrefix ?? "";
     const account = props.accountLogging ? [props.accountLogging.account] : undefined;
 
-    this.throttlingRateLimit = positiveNumberVariable(
-      this,
-      `${prefix}throttling_rate_limit`,
-      props.throttlingRateLimit ?? 100,
-      `Steady-state requests per second each method of the ${props.stageName} stage of the REST API accepts; above it, 429.`,
-    );
-    this.throttlingBurstLimit = positiveNumberVariable(
-      this,
-      `${prefix}throttling_burst_limit`,
-      props.throttlingBurstLimit ?? 200,
-      `Requests each method of the ${props.stageName} stage of the REST API accepts in a burst above the rate limit; above it, 429.`,
-    );
+    const throttling = throttlingVariables(this, props, `each method of the ${props.stageName} stage of the REST API`);
+    this.throttlingRateLimit = throttling.rateLimit;
+    this.throttlingBurstLimit = throttling.burstLimit;
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,

@@ -24,3 +24,49 @@ export function positiveNumberVariable(
   variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
   return variable;
 }
+
+/** Plan-time throttling of a stage, as props of the stage constructs. */
+export interface StageThrottlingProps {
+  /**
+   * Default of the `<prefix>throttling_rate_limit` variable: steady-state requests
+   * per second the stage accepts; above it, 429.
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Default of the `<prefix>throttling_burst_limit` variable: requests accepted in a burst above the rate.
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Prefix of the two throttling variables' names; set it when a stack has two stages.
+   * @default "" (`throttling_rate_limit`, `throttling_burst_limit`)
+   */
+  readonly variablePrefix?: string;
+}
+
+/**
+ * The stage's two throttling variables, tunable at plan time and validated (> 0).
+ * `what` names what they limit in the descriptions, e.g. "each method of the dev stage of the REST API".
+ */
+export function throttlingVariables(
+  scope: Construct,
+  props: StageThrottlingProps,
+  what: string,
+): { readonly rateLimit: TerraformVariable; readonly burstLimit: TerraformVariable } {
+  const prefix = props.variablePrefix ?? "";
+  return {
+    rateLimit: positiveNumberVariable(
+      scope,
+      `${prefix}throttling_rate_limit`,
+      props.throttlingRateLimit ?? 100,
+      `Steady-state requests per second ${what} accepts; above it, 429.`,
+    ),
+    burstLimit: positiveNumberVariable(
+      scope,
+      `${prefix}throttling_burst_limit`,
+      props.throttlingBurstLimit ?? 200,
+      `Requests ${what} accepts in a burst above the rate limit; above it, 429.`,
+    ),
+  };
+}
