@@ -138,3 +138,8 @@ export function tieredCost(tiers: readonly Tier[], millions: number): number {
 
 export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+
+/** Names of entries without an https source page or an ISO date read (the test fails on any). */
+export function undatedOrUnsourced(entries: readonly [string, { readonly source?: string; readonly read?: string }][]): string[] {
+  return entries.filter(([, p]) => !/^https:\/\/\S+$/.test(p.source ?? "") || !/^\d{4}-\d{2}-\d{2}$/.test(p.read ?? "")).map(([name]) => name);
+}
