@@ -5,7 +5,7 @@
  * Gateway break-even.
  */
 import { SynthesizedStack } from "../replay/synth";
-import { breakEven, BreakEven, CostLine, CostOptions, monthlyCost } from "./cost";
+import { breakEven, BreakEven, CostLine, CostOptions, frontDoorCost, monthlyCost } from "./cost";
 import { LIMITS, Limit, LimitName } from "./limits";
 import { analyse, Analysis, buildModel, firstShort, TrafficOptions } from "./model";
 import { PRICING_NOTES } from "./prices";
@@ -21,6 +21,8 @@ export interface Plan {
   readonly costs: CostLine[];
   readonly totalUsdPerMonth: number;
   readonly breakEven: BreakEven[];
+  /** Monthly cost of each front door option at the given rate (the rest of the stack is the same behind any of them). */
+  readonly frontDoors: { readonly alb: number; readonly rest: number; readonly http: number };
   readonly limits: Record<string, Limit>;
   readonly pricingNotes: string[];
 }
@@ -91,6 +93,11 @@ export function plan(stack: SynthesizedStack, traffic: TrafficOptions, cost: Cos
     costs,
     totalUsdPerMonth: costs.reduce((sum, line) => sum + line.usdPerMonth, 0),
     breakEven: [breakEven("rest", traffic, cost, rules), breakEven("http", traffic, cost, rules)],
+    frontDoors: {
+      alb: frontDoorCost("alb", traffic.rps, traffic, cost, rules).usdPerMonth,
+      rest: frontDoorCost("rest", traffic.rps, traffic, cost).usdPerMonth,
+      http: frontDoorCost("http", traffic.rps, traffic, cost).usdPerMonth,
+    },
     limits: Object.fromEntries([...usedLimits].map((name) => [name, LIMITS[name]])),
     pricingNotes: PRICING_NOTES,
   };

@@ -29,14 +29,16 @@ export function formatPlan(p: Plan): string {
   else if (a.refusedRps > 0) out.push(`verdict: does NOT hold: ${num(a.refusedRps)} requests/s refused (${pct(a.refusedRps / t.rps)} of requests) -> ${b.symptom}`);
   else {
     out.push(`verdict: does NOT hold: the backlog grows by ${num(a.backlogGrowthRps)} requests/s -> ${b.symptom}`);
-    if (a.secondsToMaxAge !== undefined) out.push(`         waiting records pass the buffer's maximum age after ${duration(a.secondsToMaxAge)}`);
+    if (a.secondsToMaxAge !== undefined) out.push(`         waiting requests pass the buffer's maximum age after ${duration(a.secondsToMaxAge)}`);
   }
   if (a.burst) {
     const refused = Object.entries(a.burst.refused).filter(([, n]) => n > 0);
     out.push(
       `burst: ${num(a.burst.burstRps)} requests/s for ${a.burst.burstSeconds} s: ` +
         (refused.length ? `${refused.map(([id, n]) => `${num(n)} refused at ${a.components.find((c) => c.id === id)?.name ?? id}`).join(", ")}; ` : "none refused; ") +
-        `backlog peak ${num(a.burst.backlogPeak)}, drained ${duration(a.burst.drainSeconds)} after the burst, longest wait ${duration(a.burst.longestWaitS)}`,
+        `backlog peak ${num(a.burst.backlogPeak)}, ` +
+        (Number.isFinite(a.burst.drainSeconds) ? `drained ${duration(a.burst.drainSeconds)} after the burst` : "never drains (the drain is not faster than the steady rate)") +
+        `, longest wait ${duration(a.burst.longestWaitS)}`,
     );
   }
   for (const note of a.notes) out.push(`note: ${note}`);
@@ -60,6 +62,7 @@ export function formatPlan(p: Plan): string {
         : `ALB vs API Gateway ${api}: break-even at ${num(be.rps)} requests/s (${num((be.rps * 730 * 3600) / 1e6)} M requests/month, ${money(be.usdPerMonth ?? 0)}/month each); above it the ALB costs less`,
     );
   }
+  out.push(`front door alone at ${num(t.rps)} requests/s: ALB ${money(p.frontDoors.alb)}, REST API ${money(p.frontDoors.rest)}, HTTP API ${money(p.frontDoors.http)} per month`);
   out.push("");
   out.push("limits used (default quotas):");
   for (const [name, l] of Object.entries(p.limits)) out.push(`  ${name} = ${num(l.value)} ${l.unit}  (${l.source}, read ${l.read})`);
