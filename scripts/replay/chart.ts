@@ -11,14 +11,14 @@ const H = 420;
 const M = { left: 70, right: 70, top: 92, bottom: 56 };
 const COLORS = { arrived: "#1f77b4", done: "#2ca02c", backlog: "#ff7f0e", dead: "#d62728" };
 
-function niceMax(value: number): number {
+export function niceMax(value: number): number {
   if (value <= 0) return 1;
   const exp = 10 ** Math.floor(Math.log10(value));
   for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * exp >= value) return step * exp;
   return 10 * exp;
 }
 
-const esc = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const esc = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function renderChart(summary: ReplaySummary): string {
   const samples = summary.samples;

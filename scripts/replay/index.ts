@@ -32,6 +32,10 @@ export interface ReplayOptions {
   readonly hangRate?: number;
   readonly reservedConcurrency?: number;
   readonly timeScale?: number;
+  /** webhook-proxy: the upstream answers after this many ms. */
+  readonly upstreamDelayMs?: number;
+  /** webhook-proxy: ms between receives on an empty queue. */
+  readonly pollIntervalMs?: number;
   /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
   readonly synthDir?: string;
   readonly progress?: boolean;
@@ -67,6 +71,7 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   --hang-rate R         share of upstream requests never answered (default 0)
   --reserved N          the stack's reserved_concurrent_executions variable (default: its default)
   --time-scale F        scale visibility / function / upstream timeouts to shorten runs (default 1)
+  --upstream-delay-ms D the upstream answers after D ms: a slow upstream (default 0)
   output:
   --json FILE           write the summary and time series as JSON
   --chart FILE.svg      draw arrivals, deliveries and backlog over time
@@ -93,7 +98,7 @@ function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: Repl
     if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
     values[m[1]] = value;
   }
-  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "json", "chart", "log", "synth-dir"]);
+  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"]);
   for (const key of Object.keys(values)) if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
   const num = (key: string, min: number, max: number, integer = false): number | undefined => {
     if (values[key] === undefined) return undefined;
@@ -115,6 +120,7 @@ function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: Repl
       hangRate: num("hang-rate", 0, 1),
       reservedConcurrency: num("reserved", 1, 1000, true),
       timeScale: num("time-scale", 0.001, 100) ?? num("visibility-scale", 0.001, 100),
+      upstreamDelayMs: num("upstream-delay-ms", 0, 60_000),
       synthDir: values["synth-dir"],
       progress,
     },

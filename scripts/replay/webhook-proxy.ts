@@ -59,6 +59,8 @@ export interface WebhookReplayOptions {
    * @default 1
    */
   readonly timeScale?: number;
+  /** The upstream answers each request after this many ms (a slow upstream bounds the delivery rate). @default 0 */
+  readonly upstreamDelayMs?: number;
   /** Milliseconds between receives on an empty queue. @default 50 */
   readonly pollIntervalMs?: number;
   readonly seed?: number;
@@ -240,6 +242,7 @@ async function startUpstream(
   failRate: number,
   hangRate: number,
   random: Random,
+  delayMs = 0,
 ): Promise<Engine & { stats: UpstreamStats }> {
   const stats: UpstreamStats = { active: 0, maxActive: 0, requests: 0, failed: 0, hung: 0, corrupted: 0, deliveries: new Map(), firstDeliveredAt: new Map() };
   const server = http.createServer((req, res) => {
@@ -254,7 +257,8 @@ async function startUpstream(
     res.on("close", end);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
+    const answer = (): void => {
       const body = Buffer.concat(chunks);
       const id = Number(req.headers["x-webhook-id"]);
       const hook = expected.get(id);
@@ -283,7 +287,7 @@ async function startUpstream(
         stats.deliveries.set(id, (stats.deliveries.get(id) ?? 0) + 1);
         if (!stats.firstDeliveredAt.has(id)) stats.firstDeliveredAt.set(id, Date.now());
       });
-    });
+    };
   });
   server.keepAliveTimeout = 1000;
   const engine = await listen(server);
@@ -318,7 +322,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
   try {
     const sqs = await startSqs();
     engines.push(sqs);
-    const upstream = await startUpstream(expected, failRate, hangRate, new Random(seed + 1));
+    const upstream = await startUpstream(expected, failRate, hangRate, new Random(seed + 1), options.upstreamDelayMs ?? 0);
     engines.push(upstream);
     const client = sqsClient(sqs);
     const dlqUrl = (await client.send(new CreateQueueCommand({ QueueName: s.dlqName }))).QueueUrl!;
