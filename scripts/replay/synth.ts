@@ -181,3 +181,17 @@ export function resolveLocal(stack: SynthesizedStack, value: unknown): unknown {
   if (!(m[1] in locals)) throw new Error(`${stack.id}: local.${m[1]} is not defined`);
   return locals[m[1]];
 }
+
+/**
+ * A queue's redrive policy: `jsonencode({deadLetterTargetArn = aws_sqs_queue.x.arn,
+ * maxReceiveCount = <expr>})` or JSON text. Returns the dead-letter queue's
+ * Terraform name and the count (with `vars` overriding variable defaults).
+ */
+export function redrivePolicy(stack: SynthesizedStack, queue: Block, vars: Record<string, number> = {}): { deadLetterQueue: string; maxReceiveCount: number } | undefined {
+  if (queue.redrive_policy === undefined) return undefined;
+  const redrive = String(queue.redrive_policy);
+  const dlqRef = /aws_sqs_queue\.([A-Za-z0-9_-]+)\.arn/.exec(redrive);
+  const countExpr = /"?maxReceiveCount"?\s*[=:]\s*("?)([^,}]+?)\1\s*[,}]/.exec(redrive);
+  if (!dlqRef || !countExpr) throw new Error(`${stack.id}: a redrive policy without a DLQ reference and maxReceiveCount: ${redrive}`);
+  return { deadLetterQueue: dlqRef[1], maxReceiveCount: Number(evaluate(stack, countExpr[2], vars)) };
+}
