@@ -115,7 +115,7 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
   try {
     // Stand-ins first: the functions' endpoints point at them.
     const extraEndpoints: Record<string, string> = {};
-    const usesTranslate = JSON.stringify(stack.json.resource ?? {}).includes("translate:TranslateText");
+    const usesTranslate = JSON.stringify(stack.json).includes("translate:TranslateText");
     if (usesTranslate) {
       const translate = await startTranslateStandIn();
       cleanups.push(() => translate.stop());
