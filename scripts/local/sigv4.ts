@@ -24,7 +24,7 @@ export function newCredentials(): LocalCredentials {
 const toBuffer = (data: SourceData): Buffer => (typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data as Uint8Array));
 
 /** SHA-256 and HMAC-SHA-256 on node:crypto, in the shape the signer takes. */
-class NodeSha256 implements Checksum {
+export class NodeSha256 implements Checksum {
   private hash: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.hash = this.fresh();
