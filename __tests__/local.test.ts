@@ -168,14 +168,14 @@ describe("event-log-api", () => {
   it("accepts a request SigV4-signed with the printed credentials, refuses a wrong key or a tampered body with 403", async () => {
     const accessKeyId = server.line(/AWS_ACCESS_KEY_ID=(\S+)/);
     const secret = server.line(/AWS_SECRET_ACCESS_KEY=(\S+)/);
-    const body = JSON.stringify({ id: "local-1", message: "hello from the SDK signer" });
+    const body = JSON.stringify({ date: "2024-05-01", time: "12:00:00", userId: "local-user", eventType: "login" });
     const good = await signed(accessKeyId, secret, body);
     const accepted = await post(good.url, good.headers, body);
     expect(accepted.status).toBeLessThan(300);
 
     const wrong = await signed(accessKeyId, "not-the-secret", body);
     expect((await post(wrong.url, wrong.headers, body)).status).toBe(403);
-    const tampered = await post(good.url, good.headers, body.replace("hello", "HELLO"));
+    const tampered = await post(good.url, good.headers, body.replace("login", "admin"));
     expect(tampered.status).toBe(403);
     expect(((await tampered.json()) as { message: string }).message).toMatch(/does not match/);
   });
