@@ -6,10 +6,11 @@
  * by a signal and must exit cleanly, its engines gone with it.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
 import { synthApp } from "../scripts/replay/synth";
@@ -37,8 +38,8 @@ interface Server {
 }
 
 /** Starts `npm run local` (as tsx scripts/local/index.ts) and waits for its banner. */
-async function startServer(args: string[]): Promise<Server> {
-  const child = spawn(TSX, ["scripts/local/index.ts", ...args, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
+async function startServer(args: string[], dir = synthDir): Promise<Server> {
+  const child = spawn(TSX, ["scripts/local/index.ts", ...args, "--port", "0", "--synth-dir", dir], { cwd: ROOT });
   let text = "";
   child.stdout.on("data", (c: Buffer) => (text += c.toString()));
   child.stderr.on("data", (c: Buffer) => (text += c.toString()));
@@ -135,6 +136,50 @@ describe("kinesis-ingest", () => {
       expect(await stopServer(server, "SIGINT")).toBe(0);
       expect(endpoints.length).toBe(3);
       for (const endpoint of endpoints) expect(await refused(endpoint)).toBe(true);
+    }
+  });
+});
+
+describe("kinesis-ingest with API keys and faults", () => {
+  /** A copy of the synthesized stack whose method requires an API key (as issue 18 adds). */
+  function withApiKeyRequired(): string {
+    const dir = path.join(synthDir, "with-api-key");
+    cpSync(path.join(synthDir, "stacks", "kinesis-ingest"), path.join(dir, "stacks", "kinesis-ingest"), { recursive: true });
+    const file = path.join(dir, "stacks", "kinesis-ingest", "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8")) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    for (const method of Object.values(json.resource.aws_api_gateway_method)) method.api_key_required = true;
+    writeFileSync(file, JSON.stringify(json));
+    return dir;
+  }
+
+  (hasCurl ? it : it.skip)("requires the printed x-api-key, and under poison and throttling stores or dead-letters every record", async () => {
+    const child = await startServer(["kinesis-ingest", "--fault", "poison=0.3", "--fault", "throttle=0.3"], withApiKeyRequired());
+    try {
+      const key = child.line(/API key \(send as x-api-key\): (\S+)/);
+      const post = (i: number, extra: string[] = []): number =>
+        curl(["-X", "POST", "-H", "content-type: application/json", ...extra, "-d", `{"index": ${i}, "message": "Test message ${i}"}`, child.url]).status;
+      expect(post(0)).toBe(403);
+      expect(post(0, ["-H", "x-api-key: wrong"])).toBe(403);
+      const count = 10;
+      for (let i = 0; i < count; i++) expect(post(i, ["-H", `x-api-key: ${key}`])).toBe(200);
+
+      const dynamo = new DynamoDBClient({ endpoint: child.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
+      const sqs = new SQSClient({ endpoint: child.line(/SQS +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
+      const queueUrl = `${child.line(/SQS +(\S+)/)}/123456789012/${child.line(/queues: (\S+)/)}`;
+      let deadLettered = 0;
+      const stored = await until(async () => {
+        const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
+        for (const m of got.Messages ?? []) deadLettered += (JSON.parse(m.Body ?? "{}") as { KinesisBatchInfo: { batchSize: number } }).KinesisBatchInfo.batchSize;
+        const items = (await dynamo.send(new ScanCommand({ TableName: child.line(/tables: (\S+)/), ConsistentRead: true }))).Items ?? [];
+        return items.length + deadLettered === count ? items.length : undefined;
+      }, 30_000);
+      dynamo.destroy();
+      sqs.destroy();
+      // Poison records can never be stored: they end in the DLQ; the rest are stored despite throttling.
+      expect(deadLettered).toBeGreaterThan(0);
+      expect(stored).toBeGreaterThan(0);
+    } finally {
+      expect(await stopServer(child, "SIGTERM")).toBe(0);
     }
   });
 });

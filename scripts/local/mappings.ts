@@ -11,11 +11,12 @@
  *   back after the queue's visibility timeout and local-aws-sqs moves them to
  *   the DLQ after `maxReceiveCount` receives (the queue's redrive policy).
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ACCOUNT_ID, kinesisClient, REGION, sqsClient } from "../replay/engines";
+import { Random } from "../replay/random";
 import { readSettings as readWebhookSettings } from "../replay/webhook-proxy";
 import { type Block, numberSetting, referenceOf, resource, resources } from "../replay/synth";
 import { sleep } from "../replay/util";
@@ -28,7 +29,7 @@ export interface Mapping {
 }
 
 export interface MappingFaults {
-  /** Share of stream records handed to the consumer padded past DynamoDB's 400 KB item limit (chosen by sequence number). */
+  /** Share of stream records handed to the consumer padded past DynamoDB's 400 KB item limit. */
   readonly poisonRate?: number;
 }
 
@@ -37,10 +38,20 @@ interface ShardRecord {
   readonly record: KinesisRecord;
 }
 
-/** A deterministic share of records, by sequence number, so retries see the same poison. */
-function isPoison(sequenceNumber: string, rate: number): boolean {
-  if (rate <= 0) return false;
-  return createHash("sha256").update(sequenceNumber).digest().readUInt32BE(0) / 2 ** 32 < rate;
+/**
+ * Poison is decided once per record, when it is first handed on, by a seeded
+ * generator (the same run poisons the same records), and remembered so that
+ * retries and bisected halves see the same poison.
+ */
+function poisonChooser(rate: number): (sequenceNumber: string) => boolean {
+  const random = new Random(1);
+  const decided = new Map<string, boolean>();
+  return (sequenceNumber) => {
+    if (rate <= 0) return false;
+    let poison = decided.get(sequenceNumber);
+    if (poison === undefined) decided.set(sequenceNumber, (poison = random.next() < rate));
+    return poison;
+  };
 }
 const POISON_PADDING = " " + "x".repeat(410 * 1024);
 
@@ -58,13 +69,13 @@ function streamMapping(runtime: LocalRuntime, mapping: Block, fn: LocalFunction,
   const dlqUrl = dlqRef?.type === "aws_sqs_queue" ? runtime.queueUrls.get(dlqRef.name) : undefined;
   const kinesis = kinesisClient(runtime.engines.kinesis!);
   const sqs = runtime.engines.sqs ? sqsClient(runtime.engines.sqs) : undefined;
-  const poisonRate = faults.poisonRate ?? 0;
+  const isPoison = poisonChooser(faults.poisonRate ?? 0);
   let stopping = false;
 
   const toEvent = (batch: readonly ShardRecord[]): KinesisStreamEvent => ({
     Records: batch.map(({ shardId, record }) => {
       let data = Buffer.from(record.Data ?? new Uint8Array());
-      if (isPoison(record.SequenceNumber!, poisonRate)) data = Buffer.concat([data, Buffer.from(POISON_PADDING)]);
+      if (isPoison(record.SequenceNumber!)) data = Buffer.concat([data, Buffer.from(POISON_PADDING)]);
       return {
         kinesis: {
           kinesisSchemaVersion: "1.0",
@@ -101,7 +112,7 @@ function streamMapping(runtime: LocalRuntime, mapping: Block, fn: LocalFunction,
     const failed = new Set(failures.map((f) => f.itemIdentifier));
     let retryFrom = batch.findIndex((r) => failed.has(r.record.SequenceNumber!));
     if (retryFrom < 0 || failures.some((f) => !f.itemIdentifier)) retryFrom = 0;
-    log(`  stream ${streamName}: ${fn.settings.functionName} reported ${failures.length} of ${batch.length} record(s) failed; retrying from the first`);
+    log(`  stream ${streamName}: ${fn.settings.functionName} reported ${failures.length} of ${batch.length} record(s) failed; retrying from the first failed record${bisect && batch.length > 1 ? " (bisected)" : ""}`);
     return { retryFrom };
   };
 
