@@ -8,12 +8,15 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
 import { synthApp } from "../scripts/replay/synth";
+import { parseArgs, synthesizedStack } from "../scripts/local";
+import { serve } from "../scripts/local/server";
 import { NodeSha256 } from "../scripts/local/sigv4";
 
 const ROOT = path.join(__dirname, "..");
@@ -101,13 +104,24 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000)
 }
 
 describe("npm run local: usage errors", () => {
-  it("names the stacks for an unknown one and offers synth when the stack is not synthesized", () => {
+  it("names the stacks for an unknown one, offers synth when the stack is not synthesized, refuses bad options", () => {
     const unknown = spawnSync(TSX, ["scripts/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown stack "no-such-stack".*kinesis-ingest/);
-    const missing = spawnSync(TSX, ["scripts/local/index.ts", "kinesis-ingest", "--synth-dir", path.join(synthDir, "nothing-here")], { cwd: ROOT, encoding: "utf8" });
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/not synthesized.*npm run synth/);
+    expect(() => synthesizedStack(path.join(synthDir, "nothing-here"), "kinesis-ingest")).toThrow(/not synthesized.*npm run synth/);
+    expect(() => parseArgs(["kinesis-ingest", "--fault", "meteor"])).toThrow(/unknown fault "meteor"/);
+    expect(() => parseArgs(["kinesis-ingest", "--port", "70000"])).toThrow(/--port must be/);
+  });
+
+  it("says which port is in use", async () => {
+    const busy = http.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      await expect(serve(port, async () => ({ status: 200 }), () => undefined)).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is in use.*--port`));
+    } finally {
+      busy.close();
+    }
   });
 });
 

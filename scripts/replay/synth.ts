@@ -9,8 +9,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { loadEnvironment } from "../../config";
-import { buildApp } from "../../main";
 
 /** One resource or data block of cdk.tf.json (attributes as Terraform JSON has them). */
 export type Block = Record<string, unknown>;
@@ -31,6 +29,9 @@ export interface SynthesizedStack {
  * folder next to cdk.tf.json) into a fresh temporary folder and returns it.
  */
 export function synthApp(): string {
+  // Loaded here: readers of an existing synth output (npm run local) start without the whole app.
+  const { loadEnvironment } = require("../../config") as typeof import("../../config");
+  const { buildApp } = require("../../main") as typeof import("../../main");
   const outdir = mkdtempSync(path.join(tmpdir(), "replay-synth-"));
   buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), outdir).synth();
   return outdir;
