@@ -15,7 +15,8 @@ import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
 import { synthApp } from "../scripts/replay/synth";
-import { parseArgs, synthesizedStack } from "../scripts/local";
+import { STACK_IDS } from "../main";
+import { LOCAL_STACKS, parseArgs, synthesizedStack } from "../scripts/local";
 import { serve } from "../scripts/local/server";
 import { NodeSha256 } from "../scripts/local/sigv4";
 
@@ -108,6 +109,7 @@ describe("npm run local: usage errors", () => {
     const unknown = spawnSync(TSX, ["scripts/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown stack "no-such-stack".*kinesis-ingest/);
+    expect(LOCAL_STACKS).toEqual(STACK_IDS);
     expect(() => synthesizedStack(path.join(synthDir, "nothing-here"), "kinesis-ingest")).toThrow(/not synthesized.*npm run synth/);
     expect(() => parseArgs(["kinesis-ingest", "--fault", "meteor"])).toThrow(/unknown fault "meteor"/);
     expect(() => parseArgs(["kinesis-ingest", "--port", "70000"])).toThrow(/--port must be/);

@@ -26,6 +26,10 @@ import { type FrontDoor, serve } from "./server";
 import { newCredentials } from "./sigv4";
 import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
 
+/**
+ * main.ts's STACK_IDS (a test keeps the two equal): importing main.ts would load
+ * every stack and the provider classes, seconds of start-up this server does not need.
+ */
 export const LOCAL_STACKS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const;
 
 /** Faults from the replays, switched on with `--fault NAME[=RATE]`. */
