@@ -10,7 +10,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
@@ -264,9 +264,18 @@ describe("event-log-api", () => {
   it("media-alb: rules forward to the functions, 404 by default, HTTP answered with the redirect to HTTPS", async () => {
     const server = await startServer(["media-alb"]);
     try {
-      const lookup = curl([`${server.url}/media/status?job_id=nope`]);
-      expect(lookup.headers).toMatch(/access-control-allow-origin: \*/i);
-      expect([404, 422, 200]).toContain(lookup.status);
+      // Each rule reaches its own function, which reads its own table (both functions read TABLE_NAME).
+      const dynamo = new DynamoDBClient({ endpoint: server.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
+      await dynamo.send(new PutItemCommand({ TableName: "dev-MediaConvertJobIdToStatus", Item: { JobId: { S: "job-1" }, JobStatus: { S: "PROGRESSING" }, ProgressRate: { N: "42" } } }));
+      await dynamo.send(new PutItemCommand({ TableName: "dev-MediaConvertInputFileToJobId", Item: { InputFile: { S: "a.mp4" }, JobId: { S: "job-1" } } }));
+      dynamo.destroy();
+      const status = curl([`${server.url}/media/status?job_id=job-1`]);
+      expect(status.status).toBe(200);
+      expect(status.headers).toMatch(/access-control-allow-origin: \*/i);
+      expect(JSON.parse(status.body)).toMatchObject({ job_status: "PROGRESSING", progress_rate: 42 });
+      const jobId = curl([`${server.url}/media/job_id?input_file=a.mp4`]);
+      expect(jobId.status).toBe(200);
+      expect(jobId.body).toContain("job-1");
       const missing = curl([`${server.url}/elsewhere`]);
       expect(missing.status).toBe(404);
       expect(JSON.parse(missing.body)).toEqual({ message: "Not Found" });
@@ -289,6 +298,13 @@ describe("event-log-api", () => {
       const translated = curl([`${server.url}/translate?input_text=${encodeURIComponent("こんにちは")}&target=en`]);
       expect(translated.status).toBe(200);
       expect(translated.body).toMatch(/local pseudo-translation/);
+      const dynamo = new DynamoDBClient({ endpoint: server.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
+      const history = await until(async () => {
+        const items = (await dynamo.send(new ScanCommand({ TableName: server.line(/tables: (\S+)/), ConsistentRead: true }))).Items ?? [];
+        return items.length > 0 ? items : undefined;
+      });
+      dynamo.destroy();
+      expect(JSON.stringify(history)).toContain("こんにちは");
     } finally {
       expect(await stopServer(server)).toBe(0);
     }
