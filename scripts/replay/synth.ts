@@ -9,8 +9,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { loadEnvironment } from "../../config";
-import { buildApp } from "../../main";
 
 /** One resource or data block of cdk.tf.json (attributes as Terraform JSON has them). */
 export type Block = Record<string, unknown>;
@@ -31,6 +29,9 @@ export interface SynthesizedStack {
  * folder next to cdk.tf.json) into a fresh temporary folder and returns it.
  */
 export function synthApp(): string {
+  // Loaded here: readers of an existing synth output (npm run local) start without the whole app.
+  const { loadEnvironment } = require("../../config") as typeof import("../../config");
+  const { buildApp } = require("../../main") as typeof import("../../main");
   const outdir = mkdtempSync(path.join(tmpdir(), "replay-synth-"));
   buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), outdir).synth();
   return outdir;
@@ -180,4 +181,18 @@ export function resolveLocal(stack: SynthesizedStack, value: unknown): unknown {
   const locals = (stack.json as { locals?: Record<string, unknown> }).locals ?? {};
   if (!(m[1] in locals)) throw new Error(`${stack.id}: local.${m[1]} is not defined`);
   return locals[m[1]];
+}
+
+/**
+ * A queue's redrive policy: `jsonencode({deadLetterTargetArn = aws_sqs_queue.x.arn,
+ * maxReceiveCount = <expr>})` or JSON text. Returns the dead-letter queue's
+ * Terraform name and the count (with `vars` overriding variable defaults).
+ */
+export function redrivePolicy(stack: SynthesizedStack, queue: Block, vars: Record<string, number> = {}): { deadLetterQueue: string; maxReceiveCount: number } | undefined {
+  if (queue.redrive_policy === undefined) return undefined;
+  const redrive = String(queue.redrive_policy);
+  const dlqRef = /aws_sqs_queue\.([A-Za-z0-9_-]+)\.arn/.exec(redrive);
+  const countExpr = /"?maxReceiveCount"?\s*[=:]\s*("?)([^,}]+?)\1\s*[,}]/.exec(redrive);
+  if (!dlqRef || !countExpr) throw new Error(`${stack.id}: a redrive policy without a DLQ reference and maxReceiveCount: ${redrive}`);
+  return { deadLetterQueue: dlqRef[1], maxReceiveCount: Number(evaluate(stack, countExpr[2], vars)) };
 }

@@ -31,6 +31,7 @@ import {
   evaluate,
   functionCode,
   numberSetting,
+  redrivePolicy,
   referenceOf,
   resolveLocal,
   resource,
@@ -70,7 +71,7 @@ export interface WebhookReplayOptions {
   readonly log?: (level: string, line: string) => void;
 }
 
-interface ProxySettings {
+export interface ProxySettings {
   readonly api2sqs: Block;
   readonly sqs2upstream: Block;
   readonly api2sqsFn: FunctionSettings;
@@ -97,7 +98,7 @@ function functionSettings(stack: SynthesizedStack, fn: Block): FunctionSettings 
   };
 }
 
-function readSettings(stack: SynthesizedStack, vars: Record<string, number>): ProxySettings {
+export function readSettings(stack: SynthesizedStack, vars: Record<string, number>): ProxySettings {
   const [, integration] = single(stack, "aws_apigatewayv2_integration");
   const apiRef = referenceOf(integration.integration_uri);
   if (!apiRef || apiRef.type !== "aws_lambda_function") throw new Error("webhook-proxy: the API integration is not a Lambda function");
@@ -109,12 +110,9 @@ function readSettings(stack: SynthesizedStack, vars: Record<string, number>): Pr
   const consumerRef = referenceOf(mapping.function_name)!;
   const sqs2upstream = resource(stack, "aws_lambda_function", consumerRef.name);
 
-  // The redrive policy: jsonencode({deadLetterTargetArn = aws_sqs_queue.x.arn, maxReceiveCount = <expr>}) or JSON text.
-  const redrive = String(queue.redrive_policy ?? "");
-  const dlqRef = /aws_sqs_queue\.([A-Za-z0-9_-]+)\.arn/.exec(redrive);
-  const countExpr = /"?maxReceiveCount"?\s*[=:]\s*("?)([^,}]+?)\1\s*[,}]/.exec(redrive);
-  if (!dlqRef || !countExpr) throw new Error("webhook-proxy: the queue has no redrive policy with a DLQ and maxReceiveCount");
-  const maxReceiveCount = Number(evaluate(stack, countExpr[2], vars));
+  const redrive = redrivePolicy(stack, queue, vars);
+  if (!redrive) throw new Error("webhook-proxy: the queue has no redrive policy with a DLQ and maxReceiveCount");
+  const { maxReceiveCount } = redrive;
 
   const dynamic = ((mapping.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
   let maximumConcurrency: number | undefined;
@@ -141,7 +139,7 @@ function readSettings(stack: SynthesizedStack, vars: Record<string, number>): Pr
     api2sqsFn: functionSettings(stack, api2sqs),
     consumerFn: functionSettings(stack, sqs2upstream),
     queueName: String(queue.name),
-    dlqName: String(resource(stack, "aws_sqs_queue", dlqRef[1]).name),
+    dlqName: String(resource(stack, "aws_sqs_queue", redrive.deadLetterQueue).name),
     visibilityTimeoutS: numberSetting(stack, queue.visibility_timeout_seconds, "visibility_timeout_seconds") ?? 30,
     maxReceiveCount,
     maxMessageBytes: numberSetting(stack, queue.max_message_size, "max_message_size"),
