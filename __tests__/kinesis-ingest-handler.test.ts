@@ -232,7 +232,7 @@ describe("kinesis-ingest handler against dynalite", () => {
       const table = await newTable();
       process.env = { ...saved, TABLE_NAME: table, ...sdkEnv({ dynamodb: dynamo }) };
       const { handler } = await import("../handlers/kinesis-ingest");
-      const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context, () => undefined)) as KinesisStreamBatchResponse;
+      const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context)) as KinesisStreamBatchResponse;
       expect(result).toEqual({ batchItemFailures: [] });
       expect((await scan(table)).map((item) => item.Message)).toEqual(["from the entry"]);
     });
