@@ -36,8 +36,7 @@ export interface InvokeOptions {
 const RUNNER = `
 const mod = require(process.argv[1]);
 process.send({ type: "ready" });
-process.once("message", async ({ event, timeoutMs }) => {
-  const deadline = Date.now() + timeoutMs;
+process.once("message", async ({ event, deadline }) => {
   const context = {
     functionName: "fault-test", functionVersion: "$LATEST", awsRequestId: "fault-test", memoryLimitInMB: "128",
     invokedFunctionArn: "arn:aws:lambda:local:123456789012:function:fault-test", logGroupName: "fault-test", logStreamName: "fault-test",
@@ -90,7 +89,8 @@ export async function invokeBundled<R>(options: InvokeOptions, event: unknown): 
   const ready = await message();
   if (ready?.type !== "ready") throw new Error(`the bundle of ${options.entry} did not initialise:\n${logs}`);
   const start = Date.now();
-  child.send({ event, timeoutMs: options.timeoutMs });
+  // One clock for both sides: the child's remaining time ends when this process kills it.
+  child.send({ event, deadline: start + options.timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   const killedAtTimeout = new Promise<"killed">((resolve) => {
     timer = setTimeout(() => {

@@ -10,7 +10,7 @@
  * | `throttle` | every call answered with the service's throttling error |
  * | `throttle-share` | a share of the calls (evenly spread) throttled, the rest passed |
  * | `error-500` | every call answered 500 InternalServerError |
- * | `silent` | the connection accepted, the request read, never an answer |
+ * | `silent` | the connection accepted, the request read, never an answer (until the mode changes: then the held connections are reset) |
  * | `refuse` | connections refused (nothing listens on the port) |
  *
  * Throttled and failed calls never reach the engine, so nothing is written twice
@@ -92,6 +92,7 @@ export async function startFaultProxy(backend: Engine, initial: FaultMode = PASS
   const target = new URL(backend.endpoint);
   const stats: FaultStats = { requests: 0, forwarded: 0, throttled: 0, failed: 0, silenced: 0 };
   const sockets = new Set<Socket>();
+  const held = new Set<Socket>();
   let mode = initial;
   let shareCount = 0;
 
@@ -118,7 +119,8 @@ export async function startFaultProxy(backend: Engine, initial: FaultMode = PASS
           return;
         case "silent":
           stats.silenced++;
-          return; // never answered; the socket is destroyed when the proxy stops
+          held.add(req.socket);
+          return; // never answered; the connection is reset when the silence ends or the proxy stops
         default:
           stats.forwarded++;
           forward(target, req, body, res);
@@ -161,6 +163,10 @@ export async function startFaultProxy(backend: Engine, initial: FaultMode = PASS
     async setMode(next) {
       mode = next;
       shareCount = 0;
+      if (next.kind !== "silent") {
+        for (const socket of held) socket.destroy();
+        held.clear();
+      }
       if (next.kind === "refuse") await stopListening();
       else if (!server.listening) await listen();
     },
