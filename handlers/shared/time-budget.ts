@@ -62,10 +62,15 @@ export interface SdkCallBudgetOptions {
 export function sdkCallBudget(env: NodeJS.ProcessEnv = process.env, options: SdkCallBudgetOptions = {}): SdkCallBudget {
   const timeout = functionTimeoutMs(env);
   const budget = options.operationBudgetMs ?? timeout - safetyMarginMs(timeout);
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 2));
-  let backoffs = 0;
-  for (let retry = 1; retry < maxAttempts; retry++) backoffs += THROTTLING_BACKOFF_BASE_MS * 2 ** (retry - 1);
-  const perAttempt = Math.floor((budget - backoffs) / maxAttempts);
+  const backoffsBefore = (attempts: number): number => {
+    let total = 0;
+    for (let retry = 1; retry < attempts; retry++) total += THROTTLING_BACKOFF_BASE_MS * 2 ** (retry - 1);
+    return total;
+  };
+  // Fewer attempts when the backoffs alone would not leave each attempt a useful 100 ms.
+  let maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 2));
+  while (maxAttempts > 1 && budget - backoffsBefore(maxAttempts) < maxAttempts * 100) maxAttempts--;
+  const perAttempt = Math.floor((budget - backoffsBefore(maxAttempts)) / maxAttempts);
   const requestTimeoutMs = Math.max(100, Math.min(MAX_REQUEST_TIMEOUT_MS, perAttempt));
   return {
     maxAttempts,
