@@ -102,9 +102,9 @@ export async function startFaultProxy(backend: Engine, initial: FaultMode = PASS
       const amzTarget = String(req.headers["x-amz-target"] ?? "");
       let kind = mode.kind;
       if (mode.kind === "throttle-share") {
-        // Evenly spread: call n is throttled when it crosses the next multiple of 1/share.
+        // Evenly spread, starting with the first call: call n is throttled when n x share reaches the next whole number.
         shareCount++;
-        kind = Math.floor(shareCount * mode.share) > Math.floor((shareCount - 1) * mode.share) ? "throttle" : "pass";
+        kind = Math.ceil(shareCount * mode.share) > Math.ceil((shareCount - 1) * mode.share) ? "throttle" : "pass";
       }
       switch (kind) {
         case "throttle": {
