@@ -231,10 +231,13 @@ describe("bad input: 4xx with a JSON message, nothing written", () => {
   ];
 
   test("a repeated parameter: the last value counts (the project's one rule), not HTTP API's comma-joined values", async () => {
-    const event = apiEvent("GET /events", { query: { limit: "5,1" } });
-    const res = await handleRequest({ ...event, rawQueryString: "limit=5&limit=1" }, deps);
+    // HTTP API's own view of `?limit=abc&limit=1` is "abc,1" (a 400); the last value, 1, is valid.
+    const event = apiEvent("GET /events", { query: { limit: "abc,1" } });
+    const res = await handleRequest({ ...event, rawQueryString: "limit=abc&limit=1" }, deps);
     expect(res.statusCode).toBe(200);
     expect((JSON.parse(res.body) as { items: unknown[] }).items.length).toBeLessThanOrEqual(1);
+    const first = await handleRequest({ ...event, rawQueryString: "limit=1&limit=abc" }, deps);
+    expect(first.statusCode).toBe(400);
   });
 
   test.each(queries)("GET with %s", async (_name, query, message) => {
