@@ -92,7 +92,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
       function_name: "dev-log-events",
       runtime: "nodejs22.x",
       handler: "index.handler",
-      environment: { variables: { TABLE_NAME: `\${${only(s, "aws_dynamodb_table").ref}.name}` } },
+      environment: { variables: { TABLE_NAME: `\${${only(s, "aws_dynamodb_table").ref}.name}`, FUNCTION_TIMEOUT_MS: "3000" } },
     });
     // The seed hashed `data.archive_file.lambda_function`, which does not exist; here both come from one archive.
     const archive = Object.keys(s.json.data?.archive_file ?? {});

@@ -102,6 +102,16 @@ describe("kinesis-ingest handler against dynalite", () => {
     expect(stored(records[6])).toMatchObject({ Message: "//4AgQ==", Encoding: "base64" });
   });
 
+  it("parses a JSON record that starts with a UTF-8 byte-order mark (.NET and PowerShell producers write one)", async () => {
+    const table = await newTable();
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const records = [record(Buffer.concat([bom, Buffer.from('{"message":"from PowerShell"}')])), record(Buffer.concat([bom, Buffer.from('{"index":1}')]))];
+    expect(await handleKinesisEvent(doc, table, eventOf(records), noSleep)).toEqual({ batchItemFailures: [] });
+    const messages = new Map((await scan(table)).map((item) => [item.ID, item.Message]));
+    expect(messages.get(itemId(SHARD, records[0].kinesis.sequenceNumber))).toBe("from PowerShell");
+    expect(messages.get(itemId(SHARD, records[1].kinesis.sequenceNumber))).toBe(NO_MESSAGE);
+  });
+
   it("writes no duplicate when Lambda delivers the same batch again", async () => {
     const table = await newTable();
     const batch = eventOf(Array.from({ length: 30 }, (_, i) => record(JSON.stringify({ index: i, message: `m${i}` }))));
@@ -232,7 +242,7 @@ describe("kinesis-ingest handler against dynalite", () => {
       const table = await newTable();
       process.env = { ...saved, TABLE_NAME: table, ...sdkEnv({ dynamodb: dynamo }) };
       const { handler } = await import("../handlers/kinesis-ingest");
-      const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context, () => undefined)) as KinesisStreamBatchResponse;
+      const result = (await handler(eventOf([record('{"message":"from the entry"}')]), {} as Context)) as KinesisStreamBatchResponse;
       expect(result).toEqual({ batchItemFailures: [] });
       expect((await scan(table)).map((item) => item.Message)).toEqual(["from the entry"]);
     });

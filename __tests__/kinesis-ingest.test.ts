@@ -266,7 +266,7 @@ describe("kinesis-ingest stack: fixes", () => {
 
   it("gives the function the table name in TABLE_NAME", () => {
     expect(synth.json).toHaveResourceWithProperties(LambdaFunction, {
-      environment: { variables: { TABLE_NAME: ref("aws_dynamodb_table.table.name") } },
+      environment: { variables: { TABLE_NAME: ref("aws_dynamodb_table.table.name"), FUNCTION_TIMEOUT_MS: "60000" } },
     });
   });
 

@@ -59,6 +59,25 @@ describe("replay kinesis-ingest", () => {
   });
 });
 
+describe("replay kinesis-ingest under downstream faults", () => {
+  it("a share of DynamoDB calls throttled, then DynamoDB silent for a while: nothing lost, no invocation killed by its timeout", async () => {
+    const summary = await runReplay("kinesis-ingest", {
+      synthDir,
+      requests: 60,
+      concurrency: 8,
+      ddbThrottleRate: 0.3,
+      ddbSilenceMs: 1000,
+      ddbSilenceAtMs: 0,
+      progress: false,
+    });
+    expectNothingLost(summary);
+    expect(summary.timedOutInvocations).toBe(0);
+    expect(summary.duplicates).toBe(0);
+    expect(summary.delivered).toBe(60);
+    expect(summary.notes.join("\n")).toMatch(/fault proxy: [1-9]\d* of \d+ DynamoDB call\(s\) throttled as a whole/);
+  });
+});
+
 describe("replay webhook-proxy", () => {
   it("delivers every webhook byte for byte within the concurrency limit", async () => {
     const summary = await runReplay("webhook-proxy", { synthDir, requests: 40, concurrency: 8, progress: false });

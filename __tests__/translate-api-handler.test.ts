@@ -7,7 +7,7 @@
  *   `source=auto` Translate calls Comprehend itself, so no Comprehend client is
  *   used or stubbed.
  *
- * Every status code the handler answers is covered (200, 400, 405, 415, 429,
+ * Every status code the handler answers is covered (200, 400, 405, 415, 503,
  * 500), and every refused request is checked to reach neither Translate nor the table.
  */
 import {
@@ -169,8 +169,8 @@ describe("4xx: bad input is refused before Translate, and nothing is written", (
     ["GET with only other parameters", getEvent({ source: "ja" }), 400, /"input_text" is required/],
     ["GET with empty input_text", getEvent({ input_text: "" }), 400, /must not be empty/],
     ["GET with blank input_text", getEvent({ input_text: " \n\t " }), 400, /must not be empty/],
-    ["GET with input_text repeated", getEvent({ input_text: ["a", "b"] }), 400, /"input_text" was given more than once/],
-    ["GET with target repeated", getEvent({ input_text: "a", target: ["en", "fr"] }), 400, /"target" was given more than once/],
+    ["GET with input_text repeated, the last one empty (the last value counts)", getEvent({ input_text: ["a", ""] }), 400, /"input_text" must not be empty/],
+    ["GET with target repeated, the last one malformed (the last value counts)", getEvent({ input_text: "a", target: ["en", "english!"] }), 400, /"target" must be/],
     ["text over 10,000 bytes (3,334 x 3-byte characters)", getEvent({ input_text: "あ".repeat(3_334) }), 400, /10002 bytes.*at most 10000 bytes/],
     ["text with a lone surrogate", postEvent('{"input_text": "bad \\ud800 text"}'), 400, /not valid Unicode/],
     ["malformed source language", getEvent({ input_text: "a", source: "japanese" }), 400, /"source" must be "auto" or a language code/],
@@ -229,13 +229,14 @@ describe("Amazon Translate errors", () => {
     expect(body(result)).toEqual({ message });
   });
 
-  it("throttling -> 429", async () => {
+  it("Translate throttled -> 503 with Retry-After (the service's capacity, not the caller's rate)", async () => {
     translateMock.on(TranslateTextCommand).rejects(new TooManyRequestsException({ message: "Rate exceeded", $metadata: {} }));
 
     const result = await handler(getEvent({ input_text: "こんにちは" }));
 
-    expect(result.statusCode).toBe(429);
-    expect(body(result).message).toMatch(/retry later/);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.["retry-after"]).toBe("1");
+    expect(body(result).message).toMatch(/Amazon Translate is busy; retry in 1 s/);
     expect(await dynamo.items(table)).toHaveLength(0);
   });
 

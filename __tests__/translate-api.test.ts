@@ -106,7 +106,13 @@ describe("translate-api stack (defaults)", () => {
         memory_size: 128,
         timeout: 10,
         environment: {
-          variables: { TABLE_NAME: "${aws_dynamodb_table.table.name}", HISTORY_TTL_DAYS: "${var.history_ttl_days}" },
+          variables: {
+            TABLE_NAME: "${aws_dynamodb_table.table.name}",
+            HISTORY_TTL_DAYS: "${var.history_ttl_days}",
+            // The time budgets: the function's timeout, and the history write's own short share of it.
+            HISTORY_WRITE_BUDGET_MS: "1000",
+            FUNCTION_TIMEOUT_MS: "10000",
+          },
         },
       });
       expect(fn.body.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);

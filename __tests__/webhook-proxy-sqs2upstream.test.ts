@@ -88,7 +88,7 @@ describe("delivery is exact", () => {
     expect(got.headers["content-type"]).toBe("application/octet-stream");
     expect(got.headers["x-signature"]).toBe(event.headers["x-signature"]);
     expect(got.headers["user-agent"]).toBe(event.headers["user-agent"]);
-    expect(got.headers["x-forwarded-for"]).toBe("192.0.2.1");
+    expect(got.headers).not.toHaveProperty("x-forwarded-for"); // the deny-list: NOT_FORWARDED_HEADERS
     // Recomputed for the upstream connection, not copied from the sender's.
     expect(got.headers["content-length"]).toBe(String(BINARY.length));
     expect(got.headers.host).toBe(`127.0.0.1:${upstream.port}`);
@@ -149,14 +149,57 @@ describe("delivery is exact", () => {
     expect(got["x-end-to-end"]).toBe("kept");
   });
 
-  test("cookies (moved out of the headers by payload 2.0) travel as one cookie header again", async () => {
-    const sent = messageFromRequest(apiEvent({ body: "x", cookies: ["a=1", "b=2"] }));
-    await processRecords([sqsRecord("m1", serializeMessage(sent))], {
+  test("the deny-list (cookies, x-forwarded-*, forwarded, x-real-ip, x-amzn-trace-id) is neither queued nor forwarded", async () => {
+    const denied = {
+      forwarded: "for=192.0.2.1",
+      "x-forwarded-for": "192.0.2.1",
+      "x-forwarded-proto": "https",
+      "x-forwarded-port": "443",
+      "x-real-ip": "192.0.2.1",
+      "x-amzn-trace-id": "Root=1-5f84c7a9-0e2c6e3b1f0f6d4a2b9c8d7e",
+    };
+    const sent = messageFromRequest(apiEvent({ body: "x", cookies: ["a=1", "b=2"], headers: { ...denied, "x-kept": "yes" } }));
+    expect(Object.keys(sent.headers)).not.toEqual(expect.arrayContaining(["cookie"]));
+    // An older message that still holds them: the deny-list applies at delivery too.
+    const older = { ...sent, headers: { ...sent.headers, ...denied, cookie: "a=1; b=2" } };
+    await processRecords([sqsRecord("m1", serializeMessage(older))], {
       upstream: target,
       timeoutMs: 2000,
       remainingTimeMs: plenty,
     });
-    expect(upstream.received[0].headers.cookie).toBe("a=1; b=2");
+    const got = upstream.received[0].headers;
+    for (const name of ["cookie", ...Object.keys(denied)]) expect(got).not.toHaveProperty(name);
+    expect(got["x-kept"]).toBe("yes");
+  });
+
+  test("a header value above U+00FF (cf-ipcity: Srīperumbūdūr) reaches the upstream as the sender's UTF-8 bytes", async () => {
+    const sent = messageFromRequest(apiEvent({ body: "x", headers: { "cf-ipcity": "Srīperumbūdūr", "x-latin": "café" } }));
+    const result = await processRecords([sqsRecord("m1", serializeMessage(sent))], {
+      upstream: target,
+      timeoutMs: 2000,
+      remainingTimeMs: plenty,
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    // Node's server reads header bytes as Latin-1: back to bytes, they are the UTF-8 the sender sent.
+    const got = upstream.received[0].headers;
+    expect(Buffer.from(String(got["cf-ipcity"]), "latin1").toString("utf8")).toBe("Srīperumbūdūr");
+    expect(Buffer.from(String(got["x-latin"]), "latin1").toString("utf8")).toBe("café");
+  });
+
+  test("a header value no HTTP client can send (a control character) is dropped with a metric; the webhook is delivered", async () => {
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    const sent = messageFromRequest(apiEvent({ body: "x", headers: { "x-broken": "a\u0001b", "x-fine": "ok" } }));
+    const result = await processRecords([sqsRecord("m1", serializeMessage(sent))], {
+      upstream: target,
+      timeoutMs: 2000,
+      remainingTimeMs: plenty,
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(upstream.received[0].headers).not.toHaveProperty("x-broken");
+    expect(upstream.received[0].headers["x-fine"]).toBe("ok");
+    const line = warn.mock.calls.map((c) => String(c[0])).find((l) => l.includes("header_dropped"));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({ HeadersDropped: 1, header: "x-broken" });
+    warn.mockRestore();
   });
 
   test("the path is the received one (never process.env.PATH), under the upstream's base path", async () => {

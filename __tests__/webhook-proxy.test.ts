@@ -175,14 +175,14 @@ describe("webhook-proxy with the seed's defaults", () => {
       expect(synth).toHaveResourceWithProperties(LambdaFunction, {
         function_name: "${local.function_name_sqs2upstream}",
         reserved_concurrent_executions: "${var.reserved_concurrent_executions}",
-        environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "2000" } },
+        environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "2000", FUNCTION_TIMEOUT_MS: "3000" } },
       });
     });
 
     test("api2sqs: SQS_URL of the queue and the queue's message size; unreserved concurrency", () => {
       const [, fn] = resource(json, "aws_lambda_function", "api2sqs/function");
       expect(fn.environment).toEqual({
-        variables: { SQS_URL: "${aws_sqs_queue.queue.url}", MAX_MESSAGE_BYTES: "262144" },
+        variables: { SQS_URL: "${aws_sqs_queue.queue.url}", MAX_MESSAGE_BYTES: "262144", FUNCTION_TIMEOUT_MS: "3000" },
       });
       expect(fn).not.toHaveProperty("reserved_concurrent_executions");
     });
@@ -529,7 +529,7 @@ describe("webhook-proxy with props", () => {
     expect(synth).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "${local.function_name_sqs2upstream}",
       timeout: 10,
-      environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "9000" } },
+      environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "9000", FUNCTION_TIMEOUT_MS: "10000" } },
     });
     expect(synth).not.toHaveResourceWithProperties(IamRolePolicyAttachment, {
       policy_arn: VPC_ACCESS_EXECUTION_POLICY_ARN,

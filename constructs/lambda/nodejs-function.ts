@@ -49,7 +49,11 @@ export interface NodejsFunctionProps {
   readonly memorySize?: number;
   /** Seconds. @default 3 */
   readonly timeout?: number;
-  /** @default none */
+  /**
+   * Variables besides `FUNCTION_TIMEOUT_MS`, which is always set (from `timeout`): the
+   * handlers size their SDK clients' timeouts and retries and their deadline from it.
+   * @default none
+   */
   readonly environment?: Record<string, string>;
   /** @default unreserved */
   readonly reservedConcurrentExecutions?: number;
@@ -158,7 +162,8 @@ export class NodejsFunction extends Construct {
       timeout: props.timeout ?? 3,
       publish: props.publish,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: props.environment ? { variables: props.environment } : undefined,
+      // The same number Lambda enforces, so the handler's time budget (handlers/shared/time-budget.ts) fits it.
+      environment: { variables: { ...props.environment, FUNCTION_TIMEOUT_MS: String((props.timeout ?? 3) * 1000) } },
       // The log group must exist first (with its retention), and the role may act only once its policy is attached.
       dependsOn: [this.logGroup, ...attachments],
     });

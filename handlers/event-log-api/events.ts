@@ -5,12 +5,15 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { bodyText, ClientError, errorResponse, jsonResponse, JsonResponse, parseJsonObject } from "../shared/http";
+import { downstreamFault, faultAnswer, logFault } from "../shared/downstream";
+import { bodyText, ClientError, errorResponse, jsonResponse, JsonResponse, lastQueryValues, parseJsonObject } from "../shared/http";
 
 /** What the handler needs from its environment. */
 export interface EventLogDeps {
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** A signal per DynamoDB call that aborts when the invocation's time for work ends. @default none */
+  readonly signal?: () => AbortSignal;
 }
 
 /** One row of the table: `date` is the partition key, `time` the sort key. */
@@ -40,15 +43,12 @@ const TIME = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{3})?$/;
 /** A lone UTF-16 surrogate: not encodable as UTF-8, DynamoDB would reject it with a 500. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** DynamoDB errors that are the caller's or the capacity's, not a bug: answered without a 500. */
-const RETRYABLE = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
-
 /** Routes the request by its route key; every answer is JSON, and nothing escapes as a crash. */
 export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLogDeps): Promise<JsonResponse> {
   try {
     switch (event.routeKey) {
       case "GET /events":
-        return jsonResponse(200, await listEvents(deps, event.queryStringParameters ?? {}));
+        return jsonResponse(200, await listEvents(deps, queryOf(event)));
       case "POST /events": {
         const item = await putEvent(deps, requestItem(event));
         return jsonResponse(201, { message: `Put item ${item.userId}`, item });
@@ -59,6 +59,16 @@ export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLo
   } catch (err) {
     return errorAnswer(err);
   }
+}
+
+/**
+ * The query parameters, the last value of a repeated one winning (the
+ * project's one rule, `lastQueryValues`): HTTP API joins repeated values
+ * with `,` in `queryStringParameters`, so `rawQueryString` is read instead.
+ */
+export function queryOf(event: Pick<APIGatewayProxyEventV2, "rawQueryString" | "queryStringParameters">): Record<string, string | undefined> {
+  if (event.rawQueryString) return Object.fromEntries(lastQueryValues(event.rawQueryString));
+  return { ...(event.queryStringParameters ?? {}) };
 }
 
 /** The validated event of a `POST /events` request. */
@@ -112,6 +122,7 @@ export async function putEvent(deps: EventLogDeps, item: EventItem): Promise<Eve
         ConditionExpression: "attribute_not_exists(#date)",
         ExpressionAttributeNames: { "#date": "date" },
       }),
+      { abortSignal: deps.signal?.() },
     );
   } catch (err) {
     if (errorName(err) === "ConditionalCheckFailedException") {
@@ -137,7 +148,9 @@ export async function listEvents(deps: EventLogDeps, query: Record<string, strin
 
   const page =
     date === undefined
-      ? await deps.db.send(new ScanCommand({ TableName: deps.tableName, Limit: limit, ExclusiveStartKey: startKey }))
+      ? await deps.db.send(new ScanCommand({ TableName: deps.tableName, Limit: limit, ExclusiveStartKey: startKey }), {
+          abortSignal: deps.signal?.(),
+        })
       : await deps.db.send(
           new QueryCommand({
             TableName: deps.tableName,
@@ -147,6 +160,7 @@ export async function listEvents(deps: EventLogDeps, query: Record<string, strin
             Limit: limit,
             ExclusiveStartKey: startKey,
           }),
+          { abortSignal: deps.signal?.() },
         );
   const items = (page.Items ?? []).map(toEvent);
   return page.LastEvaluatedKey ? { items, nextToken: encodeToken(page.LastEvaluatedKey) } : { items };
@@ -195,13 +209,17 @@ function errorName(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
 }
 
-/** ClientError -> its 4xx; capacity exhausted -> 503 to retry; anything else -> 500, details to the log only. */
+/**
+ * ClientError -> its 4xx; DynamoDB throttled, silent or down -> 503/504 with
+ * `Retry-After` (`../shared/downstream`); anything else -> 500, details to the log only.
+ */
 function errorAnswer(err: unknown): JsonResponse {
   if (err instanceof ClientError) return errorResponse(err.statusCode, err.message);
-  const name = errorName(err);
-  if (name !== undefined && RETRYABLE.has(name)) {
-    console.warn("DynamoDB capacity exceeded", name);
-    return errorResponse(503, "The event log is busy; retry shortly", { "retry-after": "1" });
+  const fault = downstreamFault(err);
+  if (fault !== undefined) {
+    logFault(fault, "dynamodb", err);
+    const { statusCode, message, headers } = faultAnswer(fault, "The event log");
+    return errorResponse(statusCode, message, headers);
   }
   console.error("Unhandled error", err);
   return errorResponse(500, "Internal server error");

@@ -13,9 +13,23 @@
  * - A record that cannot be written is reported in `batchItemFailures`
  *   (ReportBatchItemFailures) instead of failing the whole batch, or being lost.
  * - A JSON payload that is not an object (e.g. `42`) no longer crashes the batch.
+ * - A UTF-8 byte-order mark (as .NET and PowerShell producers write) does not
+ *   stop a JSON payload from being parsed.
+ *
+ * Under downstream faults (issue 12) the work is bounded by a time budget:
+ * - Only an error one item can cause (a validation error, e.g. an item over
+ *   400 KB) splits a chunk into single-item writes. Throttling, 5xx, timeouts
+ *   and network errors retry the chunk as a whole, with exponential backoff and
+ *   full jitter: never 25x the calls on a table that is already over capacity.
+ * - Before the budget runs out (or once a chunk stays throttled through all its
+ *   attempts), the handler stops and reports every record not yet written.
+ *   Lambda resumes from the lowest reported record anyway, so writing later
+ *   chunks now would only load the table twice; what was written stays written
+ *   (item IDs are idempotent).
  */
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { downstreamFault } from "../shared/downstream";
 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -50,7 +64,18 @@ export interface WriteOptions {
   readonly baseDelayMs?: number;
   /** @default a setTimeout-based sleep */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The time left for writing (a `Deadline` from `../shared/time-budget`). @default unbounded */
+  readonly budget?: WriteBudget;
 }
+
+/** What the writer needs of a deadline: the time left and a signal for each call. */
+export interface WriteBudget {
+  leftMs(): number;
+  signal(): AbortSignal;
+}
+
+/** A call is not started with less time than this left: it could not finish. */
+export const MIN_CALL_MS = 100;
 
 /** The item ID of a record. A replay tool builds it from GetRecords output the same way. */
 export function itemId(shardId: string, sequenceNumber: string): string {
@@ -93,7 +118,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export function messageOf(text: string): string {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // A leading byte-order mark is an encoding marker, not JSON: JSON.parse would refuse it.
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return text;
   }
@@ -133,54 +159,94 @@ function errorName(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** DynamoDB errors one item can cause: only these split a chunk into single-item writes. */
+const ITEM_ERRORS = new Set(["ValidationException", "ItemCollectionSizeLimitExceededException"]);
+
+/** Why a writer stopped before trying every item. */
+type StopReason = "deadline" | "throttled" | "failing";
+
+interface ChunkResult {
+  /** IDs not written. */
+  readonly failed: string[];
+  /** Set when the remaining chunks should not be tried. */
+  readonly stop?: StopReason;
+}
+
+const unbounded: WriteBudget = { leftMs: () => Number.POSITIVE_INFINITY, signal: () => new AbortController().signal };
+
 /**
- * Writes one chunk (<= 25 items) with BatchWriteItem, retrying UnprocessedItems
- * with backoff. Returns the IDs that could not be written. If DynamoDB rejects
- * the whole request (one item over 400 KB does that), each item is written on
- * its own, so one bad item fails alone.
+ * Writes one chunk (<= 25 items) with BatchWriteItem. UnprocessedItems and
+ * retryable errors (throttling, 5xx, timeouts, network) retry the remaining
+ * items as one request after a jittered backoff; a validation error writes
+ * each item on its own, so one bad item fails alone. Gives up, reporting every
+ * item not written, when the budget would run out or the attempts are used up.
  */
 async function writeChunk(
   client: DynamoDBDocumentClient,
   tableName: string,
   items: readonly IngestItem[],
   options: WriteOptions,
-): Promise<string[]> {
+): Promise<ChunkResult> {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
   const baseDelayMs = options.baseDelayMs ?? 50;
   const sleep = options.sleep ?? defaultSleep;
+  const budget = options.budget ?? unbounded;
+  const ids = (list: readonly IngestItem[]): string[] => list.map((item) => item.ID);
   let pending: readonly IngestItem[] = items;
   for (let attempt = 1; ; attempt++) {
+    if (budget.leftMs() < MIN_CALL_MS) return { failed: ids(pending), stop: "deadline" };
     let unprocessed: readonly IngestItem[];
+    let lastError: string | undefined;
     try {
       const out = await client.send(
         new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item: { ...Item } } })) } }),
+        { abortSignal: budget.signal() },
       );
       unprocessed = (out.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
         request.PutRequest?.Item ? [request.PutRequest.Item as IngestItem] : [],
       );
     } catch (err) {
-      if (pending.length > 1) {
+      const name = err instanceof Error ? err.name : "";
+      if (ITEM_ERRORS.has(name)) {
+        if (pending.length === 1) {
+          console.error(`Could not write item ${pending[0].ID}: ${errorName(err)}`);
+          return { failed: ids(pending) };
+        }
         const failed: string[] = [];
-        for (const item of pending) failed.push(...(await writeChunk(client, tableName, [item], options)));
-        return failed;
+        for (const [i, item] of pending.entries()) {
+          const single = await writeChunk(client, tableName, [item], options);
+          failed.push(...single.failed);
+          if (single.stop) return { failed: [...failed, ...ids(pending.slice(i + 1))], stop: single.stop };
+        }
+        return { failed };
       }
-      console.error(`Could not write item ${pending[0].ID}: ${errorName(err)}`);
-      return [pending[0].ID];
+      if (downstreamFault(err) === undefined) {
+        // Access denied, no such table, a bug: every later chunk would fail the same way.
+        console.error(`BatchWriteItem failed for ${pending.length} item(s): ${errorName(err)}`);
+        return { failed: ids(pending), stop: "failing" };
+      }
+      unprocessed = pending;
+      lastError = errorName(err);
     }
-    if (unprocessed.length === 0) return [];
+    if (unprocessed.length === 0) return { failed: [] };
     if (attempt >= maxAttempts) {
-      console.error(`${unprocessed.length} item(s) still unprocessed after ${attempt} BatchWriteItem calls`);
-      return unprocessed.map((item) => item.ID);
+      console.error(
+        `${unprocessed.length} item(s) still not written after ${attempt} BatchWriteItem calls` + (lastError ? ` (${lastError})` : ""),
+      );
+      return { failed: ids(unprocessed), stop: "throttled" };
     }
     pending = unprocessed;
-    await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 1));
+    const delay = Math.random() * baseDelayMs * 2 ** (attempt - 1);
+    if (budget.leftMs() - delay < MIN_CALL_MS) return { failed: ids(pending), stop: "deadline" };
+    await sleep(delay);
   }
 }
 
 /**
  * Writes `items` in chunks of 25 (one chunk after the other). Items sharing an
  * ID are written once (the last wins): BatchWriteItem rejects duplicate keys.
- * Returns the IDs that could not be written.
+ * Returns the IDs that could not be written, including every item of the
+ * chunks not tried once the writer stopped (out of time, throttled, failing).
  */
 export async function writeItems(
   client: DynamoDBDocumentClient,
@@ -190,7 +256,19 @@ export async function writeItems(
 ): Promise<string[]> {
   const unique = [...new Map(items.map((item) => [item.ID, item])).values()];
   const failed: string[] = [];
-  for (const part of chunk(unique)) failed.push(...(await writeChunk(client, tableName, part, options)));
+  let stop: StopReason | undefined;
+  let untried = 0;
+  for (const part of chunk(unique)) {
+    if (stop) {
+      failed.push(...part.map((item) => item.ID));
+      untried += part.length;
+      continue;
+    }
+    const result = await writeChunk(client, tableName, part, options);
+    failed.push(...result.failed);
+    stop = result.stop;
+  }
+  if (stop) console.warn(JSON.stringify({ event: "ingest_stopped", reason: stop, notWritten: failed.length, untried }));
   return failed;
 }
 
@@ -210,7 +288,7 @@ export async function ingestRecords(
   return records.filter((_, i) => failed.has(items[i].ID)).map((record) => record.sequenceNumber);
 }
 
-/** The Lambda event in, the partial batch response (ReportBatchItemFailures) out. */
+/** The Lambda event in, the partial batch response (ReportBatchItemFailures) out; `options.budget` bounds the time. */
 export async function handleKinesisEvent(
   client: DynamoDBDocumentClient,
   tableName: string,

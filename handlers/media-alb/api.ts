@@ -4,6 +4,7 @@
  * headers and bodies, the origin check, and the request pipeline
  * method -> origin -> parameter -> lookup.
  */
+import { downstreamFault, faultAnswer, logFault } from "../shared/downstream";
 import { ClientError, JsonResponse } from "../shared/http";
 import { FrontDoorEvent, MediaRequest, normalize, queryParameter } from "./event";
 
@@ -90,8 +91,11 @@ export function successResponse(fields: Record<string, unknown>): JsonResponse {
   return { statusCode: 200, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ success: true, ...fields }) };
 }
 
-/** Looks a key up; `undefined` when there is no item (the seed's 422 "Not found item."). */
-export type Lookup = (key: string) => Promise<Record<string, unknown> | undefined>;
+/**
+ * Looks a key up; `undefined` when there is no item (the seed's 422 "Not found item.").
+ * `signal` aborts the read when the invocation's time for work ends.
+ */
+export type Lookup = (key: string, signal?: AbortSignal) => Promise<Record<string, unknown> | undefined>;
 
 /** One media endpoint: the query parameter it reads and how it answers. */
 export interface Endpoint {
@@ -120,20 +124,34 @@ export function requestedKey(request: MediaRequest, parameter: string, config: M
 /**
  * A request from either front door to an answer: OPTIONS -> 200; other
  * non-GET -> 404; then origin, parameter and lookup. A ClientError becomes
- * its 4xx; anything else a 500 with a generic message (details in the log only).
+ * its 4xx; a downstream fault a 503/504 with `Retry-After`; anything else a 500
+ * with a generic message (details in the log only).
  */
-export async function serve(event: FrontDoorEvent, config: MediaApiConfig, endpoint: Endpoint): Promise<JsonResponse> {
+export async function serve(
+  event: FrontDoorEvent,
+  config: MediaApiConfig,
+  endpoint: Endpoint,
+  signal?: () => AbortSignal,
+): Promise<JsonResponse> {
   try {
     const request = normalize(event);
     if (request.method === "OPTIONS") return optionsResponse();
     if (request.method !== "GET") return errorResponse(404, "No route matches.");
     const key = requestedKey(request, endpoint.parameter, config);
     console.log(JSON.stringify({ frontDoor: request.frontDoor, [endpoint.parameter]: key.slice(0, 256) }));
-    const fields = await endpoint.lookup(key);
+    const fields = await endpoint.lookup(key, signal?.());
     if (fields === undefined) return errorResponse(422, "Not found item.");
     return successResponse(fields);
   } catch (err) {
     if (err instanceof ClientError) return errorResponse(err.statusCode, err.message);
+    const fault = downstreamFault(err);
+    if (fault !== undefined) {
+      // DynamoDB throttled, silent or down: 503/504 with Retry-After, still the seed's JSON body.
+      logFault(fault, "dynamodb", err);
+      const answer = faultAnswer(fault, "The media table");
+      const response = errorResponse(answer.statusCode, answer.message);
+      return { ...response, headers: { ...response.headers, "Retry-After": answer.headers["retry-after"] } };
+    }
     console.error("Unhandled error", err);
     return errorResponse(500, "Internal server error.");
   }

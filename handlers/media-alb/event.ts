@@ -8,14 +8,14 @@
  * | method | `httpMethod` | `requestContext.http.method` |
  * | query values | as sent, still URL-encoded (`Big+Buck+Bunny.mp4`) | decoded (`Big Buck Bunny.mp4`) |
  * | no query string | `queryStringParameters: {}` | no `queryStringParameters` |
- * | repeated parameter | the last value | values joined with `,` |
+ * | repeated parameter | the last value | values joined with `,` (read: the last value, from `rawQueryString`) |
  * | header names | lower case | lower case |
  *
  * The target groups run in single-value mode (`lambda_multi_value_headers_enabled`
  * off): events carry `headers` / `queryStringParameters`, and responses `headers`.
  */
 import type { ALBEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-import { ClientError } from "../shared/http";
+import { ClientError, lastQueryValues } from "../shared/http";
 
 /** Either front door's event. */
 export type FrontDoorEvent = ALBEvent | APIGatewayProxyEventV2;
@@ -93,6 +93,7 @@ export function normalize(event: FrontDoorEvent): MediaRequest {
     // ALB keys are URL-encoded too (`input%5Ffile`); a key that does not decode stays as sent.
     [frontDoor === "alb" ? (unquotePlus(name) ?? name) : name, value],
   );
+  if (frontDoor === "api-gateway") useLastOfRepeated(query, (event as APIGatewayProxyEventV2).rawQueryString);
   return {
     frontDoor,
     method: method.toUpperCase(),
@@ -100,6 +101,25 @@ export function normalize(event: FrontDoorEvent): MediaRequest {
     // ALB sends `{}` for "no query string", API Gateway leaves the field out: the same here.
     rawQuery: query.length > 0 ? new Map(query) : undefined,
   };
+}
+
+/**
+ * The project's one rule for a repeated parameter, the last value counts
+ * (`lastQueryValues`): the ALB already passes only the last one; an HTTP API
+ * joins them with `,`, so a repeated name takes its last value from the raw query.
+ */
+function useLastOfRepeated(query: [string, string][], rawQueryString: string | undefined): void {
+  if (!rawQueryString) return;
+  const seen = new Map<string, number>();
+  for (const pair of rawQueryString.split("&")) {
+    const name = unquotePlus(pair.split("=")[0]) ?? pair.split("=")[0];
+    seen.set(name, (seen.get(name) ?? 0) + 1);
+  }
+  const last = lastQueryValues(rawQueryString);
+  for (const entry of query) {
+    const value = last.get(entry[0]);
+    if ((seen.get(entry[0]) ?? 0) > 1 && value !== undefined) entry[1] = value;
+  }
 }
 
 /**

@@ -14,8 +14,8 @@ export function jobIdFields(item: Record<string, unknown>): Record<string, unkno
 export function inputFileToJobId(client: DynamoDBDocumentClient, tableName: string): Endpoint {
   return {
     parameter: "input_file",
-    lookup: async (inputFile) => {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { InputFile: inputFile } }));
+    lookup: async (inputFile, abortSignal) => {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { InputFile: inputFile } }), { abortSignal });
       return Item === undefined ? undefined : jobIdFields(Item);
     },
   };

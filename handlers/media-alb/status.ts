@@ -53,8 +53,8 @@ export function statusFields(item: Record<string, unknown>): Record<string, unkn
 export function jobIdToStatus(client: DynamoDBDocumentClient, tableName: string): Endpoint {
   return {
     parameter: "job_id",
-    lookup: async (jobId) => {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { JobId: jobId } }));
+    lookup: async (jobId, abortSignal) => {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { JobId: jobId } }), { abortSignal });
       return Item === undefined ? undefined : statusFields(Item);
     },
   };

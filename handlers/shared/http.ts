@@ -2,6 +2,7 @@
  * HTTP helpers shared by the handlers behind API Gateway and the ALB. Plain
  * functions, no AWS SDK: cheap to load, easy to test.
  */
+import { downstreamFault, faultAnswer, logFault } from "./downstream";
 
 /** A response every front door understands: header values are strings only (an ALB answers 502 otherwise). */
 export interface JsonResponse {
@@ -87,15 +88,59 @@ export function parseJsonObject(text: string, maxBytes = 256 * 1024): Record<str
 
 /**
  * Runs a request's logic and turns what escapes it into an answer:
- * ClientError -> its 4xx with its message; anything else -> 500 with a generic
- * message (the stack trace goes to the log, never to the caller).
+ * ClientError -> its 4xx with its message; a downstream fault (throttled,
+ * silent, down: see `downstream.ts`) -> 503/504 with `Retry-After`, naming
+ * `dependency`; anything else -> 500 with a generic message (the stack trace
+ * goes to the log, never to the caller).
  */
-export async function answer(run: () => Promise<JsonResponse>, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export async function answer(
+  run: () => Promise<JsonResponse>,
+  headers: Record<string, string> = {},
+  dependency = "A service this API depends on",
+): Promise<JsonResponse> {
   try {
     return await run();
   } catch (err) {
     if (err instanceof ClientError) return errorResponse(err.statusCode, err.message, headers);
+    const fault = downstreamFault(err);
+    if (fault !== undefined) {
+      logFault(fault, dependency, err);
+      const { statusCode, message, headers: retry } = faultAnswer(fault, dependency);
+      return errorResponse(statusCode, message, { ...headers, ...retry });
+    }
     console.error("Unhandled error", err);
     return errorResponse(500, "Internal server error", headers);
+  }
+}
+
+/**
+ * The one rule for a repeated query parameter (`?a=1&a=2`), in every handler
+ * and behind every front door: the last value counts. It is the only rule
+ * every front door can keep: an ALB target group in single-value mode passes
+ * only the last value, a REST API's `queryStringParameters` holds the last
+ * value, and an HTTP API joins them with `,` (so its `rawQueryString` is read).
+ *
+ * Returns each parameter's last value, decoded as `application/x-www-form-urlencoded`
+ * (`+` is a space); a name or value that is not valid percent-encoding is kept as sent.
+ */
+export function lastQueryValues(rawQueryString: string | undefined): Map<string, string> {
+  const values = new Map<string, string>();
+  if (!rawQueryString) return values;
+  for (const pair of rawQueryString.split("&")) {
+    if (pair === "") continue;
+    const separator = pair.indexOf("=");
+    const rawName = separator < 0 ? pair : pair.slice(0, separator);
+    const rawValue = separator < 0 ? "" : pair.slice(separator + 1);
+    values.set(formDecode(rawName), formDecode(rawValue));
+  }
+  return values;
+}
+
+function formDecode(text: string): string {
+  const spaced = text.replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
   }
 }

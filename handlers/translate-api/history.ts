@@ -53,7 +53,12 @@ export function historyItem(entry: HistoryEntry, now: Date, id: string, ttlDays:
 }
 
 /** Writes the item; never replaces an existing one (needs only `dynamodb:PutItem`). */
-export async function saveHistory(documents: DynamoDBDocumentClient, tableName: string, item: HistoryItem): Promise<void> {
+export async function saveHistory(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  item: HistoryItem,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   await documents.send(
     new PutCommand({
       TableName: tableName,
@@ -61,5 +66,6 @@ export async function saveHistory(documents: DynamoDBDocumentClient, tableName: 
       ConditionExpression: "attribute_not_exists(#key)",
       ExpressionAttributeNames: { "#key": HISTORY_KEY },
     }),
+    { abortSignal },
   );
 }

@@ -7,28 +7,44 @@
  * their connections (the seed's note: global scope survives warm starts).
  * Endpoints come from the standard SDK settings (`AWS_ENDPOINT_URL_DYNAMODB`
  * in tests, pointing at dynalite).
+ *
+ * Time: the history write has its own short budget (`HISTORY_WRITE_BUDGET_MS`);
+ * the translation gets the function's time minus that budget and the safety
+ * margin, so a silent Translate is a 504 and a silent history table a logged
+ * HISTORY_WRITE_FAILED with the translation still answered 200, both in time.
  */
 import { randomUUID } from "node:crypto";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { TranslateClient } from "@aws-sdk/client-translate";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { answer } from "../shared/http";
-import { readConfig } from "./config";
+import { Deadline, functionTimeoutMs, safetyMarginMs } from "../shared/time-budget";
+import { translateClient } from "../shared/translate-client";
+import { historyWriteBudgetMs, readConfig } from "./config";
 import { parseRequest } from "./request";
 import { translateAndRecord } from "./translate";
 
-const translate = new TranslateClient({});
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const historyBudgetMs = historyWriteBudgetMs();
+const timeoutMs = functionTimeoutMs();
+const translate = translateClient({ operationBudgetMs: timeoutMs - safetyMarginMs(timeoutMs) - historyBudgetMs });
+// One attempt: the history is bookkeeping, never worth a retry that could delay the answer.
+const documents = dynamoDocumentClient({ maxAttempts: 1, operationBudgetMs: historyBudgetMs });
 
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return answer(async () =>
-    translateAndRecord(parseRequest(event), {
-      translate,
-      documents,
-      config: readConfig(),
-      now: () => new Date(),
-      newId: randomUUID,
-    }),
+export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
+  const deadline = Deadline.of(context);
+  return answer(
+    async () =>
+      translateAndRecord(parseRequest(event), {
+        translate,
+        documents,
+        config: readConfig(),
+        now: () => new Date(),
+        newId: randomUUID,
+        signals: {
+          translate: () => deadline.signal(deadline.leftMs() - historyBudgetMs),
+          history: () => deadline.signal(historyBudgetMs),
+        },
+      }),
+    {},
+    "Amazon Translate",
   );
 }

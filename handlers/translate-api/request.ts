@@ -4,7 +4,7 @@
  * on its own. API Gateway's request validators already reject the obvious
  * cases (missing `input_text`, a body that breaks the model); these checks
  * hold for direct invocations too, and cover what a validator cannot see
- * (byte length, lone surrogates, repeated parameters).
+ * (byte length, lone surrogates).
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ClientError, parseJsonObject } from "../shared/http";
@@ -47,14 +47,18 @@ export function parseRequest(event: APIGatewayProxyEvent): TranslateRequest {
   }
 }
 
+/**
+ * `?input_text=a&input_text=b`: the last value counts, the project's one rule
+ * for repeated parameters (`lastQueryValues` in `../shared/http`); it is the
+ * value a REST API's `queryStringParameters` holds, and the last of `multiValueQueryStringParameters`.
+ */
 function fromQuery(event: APIGatewayProxyEvent): RawFields {
   const single = event.queryStringParameters ?? {};
   const multi = event.multiValueQueryStringParameters ?? {};
   const fields: RawFields = {};
   for (const name of FIELDS) {
-    // `?input_text=a&input_text=b`: API Gateway keeps the last value; refuse to guess which one was meant.
-    if ((multi[name]?.length ?? 0) > 1) throw new ClientError(400, `Query parameter "${name}" was given more than once`);
-    fields[name] = single[name] ?? undefined;
+    const values = multi[name];
+    fields[name] = values && values.length > 0 ? values[values.length - 1] : (single[name] ?? undefined);
   }
   return fields;
 }

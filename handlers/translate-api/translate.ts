@@ -22,6 +22,16 @@ export interface TranslateDeps {
   readonly config: TranslateConfig;
   readonly now: () => Date;
   readonly newId: () => string;
+  /**
+   * Per-call abort signals, from the invocation's deadline: the translation
+   * stops early enough to leave the history write its own short budget, and
+   * the history write stops early enough to leave time to answer.
+   * @default no signals (tests that call the logic directly)
+   */
+  readonly signals?: {
+    readonly translate: () => AbortSignal;
+    readonly history: () => AbortSignal;
+  };
 }
 
 /** The success body: the hands-on's `output_text`, plus the languages actually used. */
@@ -41,20 +51,21 @@ const CALLER_ERRORS = new Set([
   "TextSizeLimitExceededException",
   "InvalidRequestException",
 ]);
-/** Translate (or the SDK after its own retries) says "too many requests": 429, the caller may retry later. */
-const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException"]);
 
 /**
- * Translates, records the history, answers 200.
+ * Translates, records the history, answers 200. Translate throttled, silent
+ * or down escapes as the SDK's error: `answer` turns it into 503/504 with
+ * `Retry-After` (`../shared/downstream`).
  *
  * A failed history write does not fail the request: the translation is done
  * (and paid for); answering 5xx would make the caller retry and pay again for
  * a bookkeeping problem. It is not silent either: it is logged at ERROR with
  * the `HISTORY_WRITE_FAILED` marker, which the stack turns into a metric and
- * an alarm.
+ * an alarm. A history table that does not answer is the same failure: its
+ * write has its own short budget (`HISTORY_WRITE_BUDGET_MS`), then is abandoned.
  */
 export async function translateAndRecord(request: TranslateRequest, deps: TranslateDeps): Promise<JsonResponse> {
-  const result = await translateText(request, deps.translate);
+  const result = await translateText(request, deps.translate, deps.signals?.translate());
   const item = historyItem(
     {
       inputText: request.text,
@@ -67,7 +78,7 @@ export async function translateAndRecord(request: TranslateRequest, deps: Transl
     deps.config.historyTtlDays,
   );
   try {
-    await saveHistory(deps.documents, deps.config.tableName, item);
+    await saveHistory(deps.documents, deps.config.tableName, item, deps.signals?.history());
   } catch (err) {
     // The key identifies the item; the text itself stays out of the log.
     console.error(HISTORY_WRITE_FAILED, {
@@ -79,8 +90,12 @@ export async function translateAndRecord(request: TranslateRequest, deps: Transl
   return jsonResponse(200, result);
 }
 
-/** One TranslateText call; Translate's caller and throttling errors become ClientErrors (400 / 429). */
-export async function translateText(request: TranslateRequest, translate: TranslateClient): Promise<TranslateResult> {
+/** One TranslateText call; Translate's caller errors become ClientErrors (400). */
+export async function translateText(
+  request: TranslateRequest,
+  translate: TranslateClient,
+  abortSignal?: AbortSignal,
+): Promise<TranslateResult> {
   try {
     const response = await translate.send(
       new TranslateTextCommand({
@@ -88,6 +103,7 @@ export async function translateText(request: TranslateRequest, translate: Transl
         SourceLanguageCode: request.source,
         TargetLanguageCode: request.target,
       }),
+      { abortSignal },
     );
     return {
       output_text: response.TranslatedText ?? "",
@@ -102,6 +118,5 @@ export async function translateText(request: TranslateRequest, translate: Transl
 function asClientError(err: unknown): ClientError | undefined {
   if (!(err instanceof Error)) return undefined;
   if (CALLER_ERRORS.has(err.name)) return new ClientError(400, err.message || err.name);
-  if (THROTTLING_ERRORS.has(err.name)) return new ClientError(429, "Too many translation requests; retry later");
   return undefined;
 }

@@ -59,6 +59,30 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
+/**
+ * Headers the sender sent that never reach the upstream (nor the queue): the
+ * proxy's documented deny-list. Everything else the sender sent is forwarded
+ * (signature headers, content type, user agent, event ids, `authorization`):
+ * a proxy cannot know which of a webhook's headers its upstream checks.
+ *
+ * - `cookie`: a browser's session cookies for this endpoint's domain; a
+ *   webhook sender has none, and they must not leak to another service.
+ * - `forwarded`, `x-forwarded-*`, `x-real-ip`: API Gateway's view of the
+ *   connection; the upstream would take them for its own proxy's and trust a
+ *   sender-supplied client address.
+ * - `x-amzn-trace-id`: the X-Ray trace of API Gateway's hop, meaningless upstream.
+ */
+export const NOT_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
+  "cookie",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "x-forwarded-proto",
+  "x-real-ip",
+  "x-amzn-trace-id",
+]);
+
 /** The stage prefix API Gateway leaves in `rawPath` when called on the execute-api URL of a named stage. */
 function stripStage(rawPath: string, stage: string | undefined): string {
   if (!stage || stage === "$default") return rawPath;
@@ -71,10 +95,10 @@ function stripStage(rawPath: string, stage: string | undefined): string {
 export function messageFromRequest(event: APIGatewayProxyEventV2): WebhookMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    const lower = name.toLowerCase();
+    if (value !== undefined && !NOT_FORWARDED_HEADERS.has(lower)) headers[lower] = value;
   }
-  // Payload 2.0 moves cookies out of the headers; put them back as the one `cookie` header they came in.
-  if (event.cookies && event.cookies.length > 0) headers.cookie = event.cookies.join("; ");
+  // Payload 2.0 moves cookies out of the headers (`event.cookies`): not recorded, see NOT_FORWARDED_HEADERS.
 
   return {
     version: MESSAGE_VERSION,
@@ -142,11 +166,36 @@ export function bodyBytes(message: WebhookMessage): Buffer {
   return Buffer.from(message.body, message.bodyEncoding === "base64" ? "base64" : "utf8");
 }
 
+/** Characters no HTTP header value may hold (RFC 9110 section 5.5): control characters except tab. */
+const CONTROL_CHARACTERS = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 /**
- * The headers to send upstream: the received ones minus hop-by-hop headers and
- * any header the sender's `Connection` header names as connection-specific.
+ * A header value as Node's HTTP client can send it, or `undefined` when no
+ * form of it is a valid header value (it holds control characters).
+ *
+ * Node writes header values as Latin-1 and refuses characters above U+00FF
+ * (`cf-ipcity: Srīperumbūdūr`, which Cloudflare passes through to origins).
+ * API Gateway decoded the sender's bytes as UTF-8; the value is sent as those
+ * same UTF-8 bytes again (each byte as one Latin-1 character), so the upstream
+ * receives exactly the bytes the sender sent, as it would without the proxy.
  */
-export function upstreamRequestHeaders(message: WebhookMessage): Record<string, string> {
+export function sendableHeaderValue(value: string): string | undefined {
+  if (CONTROL_CHARACTERS.test(value)) return undefined;
+  if (/^[\t\x20-\x7e]*$/.test(value)) return value;
+  return Buffer.from(value, "utf8").toString("latin1");
+}
+
+/**
+ * The headers to send upstream: the received ones minus hop-by-hop headers,
+ * any header the sender's `Connection` header names as connection-specific and
+ * the deny-list (`NOT_FORWARDED_HEADERS`); non-ASCII values as their UTF-8
+ * bytes (`sendableHeaderValue`). A value no HTTP client could send is left out
+ * and reported to `onDropped`, so the webhook is still delivered.
+ */
+export function upstreamRequestHeaders(
+  message: WebhookMessage,
+  onDropped: (name: string) => void = () => undefined,
+): Record<string, string> {
   const connectionSpecific = new Set(
     (message.headers.connection ?? "")
       .split(",")
@@ -156,7 +205,10 @@ export function upstreamRequestHeaders(message: WebhookMessage): Record<string, 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers)) {
     const lower = name.toLowerCase();
-    if (!HOP_BY_HOP_HEADERS.has(lower) && !connectionSpecific.has(lower)) headers[lower] = value;
+    if (HOP_BY_HOP_HEADERS.has(lower) || connectionSpecific.has(lower) || NOT_FORWARDED_HEADERS.has(lower)) continue;
+    const sendable = sendableHeaderValue(value);
+    if (sendable === undefined) onDropped(lower);
+    else headers[lower] = sendable;
   }
   return headers;
 }

@@ -3,6 +3,7 @@
  * produced (settings, mapping template and bundled handler code):
  *
  *   npm run replay -- kinesis-ingest [--requests 1000] [--concurrency 16] [--poison-rate 0.01] [--throttle-rate 0.2]
+ *                                    [--ddb-throttle-rate 0.3] [--ddb-silence-ms 5000] [--ddb-silence-at 1000]
  *   npm run replay -- webhook-proxy  [--requests 1000] [--concurrency 16] [--fail-rate 0.2] [--hang-rate 0.05]
  *                                    [--reserved 4] [--time-scale 0.1]
  *   common: [--seed 1] [--json FILE] [--chart FILE.svg] [--synth-dir DIR] [--log FILE] [--no-progress]
@@ -28,6 +29,9 @@ export interface ReplayOptions {
   readonly seed?: number;
   readonly poisonRate?: number;
   readonly throttleRate?: number;
+  readonly ddbThrottleRate?: number;
+  readonly ddbSilenceMs?: number;
+  readonly ddbSilenceAtMs?: number;
   readonly failRate?: number;
   readonly hangRate?: number;
   readonly reservedConcurrency?: number;
@@ -42,9 +46,13 @@ export interface ReplayOptions {
   readonly log?: (level: string, line: string) => void;
 }
 
-/** A replay passes when nothing accepted was lost and the concurrency limit held. */
+/** A replay passes when nothing accepted was lost, no invocation was killed by its timeout and the concurrency limit held. */
 export function passed(summary: ReplaySummary): boolean {
-  return summary.lost === 0 && (summary.concurrencyLimit === undefined || summary.maxConcurrency <= summary.concurrencyLimit);
+  return (
+    summary.lost === 0 &&
+    (summary.timedOutInvocations ?? 0) === 0 &&
+    (summary.concurrencyLimit === undefined || summary.maxConcurrency <= summary.concurrencyLimit)
+  );
 }
 
 export async function runReplay(stackId: ReplayStack, options: ReplayOptions = {}): Promise<ReplaySummary> {
@@ -66,6 +74,9 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   kinesis-ingest:
   --poison-rate R       share of requests too large to store (> 400 KB items) (default 0)
   --throttle-rate R     share of BatchWriteItem puts answered as UnprocessedItems (default 0)
+  --ddb-throttle-rate R share of DynamoDB calls answered ProvisionedThroughputExceededException (default 0)
+  --ddb-silence-ms MS   DynamoDB accepts connections and never answers for MS ms (default 0)
+  --ddb-silence-at MS   ... starting MS ms after the first request (default 1000)
   webhook-proxy:
   --fail-rate R         share of upstream requests answered 500 (default 0)
   --hang-rate R         share of upstream requests never answered (default 0)
@@ -98,7 +109,7 @@ function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: Repl
     if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
     values[m[1]] = value;
   }
-  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"]);
+  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"]);
   for (const key of Object.keys(values)) if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
   const num = (key: string, min: number, max: number, integer = false): number | undefined => {
     if (values[key] === undefined) return undefined;
@@ -116,6 +127,9 @@ function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: Repl
       seed: num("seed", 0, 2 ** 32 - 1, true),
       poisonRate: num("poison-rate", 0, 1),
       throttleRate: num("throttle-rate", 0, 0.95),
+      ddbThrottleRate: num("ddb-throttle-rate", 0, 0.95),
+      ddbSilenceMs: num("ddb-silence-ms", 0, 600_000, true),
+      ddbSilenceAtMs: num("ddb-silence-at", 0, 600_000, true),
       failRate: num("fail-rate", 0, 1),
       hangRate: num("hang-rate", 0, 1),
       reservedConcurrency: num("reserved", 1, 1000, true),

@@ -5,7 +5,8 @@
  *   -> a poller per shard playing the event source mapping (batch size, ReportBatchItemFailures
  *      checkpoints, bisect-on-error, maximum retries, on-failure destination on local SQS)
  *   -> the bundled handler (the shipped index.js) -> BatchWriteItem on dynalite
- *      (optionally through a proxy answering part of each call as UnprocessedItems)
+ *      (optionally through a proxy answering part of each call as UnprocessedItems, and
+ *      the fault proxy throttling a share of the calls or not answering for a period)
  *
  * and checks that every accepted request is in the table exactly once, or its
  * record is described in the dead-letter queue.
@@ -38,7 +39,8 @@ import {
   startSqs,
   startThrottlingProxy,
 } from "./engines";
-import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
+import { startFaultProxy, type FaultMode, type FaultProxy } from "./fault-proxy";
+import { captureConsole, FunctionSettings, FunctionTimeoutError, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
 import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, scratchDir, single, SynthesizedStack } from "./synth";
@@ -53,6 +55,12 @@ export interface KinesisReplayOptions {
   readonly poisonRate?: number;
   /** Share of BatchWriteItem put requests DynamoDB answers as UnprocessedItems. @default 0 */
   readonly throttleRate?: number;
+  /** Share of DynamoDB calls answered ProvisionedThroughputExceededException as a whole (evenly spread). @default 0 */
+  readonly ddbThrottleRate?: number;
+  /** Milliseconds during which DynamoDB accepts connections and never answers. @default 0 */
+  readonly ddbSilenceMs?: number;
+  /** When that silence starts, in ms after the first request is sent. @default 1000 */
+  readonly ddbSilenceAtMs?: number;
   /** Milliseconds between GetRecords calls on an idle shard (Lambda polls about once a second). @default 250 */
   readonly pollIntervalMs?: number;
   /** Seed of the fault injection. @default 1 */
@@ -183,6 +191,14 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     engines.push(sqs);
     const proxy = throttleRate > 0 ? await startThrottlingProxy(dynalite, throttleRate, new Random(seed + 1)) : undefined;
     if (proxy) engines.push(proxy);
+    // Downstream faults of whole calls, in front of everything else: throttling of a share, then a silent period.
+    const ddbThrottleRate = options.ddbThrottleRate ?? 0;
+    const ddbSilenceMs = options.ddbSilenceMs ?? 0;
+    const ddbSilenceAtMs = options.ddbSilenceAtMs ?? 1000;
+    const normalMode: FaultMode = ddbThrottleRate > 0 ? { kind: "throttle-share", share: ddbThrottleRate } : { kind: "pass" };
+    const faults: FaultProxy | undefined =
+      ddbThrottleRate > 0 || ddbSilenceMs > 0 ? await startFaultProxy(proxy ?? dynalite, normalMode) : undefined;
+    if (faults) engines.push(faults);
 
     // ---- Resources, named as the stack names them ----
     const kinesis = kinesisClient(kinesalite);
@@ -206,7 +222,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       aws_kinesis_stream: () => ({ name: s.streamName, arn: streamArn }),
       aws_sqs_queue: () => ({ url: dlqUrl, id: dlqUrl, arn: dlqArn, name: dlqName }),
     });
-    restore.push(setProcessEnv({ ...awsEnv({ dynamodb: proxy ?? dynalite, kinesis: kinesalite, sqs }), ...fnEnv }));
+    restore.push(setProcessEnv({ ...awsEnv({ dynamodb: faults ?? proxy ?? dynalite, kinesis: kinesalite, sqs }), ...fnEnv }));
     let handlerErrors = 0;
     restore.push(
       captureConsole((level, line) => {
@@ -229,6 +245,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     let dlqRecords = 0;
     let invocations = 0;
     let failedInvocations = 0;
+    let timedOutInvocations = 0;
     let running = 0;
     let maxRunning = 0;
     let producerDone = false;
@@ -288,6 +305,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         response = await invoke(handler, s.fn, toEvent(batch));
       } catch (err) {
         failedInvocations++;
+        if (err instanceof FunctionTimeoutError) timedOutInvocations++;
         return { retryFrom: 0, error: String(err) };
       } finally {
         running--;
@@ -410,6 +428,15 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     for (let i = 0; i < requests; i++) if (random.next() < poisonRate) poisoned.add(i);
     const putRecordUrl = `${kinesalite.endpoint}/`;
     const sendStart = Date.now();
+    const silence =
+      faults && ddbSilenceMs > 0
+        ? (async () => {
+            await sleep(ddbSilenceAtMs);
+            await faults.setMode({ kind: "silent" });
+            await sleep(ddbSilenceMs);
+            await faults.setMode(normalMode);
+          })()
+        : undefined;
     await mapPool(requests, concurrency, async (i) => {
       const body = seedBody(i, poisoned.has(i) ? POISON_PADDING : "");
       const requestId = randomUUID();
@@ -447,6 +474,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     const sendMs = Date.now() - sendStart;
     producerDone = true;
     await Promise.all(pollers);
+    await silence;
     const samples = recorder.stop();
 
     // ---- Verify: the table, and the dead-letter queue's batch descriptions ----
@@ -503,6 +531,13 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     const durationMs = samples[samples.length - 1].t;
 
     if (poisonRate > 0) notes.push(`${poisoned.size} poison request(s) (> 400 KB item), ${poisonAccepted} accepted; ${deadOnly} record(s) only in the DLQ`);
+    if (faults) {
+      const f = faults.stats;
+      notes.push(
+        `fault proxy: ${f.throttled} of ${f.requests} DynamoDB call(s) throttled as a whole, ${f.silenced} never answered` +
+          (ddbSilenceMs > 0 ? ` (silent for ${ddbSilenceMs} ms from ${ddbSilenceAtMs} ms)` : ""),
+      );
+    }
     if (proxy) notes.push(`throttling proxy answered ${proxy.stats.throttledItems} put request(s) of ${proxy.stats.batchWrites} BatchWriteItem call(s) as UnprocessedItems`);
     if (rewrites > 0) notes.push(`${rewrites} idempotent re-write(s) of already stored records by retried batches (same item IDs: no duplicates)`);
     if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the client would retry)`);
@@ -517,6 +552,8 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         concurrency,
         poisonRate,
         throttleRate,
+        ddbThrottleRate,
+        ddbSilenceMs,
         seed,
         shards: s.shardCount,
         batchSize: s.batchSize,
@@ -533,6 +570,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       lost,
       invocations,
       failedInvocations,
+      timedOutInvocations,
       maxConcurrency: maxRunning,
       concurrencyLimit: s.shardCount,
       durationMs,

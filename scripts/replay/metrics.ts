@@ -41,6 +41,8 @@ export interface ReplaySummary {
   /** Handler invocations, and how many failed as a whole (error or timeout). */
   readonly invocations: number;
   readonly failedInvocations: number;
+  /** Invocations still running at the function's timeout (Lambda kills them; they report nothing). Must be 0. */
+  readonly timedOutInvocations?: number;
   /** Largest number of concurrent handler invocations (kinesis) or upstream requests (webhook). */
   readonly maxConcurrency: number;
   /** The bound `maxConcurrency` must respect, from the synthesized stack. */
@@ -150,6 +152,7 @@ export function formatSummary(s: ReplaySummary): string {
     ["dead-lettered", fmt(s.deadLettered)],
     ["lost", fmt(s.lost)],
     ["invocations (failed)", `${fmt(s.invocations)} (${fmt(s.failedInvocations)})`],
+    ...(s.timedOutInvocations !== undefined ? ([["invocations killed by timeout", fmt(s.timedOutInvocations)]] as [string, string][]) : []),
     [
       s.stack === "kinesis-ingest" ? "max concurrent invocations" : "max concurrent upstream requests",
       s.concurrencyLimit !== undefined ? `${s.maxConcurrency} (limit ${s.concurrencyLimit})` : String(s.maxConcurrency),
@@ -165,6 +168,9 @@ export function formatSummary(s: ReplaySummary): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = [`replay ${s.stack}  (${settings})`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
   for (const note of s.notes) lines.push(`  note: ${note}`);
-  lines.push(s.lost === 0 ? "  result: OK, nothing lost" : `  result: FAILED, ${s.lost} lost`);
+  const timedOut = s.timedOutInvocations ?? 0;
+  if (s.lost > 0) lines.push(`  result: FAILED, ${s.lost} lost`);
+  else if (timedOut > 0) lines.push(`  result: FAILED, nothing lost but ${timedOut} invocation(s) killed by their timeout`);
+  else lines.push("  result: OK, nothing lost");
   return lines.join("\n");
 }

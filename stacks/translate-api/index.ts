@@ -88,6 +88,13 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    * @default 10 (the hands-on's 3 s leaves no room for the SDK's retries of a throttled Translate call)
    */
   readonly timeout?: number;
+  /**
+   * Milliseconds the history write may take before it is abandoned and logged as
+   * HISTORY_WRITE_FAILED (the translation is still answered 200); the translation
+   * gets the rest of the function's time. Passed as `HISTORY_WRITE_BUDGET_MS`.
+   * @default 1000
+   */
+  readonly historyWriteBudgetMs?: number;
 }
 
 /** Seed 004: REST API -> Lambda -> Amazon Translate, translation history in DynamoDB, plus a MOCK integration. */
@@ -145,6 +152,7 @@ export class TranslateApiStack extends ServerlessStack {
       environment: {
         TABLE_NAME: this.table.name,
         HISTORY_TTL_DAYS: Token.asString(ttlDays.numberValue),
+        HISTORY_WRITE_BUDGET_MS: String(props.historyWriteBudgetMs ?? 1000),
       },
       statements: [
         {

@@ -6,13 +6,15 @@
  * Answers (the sender's retry logic depends on them):
  * - 202 `{ messageId }`: queued; delivery to the upstream happens later.
  * - 413 `{ message }`: the recorded request does not fit in one SQS message.
- * - 503 `{ message }`: SQS refused or failed; nothing was queued, the sender should retry.
+ * - 503 / 504 `{ message }` with `Retry-After`: SQS throttled, failed or did not
+ *   answer in time (504); nothing was queued, the sender should retry.
  *
  * The body is opaque: malformed JSON is forwarded as is, since the upstream
  * (which verifies signatures and parses) is the one to judge it.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { downstreamFault, faultAnswer } from "../../shared/downstream";
 import { errorResponse, jsonResponse, JsonResponse } from "../../shared/http";
 import { messageFromRequest, serializeMessage, WebhookMessage } from "../message";
 
@@ -24,6 +26,8 @@ export interface EnqueueDeps {
   readonly queueUrl: string;
   /** Largest SQS message body accepted, in bytes. @default DEFAULT_MAX_MESSAGE_BYTES */
   readonly maxMessageBytes?: number;
+  /** Aborts the SendMessage call when the invocation's time for work ends. @default none */
+  readonly signal?: () => AbortSignal;
 }
 
 /**
@@ -53,11 +57,18 @@ export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: Enqueu
 
   let messageId: string | undefined;
   try {
-    const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }));
+    const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }), {
+      abortSignal: deps.signal?.(),
+    });
     messageId = sent.MessageId;
   } catch (err) {
     // A 5xx, never a 2xx: the sender still holds the webhook and retries it.
-    console.error(JSON.stringify({ event: "enqueue_failed", requestId: message.requestId, error: String(err) }));
+    const fault = downstreamFault(err);
+    console.error(JSON.stringify({ event: "enqueue_failed", requestId: message.requestId, fault, error: String(err) }));
+    if (fault === "timeout") {
+      const { statusCode, headers } = faultAnswer(fault, "The queue");
+      return errorResponse(statusCode, "The webhook could not be queued in time; please retry", headers);
+    }
     return errorResponse(503, "The webhook could not be queued; please retry", { "retry-after": "1" });
   }
   console.log(JSON.stringify({ event: "webhook_queued", requestId: message.requestId, messageId, size }));

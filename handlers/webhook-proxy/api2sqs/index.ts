@@ -6,15 +6,17 @@
  * - `SQS_URL`: the proxy queue's URL (the seed's variable).
  * - `MAX_MESSAGE_BYTES`: the queue's `max_message_size`. @default 262144
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { answer, errorResponse } from "../../shared/http";
+import { sqsClient } from "../../shared/sqs-client";
+import { Deadline } from "../../shared/time-budget";
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
 
-// Module scope: one client per container, reused across invocations.
-const sqs = new SQSClient({});
+// Module scope: one client per container, reused across invocations; timeouts and retries sized to the function's.
+const sqs = sqsClient();
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  const deadline = Deadline.of(context);
   const queueUrl = process.env.SQS_URL;
   if (!queueUrl) {
     console.error("SQS_URL is not set");
@@ -22,5 +24,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   }
   const maxMessageBytes = Number(process.env.MAX_MESSAGE_BYTES || DEFAULT_MAX_MESSAGE_BYTES);
   // `answer` turns anything unexpected into a 500 without leaking a stack trace: the sender retries.
-  return answer(() => enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes }));
+  return answer(() => enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes, signal: () => deadline.signal() }));
 }

@@ -62,7 +62,29 @@ export function parseUpstream(value: string): Upstream {
  */
 export function upstreamTarget(upstream: Upstream, message: WebhookMessage): string {
   const path = upstream.basePath !== "" && message.path === "/" ? upstream.basePath : upstream.basePath + message.path;
-  return message.query !== "" ? `${path}?${message.query}` : path;
+  const target = message.query !== "" ? `${path}?${message.query}` : path;
+  // Node refuses a request target with spaces, controls or characters above U+00FF: percent-encode just those.
+  return target.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+}
+
+/**
+ * A header value that could not be sent: a warning, and an Embedded Metric
+ * Format line CloudWatch turns into the `HeadersDropped` metric.
+ */
+function reportDroppedHeader(name: string, requestId: string): void {
+  console.warn(
+    JSON.stringify({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [{ Namespace: "webhook-proxy", Dimensions: [[]], Metrics: [{ Name: "HeadersDropped", Unit: "Count" }] }],
+      },
+      HeadersDropped: 1,
+      event: "header_dropped",
+      reason: "value holds control characters no HTTP client can send",
+      header: name,
+      requestId,
+    }),
+  );
 }
 
 /** A delivery that did not end with a 2xx answer. */
@@ -91,7 +113,10 @@ const agents = {
  */
 export function deliver(message: WebhookMessage, upstream: Upstream, timeoutMs: number): Promise<number> {
   const body = bodyBytes(message);
-  const headers = { ...upstreamRequestHeaders(message), "content-length": String(body.length) };
+  const headers = {
+    ...upstreamRequestHeaders(message, (name) => reportDroppedHeader(name, message.requestId)),
+    "content-length": String(body.length),
+  };
   const request = upstream.protocol === "https:" ? https.request : http.request;
 
   return new Promise<number>((resolve, reject) => {

@@ -1,0 +1,82 @@
+/**
+ * The shared time budget (handlers/shared): SDK retries sized to fit the
+ * function's timeout, the downstream fault classification every HTTP handler
+ * answers from, and the rule that SDK clients are created in one place only.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { downstreamFault, faultAnswer } from "../handlers/shared/downstream";
+import { lastQueryValues } from "../handlers/shared/http";
+import { Deadline, safetyMarginMs, sdkCallBudget } from "../handlers/shared/time-budget";
+
+describe("sdkCallBudget: one call with all its retries fits in the function's time", () => {
+  test.each([1000, 3000, 10_000, 60_000])("a %i ms function", (timeoutMs) => {
+    const env = { FUNCTION_TIMEOUT_MS: String(timeoutMs) };
+    for (const maxAttempts of [1, 2, 3]) {
+      const budget = sdkCallBudget(env, { maxAttempts });
+      // Worst case: every attempt runs to its request timeout, every backoff to its throttling maximum (500 ms x 2^n).
+      const backoffs = Array.from({ length: budget.maxAttempts - 1 }, (_, n) => 500 * 2 ** n).reduce((a, b) => a + b, 0);
+      const worst = budget.maxAttempts * budget.requestTimeoutMs + backoffs;
+      expect(worst).toBeLessThanOrEqual(timeoutMs - safetyMarginMs(timeoutMs));
+      expect(budget.maxAttempts).toBeLessThanOrEqual(maxAttempts);
+      expect(budget.connectionTimeoutMs).toBeLessThanOrEqual(budget.requestTimeoutMs);
+    }
+  });
+
+  test("an operation budget (translate-api's history write) bounds the call, not the whole function", () => {
+    const budget = sdkCallBudget({ FUNCTION_TIMEOUT_MS: "10000" }, { maxAttempts: 1, operationBudgetMs: 1000 });
+    expect(budget.requestTimeoutMs).toBe(1000);
+  });
+
+  test("the deadline keeps its margin free and hands out signals that abort when the time is up", async () => {
+    const deadline = Deadline.of({ getRemainingTimeInMillis: () => 3000 }, { FUNCTION_TIMEOUT_MS: "3000" });
+    expect(deadline.leftMs()).toBe(3000 - safetyMarginMs(3000));
+    const signal = Deadline.in(20).signal();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(signal.aborted).toBe(true);
+  });
+});
+
+describe("downstreamFault", () => {
+  const named = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error(name), { name, ...extra });
+  test.each([
+    [named("ProvisionedThroughputExceededException"), "throttled"],
+    [named("TooManyRequestsException"), "throttled"],
+    [named("Anything", { $metadata: { httpStatusCode: 429 } }), "throttled"],
+    [named("TimeoutError"), "timeout"],
+    [named("AbortError"), "timeout"],
+    [named("Error", { code: "ECONNREFUSED" }), "unavailable"],
+    [named("InternalServerError", { $fault: "server", $metadata: { httpStatusCode: 500 } }), "unavailable"],
+    [named("ValidationException", { $fault: "client", $metadata: { httpStatusCode: 400 } }), undefined],
+    [named("AccessDeniedException"), undefined],
+  ])("%s -> %s", (err, fault) => {
+    expect(downstreamFault(err)).toBe(fault);
+  });
+
+  test("throttled and unavailable answer 503, silent 504, each with Retry-After", () => {
+    expect(faultAnswer("throttled", "X")).toMatchObject({ statusCode: 503, headers: { "retry-after": "1" } });
+    expect(faultAnswer("unavailable", "X")).toMatchObject({ statusCode: 503, headers: { "retry-after": "1" } });
+    expect(faultAnswer("timeout", "X")).toMatchObject({ statusCode: 504, headers: { "retry-after": "1" } });
+  });
+});
+
+test("a repeated query parameter: the last value counts", () => {
+  expect(Object.fromEntries(lastQueryValues("a=1&b=x+y&a=2&c=%E3%81%82"))).toEqual({ a: "2", b: "x y", c: "あ" });
+});
+
+test("AWS SDK clients are created only in handlers/shared (so every client is bounded)", () => {
+  const root = path.join(__dirname, "..", "handlers");
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) {
+        if (file !== path.join(root, "shared")) walk(file);
+      } else if (/\.ts$/.test(name) && /new [A-Z]\w*Client\(/.test(readFileSync(file, "utf8"))) {
+        offenders.push(path.relative(root, file));
+      }
+    }
+  };
+  walk(root);
+  expect(offenders).toEqual([]);
+});

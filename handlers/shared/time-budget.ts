@@ -1,0 +1,132 @@
+/**
+ * A handler's time is a budget, not a hope. The function's timeout reaches the
+ * code as `FUNCTION_TIMEOUT_MS` (set by the NodejsFunction construct from the
+ * same number Terraform gives Lambda); from it follow
+ *
+ * - the safety margin kept free at the end of every invocation to log and
+ *   return an answer or a list of failures (`safetyMarginMs`);
+ * - the SDK clients' connection timeout, request timeout and retry count,
+ *   sized so one call with all its retries fits inside the function's time
+ *   (`sdkCallBudget`, used by `aws-clients.ts`);
+ * - per invocation, a `Deadline` on `context.getRemainingTimeInMillis()`
+ *   minus that margin, which hands every call an AbortSignal.
+ *
+ * No AWS SDK import here: cheap to load, and shared by every handler.
+ */
+
+/** The function timeout when `FUNCTION_TIMEOUT_MS` is absent: Lambda's default. */
+export const DEFAULT_FUNCTION_TIMEOUT_MS = 3000;
+
+/** A single SDK request never waits longer than this, whatever the function timeout (DynamoDB answers in ms). */
+export const MAX_REQUEST_TIMEOUT_MS = 5000;
+/** A TCP connect never waits longer than this. */
+export const MAX_CONNECTION_TIMEOUT_MS = 1000;
+/** Upper bound of the standard retry strategy's throttling backoff before retry n (n = 1, 2, ...): 500 ms x 2^(n-1). */
+const THROTTLING_BACKOFF_BASE_MS = 500;
+
+/** The function's timeout in ms, from `FUNCTION_TIMEOUT_MS`; an absent or invalid value falls back to 3 s. */
+export function functionTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.FUNCTION_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_FUNCTION_TIMEOUT_MS;
+}
+
+/**
+ * Time kept free at the end of an invocation: 10 % of the timeout, at least
+ * 100 ms (room to serialize and return) and at most 1 s.
+ */
+export function safetyMarginMs(timeoutMs: number): number {
+  return Math.round(Math.min(1000, Math.max(100, timeoutMs * 0.1)));
+}
+
+/** How one SDK call (with its retries) is bounded. */
+export interface SdkCallBudget {
+  /** Calls per operation, the first included (the SDK's `maxAttempts`). */
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  /** Longest wait for one answer (the SDK throws a TimeoutError after it). */
+  readonly requestTimeoutMs: number;
+}
+
+export interface SdkCallBudgetOptions {
+  /** @default 2: one retry, for a transient blip; longer waits are the handler's call, not the SDK's */
+  readonly maxAttempts?: number;
+  /** Milliseconds one operation may take with all its attempts. @default the function's time minus its margin */
+  readonly operationBudgetMs?: number;
+}
+
+/**
+ * Sizes the SDK's retries to the time: `maxAttempts` requests of
+ * `requestTimeoutMs` each, plus the largest backoffs between them, fit in the
+ * operation budget (by default the whole function time minus the margin).
+ */
+export function sdkCallBudget(env: NodeJS.ProcessEnv = process.env, options: SdkCallBudgetOptions = {}): SdkCallBudget {
+  const timeout = functionTimeoutMs(env);
+  const budget = options.operationBudgetMs ?? timeout - safetyMarginMs(timeout);
+  const backoffsBefore = (attempts: number): number => {
+    let total = 0;
+    for (let retry = 1; retry < attempts; retry++) total += THROTTLING_BACKOFF_BASE_MS * 2 ** (retry - 1);
+    return total;
+  };
+  // Fewer attempts when the backoffs alone would not leave each attempt a useful 100 ms.
+  let maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 2));
+  while (maxAttempts > 1 && budget - backoffsBefore(maxAttempts) < maxAttempts * 100) maxAttempts--;
+  const perAttempt = Math.floor((budget - backoffsBefore(maxAttempts)) / maxAttempts);
+  const requestTimeoutMs = Math.max(100, Math.min(MAX_REQUEST_TIMEOUT_MS, perAttempt));
+  return {
+    maxAttempts,
+    requestTimeoutMs,
+    connectionTimeoutMs: Math.max(50, Math.min(MAX_CONNECTION_TIMEOUT_MS, Math.floor(requestTimeoutMs / 2))),
+  };
+}
+
+/** What a handler needs of Lambda's context. */
+export interface RemainingTime {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * The time an invocation has for its work: Lambda's remaining time minus the
+ * safety margin. Every downstream call takes `signal()`, so a silent
+ * dependency is abandoned while the handler still has time to answer.
+ */
+export class Deadline {
+  private constructor(
+    private readonly remainingMs: () => number,
+    /** Kept free at the end for the answer. */
+    readonly marginMs: number,
+  ) {}
+
+  /**
+   * From Lambda's context; without one (a direct call in a test or a tool),
+   * from `FUNCTION_TIMEOUT_MS` counted from now.
+   */
+  static of(context: RemainingTime | undefined, env: NodeJS.ProcessEnv = process.env): Deadline {
+    const timeout = functionTimeoutMs(env);
+    if (context && typeof context.getRemainingTimeInMillis === "function") {
+      return new Deadline(() => context.getRemainingTimeInMillis(), safetyMarginMs(timeout));
+    }
+    const end = Date.now() + timeout;
+    return new Deadline(() => end - Date.now(), safetyMarginMs(timeout));
+  }
+
+  /** A deadline `ms` from now with no margin: for tools and tests. */
+  static in(ms: number): Deadline {
+    const end = Date.now() + ms;
+    return new Deadline(() => end - Date.now(), 0);
+  }
+
+  /** Milliseconds left for work (never negative). */
+  leftMs(): number {
+    return Math.max(0, this.remainingMs() - this.marginMs);
+  }
+
+  /** True when less than `ms` is left for work. */
+  below(ms: number): boolean {
+    return this.leftMs() < ms;
+  }
+
+  /** A signal that aborts when the time for work ends, or after `capMs` if that comes first. */
+  signal(capMs = Number.POSITIVE_INFINITY): AbortSignal {
+    return AbortSignal.timeout(Math.max(1, Math.floor(Math.min(capMs, this.leftMs()))));
+  }
+}
