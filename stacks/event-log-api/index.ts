@@ -111,7 +111,11 @@ export class EventLogApiStack extends ServerlessStack {
     const functionName = this.name(props.functionName ?? "log-events");
     const apiName = this.name(props.apiName ?? "log-events-http-api");
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // Seed: PROVISIONED 1/1 kept (cheapest for a trickle of events; raise the capacity
     // or switch to PAY_PER_REQUEST for real traffic). Fix: encryption and PITR added.

@@ -87,7 +87,11 @@ export class KinesisIngestStack extends ServerlessStack {
       ],
     });
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: env.alarmEmail,
+    });
 
     // ---- 1) API Gateway -----------------------------------------------------
     this.api = new ApiGatewayRestApi(this, "api", {

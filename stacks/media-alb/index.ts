@@ -139,7 +139,11 @@ export class MediaAlbStack extends ServerlessStack {
       lookups.hostedZoneId ??
       new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), all out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each

@@ -115,7 +115,11 @@ export class TranslateApiStack extends ServerlessStack {
       ],
     });
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // ---- History table: the hands-on's `translate-history`, keyed by `timestamp` ----
     this.table = new DynamodbTable(this, "table", {

@@ -238,7 +238,11 @@ export class WebhookProxyStack extends ServerlessStack {
     // invocations). Reserved concurrency 1: no cap exists (minimum 2), so allow more receives.
     const capped = Op.gte(reserved.numberValue, MIN_MAXIMUM_CONCURRENCY);
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
