@@ -45,8 +45,6 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
 export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   // API Gateway's region-wide logging role must write every REST API's log groups, which no stack can list.
   "service-role/AmazonAPIGatewayPushToCloudWatchLogs": "account-wide API Gateway logging role",
-  // The seed's (webhook-proxy); only needed inside a VPC, and `attachVpcAccessPolicy: false` drops it.
-  "service-role/AWSLambdaVPCAccessExecutionRole": "seed 002's VPC access for sqs2upstream",
 };
 
 function resourcesOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {

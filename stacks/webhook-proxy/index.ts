@@ -15,9 +15,6 @@ import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
-/** The seed attaches this AWS managed policy to `sqs2upstream` by ARN (needed only inside a VPC). */
-export const VPC_ACCESS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
-
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
   requestId: "$context.requestId",
@@ -88,10 +85,8 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
   readonly throttlingRateLimit?: number;
   /** Default of the `throttling_burst_limit` variable. @default 2000 */
   readonly throttlingBurstLimit?: number;
-  /** Retention of the three log groups, in days. @default 1 (seed) */
+  /** Retention of the three log groups, in days. @default the environment's `logRetentionDays` (the seed keeps 1 day) */
   readonly logRetentionDays?: number;
-  /** Attach AWSLambdaVPCAccessExecutionRole to `sqs2upstream` as the seed does. @default true (seed) */
-  readonly attachVpcAccessPolicy?: boolean;
   /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
   readonly backlogAgeAlarmSeconds?: number;
 }
@@ -146,7 +141,8 @@ export class WebhookProxyStack extends ServerlessStack {
     const batchSize = props.batchSize ?? 1;
     const batchingWindow = props.maximumBatchingWindowSeconds ?? 0;
     const maxMessageBytes = props.maxMessageBytes ?? 262_144;
-    const logRetentionDays = props.logRetentionDays ?? 1;
+    // Fix: the seed keeps 1 day, too short to investigate abuse of an unauthenticated endpoint; as the other stacks.
+    const logRetentionDays = props.logRetentionDays ?? props.env.logRetentionDays;
     const defaultReserved = props.reservedConcurrentExecutions ?? 1;
 
     // Checked here, at synth, not in review: a violation fails `cdktf synth` with the reason.
@@ -311,8 +307,8 @@ export class WebhookProxyStack extends ServerlessStack {
           resources: [this.queue.arn],
         },
       ],
-      // The seed's attachment; only a function placed in a VPC needs it (see README).
-      managedPolicyArns: props.attachVpcAccessPolicy === false ? [] : [VPC_ACCESS_EXECUTION_POLICY_ARN],
+      // Fix: no AWSLambdaVPCAccessExecutionRole (the seed attaches it): the function has no vpc_config, and the
+      // policy grants log writes to any log group and ENI create/delete on "*".
       reservedConcurrentExecutions: reserved.numberValue,
       environment: { UPSTREAM: upstream.stringValue, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) },
       description: "Webhook proxy: replays queued webhooks to the upstream at a bounded concurrency.",
