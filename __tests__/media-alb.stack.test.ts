@@ -254,7 +254,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("alarms: ALB 5xx (its own and the targets'), LambdaUserError per target group, errors/throttles per function, all to the topic", () => {
-    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms" });
+    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-media-alb-alarms" });
     const alarms = byType(s, CloudwatchMetricAlarm.tfResourceType);
     const byMetric = (metric: string) => alarms.filter((a) => a.metric_name === metric);
     for (const metric of ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"]) {

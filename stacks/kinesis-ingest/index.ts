@@ -19,6 +19,7 @@ import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
 import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import {
   CLIENT_ERROR_TEMPLATE,
@@ -120,17 +121,7 @@ export class KinesisIngestStack extends ServerlessStack {
     // unless supplied; here it names the logging role's ARN (step 5).
 
     // ---- Plan-time settings (the stage's throttling variables come with RestApiStage) ----
-    const loggingLevel = new TerraformVariable(this, "api_logging_level", {
-      type: "string",
-      default: "ERROR",
-      description: "API Gateway execution logging: OFF, ERROR or INFO (data trace stays off: it logs request bodies).",
-      validation: [
-        {
-          condition: `\${contains(["OFF", "ERROR", "INFO"], var.api_logging_level)}`,
-          errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
-        },
-      ],
-    });
+    const loggingLevel = apiLoggingLevelVariable(this);
 
     // Checked at synth (and the variable again at plan): a dead-letter pointer must outlive its records' wait.
     const maximumRecordAgeSeconds = props.maximumRecordAgeSeconds ?? 3600;

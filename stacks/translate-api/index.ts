@@ -28,6 +28,8 @@ import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
+import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
   ACCESS_LOG_FORMAT,
@@ -57,7 +59,7 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
   /**
    * Default of the `history_ttl_days` variable: days a history item lives
    * before DynamoDB's TTL deletes it; 0 keeps items forever.
-   * @default 0 (the hands-on keeps every translation)
+   * @default 30 (fix: the hands-on keeps every anonymous caller's text forever)
    */
   readonly historyTtlDays?: number;
   /**
@@ -105,7 +107,8 @@ export class TranslateApiStack extends ServerlessStack {
     // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
     const ttlDays = new TerraformVariable(this, "history_ttl_days", {
       type: "number",
-      default: props.historyTtlDays ?? 0,
+      // Fix: callers are anonymous and their text is personal data as often as not; keep it a month, not forever.
+      default: props.historyTtlDays ?? 30,
       description: "Days a translation history item lives before DynamoDB's TTL deletes it; 0 keeps items forever.",
       validation: [
         {
@@ -134,6 +137,7 @@ export class TranslateApiStack extends ServerlessStack {
       pointInTimeRecovery: { enabled: true },
       // Always on; the handler writes `expires_at` only when history_ttl_days > 0.
       ttl: { attributeName: "expires_at", enabled: true },
+      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // ---- Function: the hands-on's `translate-function` ----
@@ -364,8 +368,9 @@ export class TranslateApiStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
-      // Execution logs stay off: at INFO they would copy every input text into CloudWatch.
-      loggingLevel: "OFF",
+      // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
+      // into CloudWatch, so the default is ERROR.
+      loggingLevel: apiLoggingLevelVariable(this).stringValue,
       accountLogging,
       alarms: this.alarms,
       alarmName: this.name("translate-api-5xx"),
