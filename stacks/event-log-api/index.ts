@@ -15,6 +15,7 @@ import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
 /**
@@ -132,6 +133,7 @@ export class EventLogApiStack extends ServerlessStack {
       ],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // Fix: the seed zipped a hand-written Node.js 14 file and hashed an archive that does not
