@@ -88,6 +88,19 @@ const bad: Record<string, StackJson> = {
       aws_cloudwatch_metric_alarm: { a: { alarm_actions: ["${aws_sns_topic.t.arn}"] } },
     },
   },
+  "dynamodb-deletion-protection": { resource: { aws_dynamodb_table: { t: { name: "t", deletion_protection_enabled: false } } } },
+  "custom-domain-only-endpoint": {
+    resource: {
+      aws_api_gateway_rest_api: { api: { name: "api" } },
+      aws_api_gateway_base_path_mapping: { m: { api_id: "${aws_api_gateway_rest_api.api.id}", domain_name: "api.example.com" } },
+    },
+  },
+  "public-functions-reserved-concurrency": {
+    resource: {
+      aws_lambda_function: { f: { function_name: "f" } },
+      aws_lb_target_group_attachment: { a: { target_group_arn: "${aws_lb_target_group.t.arn}", target_id: "${aws_lambda_function.f.arn}" } },
+    },
+  },
   "default-tags": { provider: { aws: [{ region: "ap-northeast-1" }] } },
 };
 

@@ -430,6 +430,42 @@ export const rules: readonly Rule[] = [
       }),
   },
   {
+    id: "dynamodb-deletion-protection",
+    description: "DynamoDB tables set deletion_protection_enabled (true, or the stack's variable that defaults to true)",
+    check: (stack) =>
+      resourcesOf(stack, "aws_dynamodb_table")
+        .filter(([, t]) => t.deletion_protection_enabled !== true && !String(t.deletion_protection_enabled ?? "").startsWith("${var."))
+        .map(([address]) => ({ resource: address, detail: "deletion_protection_enabled is not set" })),
+  },
+  {
+    id: "custom-domain-only-endpoint",
+    description: "an API mapped to a custom domain disables its default execute-api endpoint (which bypasses the domain's TLS policy)",
+    check: (stack) => {
+      const mapped = [
+        ...resourcesOf(stack, "aws_apigatewayv2_api_mapping").map(([, m]) => referencedAddress(m.api_id, "aws_apigatewayv2_api")),
+        ...resourcesOf(stack, "aws_api_gateway_base_path_mapping").map(([, m]) => referencedAddress(m.api_id, "aws_api_gateway_rest_api")),
+      ];
+      return [...new Set(mapped)].flatMap((address) =>
+        lookup(stack, address)?.disable_execute_api_endpoint === true
+          ? []
+          : [{ resource: String(address), detail: "mapped to a custom domain, but disable_execute_api_endpoint is not true" }],
+      );
+    },
+  },
+  {
+    id: "public-functions-reserved-concurrency",
+    description: "functions a load balancer invokes (no API throttling in front) have reserved concurrency, so a flood cannot take the account's",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lb_target_group_attachment").flatMap(([address, a]) => {
+        const fnAddress = referencedAddress(a.target_id, "aws_lambda_function");
+        const fn = lookup(stack, fnAddress);
+        if (!fn) return [];
+        return fn.reserved_concurrent_executions === undefined
+          ? [{ resource: String(fnAddress), detail: `behind ${address} without reserved_concurrent_executions` }]
+          : [];
+      }),
+  },
+  {
     id: "default-tags",
     description: "the AWS provider tags every resource with project, stack and environment",
     check: (stack) =>

@@ -167,6 +167,8 @@ export class EventLogApiStack extends ServerlessStack {
     this.api = new Apigatewayv2Api(this, "api", {
       name: apiName,
       protocolType: "HTTP",
+      // Fix: with the custom domain (TLS 1.2), the default execute-api endpoint would bypass its TLS policy.
+      disableExecuteApiEndpoint: props.customDomain ?? true,
       corsConfiguration:
         origins.length > 0
           ? {
@@ -250,7 +252,10 @@ export class EventLogApiStack extends ServerlessStack {
       new TerraformOutput(this, "requester_user_name", { value: this.requester.name });
     }
 
-    new TerraformOutput(this, "api_endpoint", { value: this.api.apiEndpoint, description: "Default execute-api URL" });
+    new TerraformOutput(this, "api_endpoint", {
+      value: this.api.apiEndpoint,
+      description: "Default execute-api URL (disabled when the custom domain is on: use custom_domain_url)",
+    });
     new TerraformOutput(this, "table_name", { value: this.table.name });
     new TerraformOutput(this, "function_name", { value: this.handler.function.functionName });
     new TerraformOutput(this, "requester_policy_arn", { value: this.requesterPolicy.arn });

@@ -8,6 +8,7 @@ import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-me
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -15,6 +16,7 @@ import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
+import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
@@ -62,6 +64,12 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
    * @default true: the first stack deployed must work on a fresh account
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
+   * endpoint off, so no caller goes around the domain's TLS policy.
+   * @default none: the execute-api endpoint (the seed)
+   */
+  readonly customDomain?: RestApiDomainOptions;
 }
 
 /** Kinesis limits on a stream's retention, in hours. */
@@ -113,6 +121,7 @@ export class KinesisIngestStack extends ServerlessStack {
   readonly handler: NodejsFunction;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly alarms: AlarmTopic;
+  readonly domain?: RestApiCustomDomain;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
@@ -153,6 +162,8 @@ export class KinesisIngestStack extends ServerlessStack {
     this.api = new ApiGatewayRestApi(this, "api", {
       name: this.name("kinesis-sample-api"),
       description: "API connected to Kinesis Data Streams",
+      // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     const method = new ApiGatewayMethod(this, "method", {
       restApiId: this.api.id,
@@ -317,6 +328,17 @@ export class KinesisIngestStack extends ServerlessStack {
       errorRateThreshold: props.api5xxRateAlarm ?? 0.01,
     });
     this.stage = stage.stage;
+    if (props.customDomain) {
+      this.domain = new RestApiCustomDomain(this, "domain", {
+        domainName: props.customDomain.domainName,
+        hostedZoneId:
+          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
+        certificate: props.customDomain.certificate ?? { kind: "create" },
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+      });
+      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
 
     // ---- 6) Table ---------------------------------------------------------------
     // Fix: encrypted and with point-in-time recovery (the seed sets neither).

@@ -22,6 +22,7 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
@@ -30,6 +31,7 @@ import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
 import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
+import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
   ACCESS_LOG_FORMAT,
@@ -73,6 +75,12 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    */
   readonly manageApiGatewayAccount?: boolean;
   /**
+   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
+   * endpoint off, so no caller goes around the domain's TLS policy.
+   * @default none: the execute-api endpoint (the hands-on)
+   */
+  readonly customDomain?: RestApiDomainOptions;
+  /**
    * The fixed JSON `GET /mock` answers (its integration response template).
    * @default `{ output_text, source_language: "ja", target_language: "en" }` with a sample text
    */
@@ -99,6 +107,7 @@ export class TranslateApiStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly alarms: AlarmTopic;
+  readonly domain?: RestApiCustomDomain;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
@@ -207,6 +216,8 @@ export class TranslateApiStack extends ServerlessStack {
       name: apiName,
       description: "Translation API with history (seed 004)",
       endpointConfiguration: { types: ["EDGE"] },
+      // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     const restApiId = this.api.id;
 
@@ -377,6 +388,17 @@ export class TranslateApiStack extends ServerlessStack {
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
     this.stage = stage.stage;
+    if (props.customDomain) {
+      this.domain = new RestApiCustomDomain(this, "domain", {
+        domainName: props.customDomain.domainName,
+        hostedZoneId:
+          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
+        certificate: props.customDomain.certificate ?? { kind: "create" },
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+      });
+      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
 
     // ---- Outputs ----
     new TerraformOutput(this, "invoke_url", {

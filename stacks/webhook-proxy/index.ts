@@ -341,7 +341,12 @@ export class WebhookProxyStack extends ServerlessStack {
     });
 
     // ---- HTTP API (+ fix: stage throttling, payload 2.0 for the raw query string) ----
-    this.api = new Apigatewayv2Api(this, "api", { name: this.name("gateway_api_proxy"), protocolType: "HTTP" });
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: this.name("gateway_api_proxy"),
+      protocolType: "HTTP",
+      // Fix: webhooks arrive on the custom domain (TLS 1.2); the default execute-api endpoint would bypass it.
+      disableExecuteApiEndpoint: true,
+    });
     // Seed: `aws_apigatewayv2_stage.gw_state_proxy` and `aws_cloudwatch_log_group.gw_lg_proxy` (retention 1 day).
     // Fix: stage-wide throttling from the `throttling_rate_limit` / `throttling_burst_limit` variables.
     // The 5xx alarm is the shared 5xx/Count rate; threshold 0 keeps "any 5xx in a minute alarms":
