@@ -83,6 +83,7 @@ export class AlarmTopic extends Construct {
           // In a key policy, "*" is this key.
           resources: ["*"],
         },
+        // No stack routes EventBridge rules to the topic; one that does adds events.amazonaws.com the same way.
         {
           sid: "CloudWatchAlarmsPublish",
           principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],

@@ -50,13 +50,14 @@ async function main(): Promise<number> {
   // HTTP/1.1: the same for AWS, and what local engines (kinesalite) speak.
   const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
   const dynamo = new DynamoDBClient({});
+  const documents = DynamoDBDocumentClient.from(dynamo);
   const table = values.table;
   try {
     const results = await redriveDeadLetters({
       sqs,
       kinesis,
       queueUrl: values["queue-url"],
-      handler: (event) => handleKinesisEvent(DynamoDBDocumentClient.from(dynamo), table, event),
+      handler: (event) => handleKinesisEvent(documents, table, event),
       maxMessages,
       dryRun: values["dry-run"],
     });

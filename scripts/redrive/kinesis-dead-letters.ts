@@ -65,7 +65,10 @@ export function streamNameOf(streamArn: string): string {
 }
 
 export interface ReadRangeOptions {
-  /** GetRecords calls that may come back empty before the range counts as incomplete. @default 3 */
+  /**
+   * GetRecords calls that may come back empty, while the shard has more, before the range counts as
+   * incomplete (Kinesis can answer empty while it walks a shard). @default 10
+   */
   readonly maxEmptyReads?: number;
 }
 
@@ -94,7 +97,7 @@ export async function readRange(kinesis: KinesisClient, pointer: KinesisBatchPoi
       records.push(record);
     }
     if (records.length > 0 && records[records.length - 1].SequenceNumber === pointer.endSequenceNumber) return records;
-    if ((out.Records ?? []).length === 0 && (out.MillisBehindLatest === 0 || ++emptyReads >= (options.maxEmptyReads ?? 3))) return records;
+    if ((out.Records ?? []).length === 0 && (out.MillisBehindLatest === 0 || ++emptyReads >= (options.maxEmptyReads ?? 10))) return records;
     iterator = out.NextShardIterator;
   }
   return records;
