@@ -309,7 +309,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
 
   test("alarms: API 5xx rate of the stage, function errors and throttles, all to the stack's topic", () => {
     const topic = only(s, "aws_sns_topic");
-    expect(s.text).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms" });
+    expect(s.text).toHaveResourceWithProperties(SnsTopic, { name: "dev-event-log-api-alarms" });
     const actions = [`\${${topic.ref}.arn}`];
     const apiMetric = (metric_name: string) => ({
       metric_name,

@@ -23,6 +23,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { defaultEnvironment } from "../config";
 import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./kinesis-ingest/synth";
@@ -256,10 +257,13 @@ describe("kinesis-ingest stack: fixes", () => {
       }),
     );
     expect(statements).toContainEqual(expect.objectContaining({ actions: ["sqs:SendMessage"], resources: [dlqArn] }));
-    for (const document of Object.values(synth.data.aws_iam_policy_document)) {
+    // The alarm topic's key policy is not an IAM policy: there, Resource "*" is the key itself.
+    const keyPolicies = Object.values(synth.resources.aws_kms_key ?? {}).map((k) => String(k.policy));
+    for (const [name, document] of Object.entries(synth.data.aws_iam_policy_document)) {
+      const inKeyPolicy = keyPolicies.includes(ref(`data.aws_iam_policy_document.${name}.json`));
       for (const statement of document.statement as { actions: string[]; resources?: string[] }[]) {
         expect(statement.actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
-        expect(statement.resources ?? []).not.toContain("*");
+        if (!inKeyPolicy) expect(statement.resources ?? []).not.toContain("*");
       }
     }
   });
@@ -401,5 +405,42 @@ describe("kinesis-ingest stack: props", () => {
     expect(synth.json).toHaveResourceWithProperties(DynamodbTable, { name: "prod-example-table" });
     expect(synth.json).toHaveResourceWithProperties(ApiGatewayRestApi, { name: "prod-kinesis-sample-api" });
     expect(synth.json).toHaveResourceWithProperties(LambdaFunction, { function_name: "prod-kinesis_to_dynamo" });
+  });
+});
+
+describe("kinesis-ingest stack: dead letters outlive their wait (security review, issue 20)", () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize(defaultEnvironment);
+  });
+
+  it("keeps records 7 days by default, from a variable the plan validates against the record age + reaction window", () => {
+    expect(synth.json).toHaveResourceWithProperties(KinesisStream, { retention_period: "${var.stream_retention_hours}" });
+    const variable = synth.variables.stream_retention_hours;
+    expect(variable.default).toBe(168);
+    // 3600 s maximum record age + 72 h reaction window = 73 h.
+    expect(JSON.stringify(variable.validation)).toContain("var.stream_retention_hours >= 73");
+  });
+
+  it("refuses at synth a retention that would expire dead-lettered records before a replay", () => {
+    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 48 })).toThrow(/must be at least .* = 73 h/);
+    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 24 })).toThrow(/= 25 h/);
+    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 9000 })).toThrow(/24\.\.8760/);
+    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 12, maximumRecordAgeSeconds: 3600 })).not.toThrow();
+  });
+
+  it("alarms on dead-letter depth through the stack's own deliverable topic", () => {
+    const alarms = Object.values(synth.resources.aws_cloudwatch_metric_alarm ?? {});
+    const depth = alarms.find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
+    expect(depth?.alarm_actions).toEqual(["${aws_sns_topic.alarms_topic_CB6504A9.arn}"]);
+    expect(synth.json).toHaveResourceWithProperties(SnsTopic, {
+      name: "dev-kinesis-ingest-alarms",
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\./),
+    });
+  });
+
+  it("protects the table from deletion unless the variable says otherwise", () => {
+    expect(synth.json).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
+    expect(synth.variables.table_deletion_protection.default).toBe(true);
   });
 });

@@ -50,7 +50,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
     });
   });
 
-  test("HTTP and HTTPS in from anywhere, IPv4 and IPv6; all traffic out", () => {
+  test("HTTP and HTTPS in from anywhere, IPv4 and IPv6; nothing out (fix: the ALB invokes Lambda targets through the Lambda API)", () => {
     for (const port of [80, 443]) {
       for (const cidr of [{ cidr_ipv4: "0.0.0.0/0" }, { cidr_ipv6: "::/0" }]) {
         expect(s.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
@@ -62,9 +62,19 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
       }
     }
     expect(byType(s, VpcSecurityGroupIngressRule.tfResourceType)).toHaveLength(4);
-    const egress = byType(s, VpcSecurityGroupEgressRule.tfResourceType);
-    expect(egress.map((r) => r.ip_protocol)).toEqual(["-1", "-1"]);
-    expect(egress.map((r) => r.cidr_ipv4 ?? r.cidr_ipv6).sort()).toEqual(["0.0.0.0/0", "::/0"]);
+    expect(s.json).not.toHaveResource(VpcSecurityGroupEgressRule);
+    // No inline egress either: Terraform then removes the all-out rule AWS adds to a new group.
+    expect(byType(s, SecurityGroup.tfResourceType).map((g) => g.egress)).toEqual([undefined]);
+  });
+
+  test("fix: both functions have reserved concurrency from a variable (default 50), both tables deletion protection", () => {
+    const functions = byType(s, LambdaFunction.tfResourceType);
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) expect(fn.reserved_concurrent_executions).toBe("${var.reserved_concurrent_executions}");
+    expect((s.parsed.variable as Record<string, Record<string, unknown>>).reserved_concurrent_executions).toMatchObject({ type: "number", default: 50 });
+    const tables = byType(s, DynamodbTable.tfResourceType);
+    expect(tables.map((t) => t.deletion_protection_enabled)).toEqual(["${var.table_deletion_protection}", "${var.table_deletion_protection}"]);
+    expect((s.parsed.variable as Record<string, Record<string, unknown>>).table_deletion_protection).toMatchObject({ default: true });
   });
 
   test("ALB api-lb: internet-facing application LB in the supplied subnets, only AllowHttpGroup", () => {
@@ -254,7 +264,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("alarms: ALB 5xx (its own and the targets'), LambdaUserError per target group, errors/throttles per function, all to the topic", () => {
-    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms" });
+    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-media-alb-alarms" });
     const alarms = byType(s, CloudwatchMetricAlarm.tfResourceType);
     const byMetric = (metric: string) => alarms.filter((a) => a.metric_name === metric);
     for (const metric of ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"]) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { defaultEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
-import { Rule, rules, StackJson } from "./policy/rules";
+import { environmentRules, Rule, rules, StackJson } from "./policy/rules";
 
 describe("policy suite over the synthesized stacks", () => {
   const stacks = new Map<string, StackJson>();
@@ -25,6 +25,10 @@ describe("policy suite over the synthesized stacks", () => {
   test.each(cases)("%s: %s", (stack, _id, rule) => {
     const violations = rule.check(stacks.get(stack) as StackJson).map((v) => `[${stack}] ${v.resource}: ${rule.id}: ${v.detail}`);
     expect(violations).toEqual([]);
+  });
+
+  test.each(environmentRules.map((rule): [string, (typeof environmentRules)[number]] => [rule.id, rule]))("all stacks: %s", (_id, rule) => {
+    expect(rule.check(stacks).map((v) => `${v.resource}: ${rule.id}: ${v.detail}`)).toEqual([]);
   });
 });
 
@@ -78,8 +82,39 @@ const bad: Record<string, StackJson> = {
     },
   },
   "alarms-wired": { resource: { aws_cloudwatch_metric_alarm: { a: { metric_name: "Errors" } } } },
+  "alarm-topic-deliverable": {
+    resource: {
+      aws_sns_topic: { t: { name: "alarms", kms_master_key_id: "alias/aws/sns" } },
+      aws_cloudwatch_metric_alarm: { a: { alarm_actions: ["${aws_sns_topic.t.arn}"] } },
+    },
+  },
+  "dynamodb-deletion-protection": { resource: { aws_dynamodb_table: { t: { name: "t", deletion_protection_enabled: false } } } },
+  "custom-domain-only-endpoint": {
+    resource: {
+      aws_api_gateway_rest_api: { api: { name: "api" } },
+      aws_api_gateway_base_path_mapping: { m: { api_id: "${aws_api_gateway_rest_api.api.id}", domain_name: "api.example.com" } },
+    },
+  },
+  "public-functions-reserved-concurrency": {
+    resource: {
+      aws_lambda_function: { f: { function_name: "f" } },
+      aws_lb_target_group_attachment: { a: { target_group_arn: "${aws_lb_target_group.t.arn}", target_id: "${aws_lambda_function.f.arn}" } },
+    },
+  },
   "default-tags": { provider: { aws: [{ region: "ap-northeast-1" }] } },
 };
+
+/** A topic encrypted with a key of the stack whose policy has `statement`. */
+function topicWithKeyPolicy(statement: Record<string, unknown>[]): StackJson {
+  return {
+    data: { aws_iam_policy_document: { kp: { statement } } },
+    resource: {
+      aws_kms_key: { k: { enable_key_rotation: true, policy: "${data.aws_iam_policy_document.kp.json}" } },
+      aws_sns_topic: { t: { name: "alarms", kms_master_key_id: "${aws_kms_key.k.arn}" } },
+      aws_cloudwatch_metric_alarm: { a: { alarm_actions: ["${aws_sns_topic.t.arn}"] } },
+    },
+  };
+}
 
 describe("each rule catches what it guards", () => {
   test("every rule has a known-bad case", () => {
@@ -97,5 +132,45 @@ describe("each rule catches what it guards", () => {
     });
     expect(rule.check(doc(["comprehend:DetectDominantLanguage"]))).toEqual([]);
     expect(rule.check(doc(["comprehend:DetectDominantLanguage", "dynamodb:Scan"]))).toHaveLength(1);
+  });
+
+  test("an alarm topic's key must let CloudWatch of this account (only) use it", () => {
+    const rule = rules.find((r) => r.id === "alarm-topic-deliverable") as Rule;
+    const cloudWatch = { type: "Service", identifiers: ["cloudwatch.amazonaws.com"] };
+    const scoped = [{ test: "StringEquals", variable: "aws:SourceAccount", values: ["123456789012"] }];
+    const grant = { principals: [cloudWatch], actions: ["kms:GenerateDataKey*", "kms:Decrypt"], resources: ["*"], condition: scoped };
+    expect(rule.check(topicWithKeyPolicy([grant]))).toEqual([]);
+    // Missing Decrypt, or not scoped to the account: not deliverable (or a confused deputy).
+    expect(rule.check(topicWithKeyPolicy([{ ...grant, actions: ["kms:GenerateDataKey"] }]))).toHaveLength(1);
+    expect(rule.check(topicWithKeyPolicy([{ ...grant, condition: undefined }]))).toHaveLength(1);
+  });
+
+  test("in a key policy, Resource \"*\" is the key; elsewhere it is every resource", () => {
+    const rule = rules.find((r) => r.id === "iam-no-star-resource") as Rule;
+    const statement = [{ actions: ["kms:Decrypt"], resources: ["*"] }];
+    expect(rule.check(topicWithKeyPolicy(statement))).toEqual([]);
+    expect(rule.check({ data: { aws_iam_policy_document: { d: { statement } } } })).toHaveLength(1);
+  });
+});
+
+describe("each environment rule catches what it guards", () => {
+  const topic = (name: string): StackJson => ({ resource: { aws_sns_topic: { alarms: { name } } } });
+
+  test("physical-names-unique: two stacks, one topic name", () => {
+    const rule = environmentRules.find((r) => r.id === "physical-names-unique") as (typeof environmentRules)[number];
+    expect(rule.check(new Map([["a", topic("dev-alarms")], ["b", topic("dev-alarms")]]))).toHaveLength(1);
+    expect(rule.check(new Map([["a", topic("dev-a-alarms")], ["b", topic("dev-b-alarms")]]))).toEqual([]);
+  });
+
+  test("physical-names-unique resolves names built from another resource's name", () => {
+    const rule = environmentRules.find((r) => r.id === "physical-names-unique") as (typeof environmentRules)[number];
+    const stack = (fn: string): StackJson => ({
+      resource: {
+        aws_lambda_function: { f: { function_name: fn } },
+        aws_cloudwatch_log_group: { g: { name: "/aws/lambda/${aws_lambda_function.f.function_name}" } },
+      },
+    });
+    expect(rule.check(new Map([["a", stack("dev-f")], ["b", stack("dev-f")]]))).toHaveLength(2);
+    expect(rule.check(new Map([["a", stack("dev-f")], ["b", stack("dev-g")]]))).toEqual([]);
   });
 });

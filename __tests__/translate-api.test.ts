@@ -308,7 +308,7 @@ describe("translate-api stack (defaults)", () => {
       });
     });
 
-    it("throttles every method with the plan-time limits, metrics on, execution logs off", () => {
+    it("throttles every method with the plan-time limits, metrics on, execution logs from a variable (default ERROR)", () => {
       const stage = byPrefix(s, ApiGatewayStage.tfResourceType, "stage");
       expect(byPrefix(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body).toMatchObject({
         stage_name: `\${${stage.ref}.stage_name}`,
@@ -317,10 +317,11 @@ describe("translate-api stack (defaults)", () => {
           throttling_rate_limit: "${var.throttling_rate_limit}",
           throttling_burst_limit: "${var.throttling_burst_limit}",
           metrics_enabled: true,
-          logging_level: "OFF",
+          logging_level: "${var.api_logging_level}",
           data_trace_enabled: false,
         },
       });
+      expect(s.json.variable?.api_logging_level).toMatchObject({ type: "string", default: "ERROR" });
       expect(s.json.variable?.throttling_rate_limit).toMatchObject({ type: "number", default: 10, description: expect.any(String) });
       expect(s.json.variable?.throttling_burst_limit).toMatchObject({ type: "number", default: 20, description: expect.any(String) });
     });
@@ -360,10 +361,10 @@ describe("translate-api stack (defaults)", () => {
   });
 
   describe("history TTL", () => {
-    it("is a plan-time variable, default 0 (keep forever), validated as whole days >= 0", () => {
+    it("is a plan-time variable, default 30 days (fix: the hands-on keeps anonymous callers' text forever), validated as whole days >= 0", () => {
       expect(s.json.variable?.history_ttl_days).toMatchObject({
         type: "number",
-        default: 0,
+        default: 30,
         description: expect.any(String),
         validation: [expect.objectContaining({ condition: expect.stringContaining("var.history_ttl_days >= 0") })],
       });
@@ -372,7 +373,10 @@ describe("translate-api stack (defaults)", () => {
 
   describe("alarms", () => {
     it("go to the stack's encrypted SNS topic", () => {
-      expect(s.text).toHaveResourceWithProperties(SnsTopic, { name: "dev-alarms", kms_master_key_id: "alias/aws/sns" });
+      expect(s.text).toHaveResourceWithProperties(SnsTopic, {
+        name: "dev-translate-api-alarms",
+        kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\./), // deliverable: not alias/aws/sns
+      });
       const alarms = Object.values(s.json.resource[CloudwatchMetricAlarm.tfResourceType]);
       expect(alarms).toHaveLength(4);
       for (const alarm of alarms) {

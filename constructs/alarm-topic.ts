@@ -1,11 +1,20 @@
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 
 export interface AlarmTopicProps {
-  /** Physical name of the SNS topic. */
+  /** Physical name of the SNS topic (and of its key's alias): one per stack, so include the stack's id. */
   readonly topicName: string;
+  /**
+   * The account that owns the key and whose alarms may use it (`aws:SourceAccount`).
+   * @default looked up with `data.aws_caller_identity` (pass the stack's `accountId` to share one)
+   */
+  readonly accountId?: string;
   /** E-mail subscribed to the topic. @default no subscription */
   readonly email?: string;
 }
@@ -22,15 +31,77 @@ export type AlarmProps = Omit<
 };
 
 /**
- * The SNS topic a stack's alarms notify (encrypted with the AWS managed SNS
- * key), and a factory for alarms wired to it, so no alarm is left without an action.
+ * Key administration by the account (IAM policies decide who), named rather than `kms:*`:
+ * what Terraform needs to manage the key and an operator to inspect, rotate or retire it.
+ */
+export const KEY_ADMIN_ACTIONS: readonly string[] = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:PutKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:EnableKeyRotation",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  // A person with IAM permission may publish a test notification (`aws sns publish`).
+  "kms:GenerateDataKey",
+  "kms:Decrypt",
+];
+
+/** What SNS asks of a publisher's key use on an encrypted topic (AWS docs: "Enable compatibility between event sources ... and encrypted topics"). */
+export const PUBLISHER_KEY_ACTIONS: readonly string[] = ["kms:GenerateDataKey", "kms:Decrypt"];
+
+/**
+ * The SNS topic a stack's alarms notify, and a factory for alarms wired to it,
+ * so no alarm is left without an action.
+ *
+ * Encrypted with a customer managed key (rotated yearly) whose policy lets
+ * CloudWatch alarms of this account use it. Fix: the AWS managed key
+ * (`alias/aws/sns`) cannot be shared with CloudWatch, so an alarm publishing to a
+ * topic encrypted with it fails silently and notifies nobody.
  */
 export class AlarmTopic extends Construct {
   readonly topic: SnsTopic;
+  readonly key: KmsKey;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    this.topic = new SnsTopic(this, "topic", { name: props.topicName, kmsMasterKeyId: "alias/aws/sns" });
+    const accountId = props.accountId ?? new DataAwsCallerIdentity(this, "account").accountId;
+    const keyPolicy = new DataAwsIamPolicyDocument(this, "key_policy", {
+      statement: [
+        {
+          sid: "AccountAdministersKey",
+          principals: [{ type: "AWS", identifiers: [`arn:aws:iam::${accountId}:root`] }],
+          actions: [...KEY_ADMIN_ACTIONS],
+          // In a key policy, "*" is this key.
+          resources: ["*"],
+        },
+        // No stack routes EventBridge rules to the topic; one that does adds events.amazonaws.com the same way.
+        {
+          sid: "CloudWatchAlarmsPublish",
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          actions: [...PUBLISHER_KEY_ACTIONS],
+          resources: ["*"],
+          // Only this account's alarms (confused deputy protection).
+          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] }],
+        },
+      ],
+    });
+    this.key = new KmsKey(this, "key", {
+      description: `Encrypts the SNS topic ${props.topicName}; CloudWatch alarms of this account may use it`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: keyPolicy.json,
+    });
+    new KmsAlias(this, "key_alias", { name: `alias/${props.topicName}`, targetKeyId: this.key.keyId });
+    this.topic = new SnsTopic(this, "topic", { name: props.topicName, kmsMasterKeyId: this.key.arn });
     if (props.email) {
       new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: props.email });
     }

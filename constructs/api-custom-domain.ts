@@ -1,4 +1,6 @@
 import { Construct } from "constructs";
+import { ApiGatewayBasePathMapping } from "@cdktf/provider-aws/lib/api-gateway-base-path-mapping";
+import { ApiGatewayDomainName } from "@cdktf/provider-aws/lib/api-gateway-domain-name";
 import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping";
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
@@ -42,15 +44,7 @@ export class ApiCustomDomain extends Construct {
   constructor(scope: Construct, id: string, props: ApiCustomDomainProps) {
     super(scope, id);
 
-    if (props.certificate.kind === "create") {
-      this.certificate = new DnsValidatedCertificate(this, "certificate", {
-        domainName: props.domainName,
-        hostedZoneId: props.hostedZoneId,
-      });
-      this.certificateArn = this.certificate.certificateArn;
-    } else {
-      this.certificateArn = props.certificate.certificateArn;
-    }
+    ({ certificate: this.certificate, certificateArn: this.certificateArn } = domainCertificate(this, props));
 
     this.domainName = new Apigatewayv2DomainName(this, "domain_name", {
       domainName: props.domainName,
@@ -77,6 +71,71 @@ export class ApiCustomDomain extends Construct {
         zoneId: this.domainName.domainNameConfiguration.hostedZoneId,
         evaluateTargetHealth: props.evaluateTargetHealth ?? false,
       },
+    });
+  }
+}
+
+/** The certificate of a custom domain: requested and DNS-validated here, or the given ARN. */
+function domainCertificate(
+  scope: Construct,
+  props: Pick<ApiCustomDomainProps, "domainName" | "hostedZoneId" | "certificate">,
+): { certificate?: DnsValidatedCertificate; certificateArn: string } {
+  if (props.certificate.kind === "existing") return { certificateArn: props.certificate.certificateArn };
+  const certificate = new DnsValidatedCertificate(scope, "certificate", { domainName: props.domainName, hostedZoneId: props.hostedZoneId });
+  return { certificate, certificateArn: certificate.certificateArn };
+}
+
+/** An optional custom domain of a REST API stack (off unless set). */
+export interface RestApiDomainOptions {
+  /** The host name callers use, e.g. `ingest.example.com`. */
+  readonly domainName: string;
+  /** Public hosted zone holding the record; its id is looked up by this name unless the environment supplies it. */
+  readonly zoneName: string;
+  /** @default { kind: "create" } */
+  readonly certificate?: DomainCertificate;
+}
+
+export interface RestApiCustomDomainProps extends Pick<ApiCustomDomainProps, "domainName" | "hostedZoneId" | "certificate"> {
+  /** REST API (apigateway v1) id. */
+  readonly restApiId: string;
+  /** Stage mapped at the domain's root. */
+  readonly stageName: string;
+}
+
+/**
+ * A REST API on a custom domain, as `ApiCustomDomain` for HTTP APIs: certificate,
+ * regional domain name with TLS 1.2, base path mapping at the root, and a Route53
+ * alias A record. Pair it with `disable_execute_api_endpoint` on the API, so
+ * callers cannot go around the domain's TLS policy through execute-api.
+ */
+export class RestApiCustomDomain extends Construct {
+  readonly domainName: ApiGatewayDomainName;
+  readonly certificateArn: string;
+  readonly record: Route53Record;
+  readonly mapping: ApiGatewayBasePathMapping;
+  readonly certificate?: DnsValidatedCertificate;
+
+  constructor(scope: Construct, id: string, props: RestApiCustomDomainProps) {
+    super(scope, id);
+    ({ certificate: this.certificate, certificateArn: this.certificateArn } = domainCertificate(this, props));
+
+    this.domainName = new ApiGatewayDomainName(this, "domain_name", {
+      domainName: props.domainName,
+      regionalCertificateArn: this.certificateArn,
+      endpointConfiguration: { types: ["REGIONAL"] },
+      securityPolicy: "TLS_1_2",
+      dependsOn: this.certificate ? [this.certificate.validation] : undefined,
+    });
+    this.mapping = new ApiGatewayBasePathMapping(this, "base_path_mapping", {
+      apiId: props.restApiId,
+      stageName: props.stageName,
+      domainName: this.domainName.domainName,
+    });
+    this.record = new Route53Record(this, "alias_record", {
+      name: this.domainName.domainName,
+      type: "A",
+      zoneId: props.hostedZoneId,
+      alias: { name: this.domainName.regionalDomainName, zoneId: this.domainName.regionalZoneId, evaluateTargetHealth: false },
     });
   }
 }

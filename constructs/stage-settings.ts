@@ -70,3 +70,24 @@ export function throttlingVariables(
     ),
   };
 }
+
+/** Execution-logging levels of a REST API stage (data trace stays off: it logs request bodies). */
+export const API_LOGGING_LEVELS = ["OFF", "ERROR", "INFO"] as const;
+
+/**
+ * The `api_logging_level` variable of a REST API stack: execution logging of every
+ * method, validated at plan time. ERROR logs failures (not request bodies).
+ */
+export function apiLoggingLevelVariable(scope: Construct, defaultValue: (typeof API_LOGGING_LEVELS)[number] = "ERROR"): TerraformVariable {
+  return new TerraformVariable(scope, "api_logging_level", {
+    type: "string",
+    default: defaultValue,
+    description: "API Gateway execution logging: OFF, ERROR or INFO (data trace stays off: it logs request bodies).",
+    validation: [
+      {
+        condition: `\${contains(${JSON.stringify(API_LOGGING_LEVELS)}, var.api_logging_level)}`,
+        errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
+      },
+    ],
+  });
+}

@@ -3,8 +3,8 @@
  * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
  * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
  *
- *   npm run tf:check                 # every stack
- *   npm run tf:check -- media-alb    # some stacks
+ *   npm run tf:check                 # every stack, then the variants (VARIANTS)
+ *   npm run tf:check -- media-alb    # some stacks (and their variants)
  *
  * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
  */
@@ -13,8 +13,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
+import { KinesisIngestStack } from "../stacks/kinesis-ingest";
+import { TranslateApiStack } from "../stacks/translate-api";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -44,6 +47,38 @@ export function synthOffline(): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
   mkdirSync(outdir, { recursive: true });
   buildApp(loadEnvironment({ OFFLINE: "1" }), outdir).synth();
+  return outdir;
+}
+
+/**
+ * Settings off by default that add resources, planned too so both ways are proven: the REST API
+ * stacks on an (optional) custom domain. Each variant keeps its stack's id, in its own synth folder.
+ */
+export const VARIANTS: Readonly<Record<string, { readonly stack: string; readonly build: (app: App) => void }>> = {
+  "kinesis-ingest with a custom domain": {
+    stack: "kinesis-ingest",
+    build: (app) =>
+      new KinesisIngestStack(app, "kinesis-ingest", {
+        env: loadEnvironment({ OFFLINE: "1" }),
+        customDomain: { domainName: "ingest.example.com", zoneName: "example.com" },
+      }),
+  },
+  "translate-api with a custom domain": {
+    stack: "translate-api",
+    build: (app) =>
+      new TranslateApiStack(app, "translate-api", {
+        env: loadEnvironment({ OFFLINE: "1" }),
+        customDomain: { domainName: "translate.example.com", zoneName: "example.com" },
+      }),
+  },
+};
+
+/** Synthesizes one variant offline into a fresh temporary folder. */
+export function synthVariantOffline(name: string): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-variant-"));
+  const app = new App({ outdir });
+  VARIANTS[name].build(app);
+  app.synth();
   return outdir;
 }
 
@@ -102,14 +137,18 @@ async function main(): Promise<void> {
   const outdir = synthOffline();
   console.log(`synthesized offline into ${outdir}`);
   let failed = 0;
-  for (const r of await planAll(outdir, stacks)) {
+  const report = (r: PlanResult, label: string): void => {
     const missing = r.synthesized.filter((a) => !r.planned.includes(a));
     const ok = r.ok && missing.length === 0;
     if (!ok) failed++;
-    console.log(`${ok ? "ok  " : "FAIL"} ${r.stack}: ${r.planned.length}/${r.synthesized.length} resources planned`);
+    console.log(`${ok ? "ok  " : "FAIL"} ${label}: ${r.planned.length}/${r.synthesized.length} resources planned`);
     if (!r.ok) console.log(r.log);
     if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
-  }
+  };
+  for (const r of await planAll(outdir, stacks)) report(r, r.stack);
+  const variants = Object.entries(VARIANTS).filter(([, v]) => stacks.includes(v.stack));
+  const variantResults = await Promise.all(variants.map(async ([name, v]) => [name, await planStack(synthVariantOffline(name), v.stack)] as const));
+  for (const [name, r] of variantResults) report(r, name);
   process.exit(failed ? 1 : 0);
 }
 

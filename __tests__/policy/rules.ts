@@ -45,8 +45,6 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
 export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   // API Gateway's region-wide logging role must write every REST API's log groups, which no stack can list.
   "service-role/AmazonAPIGatewayPushToCloudWatchLogs": "account-wide API Gateway logging role",
-  // The seed's (webhook-proxy); only needed inside a VPC, and `attachVpcAccessPolicy: false` drops it.
-  "service-role/AWSLambdaVPCAccessExecutionRole": "seed 002's VPC access for sqs2upstream",
 };
 
 function resourcesOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
@@ -69,11 +67,26 @@ interface Statement {
   actions: string[];
   resources: string[];
   hasNotResource: boolean;
+  /** In a KMS key policy, where `Resource: "*"` means the key itself. */
+  inKeyPolicy: boolean;
+}
+
+/** Names of the policy documents a KMS key (or key policy) uses as its policy. */
+function keyPolicyDocuments(stack: StackJson): Set<string> {
+  const names = new Set<string>();
+  for (const type of ["aws_kms_key", "aws_kms_key_policy"]) {
+    for (const [, key] of resourcesOf(stack, type)) {
+      const doc = String(key.policy ?? "").match(/data\.aws_iam_policy_document\.([\w-]+)\.json/);
+      if (doc) names.add(doc[1]);
+    }
+  }
+  return names;
 }
 
 /** Every policy statement in the stack: policy documents (data sources) and literal JSON policies. */
 export function statements(stack: StackJson): { where: string; statement: Statement }[] {
   const found: { where: string; statement: Statement }[] = [];
+  const keyDocuments = keyPolicyDocuments(stack);
   for (const [name, doc] of Object.entries(stack.data?.aws_iam_policy_document ?? {})) {
     for (const s of asArray(doc.statement as Record<string, unknown>[] | undefined)) {
       found.push({
@@ -83,6 +96,7 @@ export function statements(stack: StackJson): { where: string; statement: Statem
           actions: asArray(s.actions as string[] | undefined),
           resources: asArray(s.resources as string[] | undefined),
           hasNotResource: s.not_resources !== undefined,
+          inKeyPolicy: keyDocuments.has(name),
         },
       });
     }
@@ -104,7 +118,7 @@ export function statements(stack: StackJson): { where: string; statement: Statem
       try {
         parsed = JSON.parse(text);
       } catch {
-        found.push({ where: address, statement: { effect: "Allow", actions: ["<unparseable policy>"], resources: [], hasNotResource: false } });
+        found.push({ where: address, statement: { effect: "Allow", actions: ["<unparseable policy>"], resources: [], hasNotResource: false, inKeyPolicy: false } });
         continue;
       }
       for (const s of asArray(parsed.Statement)) {
@@ -115,6 +129,7 @@ export function statements(stack: StackJson): { where: string; statement: Statem
             actions: asArray(s.Action as string | string[] | undefined),
             resources: asArray(s.Resource as string | string[] | undefined),
             hasNotResource: s.NotResource !== undefined,
+            inKeyPolicy: type === "aws_kms_key",
           },
         });
       }
@@ -160,10 +175,10 @@ export const rules: readonly Rule[] = [
   },
   {
     id: "iam-no-star-resource",
-    description: "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS)",
+    description: "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS) and in key policies (where it is the key)",
     check: (stack) =>
       statements(stack)
-        .filter(({ statement }) => statement.effect === "Allow")
+        .filter(({ statement }) => statement.effect === "Allow" && !statement.inKeyPolicy)
         .filter(({ statement }) => statement.resources.includes("*") || statement.hasNotResource)
         .flatMap(({ where, statement }) =>
           statement.actions
@@ -388,6 +403,69 @@ export const rules: readonly Rule[] = [
     },
   },
   {
+    id: "alarm-topic-deliverable",
+    description:
+      "every alarm action is a topic of the stack CloudWatch can publish to: not encrypted with an AWS managed key (alias/aws/sns), and its key's policy grants cloudwatch.amazonaws.com kms:GenerateDataKey and kms:Decrypt, scoped to the account, with rotation on",
+    check: (stack) =>
+      resourcesOf(stack, "aws_cloudwatch_metric_alarm").flatMap(([address, alarm]) => {
+        const actions = [...asArray(alarm.alarm_actions as string[] | undefined), ...asArray(alarm.ok_actions as string[] | undefined)];
+        return [...new Set(actions)].flatMap((action): Violation[] => {
+          const topicAddress = referencedAddress(action, "aws_sns_topic");
+          const topic = lookup(stack, topicAddress);
+          if (!topic) return [{ resource: address, detail: `action ${action} is not a topic of this stack` }];
+          const keyId = topic.kms_master_key_id;
+          if (keyId === undefined) return []; // unencrypted: deliverable
+          if (String(keyId).startsWith("alias/aws/")) {
+            return [{ resource: String(topicAddress), detail: `encrypted with the AWS managed key ${String(keyId)}: CloudWatch cannot publish` }];
+          }
+          const keyAddress = referencedAddress(keyId, "aws_kms_key");
+          const key = lookup(stack, keyAddress);
+          if (!key) return [{ resource: String(topicAddress), detail: `key ${String(keyId)} is not a customer managed key of this stack` }];
+          return keyGrantsCloudWatch(stack, key)
+            ? key.enable_key_rotation === true
+              ? []
+              : [{ resource: String(keyAddress), detail: "enable_key_rotation is not true" }]
+            : [{ resource: String(keyAddress), detail: "key policy does not let cloudwatch.amazonaws.com (scoped to the account) use the key" }];
+        });
+      }),
+  },
+  {
+    id: "dynamodb-deletion-protection",
+    description: "DynamoDB tables set deletion_protection_enabled (true, or the stack's variable that defaults to true)",
+    check: (stack) =>
+      resourcesOf(stack, "aws_dynamodb_table")
+        .filter(([, t]) => t.deletion_protection_enabled !== true && !String(t.deletion_protection_enabled ?? "").startsWith("${var."))
+        .map(([address]) => ({ resource: address, detail: "deletion_protection_enabled is not set" })),
+  },
+  {
+    id: "custom-domain-only-endpoint",
+    description: "an API mapped to a custom domain disables its default execute-api endpoint (which bypasses the domain's TLS policy)",
+    check: (stack) => {
+      const mapped = [
+        ...resourcesOf(stack, "aws_apigatewayv2_api_mapping").map(([, m]) => referencedAddress(m.api_id, "aws_apigatewayv2_api")),
+        ...resourcesOf(stack, "aws_api_gateway_base_path_mapping").map(([, m]) => referencedAddress(m.api_id, "aws_api_gateway_rest_api")),
+      ];
+      return [...new Set(mapped)].flatMap((address) =>
+        lookup(stack, address)?.disable_execute_api_endpoint === true
+          ? []
+          : [{ resource: String(address), detail: "mapped to a custom domain, but disable_execute_api_endpoint is not true" }],
+      );
+    },
+  },
+  {
+    id: "public-functions-reserved-concurrency",
+    description: "functions a load balancer invokes (no API throttling in front) have reserved concurrency, so a flood cannot take the account's",
+    check: (stack) =>
+      resourcesOf(stack, "aws_lb_target_group_attachment").flatMap(([address, a]) => {
+        const fnAddress = referencedAddress(a.target_id, "aws_lambda_function");
+        const fn = lookup(stack, fnAddress);
+        if (!fn) return [];
+        return fn.reserved_concurrent_executions === undefined
+          ? [{ resource: String(fnAddress), detail: `behind ${address} without reserved_concurrent_executions` }]
+          : [];
+      }),
+  },
+  {
     id: "default-tags",
     description: "the AWS provider tags every resource with project, stack and environment",
     check: (stack) =>
@@ -399,6 +477,24 @@ export const rules: readonly Rule[] = [
   },
 ];
 
+/** Whether the key's policy document lets CloudWatch alarms of the account publish to a topic it encrypts. */
+function keyGrantsCloudWatch(stack: StackJson, key: Record<string, unknown>): boolean {
+  const doc = String(key.policy ?? "").match(/data\.aws_iam_policy_document\.([\w-]+)\.json/);
+  const statementsOfKey = asArray(stack.data?.aws_iam_policy_document?.[doc?.[1] ?? ""]?.statement as Record<string, unknown>[] | undefined);
+  const granted = statementsOfKey.filter((st) => {
+    if ((st.effect ?? "Allow") !== "Allow") return false;
+    const principals = asArray(st.principals as Record<string, unknown>[] | undefined);
+    const cloudWatch = principals.some((p) => p.type === "Service" && asArray(p.identifiers as string[] | undefined).includes("cloudwatch.amazonaws.com"));
+    const scoped = asArray(st.condition as Record<string, unknown>[] | undefined).some((c) =>
+      ["aws:SourceAccount", "aws:SourceArn"].includes(String(c.variable)),
+    );
+    return cloudWatch && scoped;
+  });
+  const allows = (action: string): boolean =>
+    granted.some((st) => asArray(st.actions as string[] | undefined).some((a) => new RegExp(`^${a.replace(/\*/g, ".*")}$`).test(action)));
+  return allows("kms:GenerateDataKey") && allows("kms:Decrypt");
+}
+
 function lookupPolicyText(stack: StackJson, policy: unknown): string {
   const text = String(policy ?? "");
   const doc = text.match(/data\.aws_iam_policy_document\.([\w-]+)\.json/);
@@ -406,3 +502,71 @@ function lookupPolicyText(stack: StackJson, policy: unknown): string {
   return text;
 }
 
+
+/** A rule over every stack of one environment at once (what one stack cannot see). */
+export interface EnvironmentRule {
+  readonly id: string;
+  readonly description: string;
+  check(stacks: ReadonlyMap<string, StackJson>): Violation[];
+}
+
+/**
+ * The field holding each resource type's physical name: names AWS keeps unique per
+ * account and region (or per VPC), so two stacks using one collide or, worse, share.
+ */
+export const PHYSICAL_NAME_FIELDS: Readonly<Record<string, string>> = {
+  aws_sns_topic: "name",
+  aws_sqs_queue: "name",
+  aws_dynamodb_table: "name",
+  aws_kinesis_stream: "name",
+  aws_lambda_function: "function_name",
+  aws_cloudwatch_log_group: "name",
+  aws_cloudwatch_metric_alarm: "alarm_name",
+  aws_iam_role: "name",
+  aws_iam_policy: "name",
+  aws_iam_user: "name",
+  aws_kms_alias: "name",
+  aws_lb: "name",
+  aws_lb_target_group: "name",
+  aws_security_group: "name",
+  aws_s3_bucket: "bucket",
+  aws_api_gateway_domain_name: "domain_name",
+  aws_apigatewayv2_domain_name: "domain_name",
+};
+
+/**
+ * A resource's physical name, with `${aws_x.y.<name field>}` references to a literal
+ * name in the same stack resolved; undefined when it cannot be known at synth time.
+ */
+function physicalNameOf(stack: StackJson, type: string, body: Record<string, unknown>): string | undefined {
+  const raw = body[PHYSICAL_NAME_FIELDS[type]];
+  if (typeof raw !== "string") return undefined;
+  const resolved = raw.replace(/\$\{(aws_\w+)\.([\w-]+)\.(\w+)\}/g, (whole, refType: string, refName: string, attr: string) => {
+    const value = stack.resource?.[refType]?.[refName]?.[attr];
+    return PHYSICAL_NAME_FIELDS[refType] === attr && typeof value === "string" && !value.includes("${") ? value : whole;
+  });
+  return resolved.includes("${") ? undefined : resolved;
+}
+
+export const environmentRules: readonly EnvironmentRule[] = [
+  {
+    id: "physical-names-unique",
+    description: "no physical name (topic, queue, table, stream, function, log group, alarm, role, ...) repeats across the stacks of one environment",
+    check: (stacks) => {
+      const owners = new Map<string, string[]>();
+      for (const [stackId, stack] of stacks) {
+        for (const type of Object.keys(PHYSICAL_NAME_FIELDS)) {
+          for (const [address, body] of resourcesOf(stack, type)) {
+            const name = physicalNameOf(stack, type, body);
+            if (name === undefined) continue;
+            const key = `${type} "${name}"`;
+            owners.set(key, [...(owners.get(key) ?? []), `[${stackId}] ${address}`]);
+          }
+        }
+      }
+      return [...owners.entries()]
+        .filter(([, where]) => where.length > 1)
+        .map(([key, where]) => ({ resource: where.join(", "), detail: `${key} is used ${where.length} times` }));
+    },
+  },
+];

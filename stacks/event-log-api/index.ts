@@ -15,6 +15,7 @@ import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
 /**
@@ -111,7 +112,11 @@ export class EventLogApiStack extends ServerlessStack {
     const functionName = this.name(props.functionName ?? "log-events");
     const apiName = this.name(props.apiName ?? "log-events-http-api");
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // Seed: PROVISIONED 1/1 kept (cheapest for a trickle of events; raise the capacity
     // or switch to PAY_PER_REQUEST for real traffic). Fix: encryption and PITR added.
@@ -128,6 +133,7 @@ export class EventLogApiStack extends ServerlessStack {
       ],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // Fix: the seed zipped a hand-written Node.js 14 file and hashed an archive that does not
@@ -161,6 +167,8 @@ export class EventLogApiStack extends ServerlessStack {
     this.api = new Apigatewayv2Api(this, "api", {
       name: apiName,
       protocolType: "HTTP",
+      // Fix: with the custom domain (TLS 1.2), the default execute-api endpoint would bypass its TLS policy.
+      disableExecuteApiEndpoint: props.customDomain ?? true,
       corsConfiguration:
         origins.length > 0
           ? {
@@ -244,7 +252,10 @@ export class EventLogApiStack extends ServerlessStack {
       new TerraformOutput(this, "requester_user_name", { value: this.requester.name });
     }
 
-    new TerraformOutput(this, "api_endpoint", { value: this.api.apiEndpoint, description: "Default execute-api URL" });
+    new TerraformOutput(this, "api_endpoint", {
+      value: this.api.apiEndpoint,
+      description: "Default execute-api URL (disabled when the custom domain is on: use custom_domain_url)",
+    });
     new TerraformOutput(this, "table_name", { value: this.table.name });
     new TerraformOutput(this, "function_name", { value: this.handler.function.functionName });
     new TerraformOutput(this, "requester_policy_arn", { value: this.requesterPolicy.arn });

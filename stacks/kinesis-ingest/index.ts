@@ -8,6 +8,7 @@ import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-me
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -15,10 +16,13 @@ import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
+import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import {
   CLIENT_ERROR_TEMPLATE,
   PUT_RECORD_REQUEST_TEMPLATE,
@@ -34,10 +38,22 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
   readonly maximumRetryAttempts?: number;
   /**
    * Records older than this (seconds) go to the dead-letter queue instead of the
-   * function. Keep it below the stream's 24 h retention, so a replay can still read them.
+   * function. The stream's retention must exceed it plus the reaction window, so a replay can still read them.
    * @default 3600
    */
   readonly maximumRecordAgeSeconds?: number;
+  /**
+   * Default of the `stream_retention_hours` variable: how long the stream keeps records, so long how
+   * long a dead-letter pointer (shard + sequence range, not the data) can be replayed. 24..8760.
+   * @default 168 (7 days: a failure on Friday evening is still replayable on Monday)
+   */
+  readonly streamRetentionHours?: number;
+  /**
+   * Time the team needs between the dead-letter alarm and a replay (`npm run redrive:kinesis-ingest`), in hours.
+   * The synth and the plan refuse a retention shorter than the maximum record age plus this window.
+   * @default 72 (a weekend and a working day)
+   */
+  readonly reactionWindowHours?: number;
   /** The stream's GetRecords.IteratorAgeMilliseconds that raises an alarm: the consumer is behind. @default 60000 */
   readonly iteratorAgeAlarmMs?: number;
   /** Share of requests answered 5xx (0..1, per 5 minutes) that raises an alarm. @default 0.01 */
@@ -48,6 +64,44 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
    * @default true: the first stack deployed must work on a fresh account
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
+   * endpoint off, so no caller goes around the domain's TLS policy.
+   * @default none: the execute-api endpoint (the seed)
+   */
+  readonly customDomain?: RestApiDomainOptions;
+}
+
+/** Kinesis limits on a stream's retention, in hours. */
+export const STREAM_RETENTION_LIMITS = { min: 24, max: 8760 } as const;
+
+/**
+ * The shortest retention (hours, whole) that still lets a dead-letter pointer be replayed: a record
+ * reaches the dead-letter queue at most `maximumRecordAgeSeconds` after it arrived, and the team needs
+ * `reactionWindowHours` after that to replay it from the stream.
+ */
+export function minimumStreamRetentionHours(t: { readonly maximumRecordAgeSeconds: number; readonly reactionWindowHours: number }): number {
+  return Math.max(STREAM_RETENTION_LIMITS.min, Math.ceil(t.maximumRecordAgeSeconds / 3600 + t.reactionWindowHours));
+}
+
+/** Throws when the stream would drop records before their dead-letter pointers can be replayed. */
+export function checkStreamRetention(t: {
+  readonly retentionHours: number;
+  readonly maximumRecordAgeSeconds: number;
+  readonly reactionWindowHours: number;
+}): void {
+  const { min, max } = STREAM_RETENTION_LIMITS;
+  if (!Number.isInteger(t.retentionHours) || t.retentionHours < min || t.retentionHours > max) {
+    throw new Error(`kinesis-ingest: the stream retention must be a whole number of hours in ${min}..${max}, got ${t.retentionHours}.`);
+  }
+  const required = minimumStreamRetentionHours(t);
+  if (t.retentionHours < required) {
+    throw new Error(
+      `kinesis-ingest: the stream retention (${t.retentionHours} h) must be at least the mapping's maximum record age ` +
+        `(${t.maximumRecordAgeSeconds} s) + the reaction window (${t.reactionWindowHours} h) = ${required} h, ` +
+        `or dead-lettered records expire from the stream before anyone can replay them.`,
+    );
+  }
 }
 
 /**
@@ -67,6 +121,7 @@ export class KinesisIngestStack extends ServerlessStack {
   readonly handler: NodejsFunction;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly alarms: AlarmTopic;
+  readonly domain?: RestApiCustomDomain;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
@@ -75,24 +130,40 @@ export class KinesisIngestStack extends ServerlessStack {
     // unless supplied; here it names the logging role's ARN (step 5).
 
     // ---- Plan-time settings (the stage's throttling variables come with RestApiStage) ----
-    const loggingLevel = new TerraformVariable(this, "api_logging_level", {
-      type: "string",
-      default: "ERROR",
-      description: "API Gateway execution logging: OFF, ERROR or INFO (data trace stays off: it logs request bodies).",
+    const loggingLevel = apiLoggingLevelVariable(this);
+
+    // Checked at synth (and the variable again at plan): a dead-letter pointer must outlive its records' wait.
+    const maximumRecordAgeSeconds = props.maximumRecordAgeSeconds ?? 3600;
+    const reactionWindowHours = props.reactionWindowHours ?? 72;
+    const retentionHours = props.streamRetentionHours ?? 168;
+    checkStreamRetention({ retentionHours, maximumRecordAgeSeconds, reactionWindowHours });
+    const minimumRetention = minimumStreamRetentionHours({ maximumRecordAgeSeconds, reactionWindowHours });
+    const streamRetention = new TerraformVariable(this, "stream_retention_hours", {
+      type: "number",
+      default: retentionHours,
+      description:
+        `Hours the stream keeps records: how long a dead-letter pointer can be replayed. At least the maximum record age ` +
+        `(${maximumRecordAgeSeconds} s) + the ${reactionWindowHours} h reaction window; at most ${STREAM_RETENTION_LIMITS.max}.`,
       validation: [
         {
-          condition: `\${contains(["OFF", "ERROR", "INFO"], var.api_logging_level)}`,
-          errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
+          condition: `\${var.stream_retention_hours >= ${minimumRetention} && var.stream_retention_hours <= ${STREAM_RETENTION_LIMITS.max} && floor(var.stream_retention_hours) == var.stream_retention_hours}`,
+          errorMessage: `stream_retention_hours must be a whole number in ${minimumRetention}..${STREAM_RETENTION_LIMITS.max} (maximum record age + reaction window).`,
         },
       ],
     });
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: env.alarmEmail,
+    });
 
     // ---- 1) API Gateway -----------------------------------------------------
     this.api = new ApiGatewayRestApi(this, "api", {
       name: this.name("kinesis-sample-api"),
       description: "API connected to Kinesis Data Streams",
+      // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     const method = new ApiGatewayMethod(this, "method", {
       restApiId: this.api.id,
@@ -119,6 +190,8 @@ export class KinesisIngestStack extends ServerlessStack {
     this.stream = new KinesisStream(this, "stream", {
       name: this.name("example-stream"),
       shardCount: props.shardCount ?? 1,
+      // Fix: the seed keeps the default 24 h; a dead-letter pointer is only as good as the records it points to.
+      retentionPeriod: streamRetention.numberValue,
       encryptionType: "KMS",
       kmsKeyId: "alias/aws/kinesis",
     });
@@ -255,6 +328,17 @@ export class KinesisIngestStack extends ServerlessStack {
       errorRateThreshold: props.api5xxRateAlarm ?? 0.01,
     });
     this.stage = stage.stage;
+    if (props.customDomain) {
+      this.domain = new RestApiCustomDomain(this, "domain", {
+        domainName: props.customDomain.domainName,
+        hostedZoneId:
+          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
+        certificate: props.customDomain.certificate ?? { kind: "create" },
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+      });
+      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
 
     // ---- 6) Table ---------------------------------------------------------------
     // Fix: encrypted and with point-in-time recovery (the seed sets neither).
@@ -265,6 +349,7 @@ export class KinesisIngestStack extends ServerlessStack {
       attribute: [{ name: "ID", type: "S" }],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // ---- 7) Lambda: Kinesis -> DynamoDB -----------------------------------------
@@ -315,7 +400,7 @@ export class KinesisIngestStack extends ServerlessStack {
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: props.maximumRetryAttempts ?? 5,
-      maximumRecordAgeInSeconds: props.maximumRecordAgeSeconds ?? 3600,
+      maximumRecordAgeInSeconds: maximumRecordAgeSeconds,
       destinationConfig: { onFailure: { destinationArn: this.deadLetterQueue.queue.arn } },
     });
 
@@ -352,7 +437,7 @@ export class KinesisIngestStack extends ServerlessStack {
     new TerraformOutput(this, "dynamodb_table_name", { value: this.table.name });
     new TerraformOutput(this, "dead_letter_queue_url", {
       value: this.deadLetterQueue.queue.url,
-      description: "Where batches that failed every retry are described (shard and sequence range), for a replay.",
+      description: "Where batches that failed every retry are described (shard and sequence range), for `npm run redrive:kinesis-ingest`.",
     });
   }
 }

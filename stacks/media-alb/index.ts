@@ -15,12 +15,12 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import type { DomainCertificate } from "../../constructs/api-custom-domain";
 import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { MediaEndpoint } from "./media-endpoint";
 
 /**
@@ -66,6 +66,14 @@ export interface MediaAlbStackProps extends ServerlessStackProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Default of the `reserved_concurrent_executions` variable: the reserved concurrency of each of the two
+   * functions. Sizing rule: peak requests per second the endpoint must serve x the function's p99 duration
+   * in seconds x 2 (headroom), and no more than a tenth of the account's concurrency limit for both
+   * (so a flood on the ALB leaves the account's other functions the rest).
+   * @default 50 (250 requests/s x 0.2 s x 2 = 100 for the two, a tenth of the default 1,000 limit)
+   */
+  readonly reservedConcurrency?: number;
   /**
    * Days the ALB's access logs stay in their bucket.
    * @default 90
@@ -118,6 +126,18 @@ export class MediaAlbStack extends ServerlessStack {
       default: props.deletionProtection ?? true,
       description: "Deletion protection of the load balancer (the seed turns it on). Apply with false before destroying the stack.",
     });
+    const reservedConcurrency = new TerraformVariable(this, "reserved_concurrent_executions", {
+      type: "number",
+      default: props.reservedConcurrency ?? 50,
+      description:
+        "Reserved concurrency of each function behind the public ALB: peak requests/s x p99 duration (s) x 2, at most a tenth of the account's concurrency limit for both (README: Security and reliability).",
+      validation: [
+        {
+          condition: "${var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions}",
+          errorMessage: "reserved_concurrent_executions must be a whole number >= 1.",
+        },
+      ],
+    });
     const hostName = `${hostLabel}.${zoneName.stringValue}`;
     // `[.]`, not `\.`: a literal dot without backslashes, which Terraform expressions would need doubled.
     const zoneOrigins = `https://([a-z0-9-]+[.])*${Fn.replace(zoneName.stringValue, ".", "[.]")}`;
@@ -139,13 +159,17 @@ export class MediaAlbStack extends ServerlessStack {
       lookups.hostedZoneId ??
       new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
-    // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), all out ----
+    // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), nothing out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
     // added or removed without rewriting the others, and no fight with rules added elsewhere.
     // (The seed's list repeats HTTP/IPv4 and HTTPS/IPv6 and its egress is IPv6 only: a
-    // transcription slip; the intent, HTTP and HTTPS from everywhere, all out, is kept.)
+    // transcription slip; the intent, HTTP and HTTPS from everywhere, is kept.)
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: this.name("AllowHttpGroup"),
       description: "Allow HTTP/HTTPS security group",
@@ -164,14 +188,9 @@ export class MediaAlbStack extends ServerlessStack {
         });
       }
     }
-    for (const [family, cidr] of Object.entries(anywhere)) {
-      new VpcSecurityGroupEgressRule(this, `all_${family}_egress`, {
-        securityGroupId: this.securityGroup.id,
-        description: `All traffic out (${family})`,
-        ipProtocol: "-1",
-        ...cidr,
-      });
-    }
+    // Fix: no egress rule (the seed allows all traffic out). The ALB invokes its Lambda targets through the
+    // Lambda API, not over a network connection, so its security group needs no outbound rule (Elastic Load
+    // Balancing guide, "Lambda functions as targets"); Terraform removes the all-out rule AWS adds to a new group.
 
     // ---- Access logs: a new bucket (the seed's "create this location") ----
     // Named `<env>-logs-api-lb-<account>`: bucket names are global, and the seed's dotted
@@ -307,6 +326,8 @@ export class MediaAlbStack extends ServerlessStack {
       packaging: props.env.lambdaPackaging,
       logRetentionDays: props.env.logRetentionDays,
       alarms: this.alarms,
+      reservedConcurrentExecutions: reservedConcurrency.numberValue,
+      tableDeletionProtection: tableDeletionProtectionVariable(this).booleanValue,
     };
     // Target group names are limited to 32 characters: the seed's names (up to 31) plus an
     // environment prefix do not fit, so the target groups get short names of their own.

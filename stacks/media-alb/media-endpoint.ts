@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { IResolvable } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
@@ -32,6 +33,10 @@ export interface MediaEndpointProps {
   readonly packaging: LambdaPackaging;
   readonly logRetentionDays: number;
   readonly alarms: AlarmTopic;
+  /** Reserved concurrency of the function (a plan-time value): what a flood on the public ALB can take. */
+  readonly reservedConcurrentExecutions: number;
+  /** `deletion_protection_enabled` of the table (a plan-time value). */
+  readonly tableDeletionProtection: boolean | IResolvable;
 }
 
 /**
@@ -62,6 +67,7 @@ export class MediaEndpoint extends Construct {
       attribute: [{ name: props.hashKey, type: "S" }],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: props.tableDeletionProtection,
     });
 
     this.handler = new NodejsFunction(this, "handler", {
@@ -72,6 +78,9 @@ export class MediaEndpoint extends Construct {
       logRetentionDays: props.logRetentionDays,
       statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.table.arn] }],
       environment: { TABLE_NAME: this.table.name, ALLOWED_ORIGINS: props.allowedOrigins },
+      // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the
+      // region's whole Lambda concurrency from every other function of the account.
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       alarms: props.alarms,
       // The alarms live in the stack's one AlarmTopic: their ids must be unique there.
       alarmIdPrefix: `${id}_handler`,

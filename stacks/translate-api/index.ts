@@ -22,12 +22,16 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RestApiStage } from "../../constructs/rest-api-stage";
+import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
+import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
+import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
   ACCESS_LOG_FORMAT,
@@ -57,7 +61,7 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
   /**
    * Default of the `history_ttl_days` variable: days a history item lives
    * before DynamoDB's TTL deletes it; 0 keeps items forever.
-   * @default 0 (the hands-on keeps every translation)
+   * @default 30 (fix: the hands-on keeps every anonymous caller's text forever)
    */
   readonly historyTtlDays?: number;
   /**
@@ -70,6 +74,12 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    * @default false (the region already has the role, e.g. from kinesis-ingest; see README "Before you deploy")
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
+   * endpoint off, so no caller goes around the domain's TLS policy.
+   * @default none: the execute-api endpoint (the hands-on)
+   */
+  readonly customDomain?: RestApiDomainOptions;
   /**
    * The fixed JSON `GET /mock` answers (its integration response template).
    * @default `{ output_text, source_language: "ja", target_language: "en" }` with a sample text
@@ -104,6 +114,7 @@ export class TranslateApiStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly alarms: AlarmTopic;
+  readonly domain?: RestApiCustomDomain;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
@@ -112,7 +123,8 @@ export class TranslateApiStack extends ServerlessStack {
     // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
     const ttlDays = new TerraformVariable(this, "history_ttl_days", {
       type: "number",
-      default: props.historyTtlDays ?? 0,
+      // Fix: callers are anonymous and their text is personal data as often as not; keep it a month, not forever.
+      default: props.historyTtlDays ?? 30,
       description: "Days a translation history item lives before DynamoDB's TTL deletes it; 0 keeps items forever.",
       validation: [
         {
@@ -122,7 +134,11 @@ export class TranslateApiStack extends ServerlessStack {
       ],
     });
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // ---- History table: the hands-on's `translate-history`, keyed by `timestamp` ----
     this.table = new DynamodbTable(this, "table", {
@@ -137,6 +153,7 @@ export class TranslateApiStack extends ServerlessStack {
       pointInTimeRecovery: { enabled: true },
       // Always on; the handler writes `expires_at` only when history_ttl_days > 0.
       ttl: { attributeName: "expires_at", enabled: true },
+      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // ---- Function: the hands-on's `translate-function` ----
@@ -207,6 +224,8 @@ export class TranslateApiStack extends ServerlessStack {
       name: apiName,
       description: "Translation API with history (seed 004)",
       endpointConfiguration: { types: ["EDGE"] },
+      // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     const restApiId = this.api.id;
 
@@ -368,14 +387,26 @@ export class TranslateApiStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
-      // Execution logs stay off: at INFO they would copy every input text into CloudWatch.
-      loggingLevel: "OFF",
+      // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
+      // into CloudWatch, so the default is ERROR.
+      loggingLevel: apiLoggingLevelVariable(this).stringValue,
       accountLogging,
       alarms: this.alarms,
       alarmName: this.name("translate-api-5xx"),
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
     this.stage = stage.stage;
+    if (props.customDomain) {
+      this.domain = new RestApiCustomDomain(this, "domain", {
+        domainName: props.customDomain.domainName,
+        hostedZoneId:
+          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
+        certificate: props.customDomain.certificate ?? { kind: "create" },
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+      });
+      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
 
     // ---- Outputs ----
     new TerraformOutput(this, "invoke_url", {

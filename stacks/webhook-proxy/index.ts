@@ -15,9 +15,6 @@ import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 
-/** The seed attaches this AWS managed policy to `sqs2upstream` by ARN (needed only inside a VPC). */
-export const VPC_ACCESS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
-
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
   requestId: "$context.requestId",
@@ -88,10 +85,8 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
   readonly throttlingRateLimit?: number;
   /** Default of the `throttling_burst_limit` variable. @default 2000 */
   readonly throttlingBurstLimit?: number;
-  /** Retention of the three log groups, in days. @default 1 (seed) */
+  /** Retention of the three log groups, in days. @default the environment's `logRetentionDays` (the seed keeps 1 day) */
   readonly logRetentionDays?: number;
-  /** Attach AWSLambdaVPCAccessExecutionRole to `sqs2upstream` as the seed does. @default true (seed) */
-  readonly attachVpcAccessPolicy?: boolean;
   /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
   readonly backlogAgeAlarmSeconds?: number;
 }
@@ -146,7 +141,8 @@ export class WebhookProxyStack extends ServerlessStack {
     const batchSize = props.batchSize ?? 1;
     const batchingWindow = props.maximumBatchingWindowSeconds ?? 0;
     const maxMessageBytes = props.maxMessageBytes ?? 262_144;
-    const logRetentionDays = props.logRetentionDays ?? 1;
+    // Fix: the seed keeps 1 day, too short to investigate abuse of an unauthenticated endpoint; as the other stacks.
+    const logRetentionDays = props.logRetentionDays ?? props.env.logRetentionDays;
     const defaultReserved = props.reservedConcurrentExecutions ?? 1;
 
     // Checked here, at synth, not in review: a violation fails `cdktf synth` with the reason.
@@ -238,7 +234,11 @@ export class WebhookProxyStack extends ServerlessStack {
     // invocations). Reserved concurrency 1: no cap exists (minimum 2), so allow more receives.
     const capped = Op.gte(reserved.numberValue, MIN_MAXIMUM_CONCURRENCY);
 
-    this.alarms = new AlarmTopic(this, "alarms", { topicName: this.name("alarms"), email: props.env.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
 
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
@@ -307,8 +307,8 @@ export class WebhookProxyStack extends ServerlessStack {
           resources: [this.queue.arn],
         },
       ],
-      // The seed's attachment; only a function placed in a VPC needs it (see README).
-      managedPolicyArns: props.attachVpcAccessPolicy === false ? [] : [VPC_ACCESS_EXECUTION_POLICY_ARN],
+      // Fix: no AWSLambdaVPCAccessExecutionRole (the seed attaches it): the function has no vpc_config, and the
+      // policy grants log writes to any log group and ENI create/delete on "*".
       reservedConcurrentExecutions: reserved.numberValue,
       environment: { UPSTREAM: upstream.stringValue, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) },
       description: "Webhook proxy: replays queued webhooks to the upstream at a bounded concurrency.",
@@ -341,7 +341,12 @@ export class WebhookProxyStack extends ServerlessStack {
     });
 
     // ---- HTTP API (+ fix: stage throttling, payload 2.0 for the raw query string) ----
-    this.api = new Apigatewayv2Api(this, "api", { name: this.name("gateway_api_proxy"), protocolType: "HTTP" });
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: this.name("gateway_api_proxy"),
+      protocolType: "HTTP",
+      // Fix: webhooks arrive on the custom domain (TLS 1.2); the default execute-api endpoint would bypass it.
+      disableExecuteApiEndpoint: true,
+    });
     // Seed: `aws_apigatewayv2_stage.gw_state_proxy` and `aws_cloudwatch_log_group.gw_lg_proxy` (retention 1 day).
     // Fix: stage-wide throttling from the `throttling_rate_limit` / `throttling_burst_limit` variables.
     // The 5xx alarm is the shared 5xx/Count rate; threshold 0 keeps "any 5xx in a minute alarms":

@@ -1,0 +1,92 @@
+/**
+ * The alarm topic is deliverable: the synthesized key policy, evaluated the way
+ * KMS evaluates a key policy (explicit Allow with every condition met), lets
+ * CloudWatch alarms of this account use the topic's key, and nobody else's.
+ */
+import { Testing } from "cdktf";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { offlineLookups, defaultEnvironment } from "../config";
+import { AlarmTopic, PUBLISHER_KEY_ACTIONS } from "../constructs/alarm-topic";
+import { ServerlessStack } from "../constructs/serverless-stack";
+
+interface PolicyStatement {
+  effect?: string;
+  principals?: { type: string; identifiers: string[] }[];
+  actions?: string[];
+  condition?: { test: string; variable: string; values: string[] }[];
+}
+
+interface Request {
+  readonly principal: { type: string; id: string };
+  readonly action: string;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/** A key-policy evaluator for the operators the project uses (StringEquals, ArnLike). */
+function allowed(statements: readonly PolicyStatement[], request: Request): boolean {
+  const wildcard = (pattern: string, value: string): boolean =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
+  return statements.some(
+    (s) =>
+      (s.effect ?? "Allow") === "Allow" &&
+      (s.principals ?? []).some((p) => p.type === request.principal.type && p.identifiers.includes(request.principal.id)) &&
+      (s.actions ?? []).some((a) => wildcard(a, request.action)) &&
+      (s.condition ?? []).every((c) => {
+        const value = request.context[c.variable];
+        if (value === undefined) return false;
+        if (c.test === "StringEquals") return c.values.includes(value);
+        if (c.test === "ArnLike") return c.values.some((v) => wildcard(v, value));
+        return false;
+      }),
+  );
+}
+
+type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+
+describe("AlarmTopic", () => {
+  const account = offlineLookups.accountId as string;
+  const stack = new ServerlessStack(Testing.app(), "alarm-topic", { env: defaultEnvironment });
+  new AlarmTopic(stack, "alarms", { topicName: stack.name("alarm-topic-alarms"), accountId: account });
+  const synth = Testing.synth(stack);
+  const parsed = JSON.parse(synth) as Synth;
+  const keyPolicy = Object.values(parsed.data.aws_iam_policy_document)[0].statement as PolicyStatement[];
+  const cloudWatch = { type: "Service", id: "cloudwatch.amazonaws.com" };
+
+  test("the topic is encrypted with the stack's own key, which rotates", () => {
+    expect(synth).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
+    expect(synth).toHaveResourceWithProperties(SnsTopic, {
+      name: "dev-alarm-topic-alarms",
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.\w+\.arn\}$/),
+    });
+    expect(synth).toHaveDataSource(DataAwsIamPolicyDocument);
+  });
+
+  test.each(PUBLISHER_KEY_ACTIONS.map((a) => [a]))("CloudWatch alarms of this account may %s", (action) => {
+    expect(allowed(keyPolicy, { principal: cloudWatch, action, context: { "aws:SourceAccount": account } })).toBe(true);
+  });
+
+  test("CloudWatch acting for another account, or another service, may not use the key", () => {
+    const action = "kms:GenerateDataKey";
+    expect(allowed(keyPolicy, { principal: cloudWatch, action, context: { "aws:SourceAccount": "210987654321" } })).toBe(false);
+    expect(allowed(keyPolicy, { principal: cloudWatch, action, context: {} })).toBe(false);
+    expect(
+      allowed(keyPolicy, { principal: { type: "Service", id: "s3.amazonaws.com" }, action, context: { "aws:SourceAccount": account } }),
+    ).toBe(false);
+  });
+
+  test("the account administers the key with named actions (no kms:*), so it is never locked out", () => {
+    const root = { type: "AWS", id: `arn:aws:iam::${account}:root` };
+    for (const action of ["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:DescribeKey"]) {
+      expect(allowed(keyPolicy, { principal: root, action, context: {} })).toBe(true);
+    }
+    expect(keyPolicy.flatMap((s) => s.actions ?? []).filter((a) => a.includes("*"))).toEqual([]);
+  });
+
+  test("without a supplied account id, the key policy names the looked-up one", () => {
+    const other = new ServerlessStack(Testing.app(), "lookup", { env: defaultEnvironment });
+    new AlarmTopic(other, "alarms", { topicName: "dev-lookup-alarms" });
+    expect(Testing.synth(other)).toContain("data.aws_caller_identity.alarms_account");
+  });
+});
