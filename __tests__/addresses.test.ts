@@ -20,7 +20,8 @@ describe("recorded Terraform addresses", () => {
     const drift = addressDrift(readRecorded(root, id), stacks.get(id) as AddressedStack);
     if (drift.lost.length > 0) {
       throw new Error(
-        `${id}: these addresses would be destroyed and recreated; add a moved block (moveTo/moveFromId) or restore the construct id:\n  ` +
+        `${id}: these live resources would be destroyed: add a moved block (moveTo/moveFromId) or restore the construct id; ` +
+          `if the resource is meant to go, re-record with \`npm run addresses:record\` so the removal shows in review:\n  ` +
           drift.lost.join("\n  "),
       );
     }
