@@ -25,8 +25,10 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import {
@@ -88,6 +90,31 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    * @default 10 (the hands-on's 3 s leaves no room for the SDK's retries of a throttled Translate call)
    */
   readonly timeout?: number;
+  /**
+   * How GET/POST /translate identify their callers: `"api-key"` (each client sends
+   * its key as `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers
+   * allowed `execute-api:Invoke`; no keys). `GET /mock` stays open either way: a MOCK
+   * integration reaches no backend. See `CallerAuth`.
+   * @default "api-key"
+   */
+  readonly callerAuth?: CallerAuth;
+  /**
+   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
+   * @default ["default"]
+   */
+  readonly apiClients?: readonly string[];
+  /**
+   * Defaults of the per-client limits (`client_*` variables). Translate bills per
+   * character: 200 requests of at most 10,000 characters cap one client at 2 million
+   * characters (about 30 USD) a day.
+   * @default 1 request/s, burst 2, 200 requests a day per client
+   */
+  readonly clientLimits?: ClientLimits;
+  /**
+   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
+   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
+   */
+  readonly webAcl?: WebAclOptions;
 }
 
 /** Seed 004: REST API -> Lambda -> Amazon Translate, translation history in DynamoDB, plus a MOCK integration. */
@@ -97,10 +124,15 @@ export class TranslateApiStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly alarms: AlarmTopic;
+  /** Set with `callerAuth: "api-key"` (the default). */
+  readonly apiClients?: ApiKeyClients;
+  /** Set when `webAcl` is given. */
+  readonly webAcl?: RateLimitWebAcl;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
     const apiName = this.name("translate-api");
+    const callerAuth = props.callerAuth ?? "api-key";
 
     // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
     const ttlDays = new TerraformVariable(this, "history_ttl_days", {
@@ -231,7 +263,8 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: translateResource.id,
       httpMethod: "GET",
-      authorization: "NONE",
+      // Fix: the hands-on's methods are open, so any stranger could spend Translate characters.
+      ...methodAuthorization(callerAuth),
       requestValidatorId: queryValidator.id,
       requestParameters: TRANSLATE_QUERY_PARAMETERS,
     });
@@ -239,7 +272,7 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: translateResource.id,
       httpMethod: "POST",
-      authorization: "NONE",
+      ...methodAuthorization(callerAuth),
       requestValidatorId: bodyValidator.id,
       requestModels: { "application/json": requestModel.name },
     });
@@ -265,6 +298,7 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: mockResource.id,
       httpMethod: "GET",
+      // Open on purpose: a MOCK integration answers from API Gateway itself (no function, no Translate).
       authorization: "NONE",
     });
     const mockIntegration = new ApiGatewayIntegration(this, "mock_integration", {
@@ -313,6 +347,8 @@ export class TranslateApiStack extends ServerlessStack {
           query: TRANSLATE_QUERY_PARAMETERS,
           mockRequest: MOCK_REQUEST_TEMPLATE,
           mockResponse: mockResponseTemplate,
+          // A method's authorization reaches the stage only with a new deployment.
+          callerAuth,
         }),
       )
       .digest("hex");
@@ -368,6 +404,31 @@ export class TranslateApiStack extends ServerlessStack {
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
     this.stage = stage.stage;
+
+    // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
+    if (callerAuth === "api-key") {
+      this.apiClients = new ApiKeyClients(this, "api_clients", {
+        api: this.api,
+        stage: this.stage,
+        namePrefix: apiName,
+        clients: props.apiClients,
+        rateLimit: props.clientLimits?.rateLimit ?? 1,
+        burstLimit: props.clientLimits?.burstLimit ?? 2,
+        dailyQuota: props.clientLimits?.dailyQuota ?? 200,
+      });
+    } else {
+      new TerraformOutput(this, "execute_api_arn", {
+        value: `${this.api.executionArn}/${this.stage.stageName}/*/translate`,
+        description: "Grant callers execute-api:Invoke on this ARN; they sign each request with SigV4.",
+      });
+    }
+    if (props.webAcl) {
+      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
+        ...props.webAcl,
+        name: apiName,
+        protects: { stage_association: this.stage.arn },
+      });
+    }
 
     // ---- Outputs ----
     new TerraformOutput(this, "invoke_url", {

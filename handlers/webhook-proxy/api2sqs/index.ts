@@ -5,11 +5,13 @@
  * Environment, read on each call so tests can set it:
  * - `SQS_URL`: the proxy queue's URL (the seed's variable).
  * - `MAX_MESSAGE_BYTES`: the queue's `max_message_size`. @default 262144
+ * - `SIGNATURE_*`: the optional signature check before queueing (`signature.ts`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { answer, errorResponse } from "../../shared/http";
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
+import { rejectUnsigned } from "./signature";
 
 // Module scope: one client per container, reused across invocations.
 const sqs = new SQSClient({});
@@ -22,5 +24,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   }
   const maxMessageBytes = Number(process.env.MAX_MESSAGE_BYTES || DEFAULT_MAX_MESSAGE_BYTES);
   // `answer` turns anything unexpected into a 500 without leaking a stack trace: the sender retries.
-  return answer(() => enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes }));
+  return answer(async () => (await rejectUnsigned(event)) ?? enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes }));
 }
