@@ -3,7 +3,7 @@
  * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
  * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
  *
- *   npm run tf:check                 # every stack
+ *   npm run tf:check                 # every stack, with its defaults and with its options on
  *   npm run tf:check -- media-alb    # some stacks
  *
  * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
@@ -13,8 +13,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
+import { KinesisIngestStack } from "../stacks/kinesis-ingest";
+import { MediaAlbStack } from "../stacks/media-alb";
+import { TranslateApiStack } from "../stacks/translate-api";
+import { WebhookProxyStack } from "../stacks/webhook-proxy";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -44,6 +49,28 @@ export function synthOffline(): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
   mkdirSync(outdir, { recursive: true });
   buildApp(loadEnvironment({ OFFLINE: "1" }), outdir).synth();
+  return outdir;
+}
+
+/**
+ * The stacks whose typed options change what is planned, each built with every
+ * such option flipped from its default (the callers' alternatives and the
+ * web ACLs), so the offline proof covers both sides.
+ */
+export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<typeof loadEnvironment>) => void>> = {
+  "kinesis-ingest": (app, env) => new KinesisIngestStack(app, "kinesis-ingest", { env, callerAuth: "iam", webAcl: {} }),
+  "webhook-proxy": (app, env) => new WebhookProxyStack(app, "webhook-proxy", { env, signature: false }),
+  "media-alb": (app, env) => new MediaAlbStack(app, "media-alb", { env, webAcl: {} }),
+  "translate-api": (app, env) => new TranslateApiStack(app, "translate-api", { env, callerAuth: "iam", webAcl: {} }),
+};
+
+/** Synthesizes the `OPTIONS_ON` variants (offline settings) into a fresh temporary folder. */
+export function synthOptionsOn(stacks: readonly string[] = Object.keys(OPTIONS_ON)): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-options-"));
+  const app = new App({ outdir });
+  const env = loadEnvironment({ OFFLINE: "1" });
+  for (const id of stacks) OPTIONS_ON[id]?.(app, env);
+  app.synth();
   return outdir;
 }
 
@@ -100,15 +127,24 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const outdir = synthOffline();
-  console.log(`synthesized offline into ${outdir}`);
+  const variants = stacks.filter((s) => s in OPTIONS_ON);
+  const optionsDir = synthOptionsOn(variants);
+  console.log(`synthesized offline into ${outdir} (defaults) and ${optionsDir} (options on)`);
   let failed = 0;
-  for (const r of await planAll(outdir, stacks)) {
-    const missing = r.synthesized.filter((a) => !r.planned.includes(a));
-    const ok = r.ok && missing.length === 0;
-    if (!ok) failed++;
-    console.log(`${ok ? "ok  " : "FAIL"} ${r.stack}: ${r.planned.length}/${r.synthesized.length} resources planned`);
-    if (!r.ok) console.log(r.log);
-    if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
+  const runs: [string, string, readonly string[]][] = [
+    ["defaults", outdir, stacks],
+    ["options on", optionsDir, variants],
+  ];
+  // One after the other: terraform's provider start-up is CPU-heavy.
+  for (const [label, dir, ids] of runs) {
+    for (const r of await planAll(dir, ids)) {
+      const missing = r.synthesized.filter((a) => !r.planned.includes(a));
+      const ok = r.ok && missing.length === 0;
+      if (!ok) failed++;
+      console.log(`${ok ? "ok  " : "FAIL"} ${r.stack} (${label}): ${r.planned.length}/${r.synthesized.length} resources planned`);
+      if (!r.ok) console.log(r.log);
+      if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
+    }
   }
   process.exit(failed ? 1 : 0);
 }

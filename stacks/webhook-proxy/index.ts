@@ -43,8 +43,8 @@ export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}
 export const MIN_MAXIMUM_CONCURRENCY = 2;
 export const MAX_MAXIMUM_CONCURRENCY = 1000;
 
-/** What SSM parameter names the `signing_secret_parameter` variable admits (a full path; the ARN is built from it). */
-export const PARAMETER_NAME_PATTERN = "^/[A-Za-z0-9_./-]{1,1010}$";
+/** What the `signing_secret_parameter` variable admits: a full path (the ARN is built from it). No `{n,m}` above 1000: RE2 refuses it. */
+export const PARAMETER_NAME_PATTERN = "^/[A-Za-z0-9_./-]+$";
 
 /** How webhook senders sign: defaults of the `signature_*` variables, and where the secret lives. */
 export interface WebhookSignatureOptions {
