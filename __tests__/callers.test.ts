@@ -19,7 +19,7 @@ import { BODY_SIZE_RULE } from "../constructs/rate-limit-web-acl";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
-import { WebhookProxyStack } from "../stacks/webhook-proxy";
+import { PARAMETER_NAME_PATTERN, WebhookProxyStack } from "../stacks/webhook-proxy";
 import { ServerlessStack } from "../constructs/serverless-stack";
 
 type Block = Record<string, unknown>;
@@ -208,6 +208,13 @@ describe("webhook-proxy: signed webhooks", () => {
         "aws_apigatewayv2_route.route": { caller: "signature", reason: expect.stringContaining("HMAC-SHA256") },
       });
     });
+  });
+
+  test("the parameter name validation admits full paths only (and is valid RE2: no repeat count above 1000)", () => {
+    const pattern = new RegExp(PARAMETER_NAME_PATTERN);
+    expect(["/dev/webhook-proxy/signing-secret", "/a", "/team.x/hook_1-b"].filter((n) => pattern.test(n))).toHaveLength(3);
+    expect(["dev/secret", "", "/with space", "/arn:aws"].filter((n) => pattern.test(n))).toEqual([]);
+    expect(PARAMETER_NAME_PATTERN).not.toMatch(/\{\d+,\d{4,}\}/);
   });
 
   test("a customer managed key adds kms:Decrypt on that key only; header, prefix and encoding are configurable", () => {
