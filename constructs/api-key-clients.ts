@@ -152,3 +152,26 @@ export class ApiKeyClients extends Construct {
     output.overrideLogicalId("api_keys");
   }
 }
+
+export interface RestApiCallersProps extends Omit<ApiKeyClientsProps, keyof ClientLimits> {
+  /** How the API's methods identify their callers (the same value the methods got from `methodAuthorization`). */
+  readonly auth: CallerAuth;
+  /** Per-client limits of this stack (defaults of the `client_*` variables). */
+  readonly limits: Required<ClientLimits>;
+  /** The `execute-api` ARN IAM callers must be allowed to invoke, e.g. `<execution arn>/<stage>/POST/`. */
+  readonly invokeArn: string;
+}
+
+/**
+ * The callers part of a REST API stack: with `api-key`, one key and usage plan
+ * per client (`ApiKeyClients`, construct id `api_clients`); with `iam`, the
+ * output `execute_api_arn` to grant `execute-api:Invoke` on.
+ */
+export function restApiCallers(scope: Construct, props: RestApiCallersProps): ApiKeyClients | undefined {
+  if (props.auth === "api-key") return new ApiKeyClients(scope, "api_clients", { ...props, ...props.limits });
+  new TerraformOutput(scope, "execute_api_arn", {
+    value: props.invokeArn,
+    description: "Grant callers execute-api:Invoke on this ARN; they sign each request with SigV4.",
+  });
+  return undefined;
+}

@@ -14,7 +14,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { AlarmTopic } from "../../constructs/alarm-topic";
-import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
+import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
@@ -287,22 +287,15 @@ export class KinesisIngestStack extends ServerlessStack {
     this.stage = stage.stage;
 
     // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
-    if (callerAuth === "api-key") {
-      this.apiClients = new ApiKeyClients(this, "api_clients", {
-        api: this.api,
-        stage: this.stage,
-        namePrefix: this.name("kinesis-sample-api"),
-        clients: props.apiClients,
-        rateLimit: props.clientLimits?.rateLimit ?? 500,
-        burstLimit: props.clientLimits?.burstLimit ?? 1000,
-        dailyQuota: props.clientLimits?.dailyQuota ?? 500_000,
-      });
-    } else {
-      new TerraformOutput(this, "execute_api_arn", {
-        value: `${this.api.executionArn}/${this.stage.stageName}/POST/`,
-        description: "Grant callers execute-api:Invoke on this ARN; they sign each request with SigV4.",
-      });
-    }
+    this.apiClients = restApiCallers(this, {
+      auth: callerAuth,
+      api: this.api,
+      stage: this.stage,
+      namePrefix: this.name("kinesis-sample-api"),
+      clients: props.apiClients,
+      limits: { rateLimit: 500, burstLimit: 1000, dailyQuota: 500_000, ...props.clientLimits },
+      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/POST/`,
+    });
     if (props.webAcl) {
       this.webAcl = new RateLimitWebAcl(this, "web_acl", {
         ...props.webAcl,

@@ -25,7 +25,7 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
-import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
+import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
@@ -406,22 +406,15 @@ export class TranslateApiStack extends ServerlessStack {
     this.stage = stage.stage;
 
     // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
-    if (callerAuth === "api-key") {
-      this.apiClients = new ApiKeyClients(this, "api_clients", {
-        api: this.api,
-        stage: this.stage,
-        namePrefix: apiName,
-        clients: props.apiClients,
-        rateLimit: props.clientLimits?.rateLimit ?? 1,
-        burstLimit: props.clientLimits?.burstLimit ?? 2,
-        dailyQuota: props.clientLimits?.dailyQuota ?? 200,
-      });
-    } else {
-      new TerraformOutput(this, "execute_api_arn", {
-        value: `${this.api.executionArn}/${this.stage.stageName}/*/translate`,
-        description: "Grant callers execute-api:Invoke on this ARN; they sign each request with SigV4.",
-      });
-    }
+    this.apiClients = restApiCallers(this, {
+      auth: callerAuth,
+      api: this.api,
+      stage: this.stage,
+      namePrefix: apiName,
+      clients: props.apiClients,
+      limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
+      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/*/translate`,
+    });
     if (props.webAcl) {
       this.webAcl = new RateLimitWebAcl(this, "web_acl", {
         ...props.webAcl,
