@@ -54,8 +54,9 @@ export const BODY_SIZE_RULE = "SizeRestrictions_BODY";
  *    5-minute window, that IP gets 403 from WAF until it slows down.
  *
  * Sampled requests and CloudWatch metrics are on for the ACL and each rule.
- * A regional ACL also serves an edge-optimized REST API: it is associated
- * with the stage, which API Gateway serves from the region.
+ * A REST API stage, edge-optimized ones included, takes a regional ACL in the
+ * API's region (a global CLOUDFRONT-scope ACL is for CloudFront distributions
+ * only): https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html
  */
 export class RateLimitWebAcl extends Construct {
   readonly webAcl: Wafv2WebAcl;
