@@ -48,7 +48,7 @@ beforeAll(async () => {
   jest.spyOn(console, "warn").mockImplementation(() => undefined);
   jest.spyOn(console, "error").mockImplementation(() => undefined);
   sqs = await startLocalSqs();
-  ssm = await startParameterStore({ [PARAMETER]: SECRET });
+  ssm = await startParameterStore({ [PARAMETER]: SECRET }, ["/test/stalled"]);
   // As the stack sets it: the parameter's name only, never the secret.
   Object.assign(process.env, sdkEnv({ sqs, ssm }), {
     SIGNATURE_SECRET_PARAMETER: PARAMETER,
@@ -159,4 +159,16 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
       process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
     }
   });
+
+  test("a stalled Parameter Store: 503 (the SSM client gives up after two 1 s attempts), not a killed invocation", async () => {
+    process.env.SIGNATURE_SECRET_PARAMETER = "/test/stalled";
+    try {
+      const body = '{"a":1}';
+      const result = await handler(signed(body, `sha256=${hmac(body)}`));
+      expect(result.statusCode).toBe(503);
+      expect(await queued()).toEqual([]);
+    } finally {
+      process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
+    }
+  }, 10_000);
 });

@@ -76,7 +76,11 @@ export interface ParameterStoreStats {
  * No local SSM engine exists among the project's dependencies, and this one
  * call is all the handlers make.
  */
-export async function startParameterStore(parameters: Readonly<Record<string, string>>): Promise<Engine & { stats: ParameterStoreStats }> {
+export async function startParameterStore(
+  parameters: Readonly<Record<string, string>>,
+  /** Names the stand-in never answers (a stalled SSM), for tests of a caller's time budget. */
+  hang: readonly string[] = [],
+): Promise<Engine & { stats: ParameterStoreStats }> {
   const stats: ParameterStoreStats = { found: 0, notFound: 0 };
   const server = http.createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -89,6 +93,7 @@ export async function startParameterStore(parameters: Readonly<Record<string, st
         return;
       }
       const { Name } = JSON.parse(body.toString("utf8")) as { Name?: string };
+      if (Name !== undefined && hang.includes(Name)) return; // no answer; `stop()` closes the connection
       const value = Name === undefined ? undefined : parameters[Name];
       if (value === undefined) {
         stats.notFound++;
