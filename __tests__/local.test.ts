@@ -133,7 +133,7 @@ describe("kinesis-ingest", () => {
     try {
       const count = 12;
       const run = spawnSync("python3", [path.join(__dirname, "fixtures", "send_api.py")], {
-        env: { ...process.env, API_ENDPOINT: server.url, NUM_REQUESTS: String(count) },
+        env: { ...process.env, API_ENDPOINT: server.url, NUM_REQUESTS: String(count), API_KEY: server.line(/API key \(send as x-api-key\): (\S+)/) },
         encoding: "utf8",
       });
       const statuses = run.stdout.trim().split("\n").map((l) => /status_code=(\S+),/.exec(l)?.[1]);

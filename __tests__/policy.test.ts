@@ -64,6 +64,12 @@ const bad: Record<string, StackJson> = {
   "alb-hardened-and-logged": { resource: { aws_lb: { lb: { name: "lb" } } } },
   "log-retention": { resource: { aws_cloudwatch_log_group: { g: { name: "/aws/lambda/x" } } } },
   "api-stage-logged-and-throttled": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
+  "entry-points-identify-callers": {
+    resource: {
+      aws_api_gateway_method: { open: { authorization: "NONE", http_method: "POST" } },
+      aws_api_gateway_integration: { i: { http_method: "${aws_api_gateway_method.open.http_method}", type: "AWS_PROXY" } },
+    },
+  },
   "async-partial-batch-failures": { resource: { aws_lambda_event_source_mapping: { m: { batch_size: 10 } } } },
   "async-stream-failure-handling": {
     resource: {
@@ -172,5 +178,44 @@ describe("each environment rule catches what it guards", () => {
     });
     expect(rule.check(new Map([["a", stack("dev-f")], ["b", stack("dev-f")]]))).toHaveLength(2);
     expect(rule.check(new Map([["a", stack("dev-f")], ["b", stack("dev-g")]]))).toEqual([]);
+  });
+});
+
+describe("entry-points-identify-callers", () => {
+  const rule = rules.find((r) => r.id === "entry-points-identify-callers") as Rule;
+  const method = (body: Record<string, unknown>, integrationType = "AWS_PROXY"): StackJson => ({
+    resource: {
+      aws_api_gateway_method: { m: { http_method: "GET", ...body } },
+      aws_api_gateway_integration: { i: { http_method: "${aws_api_gateway_method.m.http_method}", type: integrationType } },
+    },
+  });
+  const route = (declaration?: Record<string, string>, environment: Record<string, string> = {}): StackJson => ({
+    locals: declaration ? { entry_point_callers: { "aws_apigatewayv2_route.r": declaration } } : undefined,
+    resource: {
+      aws_apigatewayv2_route: { r: { route_key: "POST /", target: "integrations/${aws_apigatewayv2_integration.i.id}" } },
+      aws_apigatewayv2_integration: { i: { integration_uri: "${aws_lambda_function.f.invoke_arn}" } },
+      aws_lambda_function: { f: { environment: { variables: environment } } },
+    },
+  });
+
+  test("an API key, IAM or a MOCK integration pass; an open method does not", () => {
+    expect(rule.check(method({ authorization: "NONE", api_key_required: true }))).toEqual([]);
+    expect(rule.check(method({ authorization: "AWS_IAM" }))).toEqual([]);
+    expect(rule.check(method({ authorization: "NONE" }, "MOCK"))).toEqual([]);
+    expect(rule.check(method({ authorization: "NONE" }))).toHaveLength(1);
+  });
+
+  test("a route declared public needs a reason; one declared signature-checked needs its function's secret", () => {
+    expect(rule.check(route())).toHaveLength(1);
+    expect(rule.check(route({ caller: "public", reason: "read-only" }))).toEqual([]);
+    expect(rule.check(route({ caller: "public", reason: " " }))).toHaveLength(1);
+    expect(rule.check(route({ caller: "signature", reason: "HMAC of the body" }))).toHaveLength(1);
+    expect(rule.check(route({ caller: "signature", reason: "HMAC of the body" }, { SIGNATURE_SECRET_PARAMETER: "/s" }))).toEqual([]);
+  });
+
+  test("a listener that only redirects needs nothing; one that forwards must be declared", () => {
+    const listener = (type: string): StackJson => ({ resource: { aws_lb_listener: { l: { default_action: [{ type }] } } } });
+    expect(rule.check(listener("redirect"))).toEqual([]);
+    expect(rule.check(listener("fixed-response"))).toHaveLength(1);
   });
 });

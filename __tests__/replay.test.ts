@@ -56,6 +56,8 @@ describe("replay kinesis-ingest", () => {
     expect(summary.deadLettered).toBeGreaterThan(0);
     expect(summary.delivered + summary.deadLettered).toBe(60);
     expect(summary.notes.join("\n")).toMatch(/answered [1-9]\d* put request\(s\)/);
+    // The method requires an API key (the default): the replay's client sent one, and every request was accepted.
+    expect(summary.notes.join("\n")).toMatch(/requests carry the client's x-api-key/);
   });
 });
 
@@ -84,6 +86,8 @@ describe("replay webhook-proxy", () => {
     expectNothingLost(summary);
     expect(summary.delivered).toBe(40);
     expect(summary.deadLettered).toBe(0);
+    // The signature check is on by default: every webhook was signed, verified and delivered.
+    expect(summary.notes.join("\n")).toMatch(/webhooks signed \(x-hub-signature-256: sha256=/);
     expect(summary.notes.join("\n")).not.toMatch(/differs from what was sent/);
     expect(summary.maxConcurrency).toBeLessThanOrEqual(summary.concurrencyLimit!);
   });

@@ -5,7 +5,7 @@
  * Without a `terraform` CLI this step is skipped, loudly.
  */
 import { STACK_IDS } from "../main";
-import { planAll, PlanResult, synthOffline, terraformAvailable } from "../scripts/terraform-check";
+import { OPTIONS_ON, planAll, PlanResult, synthOffline, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
 
 const available = terraformAvailable();
 if (!available) {
@@ -30,6 +30,23 @@ if (!available) {
 
   test.each(STACK_IDS)("%s: every synthesized resource is in the plan", (stack) => {
     const result = results.find((r) => r.stack === stack) as PlanResult;
+    expect(result.synthesized.length).toBeGreaterThan(0);
+    expect(result.synthesized.filter((address) => !result.planned.includes(address))).toEqual([]);
+  });
+});
+
+/** The same proof for each stack with its typed options flipped (IAM callers, web ACLs, no signature check). */
+(available ? describe : describe.skip)("terraform validate and plan (offline), options on", () => {
+  const stacks = Object.keys(OPTIONS_ON);
+  let results: PlanResult[] = [];
+
+  beforeAll(async () => {
+    results = await planAll(synthOptionsOn(), stacks);
+  }, 600_000);
+
+  test.each(stacks)("%s (options on) validates and plans every synthesized resource", (stack) => {
+    const result = results.find((r) => r.stack === stack) as PlanResult;
+    if (!result.ok) throw new Error(`terraform failed for ${stack} (options on):\n${result.log}`);
     expect(result.synthesized.length).toBeGreaterThan(0);
     expect(result.synthesized.filter((address) => !result.planned.includes(address))).toEqual([]);
   });

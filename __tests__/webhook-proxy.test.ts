@@ -151,7 +151,7 @@ describe("webhook-proxy with the seed's defaults", () => {
 
   describe("Lambda functions, roles and policies (seed Lambda.tf)", () => {
     test("the seed's locals hold the function names with the environment", () => {
-      expect(json.locals).toEqual({
+      expect(json.locals).toMatchObject({
         function_name_sqs2upstream: "dev-lambda_proxy_sqs2upstream",
         function_name_api2sqs: "dev-lambda_proxy_api2sqs",
       });
@@ -181,7 +181,16 @@ describe("webhook-proxy with the seed's defaults", () => {
     test("api2sqs: SQS_URL of the queue and the queue's message size; unreserved concurrency", () => {
       const [, fn] = resource(json, "aws_lambda_function", "api2sqs/function");
       expect(fn.environment).toEqual({
-        variables: { SQS_URL: "${aws_sqs_queue.queue.url}", MAX_MESSAGE_BYTES: "262144", FUNCTION_TIMEOUT_MS: "3000" },
+        variables: {
+          SQS_URL: "${aws_sqs_queue.queue.url}",
+          MAX_MESSAGE_BYTES: "262144",
+          FUNCTION_TIMEOUT_MS: "3000",
+          // The signature check (on by default): the secret's parameter name, never the secret.
+          SIGNATURE_SECRET_PARAMETER: "${var.signing_secret_parameter}",
+          SIGNATURE_HEADER: "${var.signature_header}",
+          SIGNATURE_PREFIX: "${var.signature_prefix}",
+          SIGNATURE_ENCODING: "${var.signature_encoding}",
+        },
       });
       expect(fn).not.toHaveProperty("reserved_concurrent_executions");
     });

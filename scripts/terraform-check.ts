@@ -3,8 +3,8 @@
  * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
  * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
  *
- *   npm run tf:check                 # every stack, then the variants (VARIANTS)
- *   npm run tf:check -- media-alb    # some stacks (and their variants)
+ *   npm run tf:check                 # every stack, with its defaults and with its options on
+ *   npm run tf:check -- media-alb    # some stacks
  *
  * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
  */
@@ -17,7 +17,9 @@ import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
+import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
+import { WebhookProxyStack } from "../stacks/webhook-proxy";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -51,33 +53,33 @@ export function synthOffline(): string {
 }
 
 /**
- * Settings off by default that add resources, planned too so both ways are proven: the REST API
- * stacks on an (optional) custom domain. Each variant keeps its stack's id, in its own synth folder.
+ * The stacks whose typed options change what is planned, each built with every
+ * such option flipped from its default (the callers' alternatives, the web
+ * ACLs, the REST APIs' custom domains), so the offline proof covers both sides.
  */
-export const VARIANTS: Readonly<Record<string, { readonly stack: string; readonly build: (app: App) => void }>> = {
-  "kinesis-ingest with a custom domain": {
-    stack: "kinesis-ingest",
-    build: (app) =>
-      new KinesisIngestStack(app, "kinesis-ingest", {
-        env: loadEnvironment({ OFFLINE: "1" }),
-        customDomain: { domainName: "ingest.example.com", zoneName: "example.com" },
-      }),
-  },
-  "translate-api with a custom domain": {
-    stack: "translate-api",
-    build: (app) =>
-      new TranslateApiStack(app, "translate-api", {
-        env: loadEnvironment({ OFFLINE: "1" }),
-        customDomain: { domainName: "translate.example.com", zoneName: "example.com" },
-      }),
-  },
+export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<typeof loadEnvironment>) => void>> = {
+  "kinesis-ingest": (app, env) => new KinesisIngestStack(app, "kinesis-ingest", {
+      env,
+      callerAuth: "iam",
+      webAcl: {},
+      customDomain: { domainName: "ingest.example.com", zoneName: "example.com" },
+    }),
+  "webhook-proxy": (app, env) => new WebhookProxyStack(app, "webhook-proxy", { env, signature: false }),
+  "media-alb": (app, env) => new MediaAlbStack(app, "media-alb", { env, webAcl: {} }),
+  "translate-api": (app, env) => new TranslateApiStack(app, "translate-api", {
+      env,
+      callerAuth: "iam",
+      webAcl: {},
+      customDomain: { domainName: "translate.example.com", zoneName: "example.com" },
+    }),
 };
 
-/** Synthesizes one variant offline into a fresh temporary folder. */
-export function synthVariantOffline(name: string): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-variant-"));
+/** Synthesizes the `OPTIONS_ON` variants (offline settings) into a fresh temporary folder. */
+export function synthOptionsOn(stacks: readonly string[] = Object.keys(OPTIONS_ON)): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-options-"));
   const app = new App({ outdir });
-  VARIANTS[name].build(app);
+  const env = loadEnvironment({ OFFLINE: "1" });
+  for (const id of stacks) OPTIONS_ON[id]?.(app, env);
   app.synth();
   return outdir;
 }
@@ -135,20 +137,25 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const outdir = synthOffline();
-  console.log(`synthesized offline into ${outdir}`);
+  const variants = stacks.filter((s) => s in OPTIONS_ON);
+  const optionsDir = synthOptionsOn(variants);
+  console.log(`synthesized offline into ${outdir} (defaults) and ${optionsDir} (options on)`);
   let failed = 0;
-  const report = (r: PlanResult, label: string): void => {
-    const missing = r.synthesized.filter((a) => !r.planned.includes(a));
-    const ok = r.ok && missing.length === 0;
-    if (!ok) failed++;
-    console.log(`${ok ? "ok  " : "FAIL"} ${label}: ${r.planned.length}/${r.synthesized.length} resources planned`);
-    if (!r.ok) console.log(r.log);
-    if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
-  };
-  for (const r of await planAll(outdir, stacks)) report(r, r.stack);
-  const variants = Object.entries(VARIANTS).filter(([, v]) => stacks.includes(v.stack));
-  const variantResults = await Promise.all(variants.map(async ([name, v]) => [name, await planStack(synthVariantOffline(name), v.stack)] as const));
-  for (const [name, r] of variantResults) report(r, name);
+  const runs: [string, string, readonly string[]][] = [
+    ["defaults", outdir, stacks],
+    ["options on", optionsDir, variants],
+  ];
+  // One after the other: terraform's provider start-up is CPU-heavy.
+  for (const [label, dir, ids] of runs) {
+    for (const r of await planAll(dir, ids)) {
+      const missing = r.synthesized.filter((a) => !r.planned.includes(a));
+      const ok = r.ok && missing.length === 0;
+      if (!ok) failed++;
+      console.log(`${ok ? "ok  " : "FAIL"} ${r.stack} (${label}): ${r.planned.length}/${r.synthesized.length} resources planned`);
+      if (!r.ok) console.log(r.log);
+      if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
+    }
+  }
   process.exit(failed ? 1 : 0);
 }
 

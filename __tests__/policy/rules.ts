@@ -7,6 +7,7 @@
 /** A synthesized stack: `cdk.tf.json` as parsed JSON. */
 export interface StackJson {
   provider?: Record<string, Record<string, unknown>[]>;
+  locals?: Record<string, unknown>;
   resource?: Record<string, Record<string, Record<string, unknown>>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
 }
@@ -161,6 +162,35 @@ function attachedTo(stack: StackJson, type: string, field: string, address: stri
 }
 
 const MODERN_TLS_POLICIES = /^ELBSecurityPolicy-(TLS13-1-2|TLS-1-2|FS-1-2)/;
+
+/** The stack's `entry_point_callers` local (constructs/entry-points.ts): address -> { caller, reason }. */
+function entryPointDeclarations(stack: StackJson): Record<string, { caller?: unknown; reason?: unknown }> {
+  const value = stack.locals?.entry_point_callers;
+  return typeof value === "object" && value !== null ? (value as Record<string, { caller?: unknown; reason?: unknown }>) : {};
+}
+
+/** Authorization types of API Gateway that identify the caller before the backend runs. */
+const IDENTIFYING_AUTHORIZATION = ["AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM", "JWT"];
+
+/**
+ * An entry point that API Gateway or the ALB does not identify: fine only when
+ * declared (constructs/entry-points.ts) as `public` with a reason, or as
+ * `signature` with a reason and a function behind it that names its signing
+ * secret (`SIGNATURE_SECRET_PARAMETER`).
+ */
+function undeclared(stack: StackJson, address: string, signatureFunction: () => Record<string, unknown> | undefined): Violation[] {
+  const declaration = entryPointDeclarations(stack)[address];
+  if (!declaration) return [{ resource: address, detail: "does not identify its callers (no IAM, API key, authorizer or signature) and is not declared public" }];
+  if (typeof declaration.reason !== "string" || declaration.reason.trim() === "") return [{ resource: address, detail: "declared without a reason" }];
+  if (declaration.caller === "public") return [];
+  if (declaration.caller === "signature") {
+    const variables = block(block(signatureFunction()?.environment)?.variables);
+    return variables?.SIGNATURE_SECRET_PARAMETER
+      ? []
+      : [{ resource: address, detail: "declared signature-checked, but its function has no SIGNATURE_SECRET_PARAMETER" }];
+  }
+  return [{ resource: address, detail: `unknown caller declaration ${JSON.stringify(declaration.caller)}` }];
+}
 
 export const rules: readonly Rule[] = [
   {
@@ -338,6 +368,44 @@ export const rules: readonly Rule[] = [
         });
         if (!throttled) v.push({ resource: address, detail: "no aws_api_gateway_method_settings with throttling for this stage" });
         return v;
+      }),
+    ],
+  },
+  {
+    id: "entry-points-identify-callers",
+    description:
+      "every API method and route (except MOCK integrations), Lambda function URL and ALB listener that forwards identifies its callers (IAM, API key, authorizer, signature check) or is declared public with a reason",
+    check: (stack) => [
+      ...resourcesOf(stack, "aws_api_gateway_method").flatMap(([address, m]) => {
+        const name = address.split(".")[1];
+        const integration = resourcesOf(stack, "aws_api_gateway_integration").find(([, i]) =>
+          String(i.http_method ?? "").includes(`aws_api_gateway_method.${name}.`),
+        )?.[1];
+        if (integration?.type === "MOCK") return [];
+        if (IDENTIFYING_AUTHORIZATION.includes(String(m.authorization)) || m.api_key_required === true) return [];
+        return undeclared(stack, address, () => lookup(stack, referencedAddress(integration?.uri, "aws_lambda_function")));
+      }),
+      ...resourcesOf(stack, "aws_apigatewayv2_route").flatMap(([address, r]) => {
+        if (IDENTIFYING_AUTHORIZATION.includes(String(r.authorization_type)) || r.api_key_required === true) return [];
+        return undeclared(stack, address, () => {
+          const integration = lookup(stack, referencedAddress(r.target, "aws_apigatewayv2_integration"));
+          return lookup(stack, referencedAddress(integration?.integration_uri, "aws_lambda_function"));
+        });
+      }),
+      ...resourcesOf(stack, "aws_lambda_function_url")
+        .filter(([, u]) => u.authorization_type !== "AWS_IAM")
+        .flatMap(([address, u]) => undeclared(stack, address, () => lookup(stack, referencedAddress(u.function_name, "aws_lambda_function")))),
+      ...resourcesOf(stack, "aws_lb_listener").flatMap(([address, l]) => {
+        const name = address.split(".")[1];
+        const actions = [
+          ...asArray(l.default_action as Record<string, unknown>[] | undefined),
+          ...resourcesOf(stack, "aws_lb_listener_rule")
+            .filter(([, rule]) => String(rule.listener_arn ?? "").includes(`aws_lb_listener.${name}.`))
+            .flatMap(([, rule]) => asArray(rule.action as Record<string, unknown>[] | undefined)),
+        ];
+        const onlyRedirects = actions.length > 0 && actions.every((a) => a.type === "redirect");
+        const authenticates = actions.some((a) => a.type === "authenticate-oidc" || a.type === "authenticate-cognito");
+        return onlyRedirects || authenticates ? [] : undeclared(stack, address, () => undefined);
       }),
     ],
   },

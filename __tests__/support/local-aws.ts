@@ -111,6 +111,6 @@ export async function startLocalSqs(): Promise<LocalSqs> {
  * region, the fake credentials, and each given engine's endpoint through the
  * SDK's service-specific variable (`AWS_ENDPOINT_URL_DYNAMODB`, ...).
  */
-export function sdkEnv(engines: { dynamodb?: Engine; sqs?: Engine; kinesis?: Engine }): Record<string, string> {
+export function sdkEnv(engines: { dynamodb?: Engine; sqs?: Engine; kinesis?: Engine; ssm?: Engine }): Record<string, string> {
   return Object.fromEntries(Object.entries(awsEnv(engines)).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -1,8 +1,8 @@
 /**
  * Local engines the replays run on, started in-process on 127.0.0.1 with a
  * free port and stopped at the end: dynalite (DynamoDB), kinesalite (Kinesis),
- * local-aws-sqs (SQS), plus an optional fault-injecting proxy in front of
- * dynalite. dynalite and kinesalite ship no types; their factory type is all we use.
+ * local-aws-sqs (SQS), a Parameter Store stand-in (SSM's GetParameter), plus an
+ * optional fault-injecting proxy in front of dynalite. dynalite and kinesalite ship no types; their factory type is all we use.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -61,6 +61,53 @@ export async function startSqs(): Promise<Engine> {
   });
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
+}
+
+/** Requests the Parameter Store stand-in answered, by outcome (tests read them). */
+export interface ParameterStoreStats {
+  found: number;
+  notFound: number;
+}
+
+/**
+ * SSM Parameter Store's `GetParameter`, as the SDK speaks it (JSON 1.1 protocol,
+ * `X-Amz-Target: AmazonSSM.GetParameter`): `parameters` (name -> value) are
+ * served as SecureStrings; an unknown name is SSM's `ParameterNotFound` (400).
+ * No local SSM engine exists among the project's dependencies, and this one
+ * call is all the handlers make.
+ */
+export async function startParameterStore(
+  parameters: Readonly<Record<string, string>>,
+  /** Names the stand-in never answers (a stalled SSM), for tests of a caller's time budget. */
+  hang: readonly string[] = [],
+): Promise<Engine & { stats: ParameterStoreStats }> {
+  const stats: ParameterStoreStats = { found: 0, notFound: 0 };
+  const server = http.createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const reply = (status: number, payload: unknown): void => {
+        const text = JSON.stringify(payload);
+        res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": String(Buffer.byteLength(text)) }).end(text);
+      };
+      if (req.headers["x-amz-target"] !== "AmazonSSM.GetParameter") {
+        reply(400, { __type: "InvalidAction", message: `unsupported: ${String(req.headers["x-amz-target"])}` });
+        return;
+      }
+      const { Name } = JSON.parse(body.toString("utf8")) as { Name?: string };
+      if (Name !== undefined && hang.includes(Name)) return; // no answer; `stop()` closes the connection
+      const value = Name === undefined ? undefined : parameters[Name];
+      if (value === undefined) {
+        stats.notFound++;
+        reply(400, { __type: "ParameterNotFound", message: `Parameter ${String(Name)} not found.` });
+        return;
+      }
+      stats.found++;
+      reply(200, {
+        Parameter: { Name, Type: "SecureString", Value: value, Version: 1, ARN: `arn:aws:ssm:${REGION}:${ACCOUNT_ID}:parameter${Name}` },
+      });
+    });
+  });
+  const engine = await listen(server);
+  return { ...engine, stats };
 }
 
 const clientConfig = (endpoint: string) => ({ endpoint, region: REGION, credentials: FAKE_CREDENTIALS });
@@ -188,7 +235,7 @@ export function setProcessEnv(vars: Record<string, string | undefined>): () => v
   };
 }
 
-export function awsEnv(endpoints: { dynamodb?: Engine; sqs?: Engine; kinesis?: Engine }): Record<string, string | undefined> {
+export function awsEnv(endpoints: { dynamodb?: Engine; sqs?: Engine; kinesis?: Engine; ssm?: Engine }): Record<string, string | undefined> {
   return {
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
@@ -200,5 +247,6 @@ export function awsEnv(endpoints: { dynamodb?: Engine; sqs?: Engine; kinesis?: E
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb?.endpoint,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs?.endpoint,
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis?.endpoint,
+    AWS_ENDPOINT_URL_SSM: endpoints.ssm?.endpoint,
   };
 }

@@ -77,6 +77,9 @@ interface IngestSettings {
   readonly template: string;
   readonly responses: IntegrationResponse[];
   readonly throttling?: { rate: number; burst: number };
+  /** The method requires an API key (`api_key_required`); the client's usage plan, if any. */
+  readonly apiKeyRequired: boolean;
+  readonly clientPlan?: { rate: number; burst: number; dailyQuota?: number };
   readonly streamName: string;
   readonly shardCount: number;
   readonly tableName: string;
@@ -108,6 +111,14 @@ function readSettings(stack: SynthesizedStack): IngestSettings {
   const rate = numberSetting(stack, settings?.throttling_rate_limit, "throttling_rate_limit");
   const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
 
+  // Who may call: the method's api_key_required, and the usage plan each client's key is in (one per client, same limits).
+  const [, method] = single(stack, "aws_api_gateway_method", (b) => b.http_method === "POST");
+  const plan = resources(stack, "aws_api_gateway_usage_plan")[0]?.[1];
+  const planThrottle = plan?.throttle_settings as Block | undefined;
+  const planQuota = plan?.quota_settings as Block | undefined;
+  const planRate = numberSetting(stack, planThrottle?.rate_limit, "usage plan rate_limit");
+  const planBurst = numberSetting(stack, planThrottle?.burst_limit, "usage plan burst_limit");
+
   const [, mapping] = single(stack, "aws_lambda_event_source_mapping", (b) => referenceOf(b.event_source_arn)?.type === "aws_kinesis_stream");
   const streamRef = referenceOf(mapping.event_source_arn)!;
   const stream = resource(stack, "aws_kinesis_stream", streamRef.name);
@@ -129,6 +140,11 @@ function readSettings(stack: SynthesizedStack): IngestSettings {
     template,
     responses,
     throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
+    apiKeyRequired: method.api_key_required === true,
+    clientPlan:
+      planRate !== undefined && planBurst !== undefined
+        ? { rate: planRate, burst: planBurst, dailyQuota: numberSetting(stack, planQuota?.limit, "usage plan quota") }
+        : undefined,
     streamName: String(stream.name),
     shardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1,
     tableName: String(table.name),
@@ -424,6 +440,22 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
 
     // ---- The client: send_api.py's requests through the API's integration ----
     const bucket = s.throttling ? new TokenBucket(s.throttling.rate, s.throttling.burst) : undefined;
+    // The client sends its API key (x-api-key); API Gateway answers 403 without a valid one, then applies the
+    // key's usage plan (rate, burst, daily quota), then the stage's throttling (the ceiling for all clients).
+    const apiKey = randomUUID();
+    const clientBucket = s.clientPlan ? new TokenBucket(s.clientPlan.rate, s.clientPlan.burst) : undefined;
+    let quotaLeft = s.clientPlan?.dailyQuota ?? Infinity;
+    const gatewayStatus = (headers: Record<string, string>): number | undefined => {
+      if (s.apiKeyRequired && headers["x-api-key"] !== apiKey) return 403;
+      if (clientBucket && !clientBucket.take()) return 429;
+      if (quotaLeft-- <= 0) return 429;
+      if (bucket && !bucket.take()) return 429;
+      return undefined;
+    };
+    if (s.apiKeyRequired) {
+      const plan = s.clientPlan ? `usage plan ${s.clientPlan.rate}/s, burst ${s.clientPlan.burst}, ${s.clientPlan.dailyQuota ?? "no"} a day` : "no usage plan";
+      notes.push(`requests carry the client's x-api-key (${plan})`);
+    }
     const poisoned = new Set<number>();
     for (let i = 0; i < requests; i++) if (random.next() < poisonRate) poisoned.add(i);
     const putRecordUrl = `${kinesalite.endpoint}/`;
@@ -441,8 +473,9 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       const body = seedBody(i, poisoned.has(i) ? POISON_PADDING : "");
       const requestId = randomUUID();
       let status: number;
-      if (bucket && !bucket.take()) {
-        status = 429;
+      const refused = gatewayStatus(s.apiKeyRequired ? { "x-api-key": apiKey } : {});
+      if (refused !== undefined) {
+        status = refused;
       } else {
         const rendered = renderTemplate(s.template, body, requestId).output;
         // What API Gateway's AWS integration sends: the rendered template as a Kinesis JSON API request.

@@ -10,7 +10,7 @@
  * or sits in the DLQ, and that the upstream never saw more requests at once
  * than the limit.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import * as http from "node:http";
 import {
@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TokenBucket } from "./apigateway";
-import { ACCOUNT_ID, awsEnv, Engine, listen, REGION, setProcessEnv, sqsClient, startSqs } from "./engines";
+import { ACCOUNT_ID, awsEnv, Engine, listen, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
 import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
@@ -185,7 +185,10 @@ export function makeWebhook(id: number, random: Random): Webhook {
 
 const signature = (body: Buffer): string => `sha256=${createHash("sha256").update(body).digest("hex")}`;
 
-function apiEvent(hook: Webhook, stageName: string): APIGatewayProxyEventV2 {
+/** Headers that sign a body as the stack's signature check expects (the sender's side of it). */
+export type Signer = (body: Buffer) => Record<string, string>;
+
+function apiEvent(hook: Webhook, stageName: string, sign?: Signer): APIGatewayProxyEventV2 {
   const requestId = randomUUID();
   const now = Date.now();
   return {
@@ -203,6 +206,7 @@ function apiEvent(hook: Webhook, stageName: string): APIGatewayProxyEventV2 {
       "x-webhook-id": String(hook.id),
       "x-signature": signature(hook.body),
       connection: "keep-alive",
+      ...sign?.(hook.body),
     },
     queryStringParameters: { source: "replay", id: String(hook.id) },
     requestContext: {
@@ -346,8 +350,21 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     const apiEnv = resolveEnvironment(stack, s.api2sqs, resolvers);
     // UPSTREAM names an HTTPS host in the stack; the handler also takes an http:// URL, for local runs.
     const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...(((s.sqs2upstream.environment as Block).variables as Block) ?? {}), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
+    // Signed webhooks (the stack's default): the secret in a Parameter Store stand-in, each webhook signed with it.
+    let sign: Signer | undefined;
+    let ssm: Engine | undefined;
+    if (apiEnv.SIGNATURE_SECRET_PARAMETER) {
+      const secret = randomBytes(32).toString("hex");
+      ssm = await startParameterStore({ [apiEnv.SIGNATURE_SECRET_PARAMETER]: secret });
+      engines.push(ssm);
+      const header = (apiEnv.SIGNATURE_HEADER ?? "").toLowerCase();
+      const prefix = apiEnv.SIGNATURE_PREFIX ?? "";
+      const encoding = apiEnv.SIGNATURE_ENCODING === "base64" ? "base64" : "hex";
+      sign = (body) => ({ [header]: prefix + createHmac("sha256", secret).update(body).digest(encoding) });
+      notes.push(`webhooks signed (${header}: ${prefix}<${encoding} HMAC-SHA256>), secret served from ${apiEnv.SIGNATURE_SECRET_PARAMETER}`);
+    }
     // Both functions read their settings on each call; they run in this one process, so their variables are merged.
-    restore.push(setProcessEnv({ ...awsEnv({ sqs }), ...apiEnv, ...consumerEnv }));
+    restore.push(setProcessEnv({ ...awsEnv({ sqs, ssm }), ...apiEnv, ...consumerEnv }));
     let handlerErrors = 0;
     restore.push(
       captureConsole((level, line) => {
@@ -461,7 +478,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
       if (bucket && !bucket.take()) status = 429;
       else {
         try {
-          status = (await invoke(api2sqs, apiFn, apiEvent(hook, s.stageName))).statusCode ?? 200;
+          status = (await invoke(api2sqs, apiFn, apiEvent(hook, s.stageName, sign))).statusCode ?? 200;
         } catch {
           status = 502; // an HTTP API answers a failed Lambda invocation with 500/502
         }

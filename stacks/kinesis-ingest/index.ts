@@ -15,10 +15,12 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
@@ -64,6 +66,28 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
    * @default true: the first stack deployed must work on a fresh account
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * How POST / identifies its callers: `"api-key"` (each client sends its key as
+   * `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers allowed
+   * `execute-api:Invoke`; no keys). See `CallerAuth`.
+   * @default "api-key"
+   */
+  readonly callerAuth?: CallerAuth;
+  /**
+   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
+   * @default ["default"]
+   */
+  readonly apiClients?: readonly string[];
+  /**
+   * Defaults of the per-client limits (`client_*` variables), below the stage's 1,000/2,000.
+   * @default 500 requests/s, burst 1,000, 500,000 requests a day per client
+   */
+  readonly clientLimits?: ClientLimits;
+  /**
+   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
+   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
+   */
+  readonly webAcl?: WebAclOptions;
   /**
    * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
    * endpoint off, so no caller goes around the domain's TLS policy.
@@ -122,10 +146,15 @@ export class KinesisIngestStack extends ServerlessStack {
   readonly deadLetterQueue: DeadLetterQueue;
   readonly alarms: AlarmTopic;
   readonly domain?: RestApiCustomDomain;
+  /** Set with `callerAuth: "api-key"` (the default). */
+  readonly apiClients?: ApiKeyClients;
+  /** Set when `webAcl` is given. */
+  readonly webAcl?: RateLimitWebAcl;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
     const env = props.env;
+    const callerAuth = props.callerAuth ?? "api-key";
     // seed: data "aws_caller_identity" "current" (declared, not used by the seed): looked up
     // unless supplied; here it names the logging role's ARN (step 5).
 
@@ -169,7 +198,8 @@ export class KinesisIngestStack extends ServerlessStack {
       restApiId: this.api.id,
       resourceId: this.api.rootResourceId,
       httpMethod: "POST",
-      authorization: "NONE",
+      // Fix: the seed's `authorization = "NONE"` let anyone fill the stream; callers are identified (callerAuth).
+      ...methodAuthorization(callerAuth),
     });
 
     // ---- 2) The role API Gateway assumes to call Kinesis ----------------------
@@ -338,6 +368,24 @@ export class KinesisIngestStack extends ServerlessStack {
         stageName: this.stage.stageName,
       });
       new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
+
+    // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
+    this.apiClients = restApiCallers(this, {
+      auth: callerAuth,
+      api: this.api,
+      stage: this.stage,
+      namePrefix: this.name("kinesis-sample-api"),
+      clients: props.apiClients,
+      limits: { rateLimit: 500, burstLimit: 1000, dailyQuota: 500_000, ...props.clientLimits },
+      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/POST/`,
+    });
+    if (props.webAcl) {
+      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
+        ...props.webAcl,
+        name: this.name("kinesis-sample-api"),
+        protects: { stage_association: this.stage.arn },
+      });
     }
 
     // ---- 6) Table ---------------------------------------------------------------

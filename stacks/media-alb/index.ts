@@ -19,6 +19,8 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import type { DomainCertificate } from "../../constructs/api-custom-domain";
 import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
+import { declareEntryPoint } from "../../constructs/entry-points";
+import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { MediaEndpoint } from "./media-endpoint";
@@ -79,6 +81,11 @@ export interface MediaAlbStackProps extends ServerlessStackProps {
    * @default 90
    */
   readonly accessLogExpirationDays?: number;
+  /**
+   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the load balancer; present = on.
+   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
+   */
+  readonly webAcl?: WebAclOptions;
 }
 
 /**
@@ -102,6 +109,8 @@ export class MediaAlbStack extends ServerlessStack {
   readonly alarms: AlarmTopic;
   /** Set when the stack requested the listener's certificate (`certificate: { kind: "create" }`). */
   readonly certificate?: DnsValidatedCertificate;
+  /** Set when `webAcl` is given. */
+  readonly webAcl?: RateLimitWebAcl;
 
   constructor(scope: Construct, id: string, props: MediaAlbStackProps) {
     super(scope, id, props);
@@ -309,6 +318,21 @@ export class MediaAlbStack extends ServerlessStack {
         },
       ],
     });
+
+    // Public on purpose, as the seed: browsers call it without credentials (CORS `*`), and it only reads.
+    declareEntryPoint(this.httpsListener, {
+      caller: "public",
+      reason:
+        "read-only lookups (job id, status) for browser pages: nothing is written, a request costs one Lambda " +
+        "invocation and one DynamoDB read; webAcl adds a per-IP rate limit",
+    });
+    if (props.webAcl) {
+      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
+        ...props.webAcl,
+        name: this.name(hostLabel),
+        protects: { load_balancer_association: this.loadBalancer.arn },
+      });
+    }
 
     // HTTP 80: only a permanent redirect to HTTPS (same host, path and query).
     this.httpListener = new LbListener(this, "http_listener", {

@@ -26,8 +26,10 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../../constructs/alarm-topic";
+import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
 import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { RestApiStage } from "../../constructs/rest-api-stage";
 import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
 import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
@@ -105,6 +107,31 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    * @default 1000
    */
   readonly historyWriteBudgetMs?: number;
+  /**
+   * How GET/POST /translate identify their callers: `"api-key"` (each client sends
+   * its key as `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers
+   * allowed `execute-api:Invoke`; no keys). `GET /mock` stays open either way: a MOCK
+   * integration reaches no backend. See `CallerAuth`.
+   * @default "api-key"
+   */
+  readonly callerAuth?: CallerAuth;
+  /**
+   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
+   * @default ["default"]
+   */
+  readonly apiClients?: readonly string[];
+  /**
+   * Defaults of the per-client limits (`client_*` variables). Translate bills per
+   * character: 200 requests of at most 10,000 characters cap one client at 2 million
+   * characters (about 30 USD) a day.
+   * @default 1 request/s, burst 2, 200 requests a day per client
+   */
+  readonly clientLimits?: ClientLimits;
+  /**
+   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
+   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
+   */
+  readonly webAcl?: WebAclOptions;
 }
 
 /** Seed 004: REST API -> Lambda -> Amazon Translate, translation history in DynamoDB, plus a MOCK integration. */
@@ -115,10 +142,15 @@ export class TranslateApiStack extends ServerlessStack {
   readonly handler: NodejsFunction;
   readonly alarms: AlarmTopic;
   readonly domain?: RestApiCustomDomain;
+  /** Set with `callerAuth: "api-key"` (the default). */
+  readonly apiClients?: ApiKeyClients;
+  /** Set when `webAcl` is given. */
+  readonly webAcl?: RateLimitWebAcl;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
     const apiName = this.name("translate-api");
+    const callerAuth = props.callerAuth ?? "api-key";
 
     // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
     const ttlDays = new TerraformVariable(this, "history_ttl_days", {
@@ -258,7 +290,8 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: translateResource.id,
       httpMethod: "GET",
-      authorization: "NONE",
+      // Fix: the hands-on's methods are open, so any stranger could spend Translate characters.
+      ...methodAuthorization(callerAuth),
       requestValidatorId: queryValidator.id,
       requestParameters: TRANSLATE_QUERY_PARAMETERS,
     });
@@ -266,7 +299,7 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: translateResource.id,
       httpMethod: "POST",
-      authorization: "NONE",
+      ...methodAuthorization(callerAuth),
       requestValidatorId: bodyValidator.id,
       requestModels: { "application/json": requestModel.name },
     });
@@ -292,6 +325,7 @@ export class TranslateApiStack extends ServerlessStack {
       restApiId,
       resourceId: mockResource.id,
       httpMethod: "GET",
+      // Open on purpose: a MOCK integration answers from API Gateway itself (no function, no Translate).
       authorization: "NONE",
     });
     const mockIntegration = new ApiGatewayIntegration(this, "mock_integration", {
@@ -340,6 +374,8 @@ export class TranslateApiStack extends ServerlessStack {
           query: TRANSLATE_QUERY_PARAMETERS,
           mockRequest: MOCK_REQUEST_TEMPLATE,
           mockResponse: mockResponseTemplate,
+          // A method's authorization reaches the stage only with a new deployment.
+          callerAuth,
         }),
       )
       .digest("hex");
@@ -406,6 +442,24 @@ export class TranslateApiStack extends ServerlessStack {
         stageName: this.stage.stageName,
       });
       new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
+    }
+
+    // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
+    this.apiClients = restApiCallers(this, {
+      auth: callerAuth,
+      api: this.api,
+      stage: this.stage,
+      namePrefix: apiName,
+      clients: props.apiClients,
+      limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
+      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/*/translate`,
+    });
+    if (props.webAcl) {
+      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
+        ...props.webAcl,
+        name: apiName,
+        protects: { stage_association: this.stage.arn },
+      });
     }
 
     // ---- Outputs ----

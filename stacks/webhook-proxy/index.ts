@@ -10,6 +10,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { declareEntryPoint } from "../../constructs/entry-points";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
@@ -39,7 +40,39 @@ export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}
 export const MIN_MAXIMUM_CONCURRENCY = 2;
 export const MAX_MAXIMUM_CONCURRENCY = 1000;
 
+/** What the `signing_secret_parameter` variable admits: a full path (the ARN is built from it). No `{n,m}` above 1000: RE2 refuses it. */
+export const PARAMETER_NAME_PATTERN = "^/[A-Za-z0-9_./-]+$";
+
+/** How webhook senders sign: defaults of the `signature_*` variables, and where the secret lives. */
+export interface WebhookSignatureOptions {
+  /**
+   * Default of `signing_secret_parameter`: the SSM parameter (SecureString, created by you,
+   * outside Terraform so the secret never enters the state) holding the shared secret.
+   * @default "/<env>/webhook-proxy/signing-secret"
+   */
+  readonly secretParameterName?: string;
+  /** Default of `signature_header`. @default "x-hub-signature-256" (GitHub) */
+  readonly header?: string;
+  /** Default of `signature_prefix`: text before the digest in the header. @default "sha256=" (GitHub) */
+  readonly prefix?: string;
+  /** Default of `signature_encoding`: `hex` or `base64`. @default "hex" */
+  readonly encoding?: "hex" | "base64";
+  /**
+   * ARN of the customer managed KMS key encrypting the parameter: api2sqs may `kms:Decrypt` with
+   * it. Not needed with the default `alias/aws/ssm` key, whose key policy already admits SSM's callers.
+   * @default none
+   */
+  readonly kmsKeyArn?: string;
+}
+
 export interface WebhookProxyStackProps extends ServerlessStackProps {
+  /**
+   * Verify an HMAC-SHA256 signature of each webhook's raw body before queueing it
+   * (401 and nothing queued on mismatch). `false` turns the check off: the route is
+   * then declared public and anyone who knows the URL can queue webhooks.
+   * @default {} (on, GitHub-style `x-hub-signature-256: sha256=<hex>`)
+   */
+  readonly signature?: WebhookSignatureOptions | false;
   /**
    * Default of the `reserved_concurrent_executions` variable: how many
    * `sqs2upstream` invocations (so upstream requests) may run at once.
@@ -282,6 +315,9 @@ export class WebhookProxyStack extends ServerlessStack {
       alarms: this.alarms,
     };
 
+    // ---- Signed webhooks: the secret stays in SSM; the function's environment only names it ----
+    const signature = props.signature === false ? undefined : this.signatureSettings(props.signature ?? {});
+
     this.api2sqs = new NodejsFunction(this, "api2sqs", {
       ...common,
       entry: "handlers/webhook-proxy/api2sqs/index.ts",
@@ -289,8 +325,11 @@ export class WebhookProxyStack extends ServerlessStack {
       roleName: this.name("lambda_proxy-api2sqs"),
       rolePolicy: { kind: "managed", name: this.name("api2sqs_policy") },
       // Fix: the seed also granted sqs:DeleteMessage and sqs:GetQueueAttributes; api2sqs only sends.
-      statements: [{ sid: "SendToProxyQueue", actions: ["sqs:SendMessage"], resources: [this.queue.arn] }],
-      environment: { SQS_URL: this.queue.url, MAX_MESSAGE_BYTES: String(maxMessageBytes) },
+      statements: [
+        { sid: "SendToProxyQueue", actions: ["sqs:SendMessage"], resources: [this.queue.arn] },
+        ...(signature?.statements ?? []),
+      ],
+      environment: { SQS_URL: this.queue.url, MAX_MESSAGE_BYTES: String(maxMessageBytes), ...signature?.environment },
       description: "Webhook proxy: queues each received webhook (raw bytes, headers, path, query) and answers 202.",
     });
 
@@ -372,11 +411,18 @@ export class WebhookProxyStack extends ServerlessStack {
       // Seed: unset (1.0). 2.0 carries the raw query string exactly (rawQueryString), which 1.0 loses.
       payloadFormatVersion: "2.0",
     });
-    new Apigatewayv2Route(this, "route", {
+    const route = new Apigatewayv2Route(this, "route", {
       apiId: this.api.id,
       routeKey: "POST /",
       target: `integrations/${integration.id}`,
     });
+    // Senders are third parties: no SigV4, no JWT. They are identified by the signature api2sqs checks.
+    declareEntryPoint(
+      route,
+      signature
+        ? { caller: "signature", reason: "api2sqs verifies an HMAC-SHA256 of the raw body with the shared secret before queueing" }
+        : { caller: "public", reason: "signature check turned off (signature: false); the stage throttling is the only limit" },
+    );
     new LambdaPermission(this, "api_permission", {
       statementId: "AllowExecutionFromAPIGateway",
       action: "lambda:InvokeFunction",
@@ -423,5 +469,55 @@ export class WebhookProxyStack extends ServerlessStack {
       value: this.deadLetterQueue.queue.url,
       description: "Webhooks that could not be delivered; replay them once the upstream is fixed.",
     });
+  }
+
+  /** The signature check's variables, and what api2sqs gets from them: environment and IAM statements. */
+  private signatureSettings(options: WebhookSignatureOptions): {
+    readonly environment: Record<string, string>;
+    readonly statements: { sid: string; actions: string[]; resources: string[] }[];
+  } {
+    const parameter = new TerraformVariable(this, "signing_secret_parameter", {
+      type: "string",
+      default: options.secretParameterName ?? `/${this.env.name}/webhook-proxy/signing-secret`,
+      description:
+        "SSM parameter (SecureString, full path) holding the webhook signing secret shared with the senders. " +
+        "Create it yourself (aws ssm put-parameter --type SecureString), so the secret never enters Terraform state.",
+    });
+    parameter.addValidation({
+      condition: Fn.can(Fn.regex(PARAMETER_NAME_PATTERN, parameter.stringValue)),
+      errorMessage: "signing_secret_parameter must be a full parameter path starting with /.",
+    });
+    const header = new TerraformVariable(this, "signature_header", {
+      type: "string",
+      default: options.header ?? "x-hub-signature-256",
+      description: "Request header carrying the webhook signature (GitHub: x-hub-signature-256).",
+    });
+    const prefix = new TerraformVariable(this, "signature_prefix", {
+      type: "string",
+      default: options.prefix ?? "sha256=",
+      description: "Text before the digest in the signature header (GitHub: sha256=); may be empty.",
+    });
+    const encoding = new TerraformVariable(this, "signature_encoding", {
+      type: "string",
+      default: options.encoding ?? "hex",
+      description: "Encoding of the HMAC-SHA256 digest in the header: hex or base64.",
+    });
+    encoding.addValidation({
+      condition: `\${contains(["hex", "base64"], var.signature_encoding)}`,
+      errorMessage: "signature_encoding must be hex or base64.",
+    });
+    const parameterArn = `arn:aws:ssm:${this.regionName}:${this.accountId}:parameter${parameter.stringValue}`;
+    return {
+      environment: {
+        SIGNATURE_SECRET_PARAMETER: parameter.stringValue,
+        SIGNATURE_HEADER: header.stringValue,
+        SIGNATURE_PREFIX: prefix.stringValue,
+        SIGNATURE_ENCODING: encoding.stringValue,
+      },
+      statements: [
+        { sid: "ReadSigningSecret", actions: ["ssm:GetParameter"], resources: [parameterArn] },
+        ...(options.kmsKeyArn ? [{ sid: "DecryptSigningSecret", actions: ["kms:Decrypt"], resources: [options.kmsKeyArn] }] : []),
+      ],
+    };
   }
 }

@@ -5,12 +5,14 @@
  * Environment, read on each call so tests can set it:
  * - `SQS_URL`: the proxy queue's URL (the seed's variable).
  * - `MAX_MESSAGE_BYTES`: the queue's `max_message_size`. @default 262144
+ * - `SIGNATURE_*`: the optional signature check before queueing (`signature.ts`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { answer, errorResponse } from "../../shared/http";
 import { sqsClient } from "../../shared/sqs-client";
 import { Deadline } from "../../shared/time-budget";
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
+import { rejectUnsigned } from "./signature";
 
 // Module scope: one client per container, reused across invocations; timeouts and retries sized to the function's.
 const sqs = sqsClient();
@@ -24,5 +26,5 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
   }
   const maxMessageBytes = Number(process.env.MAX_MESSAGE_BYTES || DEFAULT_MAX_MESSAGE_BYTES);
   // `answer` turns anything unexpected into a 500 without leaking a stack trace: the sender retries.
-  return answer(() => enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes, signal: () => deadline.signal() }));
+  return answer(async () => (await rejectUnsigned(event)) ?? enqueueWebhook(event, { sqs, queueUrl, maxMessageBytes, signal: () => deadline.signal() }));
 }

@@ -1,0 +1,20 @@
+/**
+ * Secrets from SSM Parameter Store (SecureString), for handlers that must not
+ * hold a secret in their environment: the environment names the parameter,
+ * the value is read once per container and kept in memory.
+ */
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { ssmClient } from "./ssm-client";
+
+// Module scope: one client per container, from the shared factory. The read gets at most 2 s of the
+// function's time (two attempts), so a slow SSM is a 503 the sender retries, not a killed invocation,
+// and the rest of the time is left for queueing.
+const ssm = ssmClient({ maxAttempts: 2, operationBudgetMs: 2000 });
+
+/** The decrypted value of a SecureString (or String) parameter; throws if it is missing or empty. */
+export async function readSecureParameter(name: string, client: SSMClient = ssm): Promise<string> {
+  const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  const value = out.Parameter?.Value;
+  if (!value) throw new Error(`SSM parameter ${name} has no value`);
+  return value;
+}
