@@ -142,7 +142,7 @@ export function templateExpression(source: string): string {
 
 /** Text that must stay text (variable defaults, descriptions, backend settings): no interpolation. */
 export function literalString(text: string): string {
-  return `"${escapeLiteral(text).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{")}"`;
+  return `"${escapeLiteral(text).replace(/([$%])\{/g, (_m, sign: string) => `${sign}${sign}{`)}"`;
 }
 
 // ---------------------------------------------------------------- values
