@@ -5,7 +5,7 @@
  *   npx cdktf deploy <id>              -> deploy one stack
  */
 import { App } from "cdktf";
-import { loadEnvironment } from "./config";
+import { loadEnvironment, loadEnvironmentOrExit } from "./config";
 import { EnvironmentConfig } from "./constructs/environment";
 import { EventLogApiStack } from "./stacks/event-log-api";
 import { KinesisIngestStack } from "./stacks/kinesis-ingest";
@@ -27,5 +27,5 @@ export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: st
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  buildApp(loadEnvironmentOrExit()).synth();
 }

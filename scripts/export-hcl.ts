@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadEnvironment } from "../config";
+import { loadEnvironmentOrExit } from "../config";
 import { buildApp } from "../main";
 import { loadProviderShapes } from "./hcl/schema";
 import { Json, jsonToHcl } from "./hcl/writer";
@@ -54,7 +54,7 @@ function main(): void {
   const hclOutdir = path.resolve(process.argv[2] ?? "cdktf.out.hcl");
   const jsonOutdir = mkdtempSync(path.join(tmpdir(), "synth-hcl-"));
   try {
-    buildApp(loadEnvironment(), jsonOutdir).synth();
+    buildApp(loadEnvironmentOrExit(), jsonOutdir).synth();
     for (const id of exportHcl(jsonOutdir, hclOutdir)) {
       console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
     }
