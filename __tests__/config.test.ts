@@ -3,9 +3,12 @@
  * the entry point's answer to a bad configuration: one line per problem, exit status 2, no stack trace.
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { AWS_REGIONS, ConfigurationError, loadEnvironment } from "../config";
+import { AWS_REGIONS, ConfigurationError, defaultEnvironment, loadEnvironment } from "../config";
+import { buildApp, STACK_IDS } from "../main";
 
 const run = promisify(execFile);
 
@@ -75,4 +78,38 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
       expect.stringMatching(/^configuration: ALARM_EMAIL must be/),
     ]);
   }, 60_000);
+});
+
+describe("one environment name: APP_ENV", () => {
+  type StackJson = {
+    variable?: Record<string, unknown>;
+    resource?: Record<string, Record<string, { tags?: Record<string, unknown> }>>;
+  };
+  const stacks = new Map<string, StackJson>();
+
+  beforeAll(() => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "env-name-"));
+    try {
+      buildApp({ ...defaultEnvironment, lambdaPackaging: "asset" }, outdir).synth();
+      for (const id of STACK_IDS) {
+        stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test.each(STACK_IDS)("%s: no resource tags an environment of its own (the provider's default tag does)", (id) => {
+    const own = Object.entries(stacks.get(id)?.resource ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, body]) => Object.keys(body.tags ?? {}).some((k) => /^(app_?)?env(ironment)?$/i.test(k)))
+        .map(([name]) => `${type}.${name}`),
+    );
+    expect(own).toEqual([]);
+  });
+
+  test.each(STACK_IDS)("%s: no Terraform variable restates the environment", (id) => {
+    const names = Object.keys(stacks.get(id)?.variable ?? {});
+    expect(names.filter((n) => /^(app_?)?env(ironment)?(_name)?$/i.test(n))).toEqual([]);
+  });
 });
