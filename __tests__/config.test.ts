@@ -3,7 +3,7 @@
  * the entry point's answer to a bad configuration: one line per problem, exit status 2, no stack trace.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -80,25 +80,26 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
   }, 60_000);
 });
 
-describe("one environment name: APP_ENV", () => {
-  type StackJson = {
-    variable?: Record<string, unknown>;
-    resource?: Record<string, Record<string, { tags?: Record<string, unknown> }>>;
-  };
-  const stacks = new Map<string, StackJson>();
+/** Every stack, synthesized once for the checks below. */
+type StackJson = {
+  variable?: Record<string, unknown>;
+  resource?: Record<string, Record<string, { tags?: Record<string, unknown> }>>;
+};
+const stacks = new Map<string, StackJson>();
 
-  beforeAll(() => {
-    const outdir = mkdtempSync(path.join(tmpdir(), "env-name-"));
-    try {
-      buildApp({ ...defaultEnvironment, lambdaPackaging: "asset" }, outdir).synth();
-      for (const id of STACK_IDS) {
-        stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
-      }
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
+beforeAll(() => {
+  const outdir = mkdtempSync(path.join(tmpdir(), "config-synth-"));
+  try {
+    buildApp({ ...defaultEnvironment, lambdaPackaging: "asset" }, outdir).synth();
+    for (const id of STACK_IDS) {
+      stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
     }
-  });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
 
+describe("one environment name: APP_ENV", () => {
   test.each(STACK_IDS)("%s: no resource tags an environment of its own (the provider's default tag does)", (id) => {
     const own = Object.entries(stacks.get(id)?.resource ?? {}).flatMap(([type, byName]) =>
       Object.entries(byName)
@@ -111,5 +112,19 @@ describe("one environment name: APP_ENV", () => {
   test.each(STACK_IDS)("%s: no Terraform variable restates the environment", (id) => {
     const names = Object.keys(stacks.get(id)?.variable ?? {});
     expect(names.filter((n) => /^(app_?)?env(ironment)?(_name)?$/i.test(n))).toEqual([]);
+  });
+});
+
+describe("example.tfvars (planned by the Terraform proofs, terraform.test.ts and hcl-export.test.ts)", () => {
+  // Terraform only warns about a var-file key no variable declares: a stale key would pass unseen.
+  test.each(STACK_IDS)("%s has one, and every key in it is a variable of the stack", (id) => {
+    const file = path.resolve(__dirname, "..", "stacks", id, "example.tfvars");
+    expect(existsSync(file)).toBe(true);
+    const keys = readFileSync(file, "utf8")
+      .split("\n")
+      .map((line) => /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=/.exec(line)?.[1])
+      .filter((k): k is string => k !== undefined);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !(k in (stacks.get(id)?.variable ?? {})))).toEqual([]);
   });
 });
