@@ -97,6 +97,23 @@ describe("JSON -> HCL writer", () => {
     expect(hcl).not.toContain("metadata");
   });
 
+  test("object keys: plain names bare, anything else quoted (a template key stays a template)", () => {
+    expect(valueExpression({ plain: 1, "Content-Type": 2, "${var.k}": 3, true: 4 })).toBe(
+      '{\n  plain = 1\n  "Content-Type" = 2\n  "${var.k}" = 3\n  "true" = 4\n}',
+    );
+    expect(valueExpression({ "${var.k}": "x" }, literalString)).toBe('{\n  "$${var.k}" = "x"\n}');
+  });
+
+  test("meta-arguments are only meta at a resource's top level; in a nested block they are attributes", () => {
+    const shape: BlockShape = { blocks: { identity: { nesting: "list", shape: { blocks: {} } } } };
+    const hcl = jsonToHcl(
+      { resource: { aws_x: { r: { provider: "aws.west", identity: [{ provider: "cognito" }] } } } },
+      { resources: { aws_x: shape }, dataSources: {}, providers: {} },
+    );
+    expect(hcl).toContain("  provider = aws.west\n");
+    expect(hcl).toContain('    provider = "cognito"\n');
+  });
+
   test("a type the provider schema does not know is an error, not a guess", () => {
     expect(() => jsonToHcl({ resource: { aws_nope: { x: {} } } }, { resources: {}, dataSources: {}, providers: {} })).toThrow(
       /no provider schema for resource type aws_nope/,

@@ -137,6 +137,10 @@ export function templateExpression(source: string): string {
     // `${~ x ~}` strip markers mean nothing outside a template; keep the template then.
     if (!inner.startsWith("~") && !inner.endsWith("~")) return inner.includes("\n") ? `(${inner})` : inner;
   }
+  return quotedTemplate(parts);
+}
+
+function quotedTemplate(parts: readonly TemplatePart[]): string {
   return `"${parts.map((p) => (p.kind === "literal" ? escapeLiteral(p.text) : p.text)).join("")}"`;
 }
 
@@ -147,7 +151,8 @@ export function literalString(text: string): string {
 
 // ---------------------------------------------------------------- values
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Object keys written bare (HCL would take dashes too, but `Content-Type = ...` reads as a subtraction). */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type StringStyle = (text: string) => string;
 
@@ -167,8 +172,10 @@ export function valueExpression(value: Json, style: StringStyle = templateExpres
   return `{\n${lines.join("\n")}\n${indent}}`;
 }
 
+/** An object key: bare if it is a plain name, else quoted (a bare expression there would not be a key). */
 function objectKey(key: string, style: StringStyle): string {
-  return IDENTIFIER.test(key) && !["null", "true", "false"].includes(key) ? key : style(key);
+  if (IDENTIFIER.test(key) && !["null", "true", "false"].includes(key)) return key;
+  return style === literalString ? literalString(key) : quotedTemplate(parseTemplate(key));
 }
 
 /** A reference written as a string in JSON (`"aws_iam_role.x"` or `"${aws_iam_role.x}"`) as a bare traversal. */
@@ -214,8 +221,14 @@ function blockBodies(value: Json, where: string): JsonObject[] {
   return (Array.isArray(value) ? value : [value]).map((v, i) => asObject(v, `${where}[${i}]`));
 }
 
-/** The body of a resource, data source or provider block, or of a nested block in one. */
-function writeBody(w: Writer, indent: string, body: JsonObject, shape: BlockShape, where: string): void {
+/** Keys Terraform itself gives meaning to in a resource or data block (not in nested blocks). */
+const META_ARGUMENTS = new Set(["depends_on", "provider", "lifecycle", "provisioner", "connection"]);
+
+/**
+ * The body of a resource, data source or provider block (`topLevel`: meta-arguments apply), or
+ * of a nested block in one.
+ */
+function writeBody(w: Writer, indent: string, body: JsonObject, shape: BlockShape, where: string, topLevel = false): void {
   for (const [key, value] of Object.entries(body)) {
     if (key === "//" || value === null) continue; // cdktf metadata; null means "not set"
     const nested = shape.blocks[key];
@@ -223,24 +236,18 @@ function writeBody(w: Writer, indent: string, body: JsonObject, shape: BlockShap
       writeNestedBlocks(w, indent, key, value, nested, `${where}.${key}`);
       continue;
     }
-    switch (key) {
-      case "depends_on":
-        w.attribute(indent, key, `[${(value as string[]).map(reference).join(", ")}]`);
-        break;
-      case "provider":
-        w.attribute(indent, key, reference(value as string));
-        break;
-      case "lifecycle":
-        writeLifecycle(w, indent, asObject(value, `${where}.lifecycle`));
-        break;
-      case "dynamic":
-        writeDynamic(w, indent, asObject(value, `${where}.dynamic`), shape, where);
-        break;
-      case "provisioner":
-      case "connection":
-        throw new Error(`${where}: ${key} blocks are not supported by the HCL export`);
-      default:
-        w.attribute(indent, key, valueExpression(value, templateExpression, indent));
+    if (key === "dynamic") {
+      writeDynamic(w, indent, asObject(value, `${where}.dynamic`), shape, where);
+    } else if (!topLevel || !META_ARGUMENTS.has(key)) {
+      w.attribute(indent, key, valueExpression(value, templateExpression, indent));
+    } else if (key === "depends_on") {
+      w.attribute(indent, key, `[${(value as string[]).map(reference).join(", ")}]`);
+    } else if (key === "provider") {
+      w.attribute(indent, key, reference(value as string));
+    } else if (key === "lifecycle") {
+      writeLifecycle(w, indent, asObject(value, `${where}.lifecycle`));
+    } else {
+      throw new Error(`${where}: ${key} blocks are not supported by the HCL export`);
     }
   }
 }
@@ -373,7 +380,7 @@ function writeTyped(
     for (const [name, body] of Object.entries(asObject(byName, `${keyword}.${type}`))) {
       w.line("", "");
       w.block(indent, `${keyword} ${literalString(type)} ${literalString(name)}`, (inner) =>
-        writeBody(w, inner, asObject(body, `${keyword}.${type}.${name}`), shape, `${keyword}.${type}.${name}`),
+        writeBody(w, inner, asObject(body, `${keyword}.${type}.${name}`), shape, `${keyword}.${type}.${name}`, true),
       );
     }
   }
