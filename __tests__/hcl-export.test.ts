@@ -193,6 +193,17 @@ if (!available) {
       expect(result.log).not.toMatch(/Warning/);
     });
 
+    test.each(STACK_IDS)("%s: every variable default of the JSON is the HCL's, falsy ones included", (stack) => {
+      const json = JSON.parse(readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8")) as {
+        variable?: Record<string, { default?: Json }>;
+      };
+      const hclVariables = plans.get(stack)?.plan?.configuration?.root_module?.variables ?? {};
+      const defaults = (vars: Record<string, { default?: unknown }>) =>
+        Object.fromEntries(Object.entries(vars).map(([name, v]) => [name, v.default]));
+      expect(Object.keys(json.variable ?? {}).length).toBeGreaterThan(0);
+      expect(defaults(hclVariables)).toEqual(defaults(json.variable ?? {}));
+    });
+
     test.each(STACK_IDS)("%s: HCL plans exactly the JSON's resources, with the JSON's literal settings", (stack) => {
       const planJson = plans.get(stack)?.plan;
       if (!planJson) throw new Error(`no plan for ${stack}`);
@@ -228,6 +239,7 @@ if (!available) {
 });
 
 interface PlanJson {
+  configuration?: { root_module?: { variables?: Record<string, { default?: unknown }> } };
   resource_changes?: {
     address: string;
     mode: string;
