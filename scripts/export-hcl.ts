@@ -52,12 +52,21 @@ export function exportHcl(jsonOutdir: string, hclOutdir: string): string[] {
 
 function main(): void {
   const hclOutdir = path.resolve(process.argv[2] ?? "cdktf.out.hcl");
+  const env = loadEnvironmentOrExit();
   const jsonOutdir = mkdtempSync(path.join(tmpdir(), "synth-hcl-"));
   try {
-    buildApp(loadEnvironmentOrExit(), jsonOutdir).synth();
+    buildApp(env, jsonOutdir).synth();
     for (const id of exportHcl(jsonOutdir, hclOutdir)) {
       console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
     }
+  } catch (err) {
+    // Terraform has printed its own error above (init, schema or fmt); say what to do, not where in Node.
+    const hint =
+      env.lambdaPackaging === "archive"
+        ? " Offline, export with OFFLINE=1 or LAMBDA_PACKAGING=asset: archive packaging needs the hashicorp/archive provider."
+        : "";
+    console.error(`synth:hcl: ${(err as Error).message.split("\n")[0]}.${hint}`);
+    process.exitCode = 1;
   } finally {
     rmSync(jsonOutdir, { recursive: true, force: true });
   }

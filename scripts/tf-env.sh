@@ -6,6 +6,9 @@
 mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 
 if [ -d "$mirror" ]; then
+  # The providers the mirror holds come from it; any other (e.g. hashicorp/archive) from the registry.
+  mirrored="$(cd "$mirror" && for p in registry.terraform.io/*/*; do [ -d "$p" ] && printf '"%s", ' "$p"; done)"
+  mirrored="${mirrored%, }"
   cli_config="$(mktemp)"
   trap 'rm -f "$cli_config"' EXIT
   # The mirror doubles as the plugin cache, so init links the 700 MB provider instead of copying it.
@@ -13,10 +16,10 @@ if [ -d "$mirror" ]; then
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/*"]
+    include = [$mirrored]
   }
   direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
+    exclude = [$mirrored]
   }
 }
 plugin_cache_dir = "$mirror"
