@@ -10,7 +10,12 @@
  * | `LAMBDA_PACKAGING` | `archive` (default, archive_file as the seeds do) or `asset` |
  * | `ALARM_EMAIL` | e-mail subscribed to every stack's alarm topic |
  * | `STATE_BUCKET` | switch state to the S3 backend in this bucket (with `STATE_LOCK_TABLE` for DynamoDB locking) |
- * | `OFFLINE` | `1`: plan without AWS: supplied lookups, asset packaging, provider skips |
+ * | `STATE_LOCK_TABLE`, `STATE_REGION` | DynamoDB lock table, bucket region (only with `STATE_BUCKET`) |
+ * | `OFFLINE` | `1`/`true`: plan without AWS: supplied lookups, asset packaging, provider skips |
+ *
+ * Every value is checked in `loadEnvironment`: a set-but-empty variable, an unknown region, a
+ * malformed e-mail, a boolean other than 1/0/true/false, state settings without `STATE_BUCKET`
+ * are errors, one line each, never a silent fallback.
  */
 import { EnvironmentConfig, LambdaPackaging, StateBackend, SuppliedLookups } from "./constructs/environment";
 
@@ -36,37 +41,137 @@ export const offlineLookups: SuppliedLookups = {
   subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
 };
 
-function packaging(value: string | undefined, fallback: LambdaPackaging): LambdaPackaging {
-  if (value === undefined || value === "") return fallback;
-  if (value === "archive" || value === "asset") return value;
-  throw new Error(`LAMBDA_PACKAGING must be "archive" or "asset", got "${value}"`);
-}
+/**
+ * The regions hashicorp/aws 5.100.0 (the pinned provider) knows, from its endpoints table. A name
+ * outside it is a typo: it would synthesize and even plan offline (region validation is skipped
+ * there), and fail only on deploy.
+ */
+export const AWS_REGIONS: readonly string[] = [
+  "af-south-1",
+  "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+  "ca-central-1", "ca-west-1",
+  "cn-north-1", "cn-northwest-1",
+  "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+  "eu-isoe-west-1",
+  "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "us-gov-east-1", "us-gov-west-1",
+  "us-iso-east-1", "us-iso-west-1", "us-isob-east-1", "us-isof-east-1", "us-isof-south-1",
+];
 
-function stateBackend(vars: NodeJS.ProcessEnv): StateBackend {
-  if (!vars.STATE_BUCKET) return { kind: "local" };
-  return {
-    kind: "s3",
-    bucket: vars.STATE_BUCKET,
-    region: vars.STATE_REGION || undefined,
-    dynamodbLockTable: vars.STATE_LOCK_TABLE || undefined,
-  };
-}
-
-/** The environment selected by the process's environment variables. */
-export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
-  const offline = vars.OFFLINE === "1" || vars.OFFLINE === "true";
-  const name = vars.APP_ENV || defaultEnvironment.name;
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(name)) {
-    throw new Error(`APP_ENV must be lower-case letters, digits and dashes (max 16), got "${name}"`);
+/** Every problem of a configuration, one line each (`VARIABLE ...: what is wrong and what would do`). */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigurationError";
   }
+}
+
+const VARIABLES = [
+  "APP_ENV",
+  "AWS_REGION",
+  "LAMBDA_PACKAGING",
+  "ALARM_EMAIL",
+  "STATE_BUCKET",
+  "STATE_LOCK_TABLE",
+  "STATE_REGION",
+  "OFFLINE",
+] as const;
+type Variable = (typeof VARIABLES)[number];
+
+/** Reads and checks the variables, collecting every problem instead of stopping at the first. */
+class Reader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly vars: NodeJS.ProcessEnv) {
+    for (const name of VARIABLES) {
+      // An empty value is most often a slip (`APP_ENV= npm run synth`); silently using the default hides it.
+      if (vars[name] !== undefined && vars[name]?.trim() === "") {
+        this.problems.push(`${name} is set but empty: give it a value, or unset it for the default`);
+      }
+    }
+  }
+
+  /** The value, or undefined when unset or empty (empty is already a problem). */
+  get(name: Variable): string | undefined {
+    const value = this.vars[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  /** The value if `valid` accepts it; otherwise records `${name} must be <rule>, got "..."`. */
+  check(name: Variable, valid: (value: string) => boolean, rule: string): string | undefined {
+    const value = this.get(name);
+    if (value === undefined || valid(value)) return value;
+    this.problems.push(`${name} must be ${rule}, got "${value}"`);
+    return undefined;
+  }
+
+  /** A boolean variable: 1/true or 0/false (any case). */
+  flag(name: Variable): boolean {
+    const value = this.check(name, (v) => /^(1|0|true|false)$/i.test(v), "1, 0, true or false");
+    return value !== undefined && /^(1|true)$/i.test(value);
+  }
+}
+
+const isRegion = (value: string): boolean => AWS_REGIONS.includes(value);
+const REGION_RULE = "a region hashicorp/aws 5.100.0 knows (such as ap-northeast-1 or us-east-1)";
+
+function stateBackend(read: Reader): StateBackend {
+  const bucket = read.check(
+    "STATE_BUCKET",
+    (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v),
+    "an S3 bucket name (3-63 lower-case letters, digits, dots, dashes)",
+  );
+  const lockTable = read.get("STATE_LOCK_TABLE");
+  const region = read.check("STATE_REGION", isRegion, REGION_RULE);
+  if (read.get("STATE_BUCKET") === undefined) {
+    // Without a bucket the state is local: these would be ignored without a word.
+    for (const name of ["STATE_LOCK_TABLE", "STATE_REGION"] as const) {
+      if (read.get(name) !== undefined) read.problems.push(`${name} needs STATE_BUCKET (it configures the S3 state backend): set STATE_BUCKET or unset ${name}`);
+    }
+  }
+  if (bucket === undefined) return { kind: "local" };
+  return { kind: "s3", bucket, region, dynamodbLockTable: lockTable };
+}
+
+/**
+ * The environment selected by the process's environment variables. Every value is checked here,
+ * and all problems are reported together (`ConfigurationError`, one line per problem).
+ */
+export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+  const read = new Reader(vars);
+  const offline = read.flag("OFFLINE");
+  const name =
+    read.check("APP_ENV", (v) => /^[a-z][a-z0-9-]{0,15}$/.test(v), "lower-case letters, digits and dashes, starting with a letter (max 16)") ??
+    defaultEnvironment.name;
+  const region = read.check("AWS_REGION", isRegion, REGION_RULE) ?? defaultEnvironment.region;
+  const lambdaPackaging = (read.check("LAMBDA_PACKAGING", (v) => v === "archive" || v === "asset", '"archive" or "asset"') ??
+    (offline ? "asset" : defaultEnvironment.lambdaPackaging)) as LambdaPackaging;
+  const alarmEmail = read.check("ALARM_EMAIL", (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), "an e-mail address (name@example.com)");
+  const backend = stateBackend(read);
+  if (read.problems.length > 0) throw new ConfigurationError(read.problems);
   return {
     ...defaultEnvironment,
     name,
-    region: vars.AWS_REGION || defaultEnvironment.region,
-    lambdaPackaging: packaging(vars.LAMBDA_PACKAGING, offline ? "asset" : defaultEnvironment.lambdaPackaging),
-    alarmEmail: vars.ALARM_EMAIL || undefined,
-    stateBackend: stateBackend(vars),
+    region,
+    lambdaPackaging,
+    alarmEmail,
+    stateBackend: backend,
     lookups: offline ? offlineLookups : defaultEnvironment.lookups,
     offline,
   };
+}
+
+/**
+ * For entry points (synth, export): the environment, or each configuration problem on its own
+ * line on stderr and exit status 2 -- a person's mistake, not a crash, so no stack trace.
+ */
+export function loadEnvironmentOrExit(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+  try {
+    return loadEnvironment(vars);
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    for (const problem of err.problems) console.error(`configuration: ${problem}`);
+    process.exit(2);
+  }
 }

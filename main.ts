@@ -9,7 +9,7 @@
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";
-import { loadEnvironment } from "./config";
+import { loadEnvironment, loadEnvironmentOrExit } from "./config";
 import { EnvironmentConfig } from "./constructs/environment";
 import { ServerlessStack, ServerlessStackProps } from "./constructs/serverless-stack";
 import { EventLogApiStack } from "./stacks/event-log-api";
@@ -45,5 +45,5 @@ export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: st
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  buildApp(loadEnvironmentOrExit()).synth();
 }

@@ -87,12 +87,10 @@ describe("webhook-proxy with the seed's defaults", () => {
   });
 
   describe("variables (the seed's six, plus stage throttling)", () => {
-    test("app_env defaults to the environment name and only tags the queue", () => {
-      expect(json.variable.app_env).toMatchObject({ type: "string", default: "dev" });
-      expect(synth).toHaveResourceWithProperties(SqsQueue, {
-        name: "dev-proxy-queue",
-        tags: { Environment: "${var.app_env}" },
-      });
+    test("no app_env: the environment is APP_ENV alone, so the queue has no tag of its own (default tags say environment)", () => {
+      expect(json.variable).not.toHaveProperty("app_env");
+      expect(json.resource.aws_sqs_queue.queue).not.toHaveProperty("tags");
+      expect(synth).toHaveResourceWithProperties(SqsQueue, { name: "dev-proxy-queue" });
     });
 
     test("upstream, zone_id, domain_cert_arn, domain_name have no default (example.tfvars supplies them) and a description", () => {

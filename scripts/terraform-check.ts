@@ -9,7 +9,7 @@
  * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -129,31 +129,60 @@ export async function planAll(outdir: string, stacks: readonly string[], paralle
   return stacks.map((s) => results.find((r) => r.stack === s) as PlanResult);
 }
 
+/** One line per stack: what the plan creates, measured against what cdk.tf.json declares. */
+export function summaryLine(r: PlanResult): string {
+  const missing = r.synthesized.filter((a) => !r.planned.includes(a));
+  if (!r.ok) return `FAIL ${r.stack}: terraform failed (output below)`;
+  const extra = r.planned.length - (r.synthesized.length - missing.length);
+  if (missing.length > 0) {
+    return `FAIL ${r.stack}: ${missing.length} of the ${r.synthesized.length} resources in cdk.tf.json not in the plan: ${missing.join(", ")}`;
+  }
+  return (
+    `ok   ${r.stack}: the plan creates all ${r.synthesized.length} resources of cdk.tf.json` +
+    (extra > 0 ? `, and ${extra} more with count/for_each (${r.planned.length} in all)` : "")
+  );
+}
+
+/** Runs `fn` on an offline synth in a temporary folder, and removes the folder afterwards. */
+export function withOfflineSynth<T>(fn: (outdir: string) => Promise<T>): Promise<T> {
+  return withSynth(synthOffline, fn);
+}
+
+/** Runs `fn` on the folder `synth` writes, and removes the folder afterwards. */
+export async function withSynth<T>(synth: () => string, fn: (outdir: string) => Promise<T>): Promise<T> {
+  const outdir = synth();
+  try {
+    return await fn(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((s) => !(STACK_IDS as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    console.error(`tf:check: unknown stack ${unknown.map((s) => `"${s}"`).join(", ")}; the stacks are ${STACK_IDS.join(", ")}`);
+    process.exit(2);
+  }
   if (!terraformAvailable()) {
     console.error("terraform CLI not found: cannot validate or plan. Install Terraform >= 1.10.");
     process.exit(1);
   }
-  const wanted = process.argv.slice(2);
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
-  const outdir = synthOffline();
   const variants = stacks.filter((s) => s in OPTIONS_ON);
-  const optionsDir = synthOptionsOn(variants);
-  console.log(`synthesized offline into ${outdir} (defaults) and ${optionsDir} (options on)`);
   let failed = 0;
-  const runs: [string, string, readonly string[]][] = [
-    ["defaults", outdir, stacks],
-    ["options on", optionsDir, variants],
+  const runs: [string, () => string, readonly string[]][] = [
+    ["defaults", synthOffline, stacks],
+    ["options on", () => synthOptionsOn(variants), variants],
   ];
   // One after the other: terraform's provider start-up is CPU-heavy.
-  for (const [label, dir, ids] of runs) {
-    for (const r of await planAll(dir, ids)) {
-      const missing = r.synthesized.filter((a) => !r.planned.includes(a));
-      const ok = r.ok && missing.length === 0;
-      if (!ok) failed++;
-      console.log(`${ok ? "ok  " : "FAIL"} ${r.stack} (${label}): ${r.planned.length}/${r.synthesized.length} resources planned`);
+  for (const [label, synth, ids] of runs) {
+    for (const r of await withSynth(synth, (outdir) => planAll(outdir, ids))) {
+      const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${label}):`);
+      if (line.startsWith("FAIL")) failed++;
+      console.log(line);
       if (!r.ok) console.log(r.log);
-      if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
     }
   }
   process.exit(failed ? 1 : 0);

@@ -8,29 +8,8 @@
 set -euo pipefail
 dir="$(cd "$1" && pwd)"
 var_file="${2:-}"
-mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
-
-if [ -d "$mirror" ]; then
-  cli_config="$(mktemp)"
-  trap 'rm -f "$cli_config"' EXIT
-  # The mirror doubles as the plugin cache, so init links the 700 MB provider instead of copying it.
-  cat > "$cli_config" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-plugin_cache_dir = "$mirror"
-plugin_cache_may_break_dependency_lock_file = true
-RC
-  export TF_CLI_CONFIG_FILE="$cli_config"
-fi
-
-export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
+# shellcheck source=tf-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tf-env.sh"
 export AWS_ACCESS_KEY_ID=offline-plan AWS_SECRET_ACCESS_KEY=offline-plan AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 

@@ -2,7 +2,7 @@
 # data.tfvars, key for key. Where the seed has a placeholder ("zone_id", "arn_of_domain_cert"),
 # a well-formed stand-in takes its place: the variables' validation (and the AWS provider, for the
 # certificate ARN) refuse text that cannot be an id. Replace all of them with your own.
-app_env                        = "prod"        # the queue's Environment tag; keep equal to APP_ENV at synth
+# The seed's app_env is not a variable here: the environment is APP_ENV at synth (see README, Variables).
 upstream                       = "example.com" # the upstream host; deliveries are HTTPS
 reserved_concurrent_executions = 1             # at most this many deliveries at once (see README "Concurrency")
 zone_id                        = "Z0123456789ABCDEFGHIJ"                                                            # seed: "zone_id"

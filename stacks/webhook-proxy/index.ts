@@ -205,14 +205,10 @@ export class WebhookProxyStack extends ServerlessStack {
       );
     }
 
-    // ---- Variables: the seed's six (the stage's throttling variables come with HttpApiStage) ----
-    const appEnv = new TerraformVariable(this, "app_env", {
-      type: "string",
-      default: props.env.name,
-      description:
-        "Environment label of the seed, used for the queue's Environment tag. Physical names use the " +
-        "synth-time environment (APP_ENV) instead, so keep the two equal.",
-    });
+    // ---- Variables: the seed's six but app_env (the stage's throttling variables come with HttpApiStage) ----
+    // The seed's `app_env` (the queue's `Environment` tag) is gone: the environment is APP_ENV alone,
+    // which names every resource and tags every one `environment = <env>` (provider default tags).
+    // A second, plan-time label could only disagree with it.
     const upstream = new TerraformVariable(this, "upstream", {
       type: "string",
       description:
@@ -280,7 +276,6 @@ export class WebhookProxyStack extends ServerlessStack {
     });
     this.queue = new SqsQueue(this, "queue", {
       name: this.name("proxy-queue"),
-      tags: { Environment: appEnv.stringValue },
       sqsManagedSseEnabled: true,
       visibilityTimeoutSeconds: visibilityTimeout,
       maxMessageSize: maxMessageBytes,

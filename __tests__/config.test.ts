@@ -1,0 +1,130 @@
+/**
+ * Configuration refuses nonsense: every rule of `loadEnvironment` (config.ts), one row each, and
+ * the entry point's answer to a bad configuration: one line per problem, exit status 2, no stack trace.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { AWS_REGIONS, ConfigurationError, defaultEnvironment, loadEnvironment } from "../config";
+import { buildApp, STACK_IDS } from "../main";
+
+const run = promisify(execFile);
+
+function problemsOf(vars: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadEnvironment(vars);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigurationError) return err.problems;
+    throw err;
+  }
+}
+
+describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
+  test.each<[string, NodeJS.ProcessEnv, RegExp]>([
+    ["region unknown to the pinned provider", { AWS_REGION: "mars-north-9" }, /^AWS_REGION must be a region hashicorp\/aws 5\.100\.0 knows .*got "mars-north-9"$/],
+    ["state bucket region unknown", { STATE_BUCKET: "tf-state", STATE_REGION: "eu-middle-1" }, /^STATE_REGION must be a region/],
+    ["e-mail without an @", { ALARM_EMAIL: "not-an-email" }, /^ALARM_EMAIL must be an e-mail address .*got "not-an-email"$/],
+    ["e-mail without a domain", { ALARM_EMAIL: "ops@localhost" }, /^ALARM_EMAIL must be an e-mail address/],
+    ["boolean that is neither 1/0 nor true/false", { OFFLINE: "yes" }, /^OFFLINE must be 1, 0, true or false, got "yes"$/],
+    ["lock table without a bucket", { STATE_LOCK_TABLE: "locks" }, /^STATE_LOCK_TABLE needs STATE_BUCKET/],
+    ["state region without a bucket", { STATE_REGION: "eu-west-1" }, /^STATE_REGION needs STATE_BUCKET/],
+    ["bucket name S3 refuses", { STATE_BUCKET: "My_Bucket" }, /^STATE_BUCKET must be an S3 bucket name/],
+    ["empty environment name", { APP_ENV: "" }, /^APP_ENV is set but empty/],
+    ["blank region", { AWS_REGION: "  " }, /^AWS_REGION is set but empty/],
+    ["environment name with spaces", { APP_ENV: "Prod Env" }, /^APP_ENV must be lower-case letters/],
+    ["unknown packaging", { LAMBDA_PACKAGING: "tarball" }, /^LAMBDA_PACKAGING must be "archive" or "asset", got "tarball"$/],
+  ])("%s", (_rule, vars, message) => {
+    const problems = problemsOf(vars);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test("every problem is reported at once, not only the first", () => {
+    expect(problemsOf({ AWS_REGION: "mars-north-9", ALARM_EMAIL: "x", OFFLINE: "yes", APP_ENV: "" })).toHaveLength(4);
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, Partial<ReturnType<typeof loadEnvironment>>]>([
+    ["OFFLINE=1", { OFFLINE: "1" }, { offline: true }],
+    ["OFFLINE=true", { OFFLINE: "true" }, { offline: true }],
+    ["OFFLINE=TRUE", { OFFLINE: "TRUE" }, { offline: true }],
+    ["OFFLINE=0", { OFFLINE: "0" }, { offline: false }],
+    ["OFFLINE=false", { OFFLINE: "false" }, { offline: false }],
+    ["a known region", { AWS_REGION: "eu-central-1" }, { region: "eu-central-1" }],
+    ["an e-mail address", { ALARM_EMAIL: "ops@example.com" }, { alarmEmail: "ops@example.com" }],
+    ["nothing set: the seeds' defaults", {}, { name: "dev", region: "ap-northeast-1", offline: false }],
+  ])("accepts %s", (_case, vars, expected) => {
+    expect(loadEnvironment(vars)).toMatchObject(expected);
+  });
+
+  test("the region list holds the seeds' region and the usual ones, each well formed", () => {
+    expect(AWS_REGIONS).toEqual(expect.arrayContaining(["ap-northeast-1", "us-east-1", "eu-west-1"]));
+    for (const region of AWS_REGIONS) expect(region).toMatch(/^[a-z]{2}(-[a-z]+)+-\d$/);
+  });
+
+  test("synth answers a bad configuration with one line per problem and exit status 2, no stack trace", async () => {
+    const result = await run(path.join("node_modules", ".bin", "tsx"), ["main.ts"], {
+      cwd: path.resolve(__dirname, ".."),
+      env: { ...process.env, AWS_REGION: "mars-north-9", ALARM_EMAIL: "not-an-email" },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^configuration: AWS_REGION must be/),
+      expect.stringMatching(/^configuration: ALARM_EMAIL must be/),
+    ]);
+  }, 60_000);
+});
+
+/** Every stack, synthesized once for the checks below. */
+type StackJson = {
+  variable?: Record<string, unknown>;
+  resource?: Record<string, Record<string, { tags?: Record<string, unknown> }>>;
+};
+const stacks = new Map<string, StackJson>();
+
+beforeAll(() => {
+  const outdir = mkdtempSync(path.join(tmpdir(), "config-synth-"));
+  try {
+    buildApp({ ...defaultEnvironment, lambdaPackaging: "asset" }, outdir).synth();
+    for (const id of STACK_IDS) {
+      stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+describe("one environment name: APP_ENV", () => {
+  test.each(STACK_IDS)("%s: no resource tags an environment of its own (the provider's default tag does)", (id) => {
+    const own = Object.entries(stacks.get(id)?.resource ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, body]) => Object.keys(body.tags ?? {}).some((k) => /^(app_?)?env(ironment)?$/i.test(k)))
+        .map(([name]) => `${type}.${name}`),
+    );
+    expect(own).toEqual([]);
+  });
+
+  test.each(STACK_IDS)("%s: no Terraform variable restates the environment", (id) => {
+    const names = Object.keys(stacks.get(id)?.variable ?? {});
+    expect(names.filter((n) => /^(app_?)?env(ironment)?(_name)?$/i.test(n))).toEqual([]);
+  });
+});
+
+describe("example.tfvars (planned by the Terraform proofs, terraform.test.ts and hcl-export.test.ts)", () => {
+  // Terraform only warns about a var-file key no variable declares: a stale key would pass unseen.
+  test.each(STACK_IDS)("%s has one, and every key in it is a variable of the stack", (id) => {
+    const file = path.resolve(__dirname, "..", "stacks", id, "example.tfvars");
+    expect(existsSync(file)).toBe(true);
+    const keys = readFileSync(file, "utf8")
+      .split("\n")
+      .map((line) => /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=/.exec(line)?.[1])
+      .filter((k): k is string => k !== undefined);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !(k in (stacks.get(id)?.variable ?? {})))).toEqual([]);
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * The way out of CDKTF (`npm run synth:hcl`) is a tested exit:
+ * - the JSON -> HCL writer keeps every value (escapes, templates, falsy defaults, references),
+ *   shown on small cases and proven by Terraform itself evaluating both syntaxes;
+ * - every stack's exported HCL passes `terraform init`, `validate` (no warnings) and `plan`
+ *   offline with its `example.tfvars`, and plans exactly the JSON's resources, with the same
+ *   literal settings.
+ * Without a `terraform` CLI the Terraform parts are skipped, loudly (as terraform.test.ts).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { STACK_IDS } from "../main";
+import { exportHcl } from "../scripts/export-hcl";
+import {
+  BlockShape,
+  Json,
+  jsonToHcl,
+  literalString,
+  parseTemplate,
+  ProviderShapes,
+  templateExpression,
+  valueExpression,
+} from "../scripts/hcl/writer";
+import { synthOffline, terraformAvailable } from "../scripts/terraform-check";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..");
+const available = terraformAvailable();
+
+describe("JSON -> HCL writer", () => {
+  test.each([
+    ["a backslash stays a backslash (seed 000's selection pattern)", "4\\d{2}", '"4\\\\d{2}"'],
+    ["quotes and control characters are escaped", 'say "hi"\n\tnow', '"say \\"hi\\"\\n\\tnow"'],
+    ["one interpolation and nothing else is the bare expression", "${aws_sqs_queue.q.arn}", "aws_sqs_queue.q.arn"],
+    ["a for expression in an interpolation", "${{ for k, v in x: k => v }}", "{ for k, v in x: k => v }"],
+    ["text around interpolations stays a template", "${aws_lambda_function.f.arn}:*", '"${aws_lambda_function.f.arn}:*"'],
+    ["quotes inside an interpolation are code, not text", '${jsonencode({"a" = "b\\\\c"})}', 'jsonencode({"a" = "b\\\\c"})'],
+    ["a literal ${ (escaped as $${) stays literal", "cost: $${price} \\", '"cost: $${price} \\\\"'],
+    ["a nested template inside an interpolation", '${x == "a${y}" ? 1 : 2}!', '"${x == "a${y}" ? 1 : 2}!"'],
+  ])("template: %s", (_why, json, hcl) => {
+    expect(templateExpression(json)).toBe(hcl);
+  });
+
+  test("parseTemplate splits text from code, with braces inside strings of the code", () => {
+    expect(parseTemplate('a${f("}")}b%{ if x }c%{ endif }')).toEqual([
+      { kind: "literal", text: "a" },
+      { kind: "code", text: '${f("}")}' },
+      { kind: "literal", text: "b" },
+      { kind: "code", text: "%{ if x }" },
+      { kind: "literal", text: "c" },
+      { kind: "code", text: "%{ endif }" },
+    ]);
+    expect(() => parseTemplate("${unterminated")).toThrow(/unterminated/);
+  });
+
+  test("literal strings (defaults, descriptions) cannot interpolate", () => {
+    expect(literalString("${var.x} and %{ if }\\")).toBe('"$${var.x} and %%{ if }\\\\"');
+  });
+
+  test.each<[string, Json]>([
+    ["zero", 0],
+    ["false", false],
+    ["an empty string", ""],
+    ["an empty list", []],
+    ["an empty map", {}],
+  ])("a falsy variable default survives: %s", (_name, value) => {
+    const hcl = jsonToHcl({ variable: { v: { type: "any", default: value } } }, { resources: {}, dataSources: {}, providers: {} });
+    expect(hcl).toContain(`default = ${valueExpression(value, literalString)}`);
+  });
+
+  test("nested blocks follow the provider schema; map attributes stay attributes; references are bare", () => {
+    const shape: BlockShape = { blocks: { environment: { nesting: "list", shape: { blocks: {} } } } };
+    const shapes: ProviderShapes = { resources: { aws_lambda_function: shape }, dataSources: {}, providers: {} };
+    const hcl = jsonToHcl(
+      {
+        resource: {
+          aws_lambda_function: {
+            f: {
+              environment: [{ variables: { TABLE_NAME: "${aws_dynamodb_table.t.name}" } }],
+              tags: { "team/owner": "ops" },
+              depends_on: ["aws_iam_role.r"],
+              lifecycle: { ignore_changes: ["tags"] },
+              "//": { metadata: { path: "x" } },
+            },
+          },
+        },
+      },
+      shapes,
+    );
+    expect(hcl).toMatch(/\n {2}environment \{\n {4}variables = \{\n {6}TABLE_NAME = aws_dynamodb_table\.t\.name\n/);
+    expect(hcl).toContain('tags = {\n    "team/owner" = "ops"\n  }');
+    expect(hcl).toContain("depends_on = [aws_iam_role.r]");
+    expect(hcl).toContain("ignore_changes = [tags]");
+    expect(hcl).not.toContain("metadata");
+  });
+
+  test("object keys: plain names bare, anything else quoted (a template key stays a template)", () => {
+    expect(valueExpression({ plain: 1, "Content-Type": 2, "${var.k}": 3, true: 4 })).toBe(
+      '{\n  plain = 1\n  "Content-Type" = 2\n  "${var.k}" = 3\n  "true" = 4\n}',
+    );
+    expect(valueExpression({ "${var.k}": "x" }, literalString)).toBe('{\n  "$${var.k}" = "x"\n}');
+  });
+
+  test("meta-arguments are only meta at a resource's top level; in a nested block they are attributes", () => {
+    const shape: BlockShape = { blocks: { identity: { nesting: "list", shape: { blocks: {} } } } };
+    const hcl = jsonToHcl(
+      { resource: { aws_x: { r: { provider: "aws.west", identity: [{ provider: "cognito" }] } } } },
+      { resources: { aws_x: shape }, dataSources: {}, providers: {} },
+    );
+    expect(hcl).toContain("  provider = aws.west\n");
+    expect(hcl).toContain('    provider = "cognito"\n');
+  });
+
+  test("a type the provider schema does not know is an error, not a guess", () => {
+    expect(() => jsonToHcl({ resource: { aws_nope: { x: {} } } }, { resources: {}, dataSources: {}, providers: {} })).toThrow(
+      /no provider schema for resource type aws_nope/,
+    );
+  });
+});
+
+if (!available) {
+  console.warn("\n*** terraform CLI not found: SKIPPING the Terraform proof of the HCL export. ***\n");
+}
+
+(available ? describe : describe.skip)("HCL export, proven by Terraform (offline)", () => {
+  const work = mkdtempSync(path.join(tmpdir(), "hcl-export-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  test("Terraform reads the same values from the JSON and from the HCL the writer makes of it", async () => {
+    // Tricky strings as variable defaults (literal) and as outputs (templates); no provider needed.
+    const tricky = ["4\\d{2}", 'q"uote', "line\nbreak\ttab", "$${not interpolated}", "%%{ not a directive }", "\\\\server\\share"];
+    const document: { [key: string]: Json } = {
+      variable: Object.fromEntries([
+        ...tricky.map((s, i) => [`s${i}`, { type: "string", default: s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{") }]),
+        ["zero", { type: "number", default: 0 }],
+        ["off", { type: "bool", default: false }],
+        ["none", { type: "list(string)", default: [] }],
+      ]),
+      output: Object.fromEntries([
+        ...tricky.map((s, i) => [`t${i}`, { value: `<${s}>\${var.s${i}}` }]),
+        ["falsy", { value: "${[var.zero, var.off, var.none]}" }],
+        ["expr", { value: '${jsonencode({"k" = "a\\\\b"})}' }],
+      ]),
+    };
+    const outputs = async (dir: string, file: string, text: string): Promise<unknown> => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+      await run("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      await run("terraform", ["plan", "-input=false", "-no-color", "-out=tfplan"], { cwd: dir });
+      const { stdout } = await run("terraform", ["show", "-json", "tfplan"], { cwd: dir });
+      return (JSON.parse(stdout) as { planned_values: { outputs: unknown } }).planned_values.outputs;
+    };
+    const none: ProviderShapes = { resources: {}, dataSources: {}, providers: {} };
+    const [fromJson, fromHcl] = await Promise.all([
+      outputs(path.join(work, "values-json"), "main.tf.json", JSON.stringify(document)),
+      outputs(path.join(work, "values-hcl"), "main.tf", jsonToHcl(document, none)),
+    ]);
+    expect(Object.keys(fromJson as object)).toHaveLength(tricky.length + 2);
+    expect(fromHcl).toEqual(fromJson);
+  }, 60_000);
+
+  describe("every stack", () => {
+    let jsonOut = "";
+    const hclOut = path.join(work, "hcl");
+    const plans = new Map<string, { ok: boolean; log: string; plan?: PlanJson }>();
+
+    beforeAll(async () => {
+      jsonOut = synthOffline();
+      exportHcl(jsonOut, hclOut);
+      const queue = [...STACK_IDS];
+      // Two plans at a time: provider start-up is CPU-heavy.
+      await Promise.all(
+        [0, 1].map(async () => {
+          for (let stack = queue.shift(); stack !== undefined; stack = queue.shift()) plans.set(stack, await plan(hclOut, stack));
+        }),
+      );
+    }, 600_000);
+    afterAll(() => rmSync(jsonOut, { recursive: true, force: true }));
+
+    test.each(STACK_IDS)("%s: the export holds HCL and assets only, no JSON configuration", (stack) => {
+      const dir = path.join(hclOut, "stacks", stack);
+      expect(existsSync(path.join(dir, "cdk.tf"))).toBe(true);
+      expect(existsSync(path.join(dir, "cdk.tf.json"))).toBe(false);
+    });
+
+    test.each(STACK_IDS)("%s: HCL validates without warnings and plans with its example.tfvars", (stack) => {
+      const result = plans.get(stack);
+      if (!result?.ok) throw new Error(`terraform failed on the HCL of ${stack}:\n${result?.log}`);
+      expect(result.log).toContain("The configuration is valid.");
+      expect(result.log).not.toMatch(/Warning/);
+    });
+
+    test.each(STACK_IDS)("%s: every variable default of the JSON is the HCL's, falsy ones included", (stack) => {
+      const json = JSON.parse(readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8")) as {
+        variable?: Record<string, { default?: Json }>;
+      };
+      const hclVariables = plans.get(stack)?.plan?.configuration?.root_module?.variables ?? {};
+      const defaults = (vars: Record<string, { default?: unknown }>) =>
+        Object.fromEntries(Object.entries(vars).map(([name, v]) => [name, v.default]));
+      expect(Object.keys(json.variable ?? {}).length).toBeGreaterThan(0);
+      expect(defaults(hclVariables)).toEqual(defaults(json.variable ?? {}));
+    });
+
+    test.each(STACK_IDS)("%s: HCL plans exactly the JSON's resources, with the JSON's literal settings", (stack) => {
+      const planJson = plans.get(stack)?.plan;
+      if (!planJson) throw new Error(`no plan for ${stack}`);
+      const json = JSON.parse(readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8")) as {
+        resource: Record<string, Record<string, Record<string, Json>>>;
+      };
+      const declared = new Map<string, Record<string, Json>>(
+        Object.entries(json.resource).flatMap(([type, byName]) =>
+          Object.entries(byName).map(([name, body]): [string, Record<string, Json>] => [`${type}.${name}`, body]),
+        ),
+      );
+      const unconditional = [...declared]
+        .filter(([, body]) => body.count === undefined)
+        .map(([address]) => address);
+      const created = (planJson.resource_changes ?? []).filter((c) => c.mode === "managed" && c.change.actions.includes("create"));
+      const plannedAddresses = new Set<string>(created.map((c) => `${c.type}.${c.name}`));
+
+      expect([...plannedAddresses].filter((a) => !declared.has(a))).toEqual([]);
+      expect(unconditional.filter((a) => !plannedAddresses.has(a))).toEqual([]);
+
+      // Every literal top-level setting of the JSON (no interpolation) is what the HCL plans.
+      const differences = created.flatMap((c) => {
+        const body = declared.get(`${c.type}.${c.name}`) ?? {};
+        return Object.entries(body)
+          .filter(([key, v]) => key !== "//" && isLiteral(v) && c.change.after?.[key] !== undefined)
+          .filter(([key, v]) => !sameSetting(c.change.after?.[key], v))
+          .map(([key, v]) => `${c.address}.${key}: JSON ${JSON.stringify(v)}, HCL plan ${JSON.stringify(c.change.after?.[key])}`);
+      });
+      expect(differences).toEqual([]);
+      expect(created.length).toBeGreaterThanOrEqual(unconditional.length);
+    });
+  });
+});
+
+interface PlanJson {
+  configuration?: { root_module?: { variables?: Record<string, { default?: unknown }> } };
+  resource_changes?: {
+    address: string;
+    mode: string;
+    type: string;
+    name: string;
+    change: { actions: string[]; after?: Record<string, unknown> };
+  }[];
+}
+
+function isLiteral(value: Json): boolean {
+  return typeof value === "number" || typeof value === "boolean" || (typeof value === "string" && !/[$%]\{/.test(value));
+}
+
+/** Equal as planned: numbers may be strings in JSON; the provider normalizes JSON documents (policies). */
+function sameSetting(planned: unknown, declared: Json): boolean {
+  if (String(planned) === String(declared)) return true;
+  const parse = (v: unknown): unknown => {
+    try {
+      return typeof v === "string" ? JSON.parse(v) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const a = parse(planned);
+  return a !== undefined && JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(parse(declared)));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
+
+async function plan(outdir: string, stack: string): Promise<{ ok: boolean; log: string; plan?: PlanJson }> {
+  const dir = path.join(outdir, "stacks", stack);
+  const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
+  const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
+  try {
+    const { stdout, stderr } = await run("bash", args, { maxBuffer: 64 * 1024 * 1024 });
+    const planJson = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
+    return { ok: true, log: stdout + stderr, plan: planJson };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, log: `${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+}
