@@ -49,7 +49,7 @@ describe("compareTerraformJson", () => {
   });
 
   test("added and removed blocks, a provider setting, and a resource's own metadata all count", () => {
-    const after = stackJson() as ReturnType<typeof stackJson> & { output?: Record<string, unknown> };
+    const after = stackJson() as ReturnType<typeof stackJson> & { output?: Record<string, { value: string }> };
     delete (after.data as Partial<typeof after.data>).aws_caller_identity;
     after.output = { queue_url: { value: "${aws_sqs_queue.queue.url}" } };
     after.provider.aws[0].region = "us-east-1";
