@@ -155,7 +155,8 @@ function applyUpgradeGuide(project: string): void {
 /** Prints the comparison stack by stack; `same/total` stacks identical. */
 function compare(label: string, comparisons: StackComparison[], problems: string[]): string {
   const same = comparisons.filter(identical).length;
-  for (const c of comparisons) for (const line of formatComparison(c)) console.log(`    ${line}`);
+  console.log(`    ${label} against the reference:`);
+  for (const c of comparisons) for (const line of formatComparison(c)) console.log(`      ${line}`);
   if (same !== comparisons.length || comparisons.length === 0) problems.push(`${label}: ${same}/${comparisons.length} stacks identical`);
   return `${same}/${comparisons.length}`;
 }
@@ -267,11 +268,11 @@ async function main(): Promise<void> {
     const synthJson = await step(`copy: cdktn synth (CLI ${CDKTN_VERSION})`, () =>
       sh(path.join(project, "node_modules", ".bin", "cdktn"), ["synth", "--output", cliJson], project, cliEnv),
     );
-    const hcl = async (cwd: string, out: string, env: NodeJS.ProcessEnv): Promise<Ran> => sh("bash", ["scripts/export-hcl.sh", out], cwd, env);
+    const hcl = (cwd: string, out: string, env: NodeJS.ProcessEnv): Promise<Ran> => sh("bash", ["scripts/export-hcl.sh", out], cwd, env);
     const refHcl = path.join(work, "ref", "hcl");
     const cliHcl = path.join(work, "cli", "hcl");
-    const hclRef = await step(`reference: npm run synth:hcl (cdktf-cli ${cdktfVersion})`, () => hcl(ROOT, refHcl, profileEnv(base, PROFILES.default)));
-    const hclCli = await step(`copy: npm run synth:hcl (cdktn-cli ${CDKTN_VERSION})`, () => hcl(project, cliHcl, cliEnv));
+    const hclRef = await step(`reference: scripts/export-hcl.sh (cdktf-cli ${cdktfVersion})`, () => hcl(ROOT, refHcl, profileEnv(base, PROFILES.default)));
+    const hclCli = await step(`copy: scripts/export-hcl.sh (cdktn-cli ${CDKTN_VERSION})`, () => hcl(project, cliHcl, cliEnv));
     let jsonSame = "0";
     let hclSame = "0";
     if (!synthJson.ok) fail("cdktn synth (CLI) failed", synthJson);
