@@ -5,6 +5,7 @@
  * `requests`), curl, and the AWS SDK's SigV4 signer. Each server is stopped
  * by a signal and must exit cleanly, its engines gone with it.
  */
+import { createHmac } from "node:crypto";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
@@ -254,7 +255,14 @@ describe("event-log-api", () => {
     const server = await startServer(["webhook-proxy"]);
     try {
       const body = '{"event":"delivered","note":"配信完了"}';
-      expect(curl(["-X", "POST", "-H", "content-type: application/json", "--data-binary", body, `${server.url}/?source=curl`]).status).toBe(202);
+      // The stack checks each webhook's signature (GitHub's scheme by default) with a secret the banner prints.
+      const secret = server.line(/with the local secret (\S+)/);
+      const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+      const post = (headers: string[]): number =>
+        curl(["-X", "POST", "-H", "content-type: application/json", ...headers, "--data-binary", body, `${server.url}/?source=curl`]).status;
+      expect(post([])).toBe(401);
+      expect(post(["-H", `x-hub-signature-256: sha256=${"0".repeat(64)}`])).toBe(401);
+      expect(post(["-H", `x-hub-signature-256: ${signature}`])).toBe(202);
       await until(async () => (server.out().includes(`upstream <- POST /?source=curl application/json ${Buffer.byteLength(body)} B: ${body}`) ? true : undefined));
     } finally {
       expect(await stopServer(server)).toBe(0);
@@ -291,11 +299,13 @@ describe("event-log-api", () => {
     const server = await startServer(["translate-api"]);
     try {
       const mock = curl([`${server.url}/mock`]);
-      expect(mock.status).toBe(200);
+      expect(mock.status).toBe(200); // the MOCK route needs no key
       expect(JSON.parse(mock.body)).toHaveProperty("output_text");
-      expect(curl([`${server.url}/translate`]).status).toBe(400);
-      expect(curl(["-X", "POST", "-H", "content-type: application/json", "-d", '{"input_text":"x","extra":1}', `${server.url}/translate`]).status).toBe(400);
-      const translated = curl([`${server.url}/translate?input_text=${encodeURIComponent("こんにちは")}&target=en`]);
+      const key = ["-H", `x-api-key: ${server.line(/API key \(send as x-api-key\): (\S+)/)}`];
+      expect(curl([`${server.url}/translate?input_text=x`]).status).toBe(403);
+      expect(curl([...key, `${server.url}/translate`]).status).toBe(400);
+      expect(curl([...key, "-X", "POST", "-H", "content-type: application/json", "-d", '{"input_text":"x","extra":1}', `${server.url}/translate`]).status).toBe(400);
+      const translated = curl([...key, `${server.url}/translate?input_text=${encodeURIComponent("こんにちは")}&target=en`]);
       expect(translated.status).toBe(200);
       expect(translated.body).toMatch(/local pseudo-translation/);
       const dynamo = new DynamoDBClient({ endpoint: server.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });

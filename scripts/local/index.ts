@@ -14,7 +14,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { FAKE_CREDENTIALS, REGION } from "../replay/engines";
+import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../replay/engines";
 import { Random } from "../replay/random";
 import { readStack, resources, type SynthesizedStack } from "../replay/synth";
 import { alb } from "./alb";
@@ -23,6 +23,7 @@ import { type Mapping, startMappings } from "./mappings";
 import { restApi } from "./rest-api";
 import { type LocalRuntime, startRuntime } from "./runtime";
 import { type FrontDoor, serve } from "./server";
+import { evaluateTemplate } from "./terraform-expression";
 import { newCredentials } from "./sigv4";
 import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
 
@@ -101,6 +102,29 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+interface SigningSettings {
+  readonly parameter: string;
+  readonly header: string;
+  readonly prefix: string;
+  readonly encoding: string;
+}
+
+/** The signature check a function of the stack makes before it accepts a request, if any (`SIGNATURE_*` variables). */
+function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
+  for (const [, fn] of resources(stack, "aws_lambda_function")) {
+    const vars = ((fn.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}) as Record<string, unknown>;
+    if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
+    const value = (name: string): string => evaluateTemplate(stack, String(vars[name] ?? ""));
+    return {
+      parameter: value("SIGNATURE_SECRET_PARAMETER"),
+      header: value("SIGNATURE_HEADER"),
+      prefix: value("SIGNATURE_PREFIX"),
+      encoding: value("SIGNATURE_ENCODING"),
+    };
+  }
+  return undefined;
+}
+
 /** Whether the synth output holds the stack; the message says how to make it. */
 export function synthesizedStack(synthDir: string, id: string): SynthesizedStack {
   const file = path.join(synthDir, "stacks", id, "cdk.tf.json");
@@ -124,6 +148,14 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       const translate = await startTranslateStandIn();
       cleanups.push(() => translate.stop());
       extraEndpoints.translate = translate.endpoint;
+    }
+    // A signature check (webhook-proxy's api2sqs): its secret from a local Parameter Store stand-in.
+    const signing = signingSettings(stack);
+    const signingSecret = `local-${randomBytes(16).toString("hex")}`;
+    if (signing) {
+      const ssm = await startParameterStore({ [signing.parameter]: signingSecret });
+      cleanups.push(() => ssm.stop());
+      extraEndpoints.ssm = ssm.endpoint;
     }
     let upstream = options.upstream;
     const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => "UPSTREAM" in (((fn.environment as { variables?: object } | undefined)?.variables ?? {}) as object));
@@ -181,6 +213,13 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
     if (runtime.engines.dynamodb) banner.push(`  DynamoDB  ${runtime.engines.dynamodb.endpoint}  tables: ${resources(stack, "aws_dynamodb_table").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.kinesis) banner.push(`  Kinesis   ${runtime.engines.kinesis.endpoint}  streams: ${resources(stack, "aws_kinesis_stream").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.sqs) banner.push(`  SQS       ${runtime.engines.sqs.endpoint}  queues: ${resources(stack, "aws_sqs_queue").map(([, t]) => String(t.name)).join(", ")}`);
+    if (signing) {
+      banner.push(
+        `webhook signatures: ${signing.header}: ${signing.prefix}<HMAC-SHA256 of the raw body, ${signing.encoding}> with the local secret ${signingSecret}`,
+        `  e.g. body='{"a":1}'; curl -X POST -H "${signing.header}: ${signing.prefix}$(printf %s "$body" | openssl dgst -sha256 -hmac ${signingSecret} ${signing.encoding === "base64" ? "-binary | base64" : "-hex | sed 's/^.* //'"})" --data-binary "$body" <base URL>/`,
+        `  Parameter Store stand-in ${extraEndpoints.ssm}  parameter: ${signing.parameter}`,
+      );
+    }
     if (extraEndpoints.translate) banner.push(`  Translate ${extraEndpoints.translate}  STAND-IN: answers ${PSEUDO_TRANSLATION_LABEL} text, not a translation`);
     if (upstream) banner.push(`upstream: ${upstream}${options.upstream ? "" : "  (local echo server: logs what it receives)"}`);
     for (const m of mappings) banner.push(`event source mapping: ${m.description}`);
