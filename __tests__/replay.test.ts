@@ -8,13 +8,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { passed, runReplay } from "../scripts/replay";
 import type { ReplaySummary } from "../scripts/replay/metrics";
-import { synthApp } from "../scripts/replay/synth";
+import { sharedSynthDir } from "./support/synth";
 
-let synthDir: string;
-
-beforeAll(() => {
-  synthDir = synthApp();
-}, 120_000);
+// The run's shared synth (support/global-setup.ts): archive packaging, as `npm run replay` synthesizes.
+const synthDir = sharedSynthDir("app");
 
 function tfJson(stack: string): { resource: Record<string, Record<string, Record<string, unknown>>> } {
   return JSON.parse(readFileSync(path.join(synthDir, "stacks", stack, "cdk.tf.json"), "utf8"));

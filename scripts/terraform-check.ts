@@ -1,95 +1,53 @@
 /**
  * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
- * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
- * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
+ * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then
+ * `proveStacks` (scripts/terraform/prove.ts: init when needed, plan, which
+ * validates) on every stack, as many at once as there are cores.
  *
  *   npm run tf:check                 # every stack
  *   npm run tf:check -- media-alb    # some stacks
  *
- * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
+ * `__tests__/terraform.test.ts` proves the same stacks the same way, on the
+ * synth the test run shares; without a `terraform` CLI this says so and fails.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
+import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
 
-const run = promisify(execFile);
+export { terraformAvailable };
+
 const ROOT = path.resolve(__dirname, "..");
 
-export interface PlanResult {
-  readonly stack: string;
-  readonly ok: boolean;
-  /** validate/plan output, or the error. */
-  readonly log: string;
-  /** `type.name` of every unconditional resource in cdk.tf.json (a `count` may plan to zero). */
-  readonly synthesized: readonly string[];
-  /** `type.name` of every resource the plan would create (for_each keys folded). */
-  readonly planned: readonly string[];
-}
-
-export function terraformAvailable(): boolean {
-  try {
-    execFileSync("terraform", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The environment the Terraform proof synthesizes with: `OFFLINE=1` (supplied lookups, asset packaging, provider skips). */
+export const offlineEnvironment = () => loadEnvironment({ OFFLINE: "1" });
 
 /** Synthesizes every stack as `OFFLINE=1` would, into a fresh temporary folder. */
 export function synthOffline(): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
-  mkdirSync(outdir, { recursive: true });
-  buildApp(loadEnvironment({ OFFLINE: "1" }), outdir).synth();
+  buildApp(offlineEnvironment(), outdir).synth();
   return outdir;
 }
 
-interface PlanJson {
-  resource_changes?: { mode: string; type: string; name: string; change: { actions: string[] } }[];
+export interface PlanResult extends ProofResult {
+  readonly stack: string;
+  /** `type.name` of every unconditional resource in cdk.tf.json. */
+  readonly synthesized: readonly string[];
 }
 
-export async function planStack(outdir: string, stack: string): Promise<PlanResult> {
-  const dir = path.join(outdir, "stacks", stack);
-  const synth = JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as {
-    resource?: Record<string, Record<string, unknown>>;
-  };
-  const synthesized = Object.entries(synth.resource ?? {}).flatMap(([type, byName]) =>
-    Object.entries(byName)
-      .filter(([, body]) => (body as { count?: unknown }).count === undefined)
-      .map(([name]) => `${type}.${name}`),
-  );
-  const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
-  const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
-  try {
-    const { stdout, stderr } = await run("bash", args, { maxBuffer: 64 * 1024 * 1024 });
-    const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
-    const planned = [
-      ...new Set(
-        (plan.resource_changes ?? [])
-          .filter((c) => c.mode === "managed" && c.change.actions.includes("create"))
-          .map((c) => `${c.type}.${c.name}`),
-      ),
-    ];
-    return { stack, ok: true, log: stdout + stderr, synthesized, planned };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    return { stack, ok: false, log: `${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`, synthesized, planned: [] };
-  }
+/** A stack's example.tfvars, when it has one: the values a stack without defaults needs to plan. */
+export function exampleVarFiles(stack: string): string[] {
+  const file = path.join(ROOT, "stacks", stack, "example.tfvars");
+  return existsSync(file) ? [file] : [];
 }
 
-/** Plans the given stacks, `parallel` at a time (provider start-up is CPU-heavy). */
-export async function planAll(outdir: string, stacks: readonly string[], parallel = 2): Promise<PlanResult[]> {
-  const results: PlanResult[] = [];
-  const queue = [...stacks];
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await planStack(outdir, s));
-    }),
-  );
-  return stacks.map((s) => results.find((r) => r.stack === s) as PlanResult);
+/** Proves the given stacks of a synth output, `concurrency` at once (default: the number of cores). */
+export async function planAll(outdir: string, stacks: readonly string[], concurrency?: number): Promise<PlanResult[]> {
+  const dirs = stacks.map((s) => path.join(outdir, "stacks", s));
+  const results = await proveStacks(dirs, { concurrency, varFiles: (dir) => exampleVarFiles(path.basename(dir)) });
+  return results.map((r, i) => ({ ...r, stack: stacks[i], synthesized: synthesizedAddresses(dirs[i]) }));
 }
 
 async function main(): Promise<void> {
@@ -100,16 +58,19 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const outdir = synthOffline();
-  console.log(`synthesized offline into ${outdir}`);
+  const start = Date.now();
   let failed = 0;
   for (const r of await planAll(outdir, stacks)) {
     const missing = r.synthesized.filter((a) => !r.planned.includes(a));
     const ok = r.ok && missing.length === 0;
     if (!ok) failed++;
-    console.log(`${ok ? "ok  " : "FAIL"} ${r.stack}: ${r.planned.length}/${r.synthesized.length} resources planned`);
+    const timing = `${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""}`;
+    console.log(`${ok ? "ok  " : "FAIL"} ${r.stack}: ${r.planned.length}/${r.synthesized.length} resources planned (${timing})`);
     if (!r.ok) console.log(r.log);
     if (missing.length) console.log(`  not in plan: ${missing.join(", ")}`);
   }
+  console.log(`${stacks.length} stack(s) proven in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  rmSync(outdir, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }
 
