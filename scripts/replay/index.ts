@@ -32,6 +32,8 @@ export interface ReplayOptions {
   readonly hangRate?: number;
   readonly reservedConcurrency?: number;
   readonly timeScale?: number;
+  /** Milliseconds between polls of an empty stream or queue (the tests poll faster than Lambda). @default each replay's own */
+  readonly pollIntervalMs?: number;
   /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
   readonly synthDir?: string;
   readonly progress?: boolean;
