@@ -31,9 +31,14 @@ const bytes = (bundle: Bundle) => ({
 });
 
 describe("bundle cache", () => {
+  let cacheDir: string;
+  let cold: Bundle;
+  beforeAll(() => {
+    cacheDir = freshDir("bundle-cache-");
+    cold = buildBundle(ENTRY, { cacheDir });
+  });
+
   test("a hit gives byte-identical code and zip, and the same source_code_hash, as a cold build", () => {
-    const cacheDir = freshDir("bundle-cache-");
-    const cold = buildBundle(ENTRY, { cacheDir });
     const hit = buildBundle(ENTRY, { cacheDir });
     expect(cold.cached).toBe(false);
     expect(hit.cached).toBe(true);
@@ -48,14 +53,13 @@ describe("bundle cache", () => {
   });
 
   test("a synthesized function (asset packaging, project cache) carries the cold build's source_code_hash", () => {
-    const cold = buildBundle(ENTRY, { cacheDir: freshDir("bundle-cache-") });
     const stack = new ServerlessStack(Testing.app(), "cache", { env: { ...defaultEnvironment, lambdaPackaging: "asset" } });
     new NodejsFunction(stack, "fn", { entry: ENTRY, functionName: "dev-cache", roleName: "dev-cache", packaging: "asset", logRetentionDays: 14 });
     expect(Testing.synth(stack)).toHaveResourceWithProperties(LambdaFunction, { source_code_hash: cold.zipBase64Sha256 });
   });
 
   test("a changed handler file misses, and so does a changed file it imports", () => {
-    const cacheDir = freshDir("bundle-cache-");
+    const cacheDir = freshDir("bundle-cache-"); // its own: this entry is not in the shared one
     const src = freshDir("bundle-src-");
     const entry = path.join(src, "index.ts");
     const imported = path.join(src, "greeting.ts");
