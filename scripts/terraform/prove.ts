@@ -33,6 +33,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -267,7 +268,7 @@ function alive(pid: number): boolean {
 
 /**
  * One of `count` slots shared by every process on this machine (a lock file
- * holding the owner's pid; a dead owner's slot is taken over).
+ * holding the owner's pid; the slot of a dead owner, or a stale one, is taken over).
  */
 async function acquireSlot(count: number): Promise<() => void> {
   mkdirSync(SLOTS, { recursive: true });
@@ -279,10 +280,21 @@ async function acquireSlot(count: number): Promise<() => void> {
         return () => rmSync(file, { force: true });
       } catch {
         const owner = Number(readFileSafe(file));
-        if (owner > 0 && !alive(owner)) unlinkSafe(file);
+        if ((owner > 0 && !alive(owner)) || ageMs(file) > STALE_SLOT_MS) unlinkSafe(file);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** No single plan takes this long: a slot older than this was left behind (its pid reused). */
+const STALE_SLOT_MS = 15 * 60 * 1000;
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
