@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync, BuildOptions, version as esbuildVersion } from "esbuild";
+import { buildSync, BuildOptions, Metafile, version as esbuildVersion } from "esbuild";
 import { deterministicZip } from "./zip";
 
 /** The project root: esbuild resolves and names paths from here, so output is the same in any clone. */
@@ -70,7 +70,7 @@ function bundleRecipe(): string {
   return recipe;
 }
 
-/** What the cache records per entry: the content hash of every input file (esbuild's metafile inputs) and the output. */
+/** What the cache records per entry: the content hash of every input file (from esbuild's metafile) and the output. */
 interface Manifest {
   readonly inputs: Record<string, string>;
   readonly output: string;
@@ -86,12 +86,30 @@ function writeAtomically(file: string, data: Buffer | string): void {
 
 const memo = new Map<string, Bundle>();
 
-/** `buildBundle` through the bundle cache, once per entry per process: stacks and tests synthesize often. */
+/** Every Lambda entry of the project: the `index.ts` files under handlers/ (the layout the stacks' entries follow). */
+function projectEntries(dir = path.join(PROJECT_ROOT, "handlers")): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? projectEntries(path.join(dir, e.name)) : e.name === "index.ts" ? [path.join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * `buildBundle` through the bundle cache, once per entry per process: stacks
+ * and tests synthesize often. On a miss, every project entry the cache also
+ * misses is bundled in the same esbuild run (the AWS SDK they share is parsed
+ * once, the bundles are built on all cores; each bundle's bytes are the same as
+ * alone), so a cold synth of the app runs esbuild once, not once per handler.
+ */
 export function bundleHandler(entry: string): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
   let bundle = memo.get(absolute);
   if (!bundle) {
-    bundle = buildBundle(absolute, { cacheDir: BUNDLE_CACHE_DIR });
+    bundle = lookUp(absolute, BUNDLE_CACHE_DIR);
+    if (!bundle) {
+      const missing = [absolute, ...projectEntries().filter((e) => e !== absolute && !lookUp(e, BUNDLE_CACHE_DIR))];
+      bundle = buildBundles(missing, BUNDLE_CACHE_DIR)[0];
+    }
     memo.set(absolute, bundle);
   }
   return bundle;
@@ -106,46 +124,73 @@ export function bundleHandler(entry: string): Bundle {
  */
 export function buildBundle(entry: string, options: BundleOptions = {}): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
-  const cacheDir = options.cacheDir ?? BUNDLE_CACHE_DIR;
-  const manifestFile = path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
+  const hit = options.cacheDir ? lookUp(absolute, options.cacheDir) : undefined;
+  return hit ?? buildBundles([absolute], options.cacheDir ?? BUNDLE_CACHE_DIR, options.cacheDir !== undefined)[0];
+}
 
-  if (options.cacheDir) {
-    const hit = lookUp(manifestFile, cacheDir);
-    if (hit) return hit;
-  }
+function manifestFile(absolute: string, cacheDir: string): string {
+  return path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
+}
 
+/** One esbuild run for all `entries` (absolute paths); records each in the cache unless `record` is false. */
+function buildBundles(entries: readonly string[], cacheDir: string, record = true): Bundle[] {
   const result = buildSync({
     ...BUILD_OPTIONS,
-    entryPoints: [absolute],
+    entryPoints: entries.map((entry, i) => ({ in: entry, out: `${i}/index` })),
     absWorkingDir: PROJECT_ROOT,
     write: false,
-    outfile: "index.js",
+    outdir: "out",
     metafile: true,
     logLevel: "error",
   });
-  const code = Buffer.from(result.outputFiles[0].contents);
-  const output = sha256(bundleRecipe(), code).slice(0, 16);
-  writeAtomically(path.join(cacheDir, "out", output, "code", "index.js"), code);
-
-  if (options.cacheDir) {
-    const inputs: Record<string, string> = {};
-    for (const input of Object.keys(result.metafile.inputs)) {
-      const file = path.resolve(PROJECT_ROOT, input);
-      if (existsSync(file)) inputs[input] = sha256(readFileSync(file));
+  return entries.map((entry, i) => {
+    const outName = `out/${i}/index.js`;
+    const file = result.outputFiles.find((o) => o.path === path.join(PROJECT_ROOT, outName));
+    if (!file) throw new Error(`esbuild wrote no bundle for ${entry}`);
+    const code = Buffer.from(file.contents);
+    const output = sha256(bundleRecipe(), code).slice(0, 16);
+    writeAtomically(path.join(cacheDir, "out", output, "code", "index.js"), code);
+    if (record) {
+      const inputs: Record<string, string> = {};
+      for (const input of inputsOf(result.metafile, path.relative(PROJECT_ROOT, entry))) {
+        const source = path.resolve(PROJECT_ROOT, input);
+        if (existsSync(source)) inputs[input] = sha256(readFileSync(source));
+      }
+      const manifest: Manifest = { inputs, output };
+      const target = manifestFile(entry, cacheDir);
+      mkdirSync(path.dirname(target), { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(manifest));
+      renameSync(tmp, target);
     }
-    const manifest: Manifest = { inputs, output };
-    mkdirSync(path.dirname(manifestFile), { recursive: true });
-    const tmp = `${manifestFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(manifest));
-    renameSync(tmp, manifestFile);
+    return bundleAt(cacheDir, output, false);
+  });
+}
+
+/**
+ * Every file esbuild read for one entry: the import graph from it in the
+ * metafile (type-only modules included, though they add no bytes); all inputs
+ * of the run if the entry is not found there.
+ */
+function inputsOf(metafile: Metafile, entry: string): string[] {
+  if (!metafile.inputs[entry]) return Object.keys(metafile.inputs);
+  const seen = new Set([entry]);
+  const pending = [entry];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const imported of metafile.inputs[next]?.imports ?? []) {
+      if (imported.external || seen.has(imported.path)) continue;
+      seen.add(imported.path);
+      pending.push(imported.path);
+    }
   }
-  return bundleAt(cacheDir, output, false);
+  return [...seen];
 }
 
 /** The cached bundle of an entry, if every input file still has the content it was built from. */
-function lookUp(manifestFile: string, cacheDir: string): Bundle | undefined {
-  if (!existsSync(manifestFile)) return undefined;
-  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as Manifest;
+function lookUp(absolute: string, cacheDir: string): Bundle | undefined {
+  const file = manifestFile(absolute, cacheDir);
+  if (!existsSync(file)) return undefined;
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as Manifest;
   for (const [input, hash] of Object.entries(manifest.inputs)) {
     const file = path.resolve(PROJECT_ROOT, input);
     if (!existsSync(file) || sha256(readFileSync(file)) !== hash) return undefined;
