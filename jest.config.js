@@ -1,6 +1,12 @@
 /**
  * Jest with a transpile-only TypeScript transform (esbuild, `jest.transform.js`):
  * type checking is `npm run typecheck`, a separate step, so tests start fast.
+ * - one synth of the app per run, shared by the suites that read synthesized
+ *   JSON (`__tests__/support/global-setup.ts`, read with `support/synth.ts`);
+ * - one worker per core: jest's default (cores - 1) runs everything in one
+ *   process on a 2-core machine, while the Terraform proof mostly waits on
+ *   `terraform` child processes;
+ * - the slowest suites first on a fresh clone (`support/sequencer.js`).
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -11,5 +17,9 @@ module.exports = {
     "^.+\\.ts$": "<rootDir>/jest.transform.js",
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
+  testSequencer: "<rootDir>/__tests__/support/sequencer.js",
+  maxWorkers: "100%",
   testTimeout: 60000,
 };

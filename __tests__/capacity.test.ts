@@ -42,10 +42,19 @@ beforeAll(() => {
   webhook = webhookProxy();
 }, 120_000);
 
+/** The stage's and each API key's throttles raised, so the stream behind them is what a case measures. */
+const OPEN_FRONT_DOOR = [
+  "throttling_rate_limit=5000",
+  "throttling_burst_limit=5000",
+  "client_throttling_rate_limit=5000",
+  "client_throttling_burst_limit=5000",
+  "client_daily_quota=1000000000",
+];
+
 describe("model per component, against hand-computed cases", () => {
   it("1 shard at 1,500 records/s of 2 KB: the shard's 1 MB/s is the bottleneck (512/s); 3 shards hold it, 6 a 3,000/s peak", () => {
-    // Stage throttle raised so the stream is the question: 1,024 KB/s / 2 KB = 512 records/s per shard.
-    const stack = set(kinesis, "throttling_rate_limit=5000", "throttling_burst_limit=5000");
+    // Stage and per-client throttles raised so the stream is the question: 1,024 KB/s / 2 KB = 512 records/s per shard.
+    const stack = set(kinesis, ...OPEN_FRONT_DOOR);
     const a = verdict(stack, traffic({ rps: 1500, payloadKb: 2 }));
     expect(a.bottleneck.id).toBe("kinesis:write");
     expect(a.bottleneck.capacity).toBe(512);
@@ -67,7 +76,7 @@ describe("model per component, against hand-computed cases", () => {
 
   it("the stream consumer drains shards x parallelization x batch / duration, and a backlog grows past it", () => {
     // 2 shards (4,000 records/s of writes at 0.5 KB... capped at 1,000 each), consumer: 2 x 1 x 100 / 0.2 s = 1,000/s.
-    const stack = set(kinesis, "throttling_rate_limit=5000", "throttling_burst_limit=5000", "aws_kinesis_stream.stream.shard_count=2");
+    const stack = set(kinesis, ...OPEN_FRONT_DOOR, "aws_kinesis_stream.stream.shard_count=2");
     const a = verdict(stack, traffic({ rps: 1500, payloadKb: 0.5, durationMs: 200 }));
     const consumer = a.components.find((c) => c.id.startsWith("consumer:"))!;
     expect(consumer.capacity).toBe(1000);

@@ -24,10 +24,10 @@ import {
   templateExpression,
   valueExpression,
 } from "../scripts/hcl/writer";
-import { synthOffline, terraformAvailable } from "../scripts/terraform-check";
+import { exampleVarFiles, synthOffline, terraformAvailable } from "../scripts/terraform-check";
+import { proveStacks } from "../scripts/terraform/prove";
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..");
 const available = terraformAvailable();
 
 describe("JSON -> HCL writer", () => {
@@ -275,16 +275,8 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** Plans one stack's folder in the project's shared Terraform pool (scripts/terraform/prove.ts), with the saved plan. */
 async function plan(outdir: string, stack: string): Promise<{ ok: boolean; log: string; plan?: PlanJson }> {
-  const dir = path.join(outdir, "stacks", stack);
-  const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
-  const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
-  try {
-    const { stdout, stderr } = await run("bash", args, { maxBuffer: 64 * 1024 * 1024 });
-    const planJson = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
-    return { ok: true, log: stdout + stderr, plan: planJson };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, log: `${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
+  const [result] = await proveStacks([path.join(outdir, "stacks", stack)], { varFiles: () => exampleVarFiles(stack), planJson: true });
+  return { ok: result.ok, log: result.log, plan: result.plan as PlanJson | undefined };
 }

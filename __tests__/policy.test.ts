@@ -3,22 +3,16 @@
  * every synthesized stack. A failure names the stack, the resource and the rule.
  * The second half proves each rule can fail, on a small known-bad stack.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { defaultEnvironment } from "../config";
-import { buildApp, STACK_IDS } from "../main";
+import { STACK_IDS } from "../main";
 import { environmentRules, Rule, rules, StackJson } from "./policy/rules";
+import { readSynthesizedStack } from "./support/synth";
 
 describe("policy suite over the synthesized stacks", () => {
   const stacks = new Map<string, StackJson>();
 
+  // The run's shared synth (support/global-setup.ts): defaults plus an alarm e-mail.
   beforeAll(() => {
-    const outdir = mkdtempSync(path.join(tmpdir(), "policy-"));
-    buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, outdir).synth();
-    for (const id of STACK_IDS) {
-      stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
-    }
+    for (const id of STACK_IDS) stacks.set(id, readSynthesizedStack<StackJson>("app", id));
   });
 
   const cases = STACK_IDS.flatMap((stack) => rules.map((rule): [string, string, Rule] => [stack, rule.id, rule]));

@@ -1,11 +1,14 @@
 /**
  * Every stack proven by Terraform itself, not only by our assertions:
- * `terraform init`, `validate` and `plan` on the offline synth (supplied
- * lookups, asset packaging, local provider mirror, fake credentials).
+ * `terraform init` (when its providers or backend changed) and `plan`, which
+ * validates first, on the offline synth the test run shares (supplied lookups,
+ * asset packaging, local provider mirror, fake credentials), every stack at once
+ * up to the number of cores (scripts/terraform/prove.ts).
  * Without a `terraform` CLI this step is skipped, loudly.
  */
 import { STACK_IDS } from "../main";
-import { OPTIONS_ON, planAll, PlanResult, synthOffline, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { OPTIONS_ON, planAll, PlanResult, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { sharedSynthDir } from "./support/synth";
 
 const available = terraformAvailable();
 if (!available) {
@@ -19,7 +22,7 @@ if (!available) {
   let results: PlanResult[] = [];
 
   beforeAll(async () => {
-    results = await planAll(synthOffline(), STACK_IDS);
+    results = await planAll(sharedSynthDir("offline"), STACK_IDS);
   }, 600_000);
 
   test.each(STACK_IDS)("%s validates and plans", (stack) => {

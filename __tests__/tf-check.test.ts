@@ -41,6 +41,9 @@ describe("tf:check", () => {
 
   const result = (over: Partial<PlanResult>): PlanResult => ({
     stack: "s",
+    dir: "s",
+    initialized: false,
+    ms: 0,
     ok: true,
     log: "",
     synthesized: ["aws_sqs_queue.a", "aws_sqs_queue.b"],

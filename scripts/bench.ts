@@ -2,13 +2,17 @@
  * `npm run bench`: what matters for this codebase, each figure the median of
  * several runs, comparisons as ratios measured side by side in this run.
  *
- * 1. synth: the whole app (five stacks) in a cold process, against a
- *    one-resource cdktf app (the floor), wall time and peak RSS;
+ * 1. synth: the whole app (five stacks) in a fresh process, cold (empty
+ *    bundle cache: every handler bundled by esbuild) and warm (cache filled,
+ *    no handler changed), each against a one-resource cdktf app (the floor)
+ *    run alongside: wall time, CPU time of the node process, peak RSS;
  * 2. the kinesis-ingest consumer (bundled handler, BatchWriteItem) against the
  *    seed's algorithm (one PutItem per record, sequential), items/s on the
  *    same dynalite and the same records;
  * 3. every handler's bundle size and module load time (require of the bundled
- *    index.js in a fresh process).
+ *    index.js in a fresh process);
+ * 4. the Terraform proof (scripts/terraform/prove.ts, as `npm test` runs it):
+ *    wall time per stack and in total, once (skipped without `terraform`).
  *
  *   npm run bench                 # table on stdout, JSON in bench-results/latest.json
  *   npm run bench -- --runs 3     # fewer runs (default 5)
@@ -25,63 +29,106 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import { awsEnv, dynamoClient, Engine, setProcessEnv, startDynalite } from "./replay/engines";
 import { captureConsole, invoke, loadHandler } from "./replay/handler";
 import { percentile } from "./replay/metrics";
+import { planAll, synthOffline, terraformAvailable } from "./terraform-check";
 import { Block, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
-const STACK_IDS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"];
+const STACK_IDS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const;
 const TSX = require.resolve("tsx/cjs");
 
 const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
 
 interface ChildRun {
   readonly ms: number;
+  /** CPU of the node process (esbuild's own process not included). */
+  readonly cpuMs: number;
   readonly maxRssMb: number;
 }
 
 /** Runs a bench child with tsx in a fresh node process; wall time from spawn to exit. */
-async function child(script: string, args: string[]): Promise<ChildRun> {
+async function child(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
   const start = process.hrtime.bigint();
   const { stdout } = await run(process.execPath, ["--require", TSX, path.join(__dirname, "bench", script), ...args], {
     cwd: ROOT,
-    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const last = stdout.trim().split("\n").pop() ?? "{}";
-  const { maxRssKb } = JSON.parse(last) as { maxRssKb: number };
-  return { ms, maxRssMb: maxRssKb / 1024 };
+  const { maxRssKb, cpuMs } = JSON.parse(last) as { maxRssKb: number; cpuMs: number };
+  return { ms, cpuMs, maxRssMb: maxRssKb / 1024 };
+}
+
+interface SynthFigures {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly rssMb: number;
+  /** Wall time over the floor's, in this run. */
+  readonly timeRatio: number;
+  readonly memoryRatio: number;
 }
 
 interface SynthResult {
-  readonly allMs: number;
-  readonly allRssMb: number;
-  readonly floorMs: number;
-  readonly floorRssMb: number;
-  readonly timeRatio: number;
-  readonly memoryRatio: number;
+  readonly floor: { readonly ms: number; readonly cpuMs: number; readonly rssMb: number };
+  readonly cold: SynthFigures;
+  readonly warm: SynthFigures;
   readonly outdir: string;
 }
 
 async function benchSynth(runs: number): Promise<SynthResult> {
-  const all: ChildRun[] = [];
+  const cold: ChildRun[] = [];
+  const warm: ChildRun[] = [];
   const floor: ChildRun[] = [];
   let outdir = "";
-  for (let i = 0; i < runs; i++) {
-    // Side by side, alternating, so a machine slowing down affects both.
-    const floorDir = mkdtempSync(path.join(os.tmpdir(), "bench-floor-"));
-    floor.push(await child("synth-floor.ts", [floorDir]));
-    rmSync(floorDir, { recursive: true, force: true });
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
-    outdir = mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
-    all.push(await child("synth-all.ts", [outdir]));
-    process.stderr.write(`  synth run ${i + 1}/${runs}: all ${all[i].ms.toFixed(0)} ms, floor ${floor[i].ms.toFixed(0)} ms\n`);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "bench-"));
+  try {
+    for (let i = 0; i < runs; i++) {
+      // Side by side, alternating, so a machine slowing down affects all three.
+      floor.push(await child("synth-floor.ts", [path.join(scratch, `floor-${i}`)]));
+      const cache = { LAMBDA_BUNDLE_CACHE_DIR: path.join(scratch, `bundle-cache-${i}`) }; // empty: cold
+      cold.push(await child("synth-all.ts", [path.join(scratch, `cold-${i}`)], cache));
+      if (outdir) rmSync(outdir, { recursive: true, force: true });
+      outdir = mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
+      warm.push(await child("synth-all.ts", [outdir], cache)); // the cache the cold run filled
+      process.stderr.write(
+        `  synth run ${i + 1}/${runs}: cold ${cold[i].ms.toFixed(0)} ms, warm ${warm[i].ms.toFixed(0)} ms, floor ${floor[i].ms.toFixed(0)} ms\n`,
+      );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  const allMs = median(all.map((r) => r.ms));
-  const floorMs = median(floor.map((r) => r.ms));
-  const allRssMb = median(all.map((r) => r.maxRssMb));
-  const floorRssMb = median(floor.map((r) => r.maxRssMb));
-  return { allMs, allRssMb, floorMs, floorRssMb, timeRatio: allMs / floorMs, memoryRatio: allRssMb / floorRssMb, outdir };
+  const f = { ms: median(floor.map((r) => r.ms)), cpuMs: median(floor.map((r) => r.cpuMs)), rssMb: median(floor.map((r) => r.maxRssMb)) };
+  const figures = (runs_: ChildRun[]): SynthFigures => {
+    const ms = median(runs_.map((r) => r.ms));
+    const rssMb = median(runs_.map((r) => r.maxRssMb));
+    return { ms, cpuMs: median(runs_.map((r) => r.cpuMs)), rssMb, timeRatio: ms / f.ms, memoryRatio: rssMb / f.rssMb };
+  };
+  return { floor: f, cold: figures(cold), warm: figures(warm), outdir };
+}
+
+interface TerraformResult {
+  readonly cores: number;
+  readonly totalMs: number;
+  readonly stacks: { readonly stack: string; readonly ms: number; readonly initialized: boolean; readonly ok: boolean }[];
+}
+
+/** The Terraform proof as `npm test` runs it: the offline synth, every stack planned, as many at once as cores. */
+async function benchTerraform(): Promise<TerraformResult | undefined> {
+  if (!terraformAvailable()) {
+    process.stderr.write("  terraform CLI not found: Terraform proof not timed\n");
+    return undefined;
+  }
+  const outdir = synthOffline();
+  try {
+    const start = process.hrtime.bigint();
+    const results = await planAll(outdir, STACK_IDS);
+    const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+    process.stderr.write(`  terraform proof: ${(totalMs / 1000).toFixed(1)} s\n`);
+    return { cores: os.availableParallelism(), totalMs, stacks: results.map((r) => ({ stack: r.stack, ms: r.ms, initialized: r.initialized, ok: r.ok })) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** The seed's Python handler, in TypeScript: one PutItem per record, in order, random UUID ids. */
@@ -264,10 +311,20 @@ async function main(): Promise<void> {
   const consumer = await benchConsumer(synth.outdir, runs, 2000);
   const handlers = await benchHandlers(synth.outdir, runs);
   rmSync(synth.outdir, { recursive: true, force: true });
+  const terraform = await benchTerraform();
   const { outdir: _unused, ...synthFigures } = synth;
   void _unused;
 
-  const result = { date: new Date().toISOString(), runs, machine, synth: synthFigures, consumer, handlers, benchSeconds: (Date.now() - started) / 1000 };
+  const result = {
+    date: new Date().toISOString(),
+    runs,
+    machine: { ...machine, loadAverage: os.loadavg().map((l) => +l.toFixed(2)) },
+    synth: synthFigures,
+    consumer,
+    handlers,
+    terraform,
+    benchSeconds: (Date.now() - started) / 1000,
+  };
   const dir = path.join(ROOT, "bench-results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -277,10 +334,10 @@ async function main(): Promise<void> {
     `bench ${result.date.slice(0, 10)}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}; median of ${runs} runs`,
     "",
     table([
-      ["synth (cold process)", "wall ms", "peak RSS MB"],
-      ["all five stacks", f(synth.allMs), f(synth.allRssMb)],
-      ["one-resource app (floor)", f(synth.floorMs), f(synth.floorRssMb)],
-      ["ratio", `${f(synth.timeRatio, 2)}x`, `${f(synth.memoryRatio, 2)}x`],
+      ["synth (fresh process)", "wall ms", "x floor", "CPU ms", "peak RSS MB", "x floor"],
+      ["all five stacks, cold (empty bundle cache)", f(synth.cold.ms), `${f(synth.cold.timeRatio, 2)}x`, f(synth.cold.cpuMs), f(synth.cold.rssMb), `${f(synth.cold.memoryRatio, 2)}x`],
+      ["all five stacks, warm (no handler changed)", f(synth.warm.ms), `${f(synth.warm.timeRatio, 2)}x`, f(synth.warm.cpuMs), f(synth.warm.rssMb), `${f(synth.warm.memoryRatio, 2)}x`],
+      ["one-resource app (floor)", f(synth.floor.ms), "1.00x", f(synth.floor.cpuMs), f(synth.floor.rssMb), "1.00x"],
     ]),
     "",
     table([
@@ -295,7 +352,17 @@ async function main(): Promise<void> {
       ...handlers.map((h) => [`${h.stack} / ${h.functionName}`, f(h.bundleBytes / 1024, 1), f(h.loadMs, 1)]),
     ]),
     "",
-    `total ${f(result.benchSeconds, 1)} s; JSON: bench-results/latest.json`,
+    ...(terraform
+      ? [
+          table([
+            [`terraform proof (init if needed + plan, ${terraform.cores} at once)`, "wall s"],
+            ...terraform.stacks.map((t) => [`${t.stack}${t.initialized ? " (with init)" : ""}${t.ok ? "" : " FAILED"}`, f(t.ms / 1000, 1)]),
+            ["total", f(terraform.totalMs / 1000, 1)],
+          ]),
+          "",
+        ]
+      : []),
+    `load average ${result.machine.loadAverage.join(" ")}; total ${f(result.benchSeconds, 1)} s; JSON: bench-results/latest.json`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -1,18 +1,19 @@
 /**
  * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
- * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then runs
- * `scripts/tf-plan.sh` (init, validate, plan) on each stack, two at a time.
+ * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then
+ * `proveStacks` (scripts/terraform/prove.ts: init when needed, plan, which
+ * validates) on every stack, as many at once as there are cores; then the same
+ * for each stack with its typed options flipped (`OPTIONS_ON`).
  *
  *   npm run tf:check                 # every stack, with its defaults and with its options on
  *   npm run tf:check -- media-alb    # some stacks
  *
- * Used by `__tests__/terraform.test.ts`; without a `terraform` CLI it says so and skips.
+ * `__tests__/terraform.test.ts` proves the same stacks the same way, on the
+ * synth the test run shares; without a `terraform` CLI this says so and fails.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
@@ -20,35 +21,19 @@ import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
+import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
 
-const run = promisify(execFile);
+export { terraformAvailable };
+
 const ROOT = path.resolve(__dirname, "..");
 
-export interface PlanResult {
-  readonly stack: string;
-  readonly ok: boolean;
-  /** validate/plan output, or the error. */
-  readonly log: string;
-  /** `type.name` of every unconditional resource in cdk.tf.json (a `count` may plan to zero). */
-  readonly synthesized: readonly string[];
-  /** `type.name` of every resource the plan would create (for_each keys folded). */
-  readonly planned: readonly string[];
-}
-
-export function terraformAvailable(): boolean {
-  try {
-    execFileSync("terraform", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The environment the Terraform proof synthesizes with: `OFFLINE=1` (supplied lookups, asset packaging, provider skips). */
+export const offlineEnvironment = () => loadEnvironment({ OFFLINE: "1" });
 
 /** Synthesizes every stack as `OFFLINE=1` would, into a fresh temporary folder. */
 export function synthOffline(): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
-  mkdirSync(outdir, { recursive: true });
-  buildApp(loadEnvironment({ OFFLINE: "1" }), outdir).synth();
+  buildApp(offlineEnvironment(), outdir).synth();
   return outdir;
 }
 
@@ -58,7 +43,8 @@ export function synthOffline(): string {
  * ACLs, the REST APIs' custom domains), so the offline proof covers both sides.
  */
 export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<typeof loadEnvironment>) => void>> = {
-  "kinesis-ingest": (app, env) => new KinesisIngestStack(app, "kinesis-ingest", {
+  "kinesis-ingest": (app, env) =>
+    new KinesisIngestStack(app, "kinesis-ingest", {
       env,
       callerAuth: "iam",
       webAcl: {},
@@ -66,7 +52,8 @@ export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<type
     }),
   "webhook-proxy": (app, env) => new WebhookProxyStack(app, "webhook-proxy", { env, signature: false }),
   "media-alb": (app, env) => new MediaAlbStack(app, "media-alb", { env, webAcl: {} }),
-  "translate-api": (app, env) => new TranslateApiStack(app, "translate-api", {
+  "translate-api": (app, env) =>
+    new TranslateApiStack(app, "translate-api", {
       env,
       callerAuth: "iam",
       webAcl: {},
@@ -78,55 +65,29 @@ export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<type
 export function synthOptionsOn(stacks: readonly string[] = Object.keys(OPTIONS_ON)): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-options-"));
   const app = new App({ outdir });
-  const env = loadEnvironment({ OFFLINE: "1" });
+  const env = offlineEnvironment();
   for (const id of stacks) OPTIONS_ON[id]?.(app, env);
   app.synth();
   return outdir;
 }
 
-interface PlanJson {
-  resource_changes?: { mode: string; type: string; name: string; change: { actions: string[] } }[];
+export interface PlanResult extends ProofResult {
+  readonly stack: string;
+  /** `type.name` of every unconditional resource in cdk.tf.json (a `count` may plan to zero). */
+  readonly synthesized: readonly string[];
 }
 
-export async function planStack(outdir: string, stack: string): Promise<PlanResult> {
-  const dir = path.join(outdir, "stacks", stack);
-  const synth = JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as {
-    resource?: Record<string, Record<string, unknown>>;
-  };
-  const synthesized = Object.entries(synth.resource ?? {}).flatMap(([type, byName]) =>
-    Object.entries(byName)
-      .filter(([, body]) => (body as { count?: unknown }).count === undefined)
-      .map(([name]) => `${type}.${name}`),
-  );
-  const varFile = path.join(ROOT, "stacks", stack, "example.tfvars");
-  const args = [path.join(ROOT, "scripts", "tf-plan.sh"), dir, ...(existsSync(varFile) ? [varFile] : [])];
-  try {
-    const { stdout, stderr } = await run("bash", args, { maxBuffer: 64 * 1024 * 1024 });
-    const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
-    const planned = [
-      ...new Set(
-        (plan.resource_changes ?? [])
-          .filter((c) => c.mode === "managed" && c.change.actions.includes("create"))
-          .map((c) => `${c.type}.${c.name}`),
-      ),
-    ];
-    return { stack, ok: true, log: stdout + stderr, synthesized, planned };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    return { stack, ok: false, log: `${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`, synthesized, planned: [] };
-  }
+/** A stack's example.tfvars, when it has one: the values a stack without defaults needs to plan. */
+export function exampleVarFiles(stack: string): string[] {
+  const file = path.join(ROOT, "stacks", stack, "example.tfvars");
+  return existsSync(file) ? [file] : [];
 }
 
-/** Plans the given stacks, `parallel` at a time (provider start-up is CPU-heavy). */
-export async function planAll(outdir: string, stacks: readonly string[], parallel = 2): Promise<PlanResult[]> {
-  const results: PlanResult[] = [];
-  const queue = [...stacks];
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await planStack(outdir, s));
-    }),
-  );
-  return stacks.map((s) => results.find((r) => r.stack === s) as PlanResult);
+/** Proves the given stacks of a synth output, `concurrency` at once (default: the number of cores). */
+export async function planAll(outdir: string, stacks: readonly string[], concurrency?: number): Promise<PlanResult[]> {
+  const dirs = stacks.map((s) => path.join(outdir, "stacks", s));
+  const results = await proveStacks(dirs, { concurrency, varFiles: (dir) => exampleVarFiles(path.basename(dir)) });
+  return results.map((r, i) => ({ ...r, stack: stacks[i], synthesized: synthesizedAddresses(dirs[i]) }));
 }
 
 /** One line per stack: what the plan creates, measured against what cdk.tf.json declares. */
@@ -171,20 +132,22 @@ async function main(): Promise<void> {
   }
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const variants = stacks.filter((s) => s in OPTIONS_ON);
+  const start = Date.now();
   let failed = 0;
   const runs: [string, () => string, readonly string[]][] = [
     ["defaults", synthOffline, stacks],
     ["options on", () => synthOptionsOn(variants), variants],
   ];
-  // One after the other: terraform's provider start-up is CPU-heavy.
   for (const [label, synth, ids] of runs) {
     for (const r of await withSynth(synth, (outdir) => planAll(outdir, ids))) {
-      const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${label}):`);
+      const timing = ` (${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""})`;
+      const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${label}):`) + timing;
       if (line.startsWith("FAIL")) failed++;
       console.log(line);
       if (!r.ok) console.log(r.log);
     }
   }
+  console.log(`${stacks.length + variants.length} plan(s) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   process.exit(failed ? 1 : 0);
 }
 

@@ -1,81 +1,223 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, BuildOptions, Metafile, version as esbuildVersion } from "esbuild";
 import { deterministicZip } from "./zip";
 
 /** The project root: esbuild resolves and names paths from here, so output is the same in any clone. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-const BUILD_DIR = path.join(PROJECT_ROOT, ".build", "lambda");
+
+/**
+ * The bundle cache: bundles and zips, and per entry what it was built from.
+ * Under node_modules (never committed, gone with a fresh `npm ci`);
+ * `LAMBDA_BUNDLE_CACHE_DIR` moves it (the bench times cold synths in an empty one).
+ */
+export const BUNDLE_CACHE_DIR = process.env.LAMBDA_BUNDLE_CACHE_DIR || path.join(PROJECT_ROOT, "node_modules", ".cache", "lambda-bundles");
 
 /** Lambda runtime the bundles target. */
 export const NODE_RUNTIME = "nodejs22.x";
 
+/** CommonJS for `nodejs22.x`, AWS SDK v3 included so the lock file pins what runs. */
+const BUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  minify: true,
+  keepNames: true,
+  legalComments: "none",
+} as const satisfies BuildOptions;
+
 export interface Bundle {
   /** Folder holding `index.js` (the handler is `index.handler`). */
   readonly dir: string;
-  /** Deterministic zip of that folder. */
+  /** Deterministic zip of that folder (written on first use: archive packaging never needs it). */
   readonly zipFile: string;
   /** base64 SHA-256 of the zip, the form Lambda's `source_code_hash` takes. */
   readonly zipBase64Sha256: string;
   readonly codeBytes: number;
+  /** Whether it came from the bundle cache rather than from esbuild. */
+  readonly cached: boolean;
 }
 
-const cache = new Map<string, Bundle>();
+export interface BundleOptions {
+  /** Look the bundle up in (and record it in) this cache folder. @default none: always build */
+  readonly cacheDir?: string;
+}
 
-function writeAtomically(file: string, data: Buffer): void {
+const sha256 = (...parts: (string | Buffer)[]): string => {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\0");
+  return hash.digest("hex");
+};
+
+const readIfExists = (file: string): Buffer | string => (existsSync(file) ? readFileSync(file) : "");
+
+/**
+ * Everything besides the bundle's input files that decides its bytes and its
+ * zip's: esbuild's version and options, the target, the TypeScript settings
+ * esbuild reads, the lock file (how imports resolve), the zip writer.
+ */
+let recipe: string | undefined;
+function bundleRecipe(): string {
+  recipe ??= sha256(
+    JSON.stringify({ esbuild: esbuildVersion, options: BUILD_OPTIONS, runtime: NODE_RUNTIME }),
+    readIfExists(path.join(PROJECT_ROOT, "tsconfig.json")),
+    readIfExists(path.join(PROJECT_ROOT, "package-lock.json")),
+    // The zip writer, by what it writes for a probe (robust to the code being bundled or compiled).
+    deterministicZip([{ name: "probe.js", data: Buffer.from("probe") }]),
+  );
+  return recipe;
+}
+
+/** What the cache records per entry: the content hash of every input file (from esbuild's metafile) and the output. */
+interface Manifest {
+  readonly inputs: Record<string, string>;
+  readonly output: string;
+}
+
+function writeAtomically(file: string, data: Buffer | string): void {
   if (existsSync(file)) return;
+  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file); // parallel synths (jest workers) never see a half-written file
 }
 
-/** `buildBundle`, once per entry per process: stacks and tests synthesize often. */
+const memo = new Map<string, Bundle>();
+
+/** Every Lambda entry of the project: the `index.ts` files under handlers/ (the layout the stacks' entries follow). */
+function projectEntries(dir = path.join(PROJECT_ROOT, "handlers")): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? projectEntries(path.join(dir, e.name)) : e.name === "index.ts" ? [path.join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * `buildBundle` through the bundle cache, once per entry per process: stacks
+ * and tests synthesize often. On a miss, every project entry the cache also
+ * misses is bundled in the same esbuild run (the AWS SDK they share is parsed
+ * once, the bundles are built on all cores; each bundle's bytes are the same as
+ * alone), so a cold synth of the app runs esbuild once, not once per handler.
+ */
 export function bundleHandler(entry: string): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
-  let bundle = cache.get(absolute);
+  let bundle = memo.get(absolute);
   if (!bundle) {
-    bundle = buildBundle(absolute);
-    cache.set(absolute, bundle);
+    bundle = lookUp(absolute, BUNDLE_CACHE_DIR);
+    if (!bundle) {
+      const missing = [absolute, ...projectEntries().filter((e) => e !== absolute && !lookUp(e, BUNDLE_CACHE_DIR))];
+      bundle = buildBundles(missing, BUNDLE_CACHE_DIR)[0];
+    }
+    memo.set(absolute, bundle);
   }
   return bundle;
 }
 
 /**
- * Bundles a TypeScript handler entry with esbuild (CommonJS for `nodejs22.x`,
- * AWS SDK v3 included so the lock file pins what runs) into a content-addressed
- * folder under `.build/lambda/`, plus a deterministic zip of it.
+ * Bundles a TypeScript handler entry with esbuild into a content-addressed
+ * folder (`<cache>/out/<hash>/code/index.js`), plus a deterministic zip of it.
+ * With `cacheDir`, an entry whose input files all have the content they had
+ * when it was last built (same recipe) is not built again: the cache hands back
+ * the same folder and zip, so the same bytes and the same `source_code_hash`.
  */
-export function buildBundle(entry: string): Bundle {
+export function buildBundle(entry: string, options: BundleOptions = {}): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
+  const hit = options.cacheDir ? lookUp(absolute, options.cacheDir) : undefined;
+  return hit ?? buildBundles([absolute], options.cacheDir ?? BUNDLE_CACHE_DIR, options.cacheDir !== undefined)[0];
+}
+
+function manifestFile(absolute: string, cacheDir: string): string {
+  return path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
+}
+
+/** One esbuild run for all `entries` (absolute paths); records each in the cache unless `record` is false. */
+function buildBundles(entries: readonly string[], cacheDir: string, record = true): Bundle[] {
   const result = buildSync({
-    entryPoints: [absolute],
+    ...BUILD_OPTIONS,
+    entryPoints: entries.map((entry, i) => ({ in: entry, out: `${i}/index` })),
     absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    keepNames: true,
-    legalComments: "none",
     write: false,
-    outfile: "index.js",
+    outdir: "out",
+    metafile: true,
     logLevel: "error",
   });
-  const code = Buffer.from(result.outputFiles[0].contents);
-  const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
-  const dir = path.join(BUILD_DIR, hash, "code");
-  mkdirSync(dir, { recursive: true });
-  writeAtomically(path.join(dir, "index.js"), code);
+  return entries.map((entry, i) => {
+    const outName = `out/${i}/index.js`;
+    const file = result.outputFiles.find((o) => o.path === path.join(PROJECT_ROOT, outName));
+    if (!file) throw new Error(`esbuild wrote no bundle for ${entry}`);
+    const code = Buffer.from(file.contents);
+    const output = sha256(bundleRecipe(), code).slice(0, 16);
+    writeAtomically(path.join(cacheDir, "out", output, "code", "index.js"), code);
+    if (record) {
+      const inputs: Record<string, string> = {};
+      for (const input of inputsOf(result.metafile, path.relative(PROJECT_ROOT, entry))) {
+        const source = path.resolve(PROJECT_ROOT, input);
+        if (existsSync(source)) inputs[input] = sha256(readFileSync(source));
+      }
+      const manifest: Manifest = { inputs, output };
+      const target = manifestFile(entry, cacheDir);
+      mkdirSync(path.dirname(target), { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(manifest));
+      renameSync(tmp, target);
+    }
+    return bundleAt(cacheDir, output, false);
+  });
+}
 
-  const zip = deterministicZip([{ name: "index.js", data: code }]);
-  const zipFile = path.join(BUILD_DIR, hash, "code.zip");
-  writeAtomically(zipFile, zip);
+/**
+ * Every file esbuild read for one entry: the import graph from it in the
+ * metafile (type-only modules included, though they add no bytes); all inputs
+ * of the run if the entry is not found there.
+ */
+function inputsOf(metafile: Metafile, entry: string): string[] {
+  if (!metafile.inputs[entry]) return Object.keys(metafile.inputs);
+  const seen = new Set([entry]);
+  const pending = [entry];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const imported of metafile.inputs[next]?.imports ?? []) {
+      if (imported.external || seen.has(imported.path)) continue;
+      seen.add(imported.path);
+      pending.push(imported.path);
+    }
+  }
+  return [...seen];
+}
 
+/** The cached bundle of an entry, if every input file still has the content it was built from. */
+function lookUp(absolute: string, cacheDir: string): Bundle | undefined {
+  const file = manifestFile(absolute, cacheDir);
+  if (!existsSync(file)) return undefined;
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+  for (const [input, hash] of Object.entries(manifest.inputs)) {
+    const file = path.resolve(PROJECT_ROOT, input);
+    if (!existsSync(file) || sha256(readFileSync(file)) !== hash) return undefined;
+  }
+  if (!existsSync(path.join(cacheDir, "out", manifest.output, "code", "index.js"))) return undefined;
+  return bundleAt(cacheDir, manifest.output, true);
+}
+
+function bundleAt(cacheDir: string, output: string, cached: boolean): Bundle {
+  const dir = path.join(cacheDir, "out", output, "code");
+  const zipFile = path.join(cacheDir, "out", output, "code.zip");
+  let zipHash: string | undefined;
+  const zip = (): string => {
+    writeAtomically(zipFile, deterministicZip([{ name: "index.js", data: readFileSync(path.join(dir, "index.js")) }]));
+    zipHash ??= createHash("sha256").update(readFileSync(zipFile)).digest("base64");
+    return zipHash;
+  };
   return {
     dir,
-    zipFile,
-    zipBase64Sha256: createHash("sha256").update(zip).digest("base64"),
-    codeBytes: code.length,
+    get zipFile() {
+      zip();
+      return zipFile;
+    },
+    get zipBase64Sha256() {
+      return zip();
+    },
+    codeBytes: statSync(path.join(dir, "index.js")).size,
+    cached,
   };
 }

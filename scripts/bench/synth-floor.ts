@@ -11,4 +11,5 @@ const stack = new TerraformStack(app, "floor");
 new AwsProvider(stack, "aws", { region: "ap-northeast-1" });
 new SqsQueue(stack, "queue", { name: "floor" });
 app.synth();
-process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+const usage = process.resourceUsage();
+process.stdout.write(`${JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`);

@@ -38,7 +38,7 @@ export interface ReplayOptions {
   readonly timeScale?: number;
   /** webhook-proxy: the upstream answers after this many ms. */
   readonly upstreamDelayMs?: number;
-  /** webhook-proxy: ms between receives on an empty queue. */
+  /** Milliseconds between polls of an empty stream or queue (the tests poll faster than Lambda). @default each replay's own */
   readonly pollIntervalMs?: number;
   /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
   readonly synthDir?: string;

@@ -1,0 +1,84 @@
+/**
+ * The bundle cache (constructs/lambda/bundle.ts): content-addressed by every
+ * input file of a bundle (esbuild's metafile inputs) and the recipe (esbuild
+ * version and options, target, zip writer). A hit must be indistinguishable
+ * from a cold build; any changed input must miss.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { defaultEnvironment } from "../config";
+import { buildBundle, Bundle } from "../constructs/lambda/bundle";
+import { NodejsFunction } from "../constructs/lambda/nodejs-function";
+import { ServerlessStack } from "../constructs/serverless-stack";
+
+/** A real handler with its AWS SDK imports (hundreds of input files). */
+const ENTRY = "handlers/webhook-proxy/api2sqs/index.ts";
+
+const scratch: string[] = [];
+function freshDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const bytes = (bundle: Bundle) => ({
+  code: readFileSync(path.join(bundle.dir, "index.js")),
+  zip: readFileSync(bundle.zipFile),
+});
+
+describe("bundle cache", () => {
+  let cacheDir: string;
+  let cold: Bundle;
+  beforeAll(() => {
+    cacheDir = freshDir("bundle-cache-");
+    cold = buildBundle(ENTRY, { cacheDir });
+  });
+
+  test("a hit gives byte-identical code and zip, and the same source_code_hash, as a cold build", () => {
+    const hit = buildBundle(ENTRY, { cacheDir });
+    expect(cold.cached).toBe(false);
+    expect(hit.cached).toBe(true);
+    expect(bytes(hit).code.equals(bytes(cold).code)).toBe(true);
+    expect(bytes(hit).zip.equals(bytes(cold).zip)).toBe(true);
+    expect(hit.zipBase64Sha256).toBe(cold.zipBase64Sha256);
+
+    // A cold build in another empty cache: the same bytes again (the hit is not just the first build echoed).
+    const otherCold = buildBundle(ENTRY, { cacheDir: freshDir("bundle-cache-") });
+    expect(otherCold.cached).toBe(false);
+    expect(bytes(otherCold).zip.equals(bytes(hit).zip)).toBe(true);
+  });
+
+  test("a synthesized function (asset packaging, project cache) carries the cold build's source_code_hash", () => {
+    const stack = new ServerlessStack(Testing.app(), "cache", { env: { ...defaultEnvironment, lambdaPackaging: "asset" } });
+    new NodejsFunction(stack, "fn", { entry: ENTRY, functionName: "dev-cache", roleName: "dev-cache", packaging: "asset", logRetentionDays: 14 });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(LambdaFunction, { source_code_hash: cold.zipBase64Sha256 });
+  });
+
+  test("a changed handler file misses, and so does a changed file it imports", () => {
+    const cacheDir = freshDir("bundle-cache-"); // its own: this entry is not in the shared one
+    const src = freshDir("bundle-src-");
+    const entry = path.join(src, "index.ts");
+    const imported = path.join(src, "greeting.ts");
+    writeFileSync(imported, 'export const greeting = "hello";\n');
+    writeFileSync(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 200, body: greeting });\n');
+
+    const first = buildBundle(entry, { cacheDir });
+    expect(first.cached).toBe(false);
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+
+    writeFileSync(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 201, body: greeting });\n');
+    const changedEntry = buildBundle(entry, { cacheDir });
+    expect(changedEntry.cached).toBe(false);
+    expect(changedEntry.zipBase64Sha256).not.toBe(first.zipBase64Sha256);
+
+    writeFileSync(imported, 'export const greeting = "bonjour";\n');
+    const changedImport = buildBundle(entry, { cacheDir });
+    expect(changedImport.cached).toBe(false);
+    expect(readFileSync(path.join(changedImport.dir, "index.js"), "utf8")).toContain("bonjour");
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+  });
+});

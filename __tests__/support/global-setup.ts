@@ -1,0 +1,24 @@
+/**
+ * Jest globalSetup: synthesizes the app once for every suite that reads the
+ * synthesized JSON (policy, replay, Terraform proof), instead of once per suite,
+ * and so also fills the bundle cache every later synth in the workers hits.
+ * Two configurations, each its own folder under one temporary root:
+ * - `app`: the defaults (archive packaging, real lookups) plus an alarm e-mail,
+ *   so the alarm topics have their subscriptions;
+ * - `offline`: what `OFFLINE=1` synthesizes (supplied lookups, asset
+ *   packaging), the input of `terraform plan`.
+ * The workers find the root in `SHARED_SYNTH_DIR` (read it with ./synth.ts).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { defaultEnvironment, loadEnvironment } from "../../config";
+import { buildApp } from "../../main";
+import { SHARED_SYNTH_ENV } from "./synth";
+
+export default function globalSetup(): void {
+  const root = mkdtempSync(path.join(tmpdir(), "jest-synth-"));
+  buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, path.join(root, "app")).synth();
+  buildApp(loadEnvironment({ OFFLINE: "1" }), path.join(root, "offline")).synth();
+  process.env[SHARED_SYNTH_ENV] = root; // inherited by the workers, started after this
+}

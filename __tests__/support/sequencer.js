@@ -1,0 +1,22 @@
+/**
+ * Jest test order: jest runs the suites it has timings for longest first, and
+ * the others by file size, which on a fresh clone would start the two slowest
+ * suites (small files that wait on Terraform and on local engines) last, when
+ * the other worker has nothing left to do. Those two go first when there is no
+ * timing for them yet; everything else keeps jest's order.
+ */
+const Sequencer = require("@jest/test-sequencer").default;
+
+/** Slowest first: the Terraform proof, then the spike replays. */
+const SLOW_SUITES = ["terraform.test.ts", "replay.test.ts"];
+
+class SlowSuitesFirst extends Sequencer {
+  sort(tests) {
+    const sorted = super.sort(tests);
+    const rank = (test) => (test.duration == null ? SLOW_SUITES.findIndex((name) => test.path.endsWith(`/${name}`)) : -1);
+    const slow = sorted.filter((t) => rank(t) >= 0).sort((a, b) => rank(a) - rank(b));
+    return [...slow, ...sorted.filter((t) => rank(t) < 0)];
+  }
+}
+
+module.exports = SlowSuitesFirst;

@@ -1,0 +1,69 @@
+/**
+ * Runs a command and reports the peak memory of its whole process tree (jest
+ * workers, terraform and its providers, esbuild), sampled every 100 ms from
+ * /proc (Linux only): the sum of RSS, and the sum of PSS, which counts pages
+ * shared by several processes (the provider binary mapped by parallel plans)
+ * once. `/usr/bin/time -v` reports only the largest single process.
+ *
+ *   npx tsx scripts/bench/peak-memory.ts -- npx jest
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+function children(): Map<number, number[]> {
+  const byParent = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return byParent;
+}
+
+function treeMemoryKb(root: number): { rss: number; pss: number; processes: number } {
+  const byParent = children();
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) pids.push(...(byParent.get(pids[i]) ?? []));
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rss, pss, processes: pids.length };
+}
+
+const separator = process.argv.indexOf("--");
+const [command, ...args] = process.argv.slice(separator >= 0 ? separator + 1 : 2);
+if (!command) {
+  console.error("usage: npx tsx scripts/bench/peak-memory.ts -- <command> [args...]");
+  process.exit(2);
+}
+const start = Date.now();
+const child = spawn(command, args, { stdio: "inherit" });
+const peak = { rss: 0, pss: 0, processes: 0 };
+const timer = setInterval(() => {
+  const now = treeMemoryKb(child.pid ?? 0);
+  peak.rss = Math.max(peak.rss, now.rss);
+  peak.pss = Math.max(peak.pss, now.pss);
+  peak.processes = Math.max(peak.processes, now.processes);
+}, 100);
+child.on("exit", (code) => {
+  clearInterval(timer);
+  const mb = (kb: number): string => (kb / 1024).toFixed(0);
+  process.stderr.write(
+    `peak-memory: ${((Date.now() - start) / 1000).toFixed(1)} s wall; process tree peak RSS ${mb(peak.rss)} MB, peak PSS ${mb(peak.pss)} MB, up to ${peak.processes} processes\n`,
+  );
+  process.exit(code ?? 1);
+});
