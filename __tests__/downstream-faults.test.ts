@@ -8,7 +8,7 @@
  *
  * For each handler and mode: it answers before its deadline; every record is
  * stored or reported as failed; HTTP answers carry the status, Retry-After and
- * JSON message the README's reliability section promises; nothing is stored
+ * JSON message docs/reliability.md promises; nothing is stored
  * twice. Timeouts are short (1.5-3 s): the same code path, sized by the same
  * FUNCTION_TIMEOUT_MS the stacks set.
  */

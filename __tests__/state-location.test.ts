@@ -1,5 +1,5 @@
 /**
- * Where the default local state goes (README "State"): `terraform.<id>.tfstate` in the project
+ * Where the default local state goes (docs/operations.md "State"): `terraform.<id>.tfstate` in the project
  * root, whether Terraform runs in `cdktf.out/stacks/<id>` (`cdktf deploy` and a hand-run
  * `terraform` alike) or in the HCL export's `cdktf.out.hcl/stacks/<id>`; a copy of a stack folder
  * elsewhere keeps its state beside it with `terraform init -backend-config=path=...`.

@@ -1,7 +1,7 @@
 /**
  * `npm run check:cdktn`: proves the move onto CDK Terrain (`cdktn`, the maintained
  * fork of archived CDKTF) in a temporary copy of the project, and leaves this one
- * untouched. Stage 1 of README "Moving to CDK Terrain", exactly as a user does it:
+ * untouched. Stage 1 of docs/cdktn.md "Moving to CDK Terrain", exactly as a user does it:
  *
  *   1. reference: synthesize every stack with this project's cdktf 0.21.0, as
  *      `npm run synth` and `OFFLINE=1 npm run synth` would;
@@ -141,7 +141,7 @@ function typeScriptFiles(dir: string): string[] {
   });
 }
 
-/** Stage 1 of README "Moving to CDK Terrain", applied to the copy. */
+/** Stage 1 of docs/cdktn.md "Moving to CDK Terrain", applied to the copy. */
 function applyUpgradeGuide(project: string): void {
   const pkgFile = path.join(project, "package.json");
   writeFileSync(pkgFile, `${JSON.stringify(toCdktnPackageJson(JSON.parse(readFileSync(pkgFile, "utf8")) as PackageJson), null, 2)}\n`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the scripts that run Terraform offline (tf-plan.sh, tf-schema.sh): no prompts, no
 # version check, and the local provider mirror when there is one (TF_PLUGIN_MIRROR, default
-# /opt/tf-plugins) instead of registry.terraform.io. The README's "Plan without an AWS account"
+# /opt/tf-plugins) instead of registry.terraform.io. docs/operations.md "Plan without an AWS account"
 # shows the same settings for a hand-run terraform.
 mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 
