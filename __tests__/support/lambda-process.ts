@@ -71,7 +71,13 @@ export async function invokeBundled<R>(options: InvokeOptions, event: unknown): 
   child.stdout?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
   child.stderr?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
 
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A process that ends without an answer says how it ended (exit code or signal) in its logs.
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      logs += `\n[process exited: code=${String(code)} signal=${String(signal)}]`;
+      resolve();
+    }),
+  );
   const message = (): Promise<RunnerMessage | undefined> =>
     new Promise((resolve) => {
       const onMessage = (m: RunnerMessage): void => {
