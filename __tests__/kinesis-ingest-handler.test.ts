@@ -14,9 +14,9 @@ import {
   handleKinesisEvent,
   itemId,
   NO_MESSAGE,
-  tableNameFromEnv,
   toItem,
 } from "../handlers/kinesis-ingest/ingest";
+import { ConfigError } from "../handlers/shared/env";
 import { LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 const SHARD = "shardId-000000000000";
@@ -247,8 +247,14 @@ describe("kinesis-ingest handler against dynalite", () => {
       expect((await scan(table)).map((item) => item.Message)).toEqual(["from the entry"]);
     });
 
-    it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped)", () => {
-      expect(() => tableNameFromEnv({})).toThrow("TABLE_NAME is not set");
+    it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped), with a logged config_error", async () => {
+      const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+      process.env = { ...saved, ...sdkEnv({ dynamodb: dynamo }) };
+      delete process.env.TABLE_NAME;
+      const { handler } = await import("../handlers/kinesis-ingest");
+      await expect(handler(eventOf([record('{"message":"kept"}')]), {} as Context)).rejects.toThrow(ConfigError);
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"TABLE_NAME"'));
+      error.mockRestore();
     });
   });
 });

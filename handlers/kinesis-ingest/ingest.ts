@@ -300,10 +300,3 @@ export async function handleKinesisEvent(
   console.log(JSON.stringify({ received: records.length, stored: records.length - failed.length, failed: failed.length }));
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }
-
-/** The table to write to, from the `TABLE_NAME` environment variable the stack sets. */
-export function tableNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const name = env.TABLE_NAME;
-  if (!name) throw new Error("TABLE_NAME is not set");
-  return name;
-}
