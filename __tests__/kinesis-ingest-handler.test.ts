@@ -16,7 +16,6 @@ import {
   NO_MESSAGE,
   toItem,
 } from "../handlers/kinesis-ingest/ingest";
-import { ConfigError } from "../handlers/shared/env";
 import { LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 const SHARD = "shardId-000000000000";
@@ -252,7 +251,7 @@ describe("kinesis-ingest handler against dynalite", () => {
       process.env = { ...saved, ...sdkEnv({ dynamodb: dynamo }) };
       delete process.env.TABLE_NAME;
       const { handler } = await import("../handlers/kinesis-ingest");
-      await expect(handler(eventOf([record('{"message":"kept"}')]), {} as Context)).rejects.toThrow(ConfigError);
+      await expect(handler(eventOf([record('{"message":"kept"}')]), {} as Context)).rejects.toMatchObject({ name: "ConfigError", variable: "TABLE_NAME" });
       expect(error).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"TABLE_NAME"'));
       error.mockRestore();
     });

@@ -171,17 +171,23 @@ export type MediaHandler = (event: FrontDoorEvent, context?: Context) => Promise
 
 /**
  * The Lambda entry of a media endpoint, the same for both functions. The
- * configuration (`TABLE_NAME`, `ALLOWED_ORIGINS`) and the DynamoDB client
- * (timeouts and retries sized to FUNCTION_TIMEOUT_MS) are built once per
- * container, on the first request, inside the error boundary: a bad setting is
- * a logged `config_error` and a 500 in the seed's body, never an init crash
- * (which the ALB would turn into a bare 502).
+ * configuration (`TABLE_NAME`, `ALLOWED_ORIGINS`, patterns compiled once) and
+ * the DynamoDB client (timeouts and retries sized to FUNCTION_TIMEOUT_MS) are
+ * built once per container, at load (Lambda's init phase). A bad setting is
+ * not an init crash, which the ALB would turn into a bare 502: the build is
+ * tried again inside each request's error boundary, where it is a logged
+ * `config_error` and a 500 in the seed's body.
  */
 export function mediaHandler(endpointOf: (client: DynamoDBDocumentClient, tableName: string) => Endpoint): MediaHandler {
   const setup = lazy(() => {
     const config = loadConfig(process.env);
     return { config, endpoint: endpointOf(dynamoDocumentClient(), config.tableName) };
   });
+  try {
+    setup();
+  } catch {
+    // Not kept (`lazy`): the first request builds again, logs the ConfigError and answers 500.
+  }
   return async (event, context) => {
     try {
       const { config, endpoint } = setup();
