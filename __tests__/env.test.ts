@@ -2,8 +2,15 @@
  * handlers/shared/env.ts: the one way handlers read settings, and its one
  * failure mode (a ConfigError naming the variable; never undefined, never NaN).
  */
+import type { Context } from "aws-lambda";
+import { handler as eventLogApi } from "../handlers/event-log-api";
 import { ConfigError, Environment, integer, lazy, oneOf, optionalString, readSettings, reportConfigError, requiredString } from "../handlers/shared/env";
 import { functionTimeoutMs } from "../handlers/shared/time-budget";
+import { handler as translateApi } from "../handlers/translate-api";
+import { handler as api2sqs } from "../handlers/webhook-proxy/api2sqs";
+import { handler as sqs2upstream } from "../handlers/webhook-proxy/sqs2upstream";
+import { getEvent } from "./translate-api/events";
+import { apiEvent, sqsRecord } from "./webhook-proxy/fixtures";
 
 /** The ConfigError `read` throws (failing the test when it returns instead). */
 function configErrorOf(read: () => unknown): ConfigError {
@@ -157,5 +164,44 @@ describe("the failure mode", () => {
     expect(value()).toEqual({ built: 2 });
     expect(value()).toBe(value());
     expect(builds).toBe(2);
+  });
+});
+
+/**
+ * Each entry, given a bad setting, answers with the one failure mode before
+ * any downstream call (no engine is started: nothing may be reached). The
+ * settings that used to become NaN (`Number(process.env.X || DEFAULT)`) are here.
+ */
+describe("handlers answer a bad setting with the one failure mode", () => {
+  const saved = { ...process.env };
+  let error: jest.SpyInstance;
+  beforeEach(() => {
+    error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+    error.mockRestore();
+  });
+
+  const httpCases: [string, Record<string, string>, string, () => Promise<{ statusCode?: number; body?: string }>][] = [
+    ["api2sqs, MAX_MESSAGE_BYTES not a number", { SQS_URL: "http://127.0.0.1:9/q", MAX_MESSAGE_BYTES: "lots" }, "MAX_MESSAGE_BYTES", () => api2sqs(apiEvent({ body: "x" }))],
+    ["api2sqs, SIGNATURE_ENCODING unknown", { SQS_URL: "http://127.0.0.1:9/q", SIGNATURE_SECRET_PARAMETER: "/p", SIGNATURE_ENCODING: "base32" }, "SIGNATURE_ENCODING", () => api2sqs(apiEvent({ body: "x" }))],
+    ["event-log-api, FUNCTION_TIMEOUT_MS out of bounds", { TABLE_NAME: "t", FUNCTION_TIMEOUT_MS: "0" }, "FUNCTION_TIMEOUT_MS", () => eventLogApi({ ...apiEvent(), routeKey: "GET /events" })],
+    ["translate-api, HISTORY_TTL_DAYS negative", { TABLE_NAME: "t", HISTORY_TTL_DAYS: "-1" }, "HISTORY_TTL_DAYS", () => translateApi(getEvent({ input_text: "こんにちは" }))],
+  ];
+
+  test.each(httpCases)("%s -> 500 JSON and a config_error line naming it", async (_, env, variable, call) => {
+    process.env = { ...saved, ...env };
+    const answer = await call();
+    expect(answer.statusCode).toBe(500);
+    expect(JSON.parse(answer.body ?? "")).toEqual({ message: "Internal server error" });
+    expect(error).toHaveBeenCalledWith(expect.stringContaining(`"event":"config_error","variable":"${variable}"`));
+  });
+
+  test("sqs2upstream, UPSTREAM_TIMEOUT_MS not a number -> the invocation fails (the batch returns to the queue)", async () => {
+    process.env = { ...saved, UPSTREAM: "http://127.0.0.1:9", UPSTREAM_TIMEOUT_MS: "2s" };
+    const context = { getRemainingTimeInMillis: () => 3000 } as unknown as Context;
+    await expect(sqs2upstream({ Records: [sqsRecord("m", "{}")] }, context)).rejects.toMatchObject({ variable: "UPSTREAM_TIMEOUT_MS" });
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('"variable":"UPSTREAM_TIMEOUT_MS"'));
   });
 });

@@ -4,13 +4,15 @@
  * a `ConfigError` naming the variable and the rule it broke (never `undefined`
  * passed on, never `NaN`).
  *
- * Settings are read during the invocation, inside the handler's error
- * boundary, never at module load: there a throw is an init crash that answers
- * nothing (API Gateway 502, ALB 502 with an empty log line). In the boundary
- * a ConfigError is logged once as `{"event":"config_error",...}` and becomes
- * the handler's failure: a 500 JSON answer (`answer`/`errorAnswer` in
- * `http.ts`, the media handlers' `serve`), or for a batch handler a failed
- * invocation, so the whole batch returns to its source and the Errors alarm fires.
+ * Settings are read inside the handler's error boundary, never by a bare
+ * module-scope statement: there a throw is an init crash that answers nothing
+ * (API Gateway or the ALB answer a bare 502). Values built from settings and
+ * kept per container (SDK clients) go through `lazy`. In the boundary a
+ * ConfigError is logged once as `{"event":"config_error",...}` and becomes the
+ * handler's failure: a 500 JSON answer (`answer` / `failureOf` in `http.ts`,
+ * `mediaHandler` in the media API), or for a batch handler (`readSettings`) a
+ * failed invocation, so the whole batch returns to its source and the Errors
+ * alarm fires. A 500 counts in each API's 5xx alarm (the ALB's target 5xx alarm for media-alb).
  *
  * No AWS SDK import here: cheap to load, and shared by every handler.
  */

@@ -126,13 +126,7 @@ export function failureOf(err: unknown, dependency: string): Failure {
   return { statusCode: 500, message: "Internal server error", headers: {} };
 }
 
-/** `failureOf` as a `{ message }` answer. */
-export function errorAnswer(err: unknown, dependency: string, headers: Record<string, string> = {}): JsonResponse {
-  const failure = failureOf(err, dependency);
-  return errorResponse(failure.statusCode, failure.message, { ...headers, ...failure.headers });
-}
-
-/** Runs a request's logic and turns what escapes it into an answer (`errorAnswer`). */
+/** Runs a request's logic and turns what escapes it into a `{ message }` answer (`failureOf`). */
 export async function answer(
   run: () => Promise<JsonResponse>,
   headers: Record<string, string> = {},
@@ -141,7 +135,8 @@ export async function answer(
   try {
     return await run();
   } catch (err) {
-    return errorAnswer(err, dependency, headers);
+    const failure = failureOf(err, dependency);
+    return errorResponse(failure.statusCode, failure.message, { ...headers, ...failure.headers });
   }
 }
 
