@@ -14,7 +14,6 @@ import {
   handleKinesisEvent,
   itemId,
   NO_MESSAGE,
-  tableNameFromEnv,
   toItem,
 } from "../handlers/kinesis-ingest/ingest";
 import { LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
@@ -247,8 +246,14 @@ describe("kinesis-ingest handler against dynalite", () => {
       expect((await scan(table)).map((item) => item.Message)).toEqual(["from the entry"]);
     });
 
-    it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped)", () => {
-      expect(() => tableNameFromEnv({})).toThrow("TABLE_NAME is not set");
+    it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped), with a logged config_error", async () => {
+      const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+      process.env = { ...saved, ...sdkEnv({ dynamodb: dynamo }) };
+      delete process.env.TABLE_NAME;
+      const { handler } = await import("../handlers/kinesis-ingest");
+      await expect(handler(eventOf([record('{"message":"kept"}')]), {} as Context)).rejects.toMatchObject({ name: "ConfigError", variable: "TABLE_NAME" });
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"TABLE_NAME"'));
+      error.mockRestore();
     });
   });
 });

@@ -7,7 +7,8 @@
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ALBEvent } from "aws-lambda";
-import { ConfigError, loadConfig, MAX_KEY_BYTES, MediaApiConfig, parseAllowedOrigins, RESPONSE_HEADERS, serve } from "../handlers/media-alb/api";
+import { loadConfig, MAX_KEY_BYTES, MediaApiConfig, parseAllowedOrigins, RESPONSE_HEADERS, serve } from "../handlers/media-alb/api";
+import { ConfigError } from "../handlers/shared/env";
 import { FrontDoorEvent, normalize, unquotePlus } from "../handlers/media-alb/event";
 import { inputFileToJobId } from "../handlers/media-alb/job-id";
 import { jobIdToStatus } from "../handlers/media-alb/status";
@@ -263,7 +264,7 @@ describe("media-alb configuration", () => {
   });
 
   test("unset variables are ConfigErrors", () => {
-    expect(() => parseAllowedOrigins(undefined)).toThrow(/ALLOWED_ORIGINS is not set/);
+    expect(() => loadConfig({ TABLE_NAME: "t" })).toThrow(/ALLOWED_ORIGINS is not set/);
     expect(() => loadConfig({ ALLOWED_ORIGINS: "" })).toThrow(/TABLE_NAME is not set/);
     expect(loadConfig({ TABLE_NAME: "t", ALLOWED_ORIGINS: "https://a\\.com" })).toMatchObject({ tableName: "t" });
   });
@@ -317,11 +318,16 @@ describe("media-alb Lambda entries (module-scope client and configuration)", () 
   });
 
   test.each(["../handlers/media-alb/input-file-to-job-id", "../handlers/media-alb/job-id-to-status"])(
-    "%s: a malformed ALLOWED_ORIGINS fails at start-up with a clear message",
-    (path) => {
-      expect(() => loadEntry(path, { TABLE_NAME: "entry-jobs", ALLOWED_ORIGINS: "https://ok\\.com *bad" })).toThrow(
-        /ALLOWED_ORIGINS pattern 2 "\*bad" is not a valid regular expression/,
-      );
+    "%s: a malformed ALLOWED_ORIGINS is a logged config_error and a 500 in the seed's body, not an init crash",
+    async (path) => {
+      const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+      const { handler } = loadEntry(path, { TABLE_NAME: "entry-jobs", ALLOWED_ORIGINS: "https://ok\\.com *bad" });
+      const response = await handler(albEvent({ path: "/media/job_id", rawQuery: "input_file=a.mp4" }));
+      expectWellFormed(response);
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toEqual({ success: false, message: "Internal server error." });
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/"event":"config_error".*ALLOWED_ORIGINS pattern 2 \\"\*bad\\" is not a valid regular expression/));
+      error.mockRestore();
     },
   );
 });

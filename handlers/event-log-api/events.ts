@@ -5,8 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { downstreamFault, faultAnswer, logFault } from "../shared/downstream";
-import { bodyText, ClientError, errorResponse, jsonResponse, JsonResponse, lastQueryValues, parseJsonObject } from "../shared/http";
+import { answer, bodyText, ClientError, errorResponse, hasLoneSurrogate, jsonResponse, JsonResponse, lastQueryValues, parseJsonObject } from "../shared/http";
 
 /** What the handler needs from its environment. */
 export interface EventLogDeps {
@@ -40,25 +39,29 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** `HH:MM:SS` with optional milliseconds, fixed width so the sort key orders by time. */
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{3})?$/;
-/** A lone UTF-16 surrogate: not encodable as UTF-8, DynamoDB would reject it with a 500. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Routes the request by its route key; every answer is JSON, and nothing escapes as a crash. */
+/**
+ * Routes the request by its route key; every answer is JSON, and nothing
+ * escapes as a crash (`answer`: ClientError -> its 4xx; DynamoDB throttled,
+ * silent or down -> 503/504 with `Retry-After`; anything else -> 500).
+ */
 export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLogDeps): Promise<JsonResponse> {
-  try {
-    switch (event.routeKey) {
-      case "GET /events":
-        return jsonResponse(200, await listEvents(deps, queryOf(event)));
-      case "POST /events": {
-        const item = await putEvent(deps, requestItem(event));
-        return jsonResponse(201, { message: `Put item ${item.userId}`, item });
+  return answer(
+    async () => {
+      switch (event.routeKey) {
+        case "GET /events":
+          return jsonResponse(200, await listEvents(deps, queryOf(event)));
+        case "POST /events": {
+          const item = await putEvent(deps, requestItem(event));
+          return jsonResponse(201, { message: `Put item ${item.userId}`, item });
+        }
+        default:
+          return errorResponse(404, `No route for "${event.routeKey}"`);
       }
-      default:
-        return errorResponse(404, `No route for "${event.routeKey}"`);
-    }
-  } catch (err) {
-    return errorAnswer(err);
-  }
+    },
+    {},
+    "The event log",
+  );
 }
 
 /**
@@ -89,7 +92,7 @@ export function validateEvent(body: Record<string, unknown>): EventItem {
     else if (typeof value !== "string") problems.push(`"${field}" must be a string`);
     else if (value.trim() === "") problems.push(`"${field}" must not be empty`);
     else if (value.length > MAX_FIELD_LENGTH) problems.push(`"${field}" must be at most ${MAX_FIELD_LENGTH} characters`);
-    else if (LONE_SURROGATE.test(value)) problems.push(`"${field}" is not valid Unicode text`);
+    else if (hasLoneSurrogate(value)) problems.push(`"${field}" is not valid Unicode text`);
     else return value;
     return "";
   };
@@ -207,20 +210,4 @@ function toEvent(raw: Record<string, unknown>): EventItem {
 
 function errorName(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
-}
-
-/**
- * ClientError -> its 4xx; DynamoDB throttled, silent or down -> 503/504 with
- * `Retry-After` (`../shared/downstream`); anything else -> 500, details to the log only.
- */
-function errorAnswer(err: unknown): JsonResponse {
-  if (err instanceof ClientError) return errorResponse(err.statusCode, err.message);
-  const fault = downstreamFault(err);
-  if (fault !== undefined) {
-    logFault(fault, "dynamodb", err);
-    const { statusCode, message, headers } = faultAnswer(fault, "The event log");
-    return errorResponse(statusCode, message, headers);
-  }
-  console.error("Unhandled error", err);
-  return errorResponse(500, "Internal server error");
 }

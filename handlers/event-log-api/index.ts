@@ -2,24 +2,24 @@
  * Lambda entry of `GET /events` and `POST /events` (HTTP API, payload 2.0).
  * Parses nothing itself: the logic lives in `events.ts`.
  *
- * Environment: `TABLE_NAME` (the `EventLog` table), read on each call so tests can set it;
- * `FUNCTION_TIMEOUT_MS` (the function's timeout) sizes the client and the deadline.
+ * Environment (`../shared/env`), read on each call inside the error boundary,
+ * so a missing setting is a logged `config_error` and a 500, and tests can set it:
+ * `TABLE_NAME` (the `EventLog` table); `FUNCTION_TIMEOUT_MS` sizes the client and the deadline.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
-import { errorResponse } from "../shared/http";
+import { lazy, requiredString } from "../shared/env";
+import { answer } from "../shared/http";
 import { Deadline } from "../shared/time-budget";
 import { handleRequest } from "./events";
 
-// Module scope: one client per container, reused across invocations; timeouts and retries sized to the function's.
-const db = dynamoDocumentClient();
+// One client per container, built on first use and reused; timeouts and retries sized to the function's.
+const db = lazy(() => dynamoDocumentClient());
 
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  const tableName = process.env.TABLE_NAME;
-  if (!tableName) {
-    console.error("TABLE_NAME is not set");
-    return errorResponse(500, "Internal server error");
-  }
-  const deadline = Deadline.of(context);
-  return handleRequest(event, { db, tableName, signal: () => deadline.signal() });
+  return answer(async () => {
+    const tableName = requiredString("TABLE_NAME");
+    const deadline = Deadline.of(context);
+    return handleRequest(event, { db: db(), tableName, signal: () => deadline.signal() });
+  });
 }

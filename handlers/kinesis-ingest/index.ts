@@ -6,14 +6,20 @@
  * The client makes one attempt per call (`maxAttempts: 1`): the writer retries
  * a chunk itself, as a batch, with jittered backoff and within the
  * invocation's deadline, so SDK retries would only multiply the calls.
+ *
+ * A missing or invalid setting (`../shared/env`) is logged as `config_error`
+ * and fails the invocation: Lambda retries the whole batch, nothing is
+ * dropped, and the function's Errors alarm fires.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
+import { lazy, readSettings, requiredString } from "../shared/env";
 import { Deadline } from "../shared/time-budget";
-import { handleKinesisEvent, tableNameFromEnv } from "./ingest";
+import { handleKinesisEvent } from "./ingest";
 
-const documentClient = dynamoDocumentClient({ maxAttempts: 1 });
+const documentClient = lazy(() => dynamoDocumentClient({ maxAttempts: 1 }));
 
 export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
-  return handleKinesisEvent(documentClient, tableNameFromEnv(), event, { budget: Deadline.of(context) });
+  const { tableName, budget } = readSettings(() => ({ tableName: requiredString("TABLE_NAME"), budget: Deadline.of(context) }));
+  return handleKinesisEvent(documentClient(), tableName, event, { budget });
 }

@@ -273,22 +273,11 @@ export async function writeItems(
 }
 
 /**
- * Stores `records`; returns the sequence numbers of those not stored, in
- * record order (Lambda resumes from the lowest one; items written again there
- * keep their IDs, so a retry duplicates nothing).
+ * The Lambda event in, the partial batch response (ReportBatchItemFailures)
+ * out: the sequence numbers of the records not stored, in record order (Lambda
+ * resumes from the lowest one; items written again there keep their IDs, so a
+ * retry duplicates nothing). `options.budget` bounds the time.
  */
-export async function ingestRecords(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  records: readonly StreamRecord[],
-  options: WriteOptions = {},
-): Promise<string[]> {
-  const items = records.map(toItem);
-  const failed = new Set(await writeItems(client, tableName, items, options));
-  return records.filter((_, i) => failed.has(items[i].ID)).map((record) => record.sequenceNumber);
-}
-
-/** The Lambda event in, the partial batch response (ReportBatchItemFailures) out; `options.budget` bounds the time. */
 export async function handleKinesisEvent(
   client: DynamoDBDocumentClient,
   tableName: string,
@@ -296,14 +285,9 @@ export async function handleKinesisEvent(
   options: WriteOptions = {},
 ): Promise<KinesisStreamBatchResponse> {
   const records = (event.Records ?? []).map(fromLambdaRecord);
-  const failed = await ingestRecords(client, tableName, records, options);
+  const items = records.map(toItem);
+  const notWritten = new Set(await writeItems(client, tableName, items, options));
+  const failed = records.filter((_, i) => notWritten.has(items[i].ID)).map((record) => record.sequenceNumber);
   console.log(JSON.stringify({ received: records.length, stored: records.length - failed.length, failed: failed.length }));
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-}
-
-/** The table to write to, from the `TABLE_NAME` environment variable the stack sets. */
-export function tableNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const name = env.TABLE_NAME;
-  if (!name) throw new Error("TABLE_NAME is not set");
-  return name;
 }

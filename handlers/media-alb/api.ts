@@ -4,8 +4,12 @@
  * headers and bodies, the origin check, and the request pipeline
  * method -> origin -> parameter -> lookup.
  */
-import { downstreamFault, faultAnswer, logFault } from "../shared/downstream";
-import { ClientError, JsonResponse } from "../shared/http";
+import type { ALBResult, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoDocumentClient } from "../shared/dynamodb-client";
+import { ConfigError, Environment, lazy, requiredString } from "../shared/env";
+import { ClientError, failureOf, JsonResponse } from "../shared/http";
+import { Deadline } from "../shared/time-budget";
 import { FrontDoorEvent, MediaRequest, normalize, queryParameter } from "./event";
 
 /**
@@ -25,14 +29,6 @@ export const RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 /** DynamoDB's limit on a partition key value; a longer one is a 422, not a 500 from the SDK. */
 export const MAX_KEY_BYTES = 2048;
 
-/** A configuration value the function cannot start with. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 export interface MediaApiConfig {
   /** DynamoDB table the function reads. */
   readonly tableName: string;
@@ -43,14 +39,10 @@ export interface MediaApiConfig {
 /**
  * `ALLOWED_ORIGINS`: regular expressions separated by white space (Python's
  * `str.split()`), each matched against the whole Origin (`re.fullmatch`).
- * An unset variable or a pattern that does not compile throws a ConfigError
- * naming the pattern: the function fails at start-up (an init error in its
- * log, its Errors alarm fires) instead of answering 500 to every request.
+ * A pattern that does not compile is a ConfigError naming it (`../shared/env`):
+ * the function answers 500 and logs `config_error` rather than guessing.
  */
-export function parseAllowedOrigins(value: string | undefined): RegExp[] {
-  if (value === undefined) {
-    throw new ConfigError("ALLOWED_ORIGINS is not set: give space-separated regular expressions (e.g. 'https://example\\.com').");
-  }
+export function parseAllowedOrigins(value: string): RegExp[] {
   return value
     .split(/\s+/)
     .filter((pattern) => pattern !== "")
@@ -60,16 +52,20 @@ export function parseAllowedOrigins(value: string | undefined): RegExp[] {
         return new RegExp(`^(?:${pattern})$`);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw new ConfigError(`ALLOWED_ORIGINS pattern ${index + 1} "${pattern}" is not a valid regular expression: ${reason}`);
+        throw new ConfigError("ALLOWED_ORIGINS", `ALLOWED_ORIGINS pattern ${index + 1} "${pattern}" is not a valid regular expression: ${reason}`);
       }
     });
 }
 
-/** The function's configuration from its environment; throws a ConfigError when it cannot run. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): MediaApiConfig {
-  const tableName = env.TABLE_NAME;
-  if (!tableName) throw new ConfigError("TABLE_NAME is not set.");
-  return { tableName, allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS) };
+/**
+ * The function's configuration from its environment: `TABLE_NAME`, and
+ * `ALLOWED_ORIGINS` (must be set; empty allows no Origin). Throws a ConfigError when it cannot run.
+ */
+export function loadConfig(env: Environment): MediaApiConfig {
+  return {
+    tableName: requiredString("TABLE_NAME", env),
+    allowedOrigins: parseAllowedOrigins(requiredString("ALLOWED_ORIGINS", env, { allowEmpty: true })),
+  };
 }
 
 export function isOriginAllowed(origin: string, allowedOrigins: readonly RegExp[]): boolean {
@@ -143,16 +139,62 @@ export async function serve(
     if (fields === undefined) return errorResponse(422, "Not found item.");
     return successResponse(fields);
   } catch (err) {
-    if (err instanceof ClientError) return errorResponse(err.statusCode, err.message);
-    const fault = downstreamFault(err);
-    if (fault !== undefined) {
-      // DynamoDB throttled, silent or down: 503/504 with Retry-After, still the seed's JSON body.
-      logFault(fault, "dynamodb", err);
-      const answer = faultAnswer(fault, "The media table");
-      const response = errorResponse(answer.statusCode, answer.message);
-      return { ...response, headers: { ...response.headers, "Retry-After": answer.headers["retry-after"] } };
-    }
-    console.error("Unhandled error", err);
-    return errorResponse(500, "Internal server error.");
+    return failureAnswer(err);
   }
+}
+
+/** What escaped the pipeline (`failureOf`: 4xx, 503/504 with `Retry-After`, 500), in the seed's body. */
+function failureAnswer(err: unknown): JsonResponse {
+  const failure = failureOf(err, "The media table");
+  const response = errorResponse(failure.statusCode, failure.statusCode === 500 ? "Internal server error." : failure.message);
+  const retryAfter = failure.headers["retry-after"];
+  return retryAfter === undefined ? response : { ...response, headers: { ...response.headers, "Retry-After": retryAfter } };
+}
+
+/** An endpoint that reads one item by `keyAttribute` (the `parameter`'s value) and answers `fields(item)`. */
+export function itemEndpoint(
+  parameter: string,
+  keyAttribute: string,
+  fields: (item: Record<string, unknown>) => Record<string, unknown>,
+): (client: DynamoDBDocumentClient, tableName: string) => Endpoint {
+  return (client, tableName) => ({
+    parameter,
+    lookup: async (key, abortSignal) => {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [keyAttribute]: key } }), { abortSignal });
+      return Item === undefined ? undefined : fields(Item);
+    },
+  });
+}
+
+/** A media function's Lambda entry. */
+export type MediaHandler = (event: FrontDoorEvent, context?: Context) => Promise<ALBResult & APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The Lambda entry of a media endpoint, the same for both functions. The
+ * configuration (`TABLE_NAME`, `ALLOWED_ORIGINS`, patterns compiled once) and
+ * the DynamoDB client (timeouts and retries sized to FUNCTION_TIMEOUT_MS) are
+ * built once per container, at load (Lambda's init phase). A bad setting is
+ * not an init crash, which the ALB would turn into a bare 502: the build is
+ * tried again inside each request's error boundary, where it is a logged
+ * `config_error` and a 500 in the seed's body.
+ */
+export function mediaHandler(endpointOf: (client: DynamoDBDocumentClient, tableName: string) => Endpoint): MediaHandler {
+  const setup = lazy(() => {
+    const config = loadConfig(process.env);
+    return { config, endpoint: endpointOf(dynamoDocumentClient(), config.tableName) };
+  });
+  try {
+    setup();
+  } catch {
+    // Not kept (`lazy`): the first request builds again, logs the ConfigError and answers 500.
+  }
+  return async (event, context) => {
+    try {
+      const { config, endpoint } = setup();
+      const deadline = Deadline.of(context);
+      return await serve(event, config, endpoint, () => deadline.signal());
+    } catch (err) {
+      return failureAnswer(err);
+    }
+  };
 }

@@ -3,8 +3,7 @@
  * and, once finished, the output's details or the error, from the
  * `MediaConvertJobIdToStatus` table (key `JobId`).
  */
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import type { Endpoint } from "./api";
+import { itemEndpoint } from "./api";
 
 /**
  * Python's `int(item[...])` on a DynamoDB number (a Decimal): truncates toward
@@ -50,12 +49,4 @@ export function statusFields(item: Record<string, unknown>): Record<string, unkn
 }
 
 /** The endpoint: `?job_id=<id>` -> `{ success, job_status, progress_rate, ... }`. */
-export function jobIdToStatus(client: DynamoDBDocumentClient, tableName: string): Endpoint {
-  return {
-    parameter: "job_id",
-    lookup: async (jobId, abortSignal) => {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { JobId: jobId } }), { abortSignal });
-      return Item === undefined ? undefined : statusFields(Item);
-    },
-  };
-}
+export const jobIdToStatus = itemEndpoint("job_id", "JobId", statusFields);

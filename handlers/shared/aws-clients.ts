@@ -17,6 +17,7 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Environment } from "./env";
 import { sdkCallBudget, SdkCallBudget, SdkCallBudgetOptions } from "./time-budget";
 
 /** The client settings every service client starts from. */
@@ -28,7 +29,7 @@ export interface BoundedClientConfig {
 /** Settings for one client, with the budget they were sized from. */
 export function boundedClientConfig(
   options: SdkCallBudgetOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
 ): BoundedClientConfig & { budget: SdkCallBudget } {
   const budget = sdkCallBudget(env, options);
   const requestHandler = new NodeHttpHandler({

@@ -3,6 +3,7 @@
  * functions, no AWS SDK: cheap to load, easy to test.
  */
 import { downstreamFault, faultAnswer, logFault } from "./downstream";
+import { reportConfigError } from "./env";
 
 /** A response every front door understands: header values are strings only (an ALB answers 502 otherwise). */
 export interface JsonResponse {
@@ -39,6 +40,15 @@ export function errorResponse(statusCode: number, message: string, headers: Reco
   return jsonResponse(statusCode, { message }, headers);
 }
 
+/** A request header's value by case-insensitive name (front doors differ in the case they pass on). */
+export function headerValue(headers: Readonly<Record<string, string | undefined>> | null | undefined, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -55,8 +65,13 @@ export function bodyText(body: string | null | undefined, isBase64Encoded: boole
   }
 }
 
-/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8. */
+/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8 (DynamoDB and Translate refuse it). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` holds a lone UTF-16 surrogate. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
 
 /**
  * Parses a JSON object body. Empty, malformed, non-object or oversized bodies
@@ -71,7 +86,7 @@ export function parseJsonObject(text: string, maxBytes = 256 * 1024): Record<str
   let loneSurrogate = false;
   try {
     parsed = JSON.parse(text, (key: string, value: unknown) => {
-      if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) loneSurrogate = true;
+      if (hasLoneSurrogate(key) || (typeof value === "string" && hasLoneSurrogate(value))) loneSurrogate = true;
       return value;
     });
   } catch {
@@ -86,13 +101,32 @@ export function parseJsonObject(text: string, maxBytes = 256 * 1024): Record<str
   return parsed as Record<string, unknown>;
 }
 
+/** Why a request failed, before it is written in a body shape: status, message for the caller, extra headers. */
+export interface Failure {
+  readonly statusCode: number;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
- * Runs a request's logic and turns what escapes it into an answer:
- * ClientError -> its 4xx with its message; a downstream fault (throttled,
- * silent, down: see `downstream.ts`) -> 503/504 with `Retry-After`, naming
- * `dependency`; anything else -> 500 with a generic message (the stack trace
- * goes to the log, never to the caller).
+ * What escapes a request's logic, as a failure: ClientError -> its 4xx with
+ * its message; a downstream fault (throttled, silent, down: see
+ * `downstream.ts`) -> 503/504 with `retry-after`, naming `dependency`; a
+ * ConfigError (`env.ts`) -> logged as `config_error`, 500; anything else ->
+ * 500 with a generic message (the stack trace goes to the log, never to the caller).
  */
+export function failureOf(err: unknown, dependency: string): Failure {
+  if (err instanceof ClientError) return { statusCode: err.statusCode, message: err.message, headers: {} };
+  const fault = downstreamFault(err);
+  if (fault !== undefined) {
+    logFault(fault, dependency, err);
+    return faultAnswer(fault, dependency);
+  }
+  if (!reportConfigError(err)) console.error("Unhandled error", err);
+  return { statusCode: 500, message: "Internal server error", headers: {} };
+}
+
+/** Runs a request's logic and turns what escapes it into a `{ message }` answer (`failureOf`). */
 export async function answer(
   run: () => Promise<JsonResponse>,
   headers: Record<string, string> = {},
@@ -101,15 +135,8 @@ export async function answer(
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ClientError) return errorResponse(err.statusCode, err.message, headers);
-    const fault = downstreamFault(err);
-    if (fault !== undefined) {
-      logFault(fault, dependency, err);
-      const { statusCode, message, headers: retry } = faultAnswer(fault, dependency);
-      return errorResponse(statusCode, message, { ...headers, ...retry });
-    }
-    console.error("Unhandled error", err);
-    return errorResponse(500, "Internal server error", headers);
+    const failure = failureOf(err, dependency);
+    return errorResponse(failure.statusCode, failure.message, { ...headers, ...failure.headers });
   }
 }
 

@@ -13,6 +13,7 @@
  *
  * No AWS SDK import here: cheap to load, and shared by every handler.
  */
+import { Environment, integer } from "./env";
 
 /** The function timeout when `FUNCTION_TIMEOUT_MS` is absent: Lambda's default. */
 export const DEFAULT_FUNCTION_TIMEOUT_MS = 3000;
@@ -24,10 +25,15 @@ export const MAX_CONNECTION_TIMEOUT_MS = 1000;
 /** Upper bound of the standard retry strategy's throttling backoff before retry n (n = 1, 2, ...): 500 ms x 2^(n-1). */
 const THROTTLING_BACKOFF_BASE_MS = 500;
 
-/** The function's timeout in ms, from `FUNCTION_TIMEOUT_MS`; an absent or invalid value falls back to 3 s. */
-export function functionTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.FUNCTION_TIMEOUT_MS);
-  return Number.isFinite(value) && value > 0 ? value : DEFAULT_FUNCTION_TIMEOUT_MS;
+/** Lambda's longest timeout: 15 minutes. */
+export const MAX_FUNCTION_TIMEOUT_MS = 900_000;
+
+/**
+ * The function's timeout in ms, from `FUNCTION_TIMEOUT_MS` (3 s when absent);
+ * a value that is not a whole number from 1 to 900,000 is a ConfigError (`env.ts`).
+ */
+export function functionTimeoutMs(env: Environment = process.env): number {
+  return integer("FUNCTION_TIMEOUT_MS", { min: 1, max: MAX_FUNCTION_TIMEOUT_MS, default: DEFAULT_FUNCTION_TIMEOUT_MS }, env);
 }
 
 /**
@@ -59,7 +65,7 @@ export interface SdkCallBudgetOptions {
  * `requestTimeoutMs` each, plus the largest backoffs between them, fit in the
  * operation budget (by default the whole function time minus the margin).
  */
-export function sdkCallBudget(env: NodeJS.ProcessEnv = process.env, options: SdkCallBudgetOptions = {}): SdkCallBudget {
+export function sdkCallBudget(env: Environment = process.env, options: SdkCallBudgetOptions = {}): SdkCallBudget {
   const timeout = functionTimeoutMs(env);
   const budget = options.operationBudgetMs ?? timeout - safetyMarginMs(timeout);
   const backoffsBefore = (attempts: number): number => {
@@ -100,7 +106,7 @@ export class Deadline {
    * From Lambda's context; without one (a direct call in a test or a tool),
    * from `FUNCTION_TIMEOUT_MS` counted from now.
    */
-  static of(context: RemainingTime | undefined, env: NodeJS.ProcessEnv = process.env): Deadline {
+  static of(context: RemainingTime | undefined, env: Environment = process.env): Deadline {
     const timeout = functionTimeoutMs(env);
     if (context && typeof context.getRemainingTimeInMillis === "function") {
       return new Deadline(() => context.getRemainingTimeInMillis(), safetyMarginMs(timeout));

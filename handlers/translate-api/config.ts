@@ -1,16 +1,14 @@
-/** The function's configuration, read from its environment when a request needs it (tests set it per case). */
-import { functionTimeoutMs } from "../shared/time-budget";
+/** The function's configuration, read from its environment (`../shared/env`) when a request needs it (tests set it per case). */
+import { Environment, integer, requiredString } from "../shared/env";
+import { functionTimeoutMs, MAX_FUNCTION_TIMEOUT_MS } from "../shared/time-budget";
 import { TranslateConfig } from "./translate";
 
-export function readConfig(vars: NodeJS.ProcessEnv = process.env): TranslateConfig {
-  const tableName = vars.TABLE_NAME;
-  if (!tableName) throw new Error("TABLE_NAME is not set");
-  const ttl = vars.HISTORY_TTL_DAYS ?? "0";
-  const historyTtlDays = Number(ttl);
-  if (!Number.isInteger(historyTtlDays) || historyTtlDays < 0) {
-    throw new Error(`HISTORY_TTL_DAYS must be a whole number of days >= 0, got "${ttl}"`);
-  }
-  return { tableName, historyTtlDays };
+/** `TABLE_NAME` (required) and `HISTORY_TTL_DAYS` (whole days, 0 = items never expire; @default 0). */
+export function readConfig(env: Environment = process.env): TranslateConfig {
+  return {
+    tableName: requiredString("TABLE_NAME", env),
+    historyTtlDays: integer("HISTORY_TTL_DAYS", { min: 0, default: 0 }, env),
+  };
 }
 
 /**
@@ -18,8 +16,7 @@ export function readConfig(vars: NodeJS.ProcessEnv = process.env): TranslateConf
  * logged as HISTORY_WRITE_FAILED): `HISTORY_WRITE_BUDGET_MS`, which the stack
  * sets; without it 20 % of the function's timeout, at most 1 s.
  */
-export function historyWriteBudgetMs(vars: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(vars.HISTORY_WRITE_BUDGET_MS);
-  if (Number.isFinite(value) && value > 0) return value;
-  return Math.min(1000, Math.round(functionTimeoutMs(vars) * 0.2));
+export function historyWriteBudgetMs(env: Environment = process.env): number {
+  const fallback = Math.min(1000, Math.round(functionTimeoutMs(env) * 0.2));
+  return integer("HISTORY_WRITE_BUDGET_MS", { min: 1, max: MAX_FUNCTION_TIMEOUT_MS, default: fallback }, env);
 }

@@ -3,8 +3,9 @@
  * and `POST /translate` with `{"input_text": ...}`. Thin: parse the event,
  * call the logic in `translate.ts`, let `answer` turn errors into 4xx / 500.
  *
- * The SDK clients live at module scope, so a warm container reuses them and
- * their connections (the seed's note: global scope survives warm starts).
+ * The SDK clients are built once per container (on first use) and kept at
+ * module scope, so a warm container reuses them and their connections (the
+ * seed's note: global scope survives warm starts).
  * Endpoints come from the standard SDK settings (`AWS_ENDPOINT_URL_DYNAMODB`
  * in tests, pointing at dynalite).
  *
@@ -16,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
+import { lazy } from "../shared/env";
 import { answer } from "../shared/http";
 import { Deadline, functionTimeoutMs, safetyMarginMs } from "../shared/time-budget";
 import { translateClient } from "../shared/translate-client";
@@ -23,17 +25,24 @@ import { historyWriteBudgetMs, readConfig } from "./config";
 import { parseRequest } from "./request";
 import { translateAndRecord } from "./translate";
 
-const historyBudgetMs = historyWriteBudgetMs();
-const timeoutMs = functionTimeoutMs();
-const translate = translateClient({ operationBudgetMs: timeoutMs - safetyMarginMs(timeoutMs) - historyBudgetMs });
-// One attempt: the history is bookkeeping, never worth a retry that could delay the answer.
-const documents = dynamoDocumentClient({ maxAttempts: 1, operationBudgetMs: historyBudgetMs });
+// Built on first use, inside the error boundary: a bad setting is a logged config_error and a 500, not a load crash.
+const clients = lazy(() => {
+  const historyBudgetMs = historyWriteBudgetMs();
+  const timeoutMs = functionTimeoutMs();
+  return {
+    historyBudgetMs,
+    translate: translateClient({ operationBudgetMs: timeoutMs - safetyMarginMs(timeoutMs) - historyBudgetMs }),
+    // One attempt: the history is bookkeeping, never worth a retry that could delay the answer.
+    documents: dynamoDocumentClient({ maxAttempts: 1, operationBudgetMs: historyBudgetMs }),
+  };
+});
 
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
-  const deadline = Deadline.of(context);
   return answer(
-    async () =>
-      translateAndRecord(parseRequest(event), {
+    async () => {
+      const { historyBudgetMs, translate, documents } = clients();
+      const deadline = Deadline.of(context);
+      return translateAndRecord(parseRequest(event), {
         translate,
         documents,
         config: readConfig(),
@@ -43,7 +52,8 @@ export async function handler(event: APIGatewayProxyEvent, context?: Context): P
           translate: () => deadline.signal(deadline.leftMs() - historyBudgetMs),
           history: () => deadline.signal(historyBudgetMs),
         },
-      }),
+      });
+    },
     {},
     "Amazon Translate",
   );

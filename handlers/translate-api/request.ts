@@ -7,7 +7,7 @@
  * (byte length, lone surrogates).
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { ClientError, parseJsonObject } from "../shared/http";
+import { bodyText, ClientError, hasLoneSurrogate, headerValue, parseJsonObject } from "../shared/http";
 
 /** Amazon Translate's real-time limit for TranslateText: 10,000 bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 10_000;
@@ -21,7 +21,6 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Translate's codes: two letters, optionally a region or script variant (`zh-TW`, `fa-AF`, `es-MX`). */
 const LANGUAGE_CODE = /^[a-z]{2}(-[a-z]{2})?$/i;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const FIELDS = ["input_text", "source", "target"] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -63,20 +62,12 @@ function fromQuery(event: APIGatewayProxyEvent): RawFields {
   return fields;
 }
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
-
 function fromBody(event: APIGatewayProxyEvent): RawFields {
-  const contentType = header(event, "content-type");
+  const contentType = headerValue(event.headers, "content-type");
   if (contentType !== undefined && contentType.split(";")[0].trim().toLowerCase() !== "application/json") {
     throw new ClientError(415, "Content-Type must be application/json");
   }
-  const body = parseJsonObject(decodeBody(event), MAX_BODY_BYTES);
+  const body = parseJsonObject(bodyText(event.body, event.isBase64Encoded), MAX_BODY_BYTES);
   const unknown = Object.keys(body).filter((key) => !(FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw new ClientError(400, `Unknown field(s) ${unknown.map((k) => `"${k}"`).join(", ")}; expected ${FIELDS.join(", ")}`);
@@ -84,23 +75,12 @@ function fromBody(event: APIGatewayProxyEvent): RawFields {
   return { input_text: body.input_text, source: body.source, target: body.target };
 }
 
-/** The body as text; a base64 body that is not valid UTF-8 is refused rather than silently repaired. */
-function decodeBody(event: APIGatewayProxyEvent): string {
-  if (event.body === null || event.body === undefined) return "";
-  if (!event.isBase64Encoded) return event.body;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(event.body, "base64"));
-  } catch {
-    throw new ClientError(400, "Request body is not valid UTF-8");
-  }
-}
-
 function validate(fields: RawFields): TranslateRequest {
   const text = fields.input_text;
   if (text === undefined || text === null) throw new ClientError(400, '"input_text" is required');
   if (typeof text !== "string") throw new ClientError(400, '"input_text" must be a string');
   if (text.trim() === "") throw new ClientError(400, '"input_text" must not be empty');
-  if (LONE_SURROGATE.test(text)) throw new ClientError(400, '"input_text" is not valid Unicode (lone surrogate)');
+  if (hasLoneSurrogate(text)) throw new ClientError(400, '"input_text" is not valid Unicode (lone surrogate)');
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_TEXT_BYTES) {
     throw new ClientError(400, `"input_text" is ${bytes} bytes; Amazon Translate accepts at most ${MAX_TEXT_BYTES} bytes of UTF-8`);

@@ -17,7 +17,8 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { errorResponse, JsonResponse } from "../../shared/http";
+import { Environment, oneOf, optionalString } from "../../shared/env";
+import { errorResponse, headerValue, JsonResponse } from "../../shared/http";
 import { readSecureParameter } from "../../shared/ssm-parameter";
 
 export type SignatureEncoding = "hex" | "base64";
@@ -43,12 +44,6 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, "body" | "isBase64En
   return Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
 }
 
-function headerValue(headers: APIGatewayProxyEventV2["headers"] | undefined, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
-
 /** Checks the signature header against the HMAC-SHA256 of `body`; constant-time comparison of the digests. */
 export function verifySignature(
   headers: APIGatewayProxyEventV2["headers"] | undefined,
@@ -67,17 +62,19 @@ export function verifySignature(
   return timingSafeEqual(given, expected) ? { ok: true } : { ok: false, reason: "signature does not match the body" };
 }
 
-/** The scheme the environment configures, or undefined when no secret parameter is set (no check). */
-export function schemeFromEnv(env: NodeJS.ProcessEnv): (SignatureScheme & { readonly parameter: string }) | undefined {
-  const parameter = env.SIGNATURE_SECRET_PARAMETER;
-  if (!parameter) return undefined;
-  const encoding = env.SIGNATURE_ENCODING || DEFAULT_SCHEME.encoding;
-  if (encoding !== "hex" && encoding !== "base64") throw new Error(`SIGNATURE_ENCODING must be hex or base64, got ${encoding}`);
+/**
+ * The scheme the environment configures, or undefined when no secret parameter is set (no check).
+ * An invalid `SIGNATURE_ENCODING` is a ConfigError (`env.ts`).
+ */
+export function schemeFromEnv(env: Environment): (SignatureScheme & { readonly parameter: string }) | undefined {
+  const parameter = optionalString("SIGNATURE_SECRET_PARAMETER", { default: "" }, env);
+  if (parameter === "") return undefined;
   return {
     parameter,
-    header: env.SIGNATURE_HEADER || DEFAULT_SCHEME.header,
-    prefix: env.SIGNATURE_PREFIX ?? DEFAULT_SCHEME.prefix,
-    encoding,
+    header: optionalString("SIGNATURE_HEADER", { default: DEFAULT_SCHEME.header }, env),
+    // An empty prefix is a scheme of its own (the digest alone), not a request for the default.
+    prefix: optionalString("SIGNATURE_PREFIX", { default: DEFAULT_SCHEME.prefix, keepEmpty: true }, env),
+    encoding: oneOf<SignatureEncoding>("SIGNATURE_ENCODING", { values: ["hex", "base64"], default: DEFAULT_SCHEME.encoding }, env),
   };
 }
 
@@ -100,7 +97,7 @@ function secretOf(parameter: string, read: (name: string) => Promise<string>): P
  */
 export async function rejectUnsigned(
   event: APIGatewayProxyEventV2,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
   read: (name: string) => Promise<string> = readSecureParameter,
 ): Promise<JsonResponse | undefined> {
   const scheme = schemeFromEnv(env);

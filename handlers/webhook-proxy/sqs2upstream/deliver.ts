@@ -15,6 +15,7 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as http from "node:http";
 import * as https from "node:https";
+import { ConfigError } from "../../shared/env";
 import { bodyBytes, parseMessage, upstreamRequestHeaders, WebhookMessage } from "../message";
 
 /** Where webhooks are replayed to. */
@@ -30,22 +31,22 @@ export interface Upstream {
  * Reads the `UPSTREAM` setting: a host name as in the seed (`example.com`,
  * HTTPS on 443), optionally with a port and a base path
  * (`example.com:8443/hooks`), or a full `http(s)://` URL (local tests use
- * `http://127.0.0.1:<port>`; the stack's variable admits only HTTPS hosts).
+ * `http://127.0.0.1:<port>`; the stack's variable admits only HTTPS hosts). Anything else is a ConfigError.
  */
 export function parseUpstream(value: string): Upstream {
   const trimmed = value.trim();
-  if (trimmed === "") throw new Error("UPSTREAM is empty");
+  if (trimmed === "") throw new ConfigError("UPSTREAM", "UPSTREAM is empty");
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
   } catch {
-    throw new Error(`UPSTREAM is not a host name or URL: "${value}"`);
+    throw new ConfigError("UPSTREAM", `UPSTREAM is not a host name or URL: "${value}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new Error(`UPSTREAM must use https (or http for local tests), got "${url.protocol}"`);
+    throw new ConfigError("UPSTREAM", `UPSTREAM must use https (or http for local tests), got "${url.protocol}"`);
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new Error(`UPSTREAM must not carry a query, fragment or credentials: "${value}"`);
+    throw new ConfigError("UPSTREAM", `UPSTREAM must not carry a query, fragment or credentials: "${value}"`);
   }
   return {
     protocol: url.protocol,

@@ -3,20 +3,25 @@
  * `ReportBatchItemFailures`): replays queued webhooks to the upstream. The
  * logic lives in `deliver.ts`.
  *
- * Environment, read on each call so tests can set it:
+ * Environment (`../../shared/env`), read on each call so tests can set it:
  * - `UPSTREAM`: the upstream host (the seed's variable), see `parseUpstream`.
- * - `UPSTREAM_TIMEOUT_MS`: longest wait for one delivery; the stack sets it
- *   below the function timeout. @default 2000
+ * - `UPSTREAM_TIMEOUT_MS`: longest wait for one delivery, a whole number of ms;
+ *   the stack sets it below the function timeout. @default 2000
+ * A missing or invalid setting is logged as `config_error` and fails the
+ * invocation: the whole batch returns to the queue (and the Errors alarm fires).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { integer, readSettings, requiredString } from "../../shared/env";
+import { MAX_FUNCTION_TIMEOUT_MS } from "../../shared/time-budget";
 import { parseUpstream, processRecords } from "./deliver";
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  // A missing or invalid UPSTREAM throws: the whole batch returns to the queue (and alarms on Errors).
-  const upstream = parseUpstream(process.env.UPSTREAM ?? "");
-  const timeoutMs = Number(process.env.UPSTREAM_TIMEOUT_MS || DEFAULT_UPSTREAM_TIMEOUT_MS);
+  const { upstream, timeoutMs } = readSettings(() => ({
+    upstream: parseUpstream(requiredString("UPSTREAM")),
+    timeoutMs: integer("UPSTREAM_TIMEOUT_MS", { min: 1, max: MAX_FUNCTION_TIMEOUT_MS, default: DEFAULT_UPSTREAM_TIMEOUT_MS }),
+  }));
   return processRecords(event.Records, {
     upstream,
     timeoutMs,
