@@ -24,13 +24,31 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export async function listen(server: http.Server): Promise<Engine> {
+/** Listens on 127.0.0.1:`port` (0: a free port); resolves with the port, rejects with the listen error (EADDRINUSE). */
+export async function listenOn(server: http.Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
-  const { port } = server.address() as AddressInfo;
+  return (server.address() as AddressInfo).port;
+}
+
+export async function listen(server: http.Server): Promise<Engine> {
+  const port = await listenOn(server);
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
+}
+
+/** A request's body, whole. */
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
 }
 
 export function close(server: http.Server): Promise<void> {
@@ -124,15 +142,6 @@ export interface ProxyStats {
   batchWrites: number;
   /** Put requests answered as UnprocessedItems instead of being written. */
   throttledItems: number;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function forward(target: URL, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

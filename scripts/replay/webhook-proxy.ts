@@ -257,11 +257,8 @@ async function startUpstream(
       ended = true;
     };
     res.on("close", end);
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
-    const answer = (): void => {
-      const body = Buffer.concat(chunks);
+    void readBody(req).then((body) => (delayMs > 0 ? setTimeout(answer, delayMs, body) : answer(body)));
+    const answer = (body: Buffer): void => {
       const id = Number(req.headers["x-webhook-id"]);
       const hook = expected.get(id);
       const roll = random.next();
