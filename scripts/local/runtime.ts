@@ -6,8 +6,6 @@
  * environment pointed at the local resources.
  */
 import { rmSync } from "node:fs";
-import { CreateTableCommand, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   ACCOUNT_ID,
@@ -25,9 +23,9 @@ import {
 } from "../replay/engines";
 import { Random } from "../replay/random";
 import { captureConsole, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
+import { createStream, createTable, functionSettings } from "../replay/resources";
 import {
   type Block,
-  evaluate,
   functionCode,
   numberSetting,
   redrivePolicy,
@@ -36,7 +34,7 @@ import {
   scratchDir,
   type SynthesizedStack,
 } from "../replay/synth";
-import { resolveEnvironment, type Resolvers, sleep } from "../replay/util";
+import { resolveEnvironment, type Resolvers } from "../replay/util";
 import { evaluateTemplate } from "./terraform-expression";
 
 export interface LocalEngines {
@@ -87,14 +85,7 @@ async function startEngines(stack: SynthesizedStack, started: Engine[]): Promise
 async function createTables(stack: SynthesizedStack, engine: Engine): Promise<void> {
   const client = dynamoClient(engine);
   try {
-    for (const [, table] of resources(stack, "aws_dynamodb_table")) {
-      const keys: KeySchemaElement[] = [{ AttributeName: String(table.hash_key), KeyType: "HASH" }];
-      if (table.range_key) keys.push({ AttributeName: String(table.range_key), KeyType: "RANGE" });
-      const attributes = ((table.attribute as { name: string; type: string }[] | undefined) ?? [])
-        .filter((a) => keys.some((k) => k.AttributeName === a.name))
-        .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" }));
-      await client.send(new CreateTableCommand({ TableName: String(table.name), KeySchema: keys, AttributeDefinitions: attributes, BillingMode: "PAY_PER_REQUEST" }));
-    }
+    for (const [, table] of resources(stack, "aws_dynamodb_table")) await createTable(client, table);
   } finally {
     client.destroy();
   }
@@ -103,11 +94,7 @@ async function createTables(stack: SynthesizedStack, engine: Engine): Promise<vo
 async function createStreams(stack: SynthesizedStack, engine: Engine): Promise<void> {
   const client = kinesisClient(engine);
   try {
-    for (const [, stream] of resources(stack, "aws_kinesis_stream")) {
-      const StreamName = String(stream.name);
-      await client.send(new CreateStreamCommand({ StreamName, ShardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1 }));
-      while ((await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") await sleep(20);
-    }
+    for (const [, stream] of resources(stack, "aws_kinesis_stream")) await createStream(client, String(stream.name), numberSetting(stack, stream.shard_count, "shard_count") ?? 1);
   } finally {
     client.destroy();
   }
@@ -236,11 +223,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
         undo();
         setProcessEnv(conflicting);
       }
-      const settings: FunctionSettings = {
-        functionName: String(resolveLocal(stack, block.function_name)),
-        timeoutMs: (numberSetting(stack, block.timeout, "timeout") ?? 3) * 1000,
-        memoryMb: numberSetting(stack, block.memory_size, "memory_size") ?? 128,
-      };
+      const settings = functionSettings(stack, block);
       functions.set(name, { resourceName: name, settings, block, invoke: async <R>(event: unknown) => (await invoke(handler, settings, event)) as R });
     }
     return { stack, engines, resolvers, functions, queueUrls, stop };
@@ -248,11 +231,4 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     await stop();
     throw err;
   }
-}
-
-/** `reserved_concurrent_executions` and similar expressions of a block, evaluated with variable defaults. */
-export function expressionSetting(stack: SynthesizedStack, value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const n = Number(evaluate(stack, String(value)));
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -13,16 +13,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { CreateTableCommand, ScanCommand, type AttributeDefinition, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type _Record as KinesisRecord,
-} from "@aws-sdk/client-kinesis";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { IntegrationResponse, renderTemplate, selectResponse, TokenBucket } from "./apigateway";
 import {
@@ -39,10 +32,22 @@ import {
   startSqs,
   startThrottlingProxy,
 } from "./engines";
+import {
+  checkpoint,
+  kinesisEvent,
+  pollShard,
+  processStreamBatch,
+  readStreamMapping,
+  sendOnFailureRecord,
+  type ShardRecord,
+  type StreamBatchHooks,
+  type StreamMappingSettings,
+} from "./event-source";
 import { startFaultProxy, type FaultMode, type FaultProxy } from "./fault-proxy";
 import { captureConsole, FunctionSettings, FunctionTimeoutError, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
+import { createStream, createTable, functionSettings } from "./resources";
 import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, scratchDir, single, SynthesizedStack } from "./synth";
 import { mapPool, resolveEnvironment, sleep } from "./util";
 
@@ -83,14 +88,9 @@ interface IngestSettings {
   readonly streamName: string;
   readonly shardCount: number;
   readonly tableName: string;
-  readonly keySchema: KeySchemaElement[];
-  readonly attributes: AttributeDefinition[];
+  readonly table: Block;
   readonly dlqName?: string;
-  readonly batchSize: number;
-  readonly bisect: boolean;
-  readonly maxRetries: number;
-  readonly maxRecordAgeS: number;
-  readonly reportBatchItemFailures: boolean;
+  readonly mapping: StreamMappingSettings;
   readonly fn: FunctionSettings;
   readonly fnBlock: Block;
 }
@@ -129,11 +129,6 @@ function readSettings(stack: SynthesizedStack): IngestSettings {
     .map(referenceOf)
     .find((r) => r?.type === "aws_dynamodb_table");
   const [, table] = tableRef ? [tableRef.name, resource(stack, "aws_dynamodb_table", tableRef.name)] : single(stack, "aws_dynamodb_table");
-  const keySchema: KeySchemaElement[] = [{ AttributeName: String(table.hash_key), KeyType: "HASH" }];
-  if (table.range_key) keySchema.push({ AttributeName: String(table.range_key), KeyType: "RANGE" });
-  const attributes = ((table.attribute as { name: string; type: string }[]) ?? [])
-    .filter((a) => keySchema.some((k) => k.AttributeName === a.name))
-    .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" }));
   const dlqRef = referenceOf(((mapping.destination_config as Block | undefined)?.on_failure as Block | undefined)?.destination_arn);
 
   return {
@@ -148,19 +143,10 @@ function readSettings(stack: SynthesizedStack): IngestSettings {
     streamName: String(stream.name),
     shardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1,
     tableName: String(table.name),
-    keySchema,
-    attributes,
+    table,
     dlqName: dlqRef ? String(resource(stack, "aws_sqs_queue", dlqRef.name).name) : undefined,
-    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 100,
-    bisect: mapping.bisect_batch_on_function_error === true,
-    maxRetries: numberSetting(stack, mapping.maximum_retry_attempts, "maximum_retry_attempts") ?? -1,
-    maxRecordAgeS: numberSetting(stack, mapping.maximum_record_age_in_seconds, "maximum_record_age_in_seconds") ?? -1,
-    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
-    fn: {
-      functionName: String(fnBlock.function_name),
-      timeoutMs: (numberSetting(stack, fnBlock.timeout, "timeout") ?? 3) * 1000,
-      memoryMb: numberSetting(stack, fnBlock.memory_size, "memory_size") ?? 128,
-    },
+    mapping: readStreamMapping(stack, mapping),
+    fn: functionSettings(stack, fnBlock),
     fnBlock,
   };
 }
@@ -178,11 +164,6 @@ interface Accepted {
   readonly shardId: string;
   readonly sequenceNumber: string;
   readonly acceptedAt: number;
-}
-
-interface ShardRecord {
-  readonly shardId: string;
-  readonly record: KinesisRecord;
 }
 
 export async function replayKinesisIngest(stack: SynthesizedStack, options: KinesisReplayOptions = {}): Promise<ReplaySummary> {
@@ -220,14 +201,9 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     const kinesis = kinesisClient(kinesalite);
     const dynamo = dynamoClient(dynalite);
     const sqsApi = sqsClient(sqs);
-    await kinesis.send(new CreateStreamCommand({ StreamName: s.streamName, ShardCount: s.shardCount }));
-    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s.streamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") {
-      await sleep(20);
-    }
+    await createStream(kinesis, s.streamName, s.shardCount);
     const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${s.streamName}`;
-    await dynamo.send(
-      new CreateTableCommand({ TableName: s.tableName, KeySchema: s.keySchema, AttributeDefinitions: s.attributes, BillingMode: "PAY_PER_REQUEST" }),
-    );
+    await createTable(dynamo, s.table);
     const dlqName = s.dlqName ?? "replay-on-failure";
     const dlqUrl = (await sqsApi.send(new CreateQueueCommand({ QueueName: dlqName }))).QueueUrl!;
     const dlqArn = (await sqsApi.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
@@ -292,25 +268,6 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       })),
     );
 
-    const toEvent = (batch: readonly ShardRecord[]): KinesisStreamEvent => ({
-      Records: batch.map(({ shardId, record }) => ({
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: record.PartitionKey ?? "",
-          sequenceNumber: record.SequenceNumber!,
-          data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
-          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-        },
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `${shardId}:${record.SequenceNumber!}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: `arn:aws:iam::${ACCOUNT_ID}:role/replay`,
-        awsRegion: REGION,
-        eventSourceARN: streamArn,
-      })),
-    });
-
     /** Invokes once; returns the index of the first record to retry, or -1 when all succeeded. */
     const invokeOnce = async (batch: readonly ShardRecord[]): Promise<{ retryFrom: number; error?: string }> => {
       invocations++;
@@ -318,7 +275,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       maxRunning = Math.max(maxRunning, running);
       let response: KinesisStreamBatchResponse | void;
       try {
-        response = await invoke(handler, s.fn, toEvent(batch));
+        response = await invoke(handler, s.fn, kinesisEvent(batch, streamArn, "replay"));
       } catch (err) {
         failedInvocations++;
         if (err instanceof FunctionTimeoutError) timedOutInvocations++;
@@ -326,15 +283,8 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       } finally {
         running--;
       }
-      const failures = (s.reportBatchItemFailures && response?.batchItemFailures) || [];
+      const failures = (s.mapping.reportBatchItemFailures && response?.batchItemFailures) || [];
       const now = Date.now();
-      let retryFrom = -1;
-      if (failures.length > 0) {
-        const failed = new Set(failures.map((f) => f.itemIdentifier));
-        retryFrom = batch.findIndex((r) => failed.has(r.record.SequenceNumber!));
-        // An identifier that is not in the batch (or empty) fails the whole batch, as Lambda treats it.
-        if (retryFrom < 0 || failures.some((f) => !f.itemIdentifier)) retryFrom = 0;
-      }
       // Records before the checkpoint were stored; so were later ones the handler did not report.
       const reported = new Set(failures.map((f) => f.itemIdentifier));
       for (const r of batch) {
@@ -343,100 +293,27 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         if (writtenAt.has(seq)) rewrites++;
         else writtenAt.set(seq, now);
       }
-      return { retryFrom };
+      return { retryFrom: checkpoint(batch, failures) };
     };
 
-    const sendToDlq = async (batch: readonly ShardRecord[], attempts: number, condition: string, error?: string): Promise<void> => {
-      const first = batch[0].record;
-      const last = batch[batch.length - 1].record;
-      await sqsApi.send(
-        new SendMessageCommand({
-          QueueUrl: dlqUrl,
-          // The on-failure record Lambda sends for a stream batch: where to read it again, not the data.
-          MessageBody: JSON.stringify({
-            requestContext: {
-              requestId: randomUUID(),
-              functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${s.fn.functionName}`,
-              condition,
-              approximateInvokeCount: attempts,
-            },
-            responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: error ? "Unhandled" : undefined },
-            version: "1.0",
-            timestamp: new Date().toISOString(),
-            KinesisBatchInfo: {
-              shardId: batch[0].shardId,
-              startSequenceNumber: first.SequenceNumber,
-              endSequenceNumber: last.SequenceNumber,
-              approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
-              approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
-              batchSize: batch.length,
-              streamArn,
-            },
-          }),
-        }),
-      );
-      dlqRecords += batch.length;
+    const hooks: StreamBatchHooks = {
+      invoke: invokeOnce,
+      async deadLetter(batch, attempts, condition, error) {
+        await sendOnFailureRecord(sqsApi, dlqUrl, batch, { functionName: s.fn.functionName, streamArn, condition, attempts, error });
+        dlqRecords += batch.length;
+      },
+      shouldStop: () => Date.now() > deadline,
     };
 
-    /**
-     * One batch to completion, as the mapping does: a failure resumes from the
-     * lowest reported record (records before it are checkpointed); with bisect,
-     * a failed batch of several records is split in two, which does not use up
-     * retries; a batch that failed maximum_retry_attempts retries goes to the
-     * on-failure destination and the shard moves on.
-     */
-    const processBatch = async (initial: readonly ShardRecord[]): Promise<void> => {
-      const work: ShardRecord[][] = [[...initial]];
-      while (work.length > 0) {
-        let batch = work.shift()!;
-        let attempts = 0;
-        for (;;) {
-          if (s.maxRecordAgeS >= 0) {
-            const oldest = batch[0].record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
-            if (Date.now() - oldest > s.maxRecordAgeS * 1000) {
-              await sendToDlq(batch, attempts, "RecordAgeExceeded");
-              break;
-            }
-          }
-          attempts++;
-          const { retryFrom, error } = await invokeOnce(batch);
-          if (retryFrom < 0) break;
-          batch = batch.slice(retryFrom);
-          if (s.bisect && batch.length > 1) {
-            const half = Math.ceil(batch.length / 2);
-            work.unshift(batch.slice(0, half), batch.slice(half));
-            break;
-          }
-          if (s.maxRetries >= 0 && attempts > s.maxRetries) {
-            await sendToDlq(batch, attempts, "RetryAttemptsExhausted", error);
-            break;
-          }
-          if (Date.now() > deadline) return;
-        }
-      }
-    };
-
-    const poll = async (shardId: string, start: string | undefined): Promise<void> => {
-      let iterator = start;
-      const buffer: ShardRecord[] = [];
-      for (;;) {
-        if (Date.now() > deadline) return;
-        if (buffer.length < s.batchSize && iterator) {
-          const wasDone = producerDone;
-          const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-          iterator = out.NextShardIterator;
-          for (const record of out.Records ?? []) buffer.push({ shardId, record });
-          // The producer finished before this read, and it found nothing more: the shard is drained.
-          if (buffer.length === 0 && wasDone) return;
-        }
-        if (buffer.length === 0) {
-          await sleep(pollIntervalMs);
-          continue;
-        }
-        await processBatch(buffer.splice(0, s.batchSize));
-      }
-    };
-    const pollers = iterators.map(({ shardId, iterator }) => poll(shardId, iterator));
+    const pollers = iterators.map(({ shardId, iterator }) =>
+      pollShard(
+        kinesis,
+        shardId,
+        iterator,
+        { batchSize: s.mapping.batchSize, idleMs: pollIntervalMs, shouldStop: hooks.shouldStop, producerDone: () => producerDone },
+        (batch) => processStreamBatch(batch, s.mapping, hooks),
+      ),
+    );
 
     // ---- The client: send_api.py's requests through the API's integration ----
     const bucket = s.throttling ? new TokenBucket(s.throttling.rate, s.throttling.burst) : undefined;
@@ -589,9 +466,9 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         ddbSilenceMs,
         seed,
         shards: s.shardCount,
-        batchSize: s.batchSize,
-        bisect: s.bisect,
-        maxRetries: s.maxRetries,
+        batchSize: s.mapping.batchSize,
+        bisect: s.mapping.bisect,
+        maxRetries: s.mapping.maxRetries,
         functionTimeoutS: s.fn.timeoutMs / 1000,
       },
       sent: requests,

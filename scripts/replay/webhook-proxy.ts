@@ -13,33 +13,17 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import * as http from "node:http";
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TokenBucket } from "./apigateway";
-import { ACCOUNT_ID, awsEnv, Engine, listen, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
+import { ACCOUNT_ID, awsEnv, Engine, listen, readBody, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
+import { consumeQueue, queueDepth, type QueueMappingSettings, readQueueMapping } from "./event-source";
 import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
-import {
-  Block,
-  evaluate,
-  functionCode,
-  numberSetting,
-  redrivePolicy,
-  referenceOf,
-  resolveLocal,
-  resource,
-  scratchDir,
-  single,
-  SynthesizedStack,
-} from "./synth";
-import { mapPool, resolveEnvironment, sleep } from "./util";
+import { functionSettings } from "./resources";
+import { Block, functionCode, numberSetting, redrivePolicy, referenceOf, resource, scratchDir, single, SynthesizedStack } from "./synth";
+import { mapPool, resolveEnvironment } from "./util";
 
 export interface WebhookReplayOptions {
   /** Webhooks to send. @default 1000 */
@@ -81,21 +65,10 @@ export interface ProxySettings {
   readonly visibilityTimeoutS: number;
   readonly maxReceiveCount: number;
   readonly maxMessageBytes?: number;
-  readonly batchSize: number;
-  readonly reserved?: number;
-  readonly maximumConcurrency?: number;
-  readonly reportBatchItemFailures: boolean;
+  readonly mapping: QueueMappingSettings;
   readonly stageName: string;
   readonly throttling?: { rate: number; burst: number };
   readonly upstreamTimeoutMs?: number;
-}
-
-function functionSettings(stack: SynthesizedStack, fn: Block): FunctionSettings {
-  return {
-    functionName: String(resolveLocal(stack, fn.function_name)),
-    timeoutMs: (numberSetting(stack, fn.timeout, "timeout") ?? 3) * 1000,
-    memoryMb: numberSetting(stack, fn.memory_size, "memory_size") ?? 128,
-  };
 }
 
 export function readSettings(stack: SynthesizedStack, vars: Record<string, number>): ProxySettings {
@@ -114,19 +87,6 @@ export function readSettings(stack: SynthesizedStack, vars: Record<string, numbe
   if (!redrive) throw new Error("webhook-proxy: the queue has no redrive policy with a DLQ and maxReceiveCount");
   const { maxReceiveCount } = redrive;
 
-  const dynamic = ((mapping.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
-  let maximumConcurrency: number | undefined;
-  if (typeof dynamic === "string") {
-    const values = evaluate(stack, dynamic, vars) as number[];
-    maximumConcurrency = values.length > 0 ? values[0] : undefined;
-  } else {
-    const scaling = mapping.scaling_config as Block | Block[] | undefined;
-    const block = Array.isArray(scaling) ? scaling[0] : scaling;
-    maximumConcurrency = block ? Number(evaluate(stack, String(block.maximum_concurrency), vars)) : undefined;
-  }
-  const reservedRaw = sqs2upstream.reserved_concurrent_executions;
-  const reserved = reservedRaw === undefined ? undefined : Number(evaluate(stack, String(reservedRaw), vars));
-
   const [, stage] = single(stack, "aws_apigatewayv2_stage");
   const routeSettings = stage.default_route_settings as Block | undefined;
   const rate = numberSetting(stack, routeSettings?.throttling_rate_limit, "throttling_rate_limit");
@@ -143,10 +103,7 @@ export function readSettings(stack: SynthesizedStack, vars: Record<string, numbe
     visibilityTimeoutS: numberSetting(stack, queue.visibility_timeout_seconds, "visibility_timeout_seconds") ?? 30,
     maxReceiveCount,
     maxMessageBytes: numberSetting(stack, queue.max_message_size, "max_message_size"),
-    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 10,
-    reserved,
-    maximumConcurrency,
-    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
+    mapping: readQueueMapping(stack, mapping, sqs2upstream, vars),
     stageName: String(stage.name),
     throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
     upstreamTimeoutMs: numberSetting(stack, consumerEnv.UPSTREAM_TIMEOUT_MS, "UPSTREAM_TIMEOUT_MS"),
@@ -307,8 +264,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
   const notes: string[] = [];
 
   // Effective delivery concurrency: the reserved concurrency, and the mapping's maximum concurrency when set.
-  const limits = [s.reserved, s.maximumConcurrency].filter((n): n is number => n !== undefined);
-  const consumers = limits.length > 0 ? Math.min(...limits) : 5;
+  const { consumers } = s.mapping;
   const fnTimeoutMs = Math.max(1000, Math.round(s.consumerFn.timeoutMs * timeScale));
   const upstreamTimeoutMs = Math.min(fnTimeoutMs - 300, Math.max(500, Math.round((s.upstreamTimeoutMs ?? 2000) * timeScale)));
   const visibilityS = Math.max(Math.ceil(fnTimeoutMs / 1000), Math.round(s.visibilityTimeoutS * timeScale), 1);
@@ -393,76 +349,36 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
       progress,
     );
     const deadline = Date.now() + (options.deadlineMs ?? 900_000);
-    const attributes = async (url: string): Promise<{ visible: number; inFlight: number }> => {
-      const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
-      return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) };
-    };
     const depthTimer = setInterval(() => {
-      void attributes(dlqUrl)
+      void queueDepth(client, dlqUrl)
         .then((d) => {
           dlqDepth = Math.max(dlqDepth, d.visible + d.inFlight);
         })
         .catch(() => undefined);
     }, 200);
 
-    const toEvent = (messages: readonly Message[]): SQSEvent => ({
-      Records: messages.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? "",
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
-          SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-          SenderId: m.Attributes?.SenderId ?? "replay",
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? "",
-        eventSource: "aws:sqs",
-        eventSourceARN: queueArn,
-        awsRegion: REGION,
-      })),
-    });
-
     /**
-     * One poller of the mapping: receive up to batch_size messages (the queue's
-     * visibility timeout applies), invoke, delete the messages not reported as
-     * failures; failed ones reappear after the visibility timeout, and
-     * local-aws-sqs moves a message to the DLQ once received maxReceiveCount times.
+     * The mapping's pollers: failed batches reappear after the visibility timeout,
+     * and local-aws-sqs moves a message to the DLQ once received maxReceiveCount times.
      */
-    const consume = async (): Promise<void> => {
-      for (;;) {
-        if (Date.now() > deadline) return;
-        const wasDone = producerDone;
-        // Short polls: local-aws-sqs's long poll waits out WaitTimeSeconds even when messages are there.
-        const got = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, s.batchSize), WaitTimeSeconds: 0, AttributeNames: ["All"] }),
-        );
-        const messages = got.Messages ?? [];
-        if (messages.length === 0) {
-          if (wasDone) {
-            const q = await attributes(queueUrl);
-            if (q.visible + q.inFlight === 0) return;
-          }
-          await sleep(pollIntervalMs);
-          continue;
-        }
-        invocations++;
-        let failedIds: Set<string>;
-        try {
-          const response = await invoke(sqs2upstream, consumerFn, toEvent(messages));
-          failedIds = new Set(s.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : []);
-        } catch {
-          failedInvocations++;
-          continue; // the whole batch returns to the queue after the visibility timeout
-        }
-        await Promise.all(
-          messages
-            .filter((m) => !failedIds.has(m.MessageId!))
-            .map((m) => client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }))),
-        );
-      }
-    };
+    const consume = (): Promise<void> =>
+      consumeQueue({
+        client,
+        queueUrl,
+        queueArn,
+        settings: s.mapping,
+        senderId: "replay",
+        idleMs: pollIntervalMs,
+        invoke: (event) => {
+          invocations++;
+          return invoke(sqs2upstream, consumerFn, event);
+        },
+        shouldStop: () => Date.now() > deadline,
+        producerDone: () => producerDone,
+        onBatch: (_, outcome) => {
+          if ("error" in outcome) failedInvocations++;
+        },
+      });
     const pollers = Array.from({ length: consumers }, consume);
 
     // ---- The senders: a burst of webhooks through API Gateway -> api2sqs ----
@@ -544,7 +460,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
         seed,
         timeScale,
         consumers,
-        batchSize: s.batchSize,
+        batchSize: s.mapping.batchSize,
         maxReceiveCount: s.maxReceiveCount,
         visibilityTimeoutS: visibilityS,
       },
