@@ -5,7 +5,6 @@
  * its Lambda functions (the bundles synth wrote) loaded with their
  * environment pointed at the local resources.
  */
-import { rmSync } from "node:fs";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   ACCOUNT_ID,
@@ -16,13 +15,12 @@ import {
   REGION,
   setProcessEnv,
   sqsClient,
-  startDynalite,
-  startKinesalite,
-  startSqs,
+  type EngineName,
+  startEngines,
   startThrottlingProxy,
 } from "../replay/engines";
 import { Random } from "../replay/random";
-import { captureConsole, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
+import { handlerSandbox, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
 import { createStream, createTable, functionSettings } from "../replay/resources";
 import {
   type Block,
@@ -31,7 +29,6 @@ import {
   redrivePolicy,
   resolveLocal,
   resources,
-  scratchDir,
   type SynthesizedStack,
 } from "../replay/synth";
 import { resolveEnvironment, type Resolvers } from "../replay/util";
@@ -68,18 +65,10 @@ export interface LocalRuntime {
 const arn = (service: string, resource: string): string => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
 
 /** Which engines the stack's resources need. */
-async function startEngines(stack: SynthesizedStack, started: Engine[]): Promise<LocalEngines> {
-  const engines: LocalEngines = { extra: {} };
-  const start = async (has: boolean, starter: () => Promise<Engine>): Promise<Engine | undefined> => {
-    if (!has) return undefined;
-    const engine = await starter();
-    started.push(engine);
-    return engine;
-  };
-  engines.dynamodb = await start(resources(stack, "aws_dynamodb_table").length > 0, startDynalite);
-  engines.kinesis = await start(resources(stack, "aws_kinesis_stream").length > 0, startKinesalite);
-  engines.sqs = await start(resources(stack, "aws_sqs_queue").length > 0, startSqs);
-  return engines;
+async function startStackEngines(stack: SynthesizedStack, started: Engine[]): Promise<LocalEngines> {
+  const needed: Record<EngineName, string> = { dynamodb: "aws_dynamodb_table", kinesis: "aws_kinesis_stream", sqs: "aws_sqs_queue" };
+  const names = (Object.keys(needed) as EngineName[]).filter((name) => resources(stack, needed[name]).length > 0);
+  return { ...(await startEngines(names, started)), extra: {} };
 }
 
 async function createTables(stack: SynthesizedStack, engine: Engine): Promise<void> {
@@ -186,7 +175,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     await Promise.all(started.map((e) => e.stop()));
   };
   try {
-    const engines = await startEngines(stack, started);
+    const engines = await startStackEngines(stack, started);
     Object.assign(engines.extra, options.extraEndpoints ?? {});
     if (engines.dynamodb) await createTables(stack, engines.dynamodb);
     if (engines.kinesis) await createStreams(stack, engines.kinesis);
@@ -201,7 +190,6 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
       started.push(functionsDynamo);
     }
     restore.push(setProcessEnv({ ...awsEnv({ ...engines, dynamodb: functionsDynamo }), ...extraEnv }));
-    restore.push(captureConsole((level, line) => options.log(`  | ${level === "log" ? "info" : level} ${line}`)));
 
     const blocks = resources(stack, "aws_lambda_function");
     const envs = new Map(blocks.map(([name, block]) => [name, functionEnvironment(stack, block, resolvers, options.environmentOverrides?.(block, name) ?? {})]));
@@ -211,8 +199,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     const conflicting = Object.fromEntries([...values].filter(([, v]) => v.size > 1).map(([k]) => [k, undefined]));
     restore.push(setProcessEnv(shared));
 
-    const scratch = scratchDir("local-functions-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch } = handlerSandbox("local-functions-", (level, line) => options.log(`  | ${level === "log" ? "info" : level} ${line}`), restore);
     const functions = new Map<string, LocalFunction>();
     for (const [name, block] of blocks) {
       const undo = setProcessEnv(envs.get(name)!);

@@ -81,6 +81,24 @@ export async function startSqs(): Promise<Engine> {
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
 }
 
+/** The engine of each AWS service the stacks use. */
+const ENGINES = { dynamodb: startDynalite, kinesis: startKinesalite, sqs: startSqs } as const;
+export type EngineName = keyof typeof ENGINES;
+
+/**
+ * Starts the engines of `names`; each is added to `started` as it comes up,
+ * so that a failure part-way still lets the caller stop the ones running.
+ */
+export async function startEngines<N extends EngineName>(names: readonly N[], started: Engine[]): Promise<Record<N, Engine>> {
+  const out = {} as Record<N, Engine>;
+  for (const name of names) {
+    const engine = await ENGINES[name]();
+    started.push(engine);
+    out[name] = engine;
+  }
+  return out;
+}
+
 /** Requests the Parameter Store stand-in answered, by outcome (tests read them). */
 export interface ParameterStoreStats {
   found: number;

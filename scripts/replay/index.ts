@@ -17,36 +17,19 @@ import * as path from "node:path";
 import type { StackId } from "../../main";
 import { renderChart } from "./chart";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "./cli";
-import { replayKinesisIngest } from "./kinesis-ingest";
+import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
 import { formatSummary, ReplaySummary } from "./metrics";
 import { readStack, synthApp } from "./synth";
-import { replayWebhookProxy } from "./webhook-proxy";
+import { replayWebhookProxy, type WebhookReplayOptions } from "./webhook-proxy";
 
 /** The registry's stacks (main.ts) that have a replay. */
 export const REPLAY_STACKS = ["kinesis-ingest", "webhook-proxy"] as const satisfies readonly StackId[];
 export type ReplayStack = (typeof REPLAY_STACKS)[number];
 
-export interface ReplayOptions {
-  readonly requests?: number;
-  readonly concurrency?: number;
-  readonly seed?: number;
-  readonly poisonRate?: number;
-  readonly throttleRate?: number;
-  readonly ddbThrottleRate?: number;
-  readonly ddbSilenceMs?: number;
-  readonly ddbSilenceAtMs?: number;
-  readonly failRate?: number;
-  readonly hangRate?: number;
-  readonly reservedConcurrency?: number;
-  readonly timeScale?: number;
-  /** webhook-proxy: the upstream answers after this many ms. */
-  readonly upstreamDelayMs?: number;
-  /** Milliseconds between polls of an empty stream or queue (the tests poll faster than Lambda). @default each replay's own */
-  readonly pollIntervalMs?: number;
+/** Either replay's options (each reads its own), and which synth output it reads. */
+export interface ReplayOptions extends KinesisReplayOptions, WebhookReplayOptions {
   /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
   readonly synthDir?: string;
-  readonly progress?: boolean;
-  readonly log?: (level: string, line: string) => void;
 }
 
 /** A replay passes when nothing accepted was lost, no invocation was killed by its timeout and the concurrency limit held. */

@@ -12,7 +12,6 @@
  * record is described in the dead-letter queue.
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
@@ -27,9 +26,7 @@ import {
   REGION,
   setProcessEnv,
   sqsClient,
-  startDynalite,
-  startKinesalite,
-  startSqs,
+  startEngines,
   startThrottlingProxy,
 } from "./engines";
 import {
@@ -44,11 +41,11 @@ import {
   type StreamMappingSettings,
 } from "./event-source";
 import { startFaultProxy, type FaultMode, type FaultProxy } from "./fault-proxy";
-import { captureConsole, FunctionSettings, FunctionTimeoutError, invoke, loadHandler } from "./handler";
+import { handlerSandbox, FunctionSettings, FunctionTimeoutError, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
 import { createStream, createTable, functionSettings } from "./resources";
-import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, scratchDir, single, SynthesizedStack } from "./synth";
+import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, single, SynthesizedStack } from "./synth";
 import { mapPool, resolveEnvironment, sleep } from "./util";
 
 export interface KinesisReplayOptions {
@@ -180,12 +177,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
   const engines: Engine[] = [];
   const restore: (() => void)[] = [];
   try {
-    const kinesalite = await startKinesalite();
-    engines.push(kinesalite);
-    const dynalite = await startDynalite();
-    engines.push(dynalite);
-    const sqs = await startSqs();
-    engines.push(sqs);
+    const { kinesis: kinesalite, dynamodb: dynalite, sqs } = await startEngines(["kinesis", "dynamodb", "sqs"], engines);
     const proxy = throttleRate > 0 ? await startThrottlingProxy(dynalite, throttleRate, new Random(seed + 1)) : undefined;
     if (proxy) engines.push(proxy);
     // Downstream faults of whole calls, in front of everything else: throttling of a share, then a silent period.
@@ -215,15 +207,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       aws_sqs_queue: () => ({ url: dlqUrl, id: dlqUrl, arn: dlqArn, name: dlqName }),
     });
     restore.push(setProcessEnv({ ...awsEnv({ dynamodb: faults ?? proxy ?? dynalite, kinesis: kinesalite, sqs }), ...fnEnv }));
-    let handlerErrors = 0;
-    restore.push(
-      captureConsole((level, line) => {
-        if (level === "error") handlerErrors++;
-        options.log?.(level, line);
-      }),
-    );
-    const scratch = scratchDir("replay-kinesis-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch, errorLines } = handlerSandbox("replay-kinesis-", options.log, restore);
     const handler = loadHandler<KinesisStreamEvent, KinesisStreamBatchResponse | void>(functionCode(stack, s.fnBlock).file, scratch, "kinesis");
 
     // ---- Counters ----
@@ -452,7 +436,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     if (rewrites > 0) notes.push(`${rewrites} idempotent re-write(s) of already stored records by retried batches (same item IDs: no duplicates)`);
     if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the client would retry)`);
     if (foreign > 0) notes.push(`${foreign} item(s) in the table that match no request`);
-    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handler's log`);
+    if (errorLines() > 0) notes.push(`${errorLines()} error line(s) in the handler's log`);
     if (Date.now() > deadline) notes.push("deadline reached before the stream was drained");
 
     return {

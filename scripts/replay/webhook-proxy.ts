@@ -11,18 +11,17 @@
  * than the limit.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import * as http from "node:http";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TokenBucket } from "./apigateway";
 import { ACCOUNT_ID, awsEnv, Engine, listen, readBody, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
 import { consumeQueue, queueDepth, type QueueMappingSettings, readQueueMapping } from "./event-source";
-import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
+import { handlerSandbox, FunctionSettings, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
 import { functionSettings } from "./resources";
-import { Block, functionCode, numberSetting, redrivePolicy, referenceOf, resource, scratchDir, single, SynthesizedStack } from "./synth";
+import { Block, functionCode, numberSetting, redrivePolicy, referenceOf, resource, single, SynthesizedStack } from "./synth";
 import { mapPool, resolveEnvironment } from "./util";
 
 export interface WebhookReplayOptions {
@@ -318,15 +317,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     }
     // Both functions read their settings on each call; they run in this one process, so their variables are merged.
     restore.push(setProcessEnv({ ...awsEnv({ sqs, ssm }), ...apiEnv, ...consumerEnv }));
-    let handlerErrors = 0;
-    restore.push(
-      captureConsole((level, line) => {
-        if (level === "error") handlerErrors++;
-        options.log?.(level, line);
-      }),
-    );
-    const scratch = scratchDir("replay-webhook-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch, errorLines } = handlerSandbox("replay-webhook-", options.log, restore);
     const api2sqs = loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(functionCode(stack, s.api2sqs).file, scratch, "api2sqs");
     const sqs2upstream = loadHandler<SQSEvent, SQSBatchResponse | void>(functionCode(stack, s.sqs2upstream).file, scratch, "sqs2upstream");
     const consumerFn = { ...s.consumerFn, timeoutMs: fnTimeoutMs };
@@ -445,7 +436,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     if (deadOnly > 0) notes.push(`${deadOnly} webhook(s) only in the DLQ (received ${s.maxReceiveCount} times without a delivery)`);
     if (duplicates > 0) notes.push("duplicates: deliveries the upstream answered after the handler gave up (at-least-once delivery)");
     if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the sender would retry)`);
-    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handlers' logs`);
+    if (errorLines() > 0) notes.push(`${errorLines()} error line(s) in the handlers' logs`);
     if (timeScale !== 1) notes.push(`time scaled by ${timeScale}: visibility ${visibilityS} s (stack: ${s.visibilityTimeoutS} s), function timeout ${fnTimeoutMs} ms, upstream timeout ${upstreamTimeoutMs} ms`);
     if (upstream.stats.maxActive > consumers) notes.push(`the upstream saw ${upstream.stats.maxActive} concurrent requests, above the limit of ${consumers}`);
     if (Date.now() > deadline) notes.push("deadline reached before the queue was drained");
