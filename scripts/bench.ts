@@ -178,7 +178,7 @@ async function benchConsumer(outdir: string, runs: number, count: number): Promi
   const records = kinesisRecords(count);
   const batches: KinesisStreamEvent[] = [];
   const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/bench`;
-  for (let i = 0; i < records.length; i += batchSize) batches.push(kinesisEvent(records.slice(i, i + batchSize), streamArn, "bench"));
+  for (let i = 0; i < records.length; i += batchSize) batches.push(kinesisEvent(records.slice(i, i + batchSize), streamArn, `arn:aws:iam::${ACCOUNT_ID}:role/bench`));
 
   const engines: Engine[] = [];
   const restore: (() => void)[] = [];

@@ -8,7 +8,7 @@
  */
 import { GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, SQSBatchResponse } from "aws-lambda";
-import { kinesisClient, sqsClient } from "../replay/engines";
+import { ACCOUNT_ID, kinesisClient, sqsClient } from "../replay/engines";
 import {
   checkpoint,
   consumeQueue,
@@ -75,7 +75,7 @@ function streamMapping(runtime: LocalRuntime, mapping: Block, fn: LocalFunction,
     async invoke(batch: readonly ShardRecord[]): Promise<{ retryFrom: number; error?: string }> {
       let response: KinesisStreamBatchResponse | void;
       try {
-        response = await fn.invoke<KinesisStreamBatchResponse | void>(kinesisEvent(batch, streamArn, "local", poisoned));
+        response = await fn.invoke<KinesisStreamBatchResponse | void>(kinesisEvent(batch, streamArn, `arn:aws:iam::${ACCOUNT_ID}:role/local`, poisoned));
       } catch (err) {
         log(`  stream ${streamName}: ${functionName} failed on ${batch.length} record(s): ${String(err)}`);
         return { retryFrom: 0, error: String(err) };

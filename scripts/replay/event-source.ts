@@ -15,9 +15,14 @@ import { randomUUID } from "node:crypto";
 import { GetRecordsCommand, type KinesisClient, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { KinesisStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { ACCOUNT_ID, REGION } from "./engines";
 import { type Block, evaluate, numberSetting, type SynthesizedStack } from "./synth";
 import { sleep } from "./util";
+
+/** `arn:aws:<service>:<region>:<account>:...` -> region and account: the events carry the source's. */
+function arnParts(arn: string): { region: string; account: string } {
+  const [, , , region = "", account = ""] = arn.split(":");
+  return { region, account };
+}
 
 const reportsBatchItemFailures = (mapping: Block): boolean =>
   ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures");
@@ -49,11 +54,12 @@ export interface ShardRecord {
   readonly record: KinesisRecord;
 }
 
-/** The event Lambda hands the function; `data` may rewrite a record's bytes (the local poison fault). */
+/** The event the mapping hands the function; `data` may rewrite a record's bytes (the local poison fault). */
 export function kinesisEvent(
   batch: readonly ShardRecord[],
   streamArn: string,
-  role: string,
+  /** The role the mapping reads the stream with. */
+  invokeIdentityArn: string,
   data: (record: KinesisRecord) => Buffer = (record) => Buffer.from(record.Data ?? new Uint8Array()),
 ): KinesisStreamEvent {
   return {
@@ -69,8 +75,8 @@ export function kinesisEvent(
       eventVersion: "1.0",
       eventID: `${shardId}:${record.SequenceNumber!}`,
       eventName: "aws:kinesis:record",
-      invokeIdentityArn: `arn:aws:iam::${ACCOUNT_ID}:role/${role}`,
-      awsRegion: REGION,
+      invokeIdentityArn,
+      awsRegion: arnParts(streamArn).region,
       eventSourceARN: streamArn,
     })),
   };
@@ -97,13 +103,14 @@ export async function sendOnFailureRecord(
 ): Promise<void> {
   const first = batch[0].record;
   const last = batch[batch.length - 1].record;
+  const { region, account } = arnParts(failure.streamArn);
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify({
         requestContext: {
           requestId: randomUUID(),
-          functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${failure.functionName}`,
+          functionArn: `arn:aws:lambda:${region}:${account}:function:${failure.functionName}`,
           condition: failure.condition,
           approximateInvokeCount: failure.attempts,
         },
@@ -260,7 +267,7 @@ export function sqsEvent(messages: readonly Message[], queueArn: string, senderI
       md5OfBody: m.MD5OfBody ?? "",
       eventSource: "aws:sqs",
       eventSourceARN: queueArn,
-      awsRegion: REGION,
+      awsRegion: arnParts(queueArn).region,
     })),
   };
 }
