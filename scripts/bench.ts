@@ -33,7 +33,7 @@ import { createTable } from "./replay/resources";
 import { captureConsole, invoke, loadHandler } from "./replay/handler";
 import { percentile } from "./replay/metrics";
 import { planAll, synthOffline, terraformAvailable } from "./terraform-check";
-import { Block, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
+import { Block, environmentVariables, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -242,7 +242,7 @@ interface HandlerResult {
  * placeholders; handlers that read their settings at load time need them.
  */
 function functionEnvironment(stack: SynthesizedStack, fn: Block): Record<string, string> {
-  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const variables = environmentVariables(fn);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
     try {

@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Block, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../replay/synth";
+import { Block, environmentVariables, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../replay/synth";
 import { maximumConcurrencyOf } from "../replay/event-source";
 
 export class CapacityError extends Error {}
@@ -212,7 +212,7 @@ function rolePolicyText(stack: SynthesizedStack, roleName: string): string {
 
 function functionInfo(stack: SynthesizedStack, name: string): FunctionInfo {
   const fn = stack.json.resource!.aws_lambda_function[name];
-  const env = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const env = environmentVariables(fn);
   const policy = rolePolicyText(stack, refName(fn.role, "aws_iam_role") ?? "");
   const writes: TableInfo[] = [];
   const reads: TableInfo[] = [];

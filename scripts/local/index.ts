@@ -18,7 +18,7 @@ import type { StackId } from "../../main";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../replay/cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../replay/engines";
 import { Random } from "../replay/random";
-import { readStack, resources, type SynthesizedStack } from "../replay/synth";
+import { type Block, environmentVariables, readStack, resources, type SynthesizedStack } from "../replay/synth";
 import { alb } from "./alb";
 import { httpApi } from "./http-api";
 import { type Mapping, startMappings } from "./mappings";
@@ -110,7 +110,7 @@ interface SigningSettings {
 /** The signature check a function of the stack makes before it accepts a request, if any (`SIGNATURE_*` variables). */
 function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
   for (const [, fn] of resources(stack, "aws_lambda_function")) {
-    const vars = ((fn.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}) as Record<string, unknown>;
+    const vars = environmentVariables(fn);
     if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
     const value = (name: string): string => evaluateTemplate(stack, String(vars[name] ?? ""));
     return {
@@ -156,7 +156,8 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       extraEndpoints.ssm = ssm.endpoint;
     }
     let upstream = options.upstream;
-    const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => "UPSTREAM" in (((fn.environment as { variables?: object } | undefined)?.variables ?? {}) as object));
+    const callsUpstream = (fn: Block): boolean => "UPSTREAM" in environmentVariables(fn);
+    const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => callsUpstream(fn));
     if (usesUpstream && !upstream) {
       const random = new Random(1);
       const echo = await startEchoUpstream(log, options.faults["upstream-fail"] ?? 0, () => random.next());
@@ -167,7 +168,7 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       extraEndpoints,
       throttleRate: options.faults.throttle,
       environmentOverrides: (fn): Record<string, string> =>
-        "UPSTREAM" in (((fn.environment as { variables?: object } | undefined)?.variables ?? {}) as object) && upstream ? { UPSTREAM: upstream } : {},
+        callsUpstream(fn) && upstream ? { UPSTREAM: upstream } : {},
       log,
     });
     cleanups.push(() => runtime.stop());

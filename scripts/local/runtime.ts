@@ -22,15 +22,7 @@ import {
 import { Random } from "../replay/random";
 import { handlerSandbox, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
 import { createStream, createTable, functionSettings } from "../replay/resources";
-import {
-  type Block,
-  functionCode,
-  numberSetting,
-  redrivePolicy,
-  resolveLocal,
-  resources,
-  type SynthesizedStack,
-} from "../replay/synth";
+import { type Block, environmentVariables, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack } from "../replay/synth";
 import { resolveEnvironment, type Resolvers } from "../replay/util";
 import { evaluateTemplate } from "./terraform-expression";
 
@@ -135,7 +127,7 @@ function resolversFor(stack: SynthesizedStack, queueUrls: Map<string, string>): 
  * (`coalesce(trimspace(var.x), ...)`), evaluated as Terraform would.
  */
 export function functionEnvironment(stack: SynthesizedStack, fn: Block, resolvers: Resolvers, overrides: Record<string, string> = {}): Record<string, string> {
-  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const variables = environmentVariables(fn);
   const plain: Record<string, unknown> = {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {

@@ -3,7 +3,7 @@ import type { IntegrationResponse } from "./apigateway";
 import { readStreamMapping, type StreamMappingSettings } from "./event-source";
 import type { FunctionSettings } from "./handler";
 import { functionSettings } from "./resources";
-import { type Block, numberSetting, referenceOf, resolveLiterals, resource, resources, single, type SynthesizedStack } from "./synth";
+import { type Block, environmentVariables, numberSetting, referenceOf, resolveLiterals, resource, resources, single, type SynthesizedStack } from "./synth";
 
 /** What the replay read from cdk.tf.json. */
 export interface IngestSettings {
@@ -53,7 +53,7 @@ export function readSettings(stack: SynthesizedStack): IngestSettings {
   const fnRef = referenceOf(mapping.function_name);
   if (!fnRef || fnRef.type !== "aws_lambda_function") throw new Error("kinesis-ingest: the mapping's function is not a reference");
   const fnBlock = resource(stack, "aws_lambda_function", fnRef.name);
-  const tableRef = Object.values(((fnBlock.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>)
+  const tableRef = Object.values(environmentVariables(fnBlock))
     .map(referenceOf)
     .find((r) => r?.type === "aws_dynamodb_table");
   const [, table] = tableRef ? [tableRef.name, resource(stack, "aws_dynamodb_table", tableRef.name)] : single(stack, "aws_dynamodb_table");

@@ -20,7 +20,7 @@ import { handlerSandbox, FunctionSettings, invoke, loadHandler } from "./handler
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
 import { functionSettings } from "./resources";
-import { Block, functionCode, numberSetting, redrivePolicy, referenceOf, resource, single, SynthesizedStack } from "./synth";
+import { Block, environmentVariables, functionCode, numberSetting, redrivePolicy, referenceOf, resource, single, SynthesizedStack } from "./synth";
 import { mapPool, resolveEnvironment } from "./util";
 import { apiEvent, makeWebhook, type Signer, startUpstream, type Webhook } from "./webhook-traffic";
 
@@ -90,7 +90,7 @@ export function readSettings(stack: SynthesizedStack, vars: Record<string, numbe
   const routeSettings = stage.default_route_settings as Block | undefined;
   const rate = numberSetting(stack, routeSettings?.throttling_rate_limit, "throttling_rate_limit");
   const burst = numberSetting(stack, routeSettings?.throttling_burst_limit, "throttling_burst_limit");
-  const consumerEnv = ((sqs2upstream.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const consumerEnv = environmentVariables(sqs2upstream);
 
   return {
     api2sqs,
@@ -161,7 +161,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     };
     const apiEnv = resolveEnvironment(stack, s.api2sqs, resolvers);
     // UPSTREAM names an HTTPS host in the stack; the handler also takes an http:// URL, for local runs.
-    const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...(((s.sqs2upstream.environment as Block).variables as Block) ?? {}), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
+    const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...environmentVariables(s.sqs2upstream), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
     // Signed webhooks (the stack's default): the secret in a Parameter Store stand-in, each webhook signed with it.
     let sign: Signer | undefined;
     let ssm: Engine | undefined;
