@@ -71,7 +71,7 @@ export function parseArgs(argv: readonly string[]): LocalOptions {
   let upstream: string | undefined;
   let synthDir = "cdktf.out";
   const faults: Partial<Record<FaultName, number>> = {};
-  for (const [name, value] of readOptions(rest) as [string, string][]) {
+  for (const [name, value] of readOptions(rest)) {
     if (name === "port") port = numberOption("port", value, 0, 65535, true);
     else if (name === "upstream") {
       try {

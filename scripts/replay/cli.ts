@@ -15,6 +15,8 @@ export function stackArgument<S extends string>(arg: string | undefined, stacks:
 }
 
 /** `--name value` and `--name=value` options, in order (an option may repeat); the names in `flags` take no value. */
+export function readOptions(args: readonly string[]): [name: string, value: string][];
+export function readOptions(args: readonly string[], flags: readonly string[]): [name: string, value: string | true][];
 export function readOptions(args: readonly string[], flags: readonly string[] = []): [name: string, value: string | true][] {
   const out: [string, string | true][] = [];
   for (let i = 0; i < args.length; i++) {
