@@ -23,18 +23,20 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { awsEnv, dynamoClient, Engine, setProcessEnv, startDynalite } from "./replay/engines";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { STACK_IDS } from "../main";
+import { ACCOUNT_ID, awsEnv, dynamoClient, Engine, REGION, setProcessEnv, startDynalite } from "./replay/engines";
+import { kinesisEvent, type ShardRecord } from "./replay/event-source";
+import { createTable } from "./replay/resources";
 import { captureConsole, invoke, loadHandler } from "./replay/handler";
 import { percentile } from "./replay/metrics";
 import { planAll, synthOffline, terraformAvailable } from "./terraform-check";
-import { Block, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
+import { Block, environmentVariables, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
-const STACK_IDS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const;
 const TSX = require.resolve("tsx/cjs");
 
 const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
@@ -145,27 +147,18 @@ async function seedAlgorithm(client: DynamoDBDocumentClient, table: string, even
   }
 }
 
-function kinesisRecords(count: number): KinesisStreamRecord[] {
+/** `count` records of the seed's send_api.py bodies on one shard, as the mapping hands them on. */
+function kinesisRecords(count: number): ShardRecord[] {
   const base = BigInt("49680500974175709359476434820507794021671814323270320130");
-  return Array.from({ length: count }, (_, i) => {
-    const sequenceNumber = String(base + BigInt(i));
-    return {
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: randomUUID(),
-        sequenceNumber,
-        data: Buffer.from(`{"index": ${i}, "message": "Test message ${i}"}`).toString("base64"),
-        approximateArrivalTimestamp: Date.now() / 1000,
-      },
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventID: `shardId-000000000000:${sequenceNumber}`,
-      eventName: "aws:kinesis:record",
-      invokeIdentityArn: "arn:aws:iam::123456789012:role/bench",
-      awsRegion: "ap-northeast-1",
-      eventSourceARN: "arn:aws:kinesis:ap-northeast-1:123456789012:stream/bench",
-    };
-  });
+  return Array.from({ length: count }, (_, i) => ({
+    shardId: "shardId-000000000000",
+    record: {
+      PartitionKey: randomUUID(),
+      SequenceNumber: String(base + BigInt(i)),
+      Data: Buffer.from(`{"index": ${i}, "message": "Test message ${i}"}`),
+      ApproximateArrivalTimestamp: new Date(),
+    },
+  }));
 }
 
 interface ConsumerResult {
@@ -184,7 +177,8 @@ async function benchConsumer(outdir: string, runs: number, count: number): Promi
   const batchSize = Number(mapping.batch_size);
   const records = kinesisRecords(count);
   const batches: KinesisStreamEvent[] = [];
-  for (let i = 0; i < records.length; i += batchSize) batches.push({ Records: records.slice(i, i + batchSize) });
+  const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/bench`;
+  for (let i = 0; i < records.length; i += batchSize) batches.push(kinesisEvent(records.slice(i, i + batchSize), streamArn, `arn:aws:iam::${ACCOUNT_ID}:role/bench`));
 
   const engines: Engine[] = [];
   const restore: (() => void)[] = [];
@@ -199,8 +193,8 @@ async function benchConsumer(outdir: string, runs: number, count: number): Promi
     const raw: DynamoDBClient = dynamoClient(dynalite);
     const doc = DynamoDBDocumentClient.from(raw);
     const fnSettings = { functionName: "bench", timeoutMs: 60_000, memoryMb: 256 };
-    const createTable = (name: string) =>
-      raw.send(new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: "ID", KeyType: "HASH" }], AttributeDefinitions: [{ AttributeName: "ID", AttributeType: "S" }], BillingMode: "PAY_PER_REQUEST" }));
+    // The stack's table: hash key ID (a string).
+    const newTable = (name: string): Promise<void> => createTable(raw, { name, hash_key: "ID", attribute: [{ name: "ID", type: "S" }] });
 
     const ours: number[] = [];
     const seed: number[] = [];
@@ -208,8 +202,8 @@ async function benchConsumer(outdir: string, runs: number, count: number): Promi
       // Fresh tables per run, so neither side writes into a table the other filled.
       const seedTable = `bench-seed-${r}`;
       const ourTable = `bench-handler-${r}`;
-      await createTable(seedTable);
-      await createTable(ourTable);
+      await newTable(seedTable);
+      await newTable(ourTable);
       process.env.TABLE_NAME = ourTable;
       const order = r % 2 === 0 ? ["seed", "ours"] : ["ours", "seed"];
       for (const side of order) {
@@ -248,7 +242,7 @@ interface HandlerResult {
  * placeholders; handlers that read their settings at load time need them.
  */
 function functionEnvironment(stack: SynthesizedStack, fn: Block): Record<string, string> {
-  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const variables = environmentVariables(fn);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
     try {

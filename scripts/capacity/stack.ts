@@ -9,7 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Block, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../replay/synth";
+import { Block, environmentVariables, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../replay/synth";
+import { maximumConcurrencyOf } from "../replay/event-source";
 
 export class CapacityError extends Error {}
 
@@ -211,7 +212,7 @@ function rolePolicyText(stack: SynthesizedStack, roleName: string): string {
 
 function functionInfo(stack: SynthesizedStack, name: string): FunctionInfo {
   const fn = stack.json.resource!.aws_lambda_function[name];
-  const env = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const env = environmentVariables(fn);
   const policy = rolePolicyText(stack, refName(fn.role, "aws_iam_role") ?? "");
   const writes: TableInfo[] = [];
   const reads: TableInfo[] = [];
@@ -263,18 +264,8 @@ function queueInfo(stack: SynthesizedStack, name: string): QueueInfo {
 
 function mappingInfo(stack: SynthesizedStack, name: string, sqs: boolean): MappingInfo {
   const m = stack.json.resource!.aws_lambda_event_source_mapping[name];
-  let maximumConcurrency: number | undefined;
-  let maximumConcurrencySetName: string | undefined;
-  const dynamic = ((m.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
-  if (typeof dynamic === "string") {
-    const values = evaluate(stack, dynamic) as number[];
-    maximumConcurrency = values.length > 0 ? values[0] : undefined;
-  } else {
-    const scaling = m.scaling_config as Block | Block[] | undefined;
-    const block = Array.isArray(scaling) ? scaling[0] : scaling;
-    maximumConcurrency = block ? numeric(stack, block.maximum_concurrency) : undefined;
-    maximumConcurrencySetName = `aws_lambda_event_source_mapping.${name}.scaling_config.maximum_concurrency`;
-  }
+  const { value: maximumConcurrency, dynamic } = maximumConcurrencyOf(stack, m);
+  const maximumConcurrencySetName = dynamic ? undefined : `aws_lambda_event_source_mapping.${name}.scaling_config.maximum_concurrency`;
   return {
     address: `aws_lambda_event_source_mapping.${name}`,
     batchSize: { ...setting(stack, "aws_lambda_event_source_mapping", name, "batch_size"), value: numeric(stack, m.batch_size) ?? (sqs ? 10 : 100) },

@@ -14,9 +14,11 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import type { StackId } from "../../main";
+import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../replay/cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../replay/engines";
 import { Random } from "../replay/random";
-import { readStack, resources, type SynthesizedStack } from "../replay/synth";
+import { type Block, environmentVariables, readStack, resources, type SynthesizedStack } from "../replay/synth";
 import { alb } from "./alb";
 import { httpApi } from "./http-api";
 import { type Mapping, startMappings } from "./mappings";
@@ -28,10 +30,15 @@ import { newCredentials } from "./sigv4";
 import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
 
 /**
- * main.ts's STACK_IDS (a test keeps the two equal): importing main.ts would load
- * every stack and the provider classes, seconds of start-up this server does not need.
+ * main.ts's STACK_IDS: importing main.ts would load every stack and the provider
+ * classes, seconds of start-up this server does not need. The type below fails
+ * `npm run typecheck` when the registry has a stack this list lacks (and a test
+ * keeps the two equal, order included).
  */
-export const LOCAL_STACKS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const;
+export const LOCAL_STACKS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const satisfies readonly StackId[];
+type NotServed = Exclude<StackId, (typeof LOCAL_STACKS)[number]>;
+const everyStackServed: [NotServed] extends [never] ? true : NotServed = true;
+void everyStackServed;
 
 /** Faults from the replays, switched on with `--fault NAME[=RATE]`. */
 export const FAULTS = {
@@ -49,8 +56,6 @@ const USAGE = `usage: npm run local -- <${LOCAL_STACKS.join("|")}> [options]
 ${Object.entries(FAULTS).map(([k, v]) => `                     ${k}: ${v}`).join("\n")}
   --synth-dir DIR    the synth output to serve (default cdktf.out)`;
 
-export class UsageError extends Error {}
-
 export interface LocalOptions {
   readonly stack: string;
   readonly port: number;
@@ -60,22 +65,15 @@ export interface LocalOptions {
 }
 
 export function parseArgs(argv: readonly string[]): LocalOptions {
-  const [stack, ...rest] = argv;
-  if (!stack || stack.startsWith("-")) throw new UsageError("which stack? name one");
-  if (!(LOCAL_STACKS as readonly string[]).includes(stack)) throw new UsageError(`unknown stack "${stack}": choose one of ${LOCAL_STACKS.join(", ")}`);
+  const [first, ...rest] = argv;
+  const stack = stackArgument(first, LOCAL_STACKS);
   let port = 3000;
   let upstream: string | undefined;
   let synthDir = "cdktf.out";
   const faults: Partial<Record<FaultName, number>> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]);
-    if (!m) throw new UsageError(`unexpected argument "${rest[i]}"`);
-    const value = m[2] ?? rest[++i];
-    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    if (m[1] === "port") {
-      port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number in [0, 65535], got "${value}"`);
-    } else if (m[1] === "upstream") {
+  for (const [name, value] of readOptions(rest)) {
+    if (name === "port") port = numberOption("port", value, 0, 65535, true);
+    else if (name === "upstream") {
       try {
         const url = new URL(value);
         if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
@@ -83,14 +81,14 @@ export function parseArgs(argv: readonly string[]): LocalOptions {
         throw new UsageError(`--upstream must be an http(s) URL, got "${value}"`);
       }
       upstream = value;
-    } else if (m[1] === "fault") {
-      const [name, rate] = value.split("=");
-      if (!(name in FAULTS)) throw new UsageError(`unknown fault "${name}": choose one of ${Object.keys(FAULTS).join(", ")}`);
-      const r = rate === undefined ? FAULT_DEFAULTS[name as FaultName] : Number(rate);
-      if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`--fault ${name}=R needs R in [0, 1], got "${rate}"`);
-      faults[name as FaultName] = r;
-    } else if (m[1] === "synth-dir") synthDir = value;
-    else throw new UsageError(`unknown option --${m[1]}`);
+    } else if (name === "fault") {
+      const [fault, rate] = value.split("=");
+      if (!(fault in FAULTS)) throw new UsageError(`unknown fault "${fault}": choose one of ${Object.keys(FAULTS).join(", ")}`);
+      const r = rate === undefined ? FAULT_DEFAULTS[fault as FaultName] : Number(rate);
+      if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`--fault ${fault}=R needs R in [0, 1], got "${rate}"`);
+      faults[fault as FaultName] = r;
+    } else if (name === "synth-dir") synthDir = value;
+    else throw new UsageError(`unknown option --${name}`);
   }
   return { stack, port, upstream, faults, synthDir };
 }
@@ -112,7 +110,7 @@ interface SigningSettings {
 /** The signature check a function of the stack makes before it accepts a request, if any (`SIGNATURE_*` variables). */
 function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
   for (const [, fn] of resources(stack, "aws_lambda_function")) {
-    const vars = ((fn.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}) as Record<string, unknown>;
+    const vars = environmentVariables(fn);
     if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
     const value = (name: string): string => evaluateTemplate(stack, String(vars[name] ?? ""));
     return {
@@ -158,7 +156,8 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       extraEndpoints.ssm = ssm.endpoint;
     }
     let upstream = options.upstream;
-    const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => "UPSTREAM" in (((fn.environment as { variables?: object } | undefined)?.variables ?? {}) as object));
+    const callsUpstream = (fn: Block): boolean => "UPSTREAM" in environmentVariables(fn);
+    const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => callsUpstream(fn));
     if (usesUpstream && !upstream) {
       const random = new Random(1);
       const echo = await startEchoUpstream(log, options.faults["upstream-fail"] ?? 0, () => random.next());
@@ -169,7 +168,7 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       extraEndpoints,
       throttleRate: options.faults.throttle,
       environmentOverrides: (fn): Record<string, string> =>
-        "UPSTREAM" in (((fn.environment as { variables?: object } | undefined)?.variables ?? {}) as object) && upstream ? { UPSTREAM: upstream } : {},
+        callsUpstream(fn) && upstream ? { UPSTREAM: upstream } : {},
       log,
     });
     cleanups.push(() => runtime.stop());
@@ -233,15 +232,8 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
   }
 }
 
-async function main(): Promise<number> {
-  let options: LocalOptions;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n${USAGE}\n`);
-    return 2;
-  }
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseArgs(argv);
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -277,11 +269,5 @@ async function main(): Promise<number> {
 
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`local failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runMain("local", USAGE, main);
 }

@@ -5,9 +5,6 @@
  * its Lambda functions (the bundles synth wrote) loaded with their
  * environment pointed at the local resources.
  */
-import { rmSync } from "node:fs";
-import { CreateTableCommand, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   ACCOUNT_ID,
@@ -18,25 +15,15 @@ import {
   REGION,
   setProcessEnv,
   sqsClient,
-  startDynalite,
-  startKinesalite,
-  startSqs,
+  type EngineName,
+  startEngines,
   startThrottlingProxy,
 } from "../replay/engines";
 import { Random } from "../replay/random";
-import { captureConsole, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
-import {
-  type Block,
-  evaluate,
-  functionCode,
-  numberSetting,
-  redrivePolicy,
-  resolveLocal,
-  resources,
-  scratchDir,
-  type SynthesizedStack,
-} from "../replay/synth";
-import { resolveEnvironment, type Resolvers, sleep } from "../replay/util";
+import { handlerSandbox, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
+import { createStream, createTable, functionSettings } from "../replay/resources";
+import { type Block, environmentVariables, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack } from "../replay/synth";
+import { resolveEnvironment, type Resolvers } from "../replay/util";
 import { evaluateTemplate } from "./terraform-expression";
 
 export interface LocalEngines {
@@ -70,31 +57,16 @@ export interface LocalRuntime {
 const arn = (service: string, resource: string): string => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
 
 /** Which engines the stack's resources need. */
-async function startEngines(stack: SynthesizedStack, started: Engine[]): Promise<LocalEngines> {
-  const engines: LocalEngines = { extra: {} };
-  const start = async (has: boolean, starter: () => Promise<Engine>): Promise<Engine | undefined> => {
-    if (!has) return undefined;
-    const engine = await starter();
-    started.push(engine);
-    return engine;
-  };
-  engines.dynamodb = await start(resources(stack, "aws_dynamodb_table").length > 0, startDynalite);
-  engines.kinesis = await start(resources(stack, "aws_kinesis_stream").length > 0, startKinesalite);
-  engines.sqs = await start(resources(stack, "aws_sqs_queue").length > 0, startSqs);
-  return engines;
+async function startStackEngines(stack: SynthesizedStack, started: Engine[]): Promise<LocalEngines> {
+  const needed: Record<EngineName, string> = { dynamodb: "aws_dynamodb_table", kinesis: "aws_kinesis_stream", sqs: "aws_sqs_queue" };
+  const names = (Object.keys(needed) as EngineName[]).filter((name) => resources(stack, needed[name]).length > 0);
+  return { ...(await startEngines(names, started)), extra: {} };
 }
 
 async function createTables(stack: SynthesizedStack, engine: Engine): Promise<void> {
   const client = dynamoClient(engine);
   try {
-    for (const [, table] of resources(stack, "aws_dynamodb_table")) {
-      const keys: KeySchemaElement[] = [{ AttributeName: String(table.hash_key), KeyType: "HASH" }];
-      if (table.range_key) keys.push({ AttributeName: String(table.range_key), KeyType: "RANGE" });
-      const attributes = ((table.attribute as { name: string; type: string }[] | undefined) ?? [])
-        .filter((a) => keys.some((k) => k.AttributeName === a.name))
-        .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" }));
-      await client.send(new CreateTableCommand({ TableName: String(table.name), KeySchema: keys, AttributeDefinitions: attributes, BillingMode: "PAY_PER_REQUEST" }));
-    }
+    for (const [, table] of resources(stack, "aws_dynamodb_table")) await createTable(client, table);
   } finally {
     client.destroy();
   }
@@ -103,11 +75,7 @@ async function createTables(stack: SynthesizedStack, engine: Engine): Promise<vo
 async function createStreams(stack: SynthesizedStack, engine: Engine): Promise<void> {
   const client = kinesisClient(engine);
   try {
-    for (const [, stream] of resources(stack, "aws_kinesis_stream")) {
-      const StreamName = String(stream.name);
-      await client.send(new CreateStreamCommand({ StreamName, ShardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1 }));
-      while ((await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") await sleep(20);
-    }
+    for (const [, stream] of resources(stack, "aws_kinesis_stream")) await createStream(client, String(stream.name), numberSetting(stack, stream.shard_count, "shard_count") ?? 1);
   } finally {
     client.destroy();
   }
@@ -159,7 +127,7 @@ function resolversFor(stack: SynthesizedStack, queueUrls: Map<string, string>): 
  * (`coalesce(trimspace(var.x), ...)`), evaluated as Terraform would.
  */
 export function functionEnvironment(stack: SynthesizedStack, fn: Block, resolvers: Resolvers, overrides: Record<string, string> = {}): Record<string, string> {
-  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const variables = environmentVariables(fn);
   const plain: Record<string, unknown> = {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
@@ -199,7 +167,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     await Promise.all(started.map((e) => e.stop()));
   };
   try {
-    const engines = await startEngines(stack, started);
+    const engines = await startStackEngines(stack, started);
     Object.assign(engines.extra, options.extraEndpoints ?? {});
     if (engines.dynamodb) await createTables(stack, engines.dynamodb);
     if (engines.kinesis) await createStreams(stack, engines.kinesis);
@@ -214,7 +182,6 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
       started.push(functionsDynamo);
     }
     restore.push(setProcessEnv({ ...awsEnv({ ...engines, dynamodb: functionsDynamo }), ...extraEnv }));
-    restore.push(captureConsole((level, line) => options.log(`  | ${level === "log" ? "info" : level} ${line}`)));
 
     const blocks = resources(stack, "aws_lambda_function");
     const envs = new Map(blocks.map(([name, block]) => [name, functionEnvironment(stack, block, resolvers, options.environmentOverrides?.(block, name) ?? {})]));
@@ -224,8 +191,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     const conflicting = Object.fromEntries([...values].filter(([, v]) => v.size > 1).map(([k]) => [k, undefined]));
     restore.push(setProcessEnv(shared));
 
-    const scratch = scratchDir("local-functions-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch } = handlerSandbox("local-functions-", (level, line) => options.log(`  | ${level === "log" ? "info" : level} ${line}`), restore);
     const functions = new Map<string, LocalFunction>();
     for (const [name, block] of blocks) {
       const undo = setProcessEnv(envs.get(name)!);
@@ -236,11 +202,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
         undo();
         setProcessEnv(conflicting);
       }
-      const settings: FunctionSettings = {
-        functionName: String(resolveLocal(stack, block.function_name)),
-        timeoutMs: (numberSetting(stack, block.timeout, "timeout") ?? 3) * 1000,
-        memoryMb: numberSetting(stack, block.memory_size, "memory_size") ?? 128,
-      };
+      const settings = functionSettings(stack, block);
       functions.set(name, { resourceName: name, settings, block, invoke: async <R>(event: unknown) => (await invoke(handler, settings, event)) as R });
     }
     return { stack, engines, resolvers, functions, queueUrls, stop };
@@ -248,11 +210,4 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     await stop();
     throw err;
   }
-}
-
-/** `reserved_concurrent_executions` and similar expressions of a block, evaluated with variable defaults. */
-export function expressionSetting(stack: SynthesizedStack, value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const n = Number(evaluate(stack, String(value)));
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -4,8 +4,7 @@
  * HTTP API or ALB) and logs one line per request: method, path, status, latency.
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { close } from "../replay/engines";
+import { close, listenOn, readBody } from "../replay/engines";
 
 export interface LocalRequest {
   readonly method: string;
@@ -49,16 +48,14 @@ export interface FrontDoor {
 export async function serve(port: number, entry: EntryPoint, log: (line: string) => void, label = ""): Promise<FrontDoor> {
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    void readBody(req).then((body) => {
       const rawUrl = req.url ?? "/";
       const request: LocalRequest = {
         method: req.method ?? "GET",
         rawUrl,
         url: new URL(rawUrl, `http://${req.headers.host ?? "127.0.0.1"}`),
         headers: req.headers,
-        body: Buffer.concat(chunks),
+        body,
         sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
       };
       entry(request)
@@ -67,20 +64,18 @@ export async function serve(port: number, entry: EntryPoint, log: (line: string)
           return jsonResponse(500, { message: "Internal server error" });
         })
         .then((answer) => {
-          const body = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(answer.body);
-          res.writeHead(answer.status, { ...answer.headers, "content-length": String(body.length) });
-          res.end(body);
+          const payload = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(answer.body);
+          res.writeHead(answer.status, { ...answer.headers, "content-length": String(payload.length) });
+          res.end(payload);
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           log(`${label}${request.method} ${rawUrl} ${answer.status} ${ms.toFixed(1)}ms`);
         })
         .catch(() => res.destroy());
-    });
+    }, () => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => reject(err.code === "EADDRINUSE" ? new PortInUseError(port) : err));
-    server.listen(port, "127.0.0.1", () => resolve());
+  const actual = await listenOn(server, port).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
   });
-  const actual = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${actual}`, port: actual, stop: () => close(server) };
 }
 

@@ -8,7 +8,7 @@
  *   200, or a share of requests 500 (`--fault upstream-fail=R`).
  */
 import * as http from "node:http";
-import { type Engine, listen } from "../replay/engines";
+import { type Engine, listen, readBody } from "../replay/engines";
 
 export const PSEUDO_TRANSLATION_LABEL = "[local pseudo-translation]";
 
@@ -19,9 +19,7 @@ export function pseudoTranslate(text: string, source: string, target: string): {
 
 export async function startTranslateStandIn(): Promise<Engine> {
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    void readBody(req).then((body) => {
       const target = String(req.headers["x-amz-target"] ?? "");
       const send = (status: number, body: unknown): void => {
         res.writeHead(status, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(body));
@@ -32,7 +30,7 @@ export async function startTranslateStandIn(): Promise<Engine> {
       }
       let input: { Text?: unknown; SourceLanguageCode?: unknown; TargetLanguageCode?: unknown };
       try {
-        input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof input;
+        input = JSON.parse(body.toString("utf8")) as typeof input;
       } catch {
         send(400, { __type: "SerializationException", message: "body is not JSON" });
         return;
@@ -50,10 +48,7 @@ export async function startTranslateStandIn(): Promise<Engine> {
 
 export async function startEchoUpstream(log: (line: string) => void, failRate: number, random: () => number): Promise<Engine> {
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
+    void readBody(req).then((body) => {
       const fail = random() < failRate;
       const shown = body.toString("utf8").slice(0, 200).replace(/\s+/g, " ");
       log(`  upstream <- ${req.method} ${req.url} ${String(req.headers["content-type"] ?? "")} ${body.length} B: ${shown}${fail ? "  -> 500 (fault upstream-fail)" : ""}`);

@@ -13,7 +13,8 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { kinesisEvent } from "../replay/event-source";
 
 /** Where Lambda says a failed stream batch is (the on-failure record's `KinesisBatchInfo`). */
 export interface KinesisBatchPointer {
@@ -116,27 +117,11 @@ export function incompleteRange(pointer: KinesisBatchPointer, records: readonly 
 
 /** The records as the Lambda event the event source mapping would have sent. */
 export function toKinesisEvent(pointer: KinesisBatchPointer, records: readonly KinesisRecord[]): KinesisStreamEvent {
-  const region = pointer.streamArn.split(":")[3];
-  return {
-    Records: records.map(
-      (r): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: r.PartitionKey ?? "",
-          sequenceNumber: r.SequenceNumber ?? "",
-          data: Buffer.from(r.Data ?? new Uint8Array()).toString("base64"),
-          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-        },
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `${pointer.shardId}:${r.SequenceNumber ?? ""}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: "",
-        awsRegion: region,
-        eventSourceARN: pointer.streamArn,
-      }),
-    ),
-  };
+  return kinesisEvent(
+    records.map((record) => ({ shardId: pointer.shardId, record })),
+    pointer.streamArn,
+    "",
+  );
 }
 
 /** What became of one dead letter. */

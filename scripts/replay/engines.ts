@@ -24,13 +24,31 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export async function listen(server: http.Server): Promise<Engine> {
+/** Listens on 127.0.0.1:`port` (0: a free port); resolves with the port, rejects with the listen error (EADDRINUSE). */
+export async function listenOn(server: http.Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
-  const { port } = server.address() as AddressInfo;
+  return (server.address() as AddressInfo).port;
+}
+
+export async function listen(server: http.Server): Promise<Engine> {
+  const port = await listenOn(server);
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
+}
+
+/** A request's body, whole. */
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
 }
 
 export function close(server: http.Server): Promise<void> {
@@ -61,6 +79,24 @@ export async function startSqs(): Promise<Engine> {
   });
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
+}
+
+/** The engine of each AWS service the stacks use. */
+const ENGINES = { dynamodb: startDynalite, kinesis: startKinesalite, sqs: startSqs } as const;
+export type EngineName = keyof typeof ENGINES;
+
+/**
+ * Starts the engines of `names`; each is added to `started` as it comes up,
+ * so that a failure part-way still lets the caller stop the ones running.
+ */
+export async function startEngines<N extends EngineName>(names: readonly N[], started: Engine[]): Promise<Record<N, Engine>> {
+  const out = {} as Record<N, Engine>;
+  for (const name of names) {
+    const engine = await ENGINES[name]();
+    started.push(engine);
+    out[name] = engine;
+  }
+  return out;
 }
 
 /** Requests the Parameter Store stand-in answered, by outcome (tests read them). */
@@ -124,15 +160,6 @@ export interface ProxyStats {
   batchWrites: number;
   /** Put requests answered as UnprocessedItems instead of being written. */
   throttledItems: number;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function forward(target: URL, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

@@ -18,7 +18,7 @@
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
-import { Engine } from "./engines";
+import { Engine, listenOn, readBody } from "./engines";
 
 export type FaultMode =
   | { readonly kind: "pass" }
@@ -57,15 +57,6 @@ function throttlingAnswer(target: string): { status: number; type: string; conte
   if (target.startsWith("Kinesis_")) return { status: 400, type: "ProvisionedThroughputExceededException", contentType: "application/x-amz-json-1.1" };
   if (target.startsWith("AWSShineFrontendService_")) return { status: 400, type: "TooManyRequestsException", contentType: "application/x-amz-json-1.1" };
   return { status: 429, type: "ThrottlingException", contentType: "application/json" };
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function forward(target: URL, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
@@ -134,15 +125,10 @@ export async function startFaultProxy(backend: Engine, initial: FaultMode = PASS
   });
 
   let port = 0;
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        server.off("error", reject);
-        port = (server.address() as { port: number }).port;
-        resolve();
-      });
-    });
+  // The first listen takes a free port; listening again after `refuse` takes the same one.
+  const listen = async (): Promise<void> => {
+    port = await listenOn(server, port);
+  };
   const stopListening = (): Promise<void> =>
     new Promise((resolve) => {
       if (!server.listening) return resolve();

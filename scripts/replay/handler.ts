@@ -4,10 +4,11 @@
  * fresh module-scope SDK clients built from the environment of that run.
  * Invocations get a Lambda-like context and are cut at the function's timeout.
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
 import { randomUUID } from "node:crypto";
+import { scratchDir } from "./synth";
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -79,4 +80,22 @@ export function captureConsole(sink: (level: string, line: string) => void): () 
     console[level] = (...args: unknown[]) => sink(level, args.map((a) => (typeof a === "string" ? a : String(a))).join(" "));
   }
   return () => Object.assign(console, original);
+}
+
+/**
+ * Where a run's bundles load and log: the handlers' console lines go to `log`
+ * (error lines counted), their copies to a fresh scratch folder. `restore`
+ * receives the undo steps (console back, folder removed).
+ */
+export function handlerSandbox(prefix: string, log: ((level: string, line: string) => void) | undefined, restore: (() => void)[]): { scratch: string; errorLines: () => number } {
+  let errorLines = 0;
+  restore.push(
+    captureConsole((level, line) => {
+      if (level === "error") errorLines++;
+      log?.(level, line);
+    }),
+  );
+  const scratch = scratchDir(prefix);
+  restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+  return { scratch, errorLines: () => errorLines };
 }

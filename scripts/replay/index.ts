@@ -14,36 +14,22 @@
  */
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { StackId } from "../../main";
 import { renderChart } from "./chart";
-import { replayKinesisIngest } from "./kinesis-ingest";
+import { numberOption, readOptions, runMain, stackArgument, UsageError } from "./cli";
+import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
 import { formatSummary, ReplaySummary } from "./metrics";
 import { readStack, synthApp } from "./synth";
-import { replayWebhookProxy } from "./webhook-proxy";
+import { replayWebhookProxy, type WebhookReplayOptions } from "./webhook-proxy";
 
-export const REPLAY_STACKS = ["kinesis-ingest", "webhook-proxy"] as const;
+/** The registry's stacks (main.ts) that have a replay. */
+export const REPLAY_STACKS = ["kinesis-ingest", "webhook-proxy"] as const satisfies readonly StackId[];
 export type ReplayStack = (typeof REPLAY_STACKS)[number];
 
-export interface ReplayOptions {
-  readonly requests?: number;
-  readonly concurrency?: number;
-  readonly seed?: number;
-  readonly poisonRate?: number;
-  readonly throttleRate?: number;
-  readonly ddbThrottleRate?: number;
-  readonly ddbSilenceMs?: number;
-  readonly ddbSilenceAtMs?: number;
-  readonly failRate?: number;
-  readonly hangRate?: number;
-  readonly reservedConcurrency?: number;
-  readonly timeScale?: number;
-  /** webhook-proxy: the upstream answers after this many ms. */
-  readonly upstreamDelayMs?: number;
-  /** Milliseconds between polls of an empty stream or queue (the tests poll faster than Lambda). @default each replay's own */
-  readonly pollIntervalMs?: number;
+/** Either replay's options (each reads its own), and which synth output it reads. */
+export interface ReplayOptions extends KinesisReplayOptions, WebhookReplayOptions {
   /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
   readonly synthDir?: string;
-  readonly progress?: boolean;
-  readonly log?: (level: string, line: string) => void;
 }
 
 /** A replay passes when nothing accepted was lost, no invocation was killed by its timeout and the concurrency limit held. */
@@ -90,37 +76,22 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   --synth-dir DIR       read an existing synth output (e.g. cdktf.out) instead of synthesizing
   --no-progress         no progress bar (it is drawn only when stderr is a terminal)`;
 
-class UsageError extends Error {}
+const OPTIONS = ["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"];
 
 function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: ReplayOptions; json?: string; chart?: string; log?: string } {
-  const [stack, ...rest] = argv;
-  if (!REPLAY_STACKS.includes(stack as ReplayStack)) throw new UsageError(`unknown or missing stack "${stack ?? ""}"`);
+  const [first, ...rest] = argv;
+  const stack = stackArgument(first, REPLAY_STACKS);
   const values: Record<string, string> = {};
   let progress: boolean | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === "--no-progress") {
-      progress = false;
-      continue;
-    }
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new UsageError(`unexpected argument "${arg}"`);
-    const value = m[2] ?? rest[++i];
-    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    values[m[1]] = value;
+  for (const [name, value] of readOptions(rest, ["no-progress"])) {
+    if (value === true) progress = false;
+    else if (OPTIONS.includes(name)) values[name] = value;
+    else throw new UsageError(`unknown option --${name}`);
   }
-  const known = new Set(["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"]);
-  for (const key of Object.keys(values)) if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
-  const num = (key: string, min: number, max: number, integer = false): number | undefined => {
-    if (values[key] === undefined) return undefined;
-    const n = Number(values[key]);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new UsageError(`--${key} must be ${integer ? "a whole number" : "a number"} in [${min}, ${max}], got "${values[key]}"`);
-    }
-    return n;
-  };
+  const num = (key: string, min: number, max: number, integer = false): number | undefined =>
+    values[key] === undefined ? undefined : numberOption(key, values[key], min, max, integer);
   return {
-    stack: stack as ReplayStack,
+    stack,
     options: {
       requests: num("requests", 1, 1_000_000, true),
       concurrency: num("concurrency", 1, 1000, true),
@@ -149,16 +120,8 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
-async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { stack, options, json, chart, log } = parsed;
+async function main(argv: readonly string[]): Promise<number> {
+  const { stack, options, json, chart, log } = parseArgs(argv);
   if (log) writeFileSync(log, "");
   if (!options.synthDir) process.stderr.write("synthesizing the app (archive packaging) ...\n");
   const summary = await runReplay(stack, {
@@ -196,11 +159,5 @@ function quietRepeatedSdkWarning(): void {
 
 if (require.main === module) {
   quietRepeatedSdkWarning();
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`replay failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runMain("replay", USAGE, main);
 }

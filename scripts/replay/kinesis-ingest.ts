@@ -12,38 +12,21 @@
  * record is described in the dead-letter queue.
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import { CreateTableCommand, ScanCommand, type AttributeDefinition, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type _Record as KinesisRecord,
-} from "@aws-sdk/client-kinesis";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { IntegrationResponse, renderTemplate, selectResponse, TokenBucket } from "./apigateway";
-import {
-  ACCOUNT_ID,
-  awsEnv,
-  dynamoClient,
-  Engine,
-  kinesisClient,
-  REGION,
-  setProcessEnv,
-  sqsClient,
-  startDynalite,
-  startKinesalite,
-  startSqs,
-  startThrottlingProxy,
-} from "./engines";
+import { type KinesisBatchPointer, parseDeadLetter } from "../redrive/kinesis-dead-letters";
+import { renderTemplate, selectResponse, TokenBucket } from "./apigateway";
+import { ACCOUNT_ID, awsEnv, dynamoClient, Engine, kinesisClient, REGION, setProcessEnv, sqsClient, startEngines, startThrottlingProxy } from "./engines";
+import { checkpoint, kinesisEvent, pollShard, processStreamBatch, sendOnFailureRecord, type ShardRecord, type StreamBatchHooks } from "./event-source";
 import { startFaultProxy, type FaultMode, type FaultProxy } from "./fault-proxy";
-import { captureConsole, FunctionSettings, FunctionTimeoutError, invoke, loadHandler } from "./handler";
+import { FunctionTimeoutError, handlerSandbox, invoke, loadHandler } from "./handler";
+import { readSettings } from "./kinesis-ingest-settings";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
-import { Block, functionCode, numberSetting, referenceOf, resolveLiterals, resource, resources, scratchDir, single, SynthesizedStack } from "./synth";
+import { createStream, createTable } from "./resources";
+import { functionCode, SynthesizedStack } from "./synth";
 import { mapPool, resolveEnvironment, sleep } from "./util";
 
 export interface KinesisReplayOptions {
@@ -72,99 +55,6 @@ export interface KinesisReplayOptions {
   readonly log?: (level: string, line: string) => void;
 }
 
-/** What the replay read from cdk.tf.json. */
-interface IngestSettings {
-  readonly template: string;
-  readonly responses: IntegrationResponse[];
-  readonly throttling?: { rate: number; burst: number };
-  /** The method requires an API key (`api_key_required`); the client's usage plan, if any. */
-  readonly apiKeyRequired: boolean;
-  readonly clientPlan?: { rate: number; burst: number; dailyQuota?: number };
-  readonly streamName: string;
-  readonly shardCount: number;
-  readonly tableName: string;
-  readonly keySchema: KeySchemaElement[];
-  readonly attributes: AttributeDefinition[];
-  readonly dlqName?: string;
-  readonly batchSize: number;
-  readonly bisect: boolean;
-  readonly maxRetries: number;
-  readonly maxRecordAgeS: number;
-  readonly reportBatchItemFailures: boolean;
-  readonly fn: FunctionSettings;
-  readonly fnBlock: Block;
-}
-
-function readSettings(stack: SynthesizedStack): IngestSettings {
-  const [, integration] = single(stack, "aws_api_gateway_integration", (b) => String(b.uri).includes(":kinesis:action/PutRecord"));
-  const templates = integration.request_templates as Record<string, string> | undefined;
-  const raw = templates?.["application/json"];
-  if (!raw) throw new Error("kinesis-ingest: the integration has no application/json request template");
-  // Terraform interpolates the stream's name into the template before API Gateway sees it.
-  const template = resolveLiterals(stack, raw);
-  const responses = resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
-    statusCode: resolveLiterals(stack, String(r.status_code)),
-    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
-    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
-  }));
-  const settings = resources(stack, "aws_api_gateway_method_settings")[0]?.[1]?.settings as Record<string, unknown> | undefined;
-  const rate = numberSetting(stack, settings?.throttling_rate_limit, "throttling_rate_limit");
-  const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
-
-  // Who may call: the method's api_key_required, and the usage plan each client's key is in (one per client, same limits).
-  const [, method] = single(stack, "aws_api_gateway_method", (b) => b.http_method === "POST");
-  const plan = resources(stack, "aws_api_gateway_usage_plan")[0]?.[1];
-  const planThrottle = plan?.throttle_settings as Block | undefined;
-  const planQuota = plan?.quota_settings as Block | undefined;
-  const planRate = numberSetting(stack, planThrottle?.rate_limit, "usage plan rate_limit");
-  const planBurst = numberSetting(stack, planThrottle?.burst_limit, "usage plan burst_limit");
-
-  const [, mapping] = single(stack, "aws_lambda_event_source_mapping", (b) => referenceOf(b.event_source_arn)?.type === "aws_kinesis_stream");
-  const streamRef = referenceOf(mapping.event_source_arn)!;
-  const stream = resource(stack, "aws_kinesis_stream", streamRef.name);
-  const fnRef = referenceOf(mapping.function_name);
-  if (!fnRef || fnRef.type !== "aws_lambda_function") throw new Error("kinesis-ingest: the mapping's function is not a reference");
-  const fnBlock = resource(stack, "aws_lambda_function", fnRef.name);
-  const tableRef = Object.values(((fnBlock.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>)
-    .map(referenceOf)
-    .find((r) => r?.type === "aws_dynamodb_table");
-  const [, table] = tableRef ? [tableRef.name, resource(stack, "aws_dynamodb_table", tableRef.name)] : single(stack, "aws_dynamodb_table");
-  const keySchema: KeySchemaElement[] = [{ AttributeName: String(table.hash_key), KeyType: "HASH" }];
-  if (table.range_key) keySchema.push({ AttributeName: String(table.range_key), KeyType: "RANGE" });
-  const attributes = ((table.attribute as { name: string; type: string }[]) ?? [])
-    .filter((a) => keySchema.some((k) => k.AttributeName === a.name))
-    .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" }));
-  const dlqRef = referenceOf(((mapping.destination_config as Block | undefined)?.on_failure as Block | undefined)?.destination_arn);
-
-  return {
-    template,
-    responses,
-    throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
-    apiKeyRequired: method.api_key_required === true,
-    clientPlan:
-      planRate !== undefined && planBurst !== undefined
-        ? { rate: planRate, burst: planBurst, dailyQuota: numberSetting(stack, planQuota?.limit, "usage plan quota") }
-        : undefined,
-    streamName: String(stream.name),
-    shardCount: numberSetting(stack, stream.shard_count, "shard_count") ?? 1,
-    tableName: String(table.name),
-    keySchema,
-    attributes,
-    dlqName: dlqRef ? String(resource(stack, "aws_sqs_queue", dlqRef.name).name) : undefined,
-    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 100,
-    bisect: mapping.bisect_batch_on_function_error === true,
-    maxRetries: numberSetting(stack, mapping.maximum_retry_attempts, "maximum_retry_attempts") ?? -1,
-    maxRecordAgeS: numberSetting(stack, mapping.maximum_record_age_in_seconds, "maximum_record_age_in_seconds") ?? -1,
-    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
-    fn: {
-      functionName: String(fnBlock.function_name),
-      timeoutMs: (numberSetting(stack, fnBlock.timeout, "timeout") ?? 3) * 1000,
-      memoryMb: numberSetting(stack, fnBlock.memory_size, "memory_size") ?? 128,
-    },
-    fnBlock,
-  };
-}
-
 /** The body send_api.py posts for request `i` (Python's json.dumps spacing). */
 export function seedBody(i: number, padding = ""): string {
   return `{"index": ${i}, "message": "Test message ${i}${padding}"}`;
@@ -178,11 +68,6 @@ interface Accepted {
   readonly shardId: string;
   readonly sequenceNumber: string;
   readonly acceptedAt: number;
-}
-
-interface ShardRecord {
-  readonly shardId: string;
-  readonly record: KinesisRecord;
 }
 
 export async function replayKinesisIngest(stack: SynthesizedStack, options: KinesisReplayOptions = {}): Promise<ReplaySummary> {
@@ -199,12 +84,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
   const engines: Engine[] = [];
   const restore: (() => void)[] = [];
   try {
-    const kinesalite = await startKinesalite();
-    engines.push(kinesalite);
-    const dynalite = await startDynalite();
-    engines.push(dynalite);
-    const sqs = await startSqs();
-    engines.push(sqs);
+    const { kinesis: kinesalite, dynamodb: dynalite, sqs } = await startEngines(["kinesis", "dynamodb", "sqs"], engines);
     const proxy = throttleRate > 0 ? await startThrottlingProxy(dynalite, throttleRate, new Random(seed + 1)) : undefined;
     if (proxy) engines.push(proxy);
     // Downstream faults of whole calls, in front of everything else: throttling of a share, then a silent period.
@@ -220,14 +100,9 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     const kinesis = kinesisClient(kinesalite);
     const dynamo = dynamoClient(dynalite);
     const sqsApi = sqsClient(sqs);
-    await kinesis.send(new CreateStreamCommand({ StreamName: s.streamName, ShardCount: s.shardCount }));
-    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s.streamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") {
-      await sleep(20);
-    }
+    await createStream(kinesis, s.streamName, s.shardCount);
     const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${s.streamName}`;
-    await dynamo.send(
-      new CreateTableCommand({ TableName: s.tableName, KeySchema: s.keySchema, AttributeDefinitions: s.attributes, BillingMode: "PAY_PER_REQUEST" }),
-    );
+    await createTable(dynamo, s.table);
     const dlqName = s.dlqName ?? "replay-on-failure";
     const dlqUrl = (await sqsApi.send(new CreateQueueCommand({ QueueName: dlqName }))).QueueUrl!;
     const dlqArn = (await sqsApi.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
@@ -239,15 +114,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       aws_sqs_queue: () => ({ url: dlqUrl, id: dlqUrl, arn: dlqArn, name: dlqName }),
     });
     restore.push(setProcessEnv({ ...awsEnv({ dynamodb: faults ?? proxy ?? dynalite, kinesis: kinesalite, sqs }), ...fnEnv }));
-    let handlerErrors = 0;
-    restore.push(
-      captureConsole((level, line) => {
-        if (level === "error") handlerErrors++;
-        options.log?.(level, line);
-      }),
-    );
-    const scratch = scratchDir("replay-kinesis-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch, errorLines } = handlerSandbox("replay-kinesis-", options.log, restore);
     const handler = loadHandler<KinesisStreamEvent, KinesisStreamBatchResponse | void>(functionCode(stack, s.fnBlock).file, scratch, "kinesis");
 
     // ---- Counters ----
@@ -292,25 +159,6 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       })),
     );
 
-    const toEvent = (batch: readonly ShardRecord[]): KinesisStreamEvent => ({
-      Records: batch.map(({ shardId, record }) => ({
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: record.PartitionKey ?? "",
-          sequenceNumber: record.SequenceNumber!,
-          data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
-          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-        },
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `${shardId}:${record.SequenceNumber!}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: `arn:aws:iam::${ACCOUNT_ID}:role/replay`,
-        awsRegion: REGION,
-        eventSourceARN: streamArn,
-      })),
-    });
-
     /** Invokes once; returns the index of the first record to retry, or -1 when all succeeded. */
     const invokeOnce = async (batch: readonly ShardRecord[]): Promise<{ retryFrom: number; error?: string }> => {
       invocations++;
@@ -318,7 +166,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       maxRunning = Math.max(maxRunning, running);
       let response: KinesisStreamBatchResponse | void;
       try {
-        response = await invoke(handler, s.fn, toEvent(batch));
+        response = await invoke(handler, s.fn, kinesisEvent(batch, streamArn, `arn:aws:iam::${ACCOUNT_ID}:role/replay`));
       } catch (err) {
         failedInvocations++;
         if (err instanceof FunctionTimeoutError) timedOutInvocations++;
@@ -326,15 +174,8 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       } finally {
         running--;
       }
-      const failures = (s.reportBatchItemFailures && response?.batchItemFailures) || [];
+      const failures = (s.mapping.reportBatchItemFailures && response?.batchItemFailures) || [];
       const now = Date.now();
-      let retryFrom = -1;
-      if (failures.length > 0) {
-        const failed = new Set(failures.map((f) => f.itemIdentifier));
-        retryFrom = batch.findIndex((r) => failed.has(r.record.SequenceNumber!));
-        // An identifier that is not in the batch (or empty) fails the whole batch, as Lambda treats it.
-        if (retryFrom < 0 || failures.some((f) => !f.itemIdentifier)) retryFrom = 0;
-      }
       // Records before the checkpoint were stored; so were later ones the handler did not report.
       const reported = new Set(failures.map((f) => f.itemIdentifier));
       for (const r of batch) {
@@ -343,100 +184,27 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         if (writtenAt.has(seq)) rewrites++;
         else writtenAt.set(seq, now);
       }
-      return { retryFrom };
+      return { retryFrom: checkpoint(batch, failures) };
     };
 
-    const sendToDlq = async (batch: readonly ShardRecord[], attempts: number, condition: string, error?: string): Promise<void> => {
-      const first = batch[0].record;
-      const last = batch[batch.length - 1].record;
-      await sqsApi.send(
-        new SendMessageCommand({
-          QueueUrl: dlqUrl,
-          // The on-failure record Lambda sends for a stream batch: where to read it again, not the data.
-          MessageBody: JSON.stringify({
-            requestContext: {
-              requestId: randomUUID(),
-              functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${s.fn.functionName}`,
-              condition,
-              approximateInvokeCount: attempts,
-            },
-            responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: error ? "Unhandled" : undefined },
-            version: "1.0",
-            timestamp: new Date().toISOString(),
-            KinesisBatchInfo: {
-              shardId: batch[0].shardId,
-              startSequenceNumber: first.SequenceNumber,
-              endSequenceNumber: last.SequenceNumber,
-              approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
-              approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
-              batchSize: batch.length,
-              streamArn,
-            },
-          }),
-        }),
-      );
-      dlqRecords += batch.length;
+    const hooks: StreamBatchHooks = {
+      invoke: invokeOnce,
+      async deadLetter(batch, attempts, condition, error) {
+        await sendOnFailureRecord(sqsApi, dlqUrl, batch, { functionName: s.fn.functionName, streamArn, condition, attempts, error });
+        dlqRecords += batch.length;
+      },
+      shouldStop: () => Date.now() > deadline,
     };
 
-    /**
-     * One batch to completion, as the mapping does: a failure resumes from the
-     * lowest reported record (records before it are checkpointed); with bisect,
-     * a failed batch of several records is split in two, which does not use up
-     * retries; a batch that failed maximum_retry_attempts retries goes to the
-     * on-failure destination and the shard moves on.
-     */
-    const processBatch = async (initial: readonly ShardRecord[]): Promise<void> => {
-      const work: ShardRecord[][] = [[...initial]];
-      while (work.length > 0) {
-        let batch = work.shift()!;
-        let attempts = 0;
-        for (;;) {
-          if (s.maxRecordAgeS >= 0) {
-            const oldest = batch[0].record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
-            if (Date.now() - oldest > s.maxRecordAgeS * 1000) {
-              await sendToDlq(batch, attempts, "RecordAgeExceeded");
-              break;
-            }
-          }
-          attempts++;
-          const { retryFrom, error } = await invokeOnce(batch);
-          if (retryFrom < 0) break;
-          batch = batch.slice(retryFrom);
-          if (s.bisect && batch.length > 1) {
-            const half = Math.ceil(batch.length / 2);
-            work.unshift(batch.slice(0, half), batch.slice(half));
-            break;
-          }
-          if (s.maxRetries >= 0 && attempts > s.maxRetries) {
-            await sendToDlq(batch, attempts, "RetryAttemptsExhausted", error);
-            break;
-          }
-          if (Date.now() > deadline) return;
-        }
-      }
-    };
-
-    const poll = async (shardId: string, start: string | undefined): Promise<void> => {
-      let iterator = start;
-      const buffer: ShardRecord[] = [];
-      for (;;) {
-        if (Date.now() > deadline) return;
-        if (buffer.length < s.batchSize && iterator) {
-          const wasDone = producerDone;
-          const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-          iterator = out.NextShardIterator;
-          for (const record of out.Records ?? []) buffer.push({ shardId, record });
-          // The producer finished before this read, and it found nothing more: the shard is drained.
-          if (buffer.length === 0 && wasDone) return;
-        }
-        if (buffer.length === 0) {
-          await sleep(pollIntervalMs);
-          continue;
-        }
-        await processBatch(buffer.splice(0, s.batchSize));
-      }
-    };
-    const pollers = iterators.map(({ shardId, iterator }) => poll(shardId, iterator));
+    const pollers = iterators.map(({ shardId, iterator }) =>
+      pollShard(
+        kinesis,
+        shardId,
+        iterator,
+        { batchSize: s.mapping.batchSize, idleMs: pollIntervalMs, shouldStop: hooks.shouldStop, producerDone: () => producerDone },
+        (batch) => processStreamBatch(batch, s.mapping, hooks),
+      ),
+    );
 
     // ---- The client: send_api.py's requests through the API's integration ----
     const bucket = s.throttling ? new TokenBucket(s.throttling.rate, s.throttling.burst) : undefined;
@@ -535,8 +303,12 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       const got = await sqsApi.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
       if (!got.Messages?.length) break;
       for (const message of got.Messages) {
-        const info = (JSON.parse(message.Body ?? "{}") as { KinesisBatchInfo?: { shardId: string; startSequenceNumber: string; endSequenceNumber: string } }).KinesisBatchInfo;
-        if (!info) continue;
+        let info: KinesisBatchPointer;
+        try {
+          info = parseDeadLetter(message.Body);
+        } catch {
+          continue; // not an on-failure record
+        }
         const lo = BigInt(info.startSequenceNumber);
         const hi = BigInt(info.endSequenceNumber);
         for (const a of accepted) {
@@ -575,7 +347,7 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     if (rewrites > 0) notes.push(`${rewrites} idempotent re-write(s) of already stored records by retried batches (same item IDs: no duplicates)`);
     if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the client would retry)`);
     if (foreign > 0) notes.push(`${foreign} item(s) in the table that match no request`);
-    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handler's log`);
+    if (errorLines() > 0) notes.push(`${errorLines()} error line(s) in the handler's log`);
     if (Date.now() > deadline) notes.push("deadline reached before the stream was drained");
 
     return {
@@ -589,9 +361,9 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
         ddbSilenceMs,
         seed,
         shards: s.shardCount,
-        batchSize: s.batchSize,
-        bisect: s.bisect,
-        maxRetries: s.maxRetries,
+        batchSize: s.mapping.batchSize,
+        bisect: s.mapping.bisect,
+        maxRetries: s.mapping.maxRetries,
         functionTimeoutS: s.fn.timeoutMs / 1000,
       },
       sent: requests,

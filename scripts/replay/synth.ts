@@ -196,3 +196,8 @@ export function redrivePolicy(stack: SynthesizedStack, queue: Block, vars: Recor
   if (!dlqRef || !countExpr) throw new Error(`${stack.id}: a redrive policy without a DLQ reference and maxReceiveCount: ${redrive}`);
   return { deadLetterQueue: dlqRef[1], maxReceiveCount: Number(evaluate(stack, countExpr[2], vars)) };
 }
+
+/** An `aws_lambda_function` block's `environment.variables` (none: empty), as written in cdk.tf.json. */
+export function environmentVariables(fn: Block): Record<string, unknown> {
+  return ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+}

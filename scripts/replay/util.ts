@@ -1,4 +1,4 @@
-import { Block, SynthesizedStack, variableDefault } from "./synth";
+import { Block, environmentVariables, SynthesizedStack, variableDefault } from "./synth";
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,7 +20,7 @@ export type Resolvers = Record<string, (block: Block, name: string) => Record<st
  * local queue's URL) and every `${var.x}` by the variable's default.
  */
 export function resolveEnvironment(stack: SynthesizedStack, fn: Block, resolvers: Resolvers): Record<string, string> {
-  const variables = ((fn.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const variables = environmentVariables(fn);
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(variables)) {
     const value = String(variableDefault(stack, raw));

@@ -10,36 +10,19 @@
  * or sits in the DLQ, and that the upstream never saw more requests at once
  * than the limit.
  */
-import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import * as http from "node:http";
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { createHmac, randomBytes } from "node:crypto";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TokenBucket } from "./apigateway";
-import { ACCOUNT_ID, awsEnv, Engine, listen, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
-import { captureConsole, FunctionSettings, invoke, loadHandler } from "./handler";
+import { ACCOUNT_ID, awsEnv, Engine, REGION, setProcessEnv, sqsClient, startParameterStore, startSqs } from "./engines";
+import { consumeQueue, queueDepth, type QueueMappingSettings, readQueueMapping } from "./event-source";
+import { handlerSandbox, FunctionSettings, invoke, loadHandler } from "./handler";
 import { latencyOf, Progress, Recorder, ReplaySummary } from "./metrics";
 import { Random } from "./random";
-import {
-  Block,
-  evaluate,
-  functionCode,
-  numberSetting,
-  redrivePolicy,
-  referenceOf,
-  resolveLocal,
-  resource,
-  scratchDir,
-  single,
-  SynthesizedStack,
-} from "./synth";
-import { mapPool, resolveEnvironment, sleep } from "./util";
+import { functionSettings } from "./resources";
+import { Block, environmentVariables, functionCode, numberSetting, redrivePolicy, referenceOf, resource, single, SynthesizedStack } from "./synth";
+import { mapPool, resolveEnvironment } from "./util";
+import { apiEvent, makeWebhook, type Signer, startUpstream, type Webhook } from "./webhook-traffic";
 
 export interface WebhookReplayOptions {
   /** Webhooks to send. @default 1000 */
@@ -81,21 +64,10 @@ export interface ProxySettings {
   readonly visibilityTimeoutS: number;
   readonly maxReceiveCount: number;
   readonly maxMessageBytes?: number;
-  readonly batchSize: number;
-  readonly reserved?: number;
-  readonly maximumConcurrency?: number;
-  readonly reportBatchItemFailures: boolean;
+  readonly mapping: QueueMappingSettings;
   readonly stageName: string;
   readonly throttling?: { rate: number; burst: number };
   readonly upstreamTimeoutMs?: number;
-}
-
-function functionSettings(stack: SynthesizedStack, fn: Block): FunctionSettings {
-  return {
-    functionName: String(resolveLocal(stack, fn.function_name)),
-    timeoutMs: (numberSetting(stack, fn.timeout, "timeout") ?? 3) * 1000,
-    memoryMb: numberSetting(stack, fn.memory_size, "memory_size") ?? 128,
-  };
 }
 
 export function readSettings(stack: SynthesizedStack, vars: Record<string, number>): ProxySettings {
@@ -114,24 +86,11 @@ export function readSettings(stack: SynthesizedStack, vars: Record<string, numbe
   if (!redrive) throw new Error("webhook-proxy: the queue has no redrive policy with a DLQ and maxReceiveCount");
   const { maxReceiveCount } = redrive;
 
-  const dynamic = ((mapping.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
-  let maximumConcurrency: number | undefined;
-  if (typeof dynamic === "string") {
-    const values = evaluate(stack, dynamic, vars) as number[];
-    maximumConcurrency = values.length > 0 ? values[0] : undefined;
-  } else {
-    const scaling = mapping.scaling_config as Block | Block[] | undefined;
-    const block = Array.isArray(scaling) ? scaling[0] : scaling;
-    maximumConcurrency = block ? Number(evaluate(stack, String(block.maximum_concurrency), vars)) : undefined;
-  }
-  const reservedRaw = sqs2upstream.reserved_concurrent_executions;
-  const reserved = reservedRaw === undefined ? undefined : Number(evaluate(stack, String(reservedRaw), vars));
-
   const [, stage] = single(stack, "aws_apigatewayv2_stage");
   const routeSettings = stage.default_route_settings as Block | undefined;
   const rate = numberSetting(stack, routeSettings?.throttling_rate_limit, "throttling_rate_limit");
   const burst = numberSetting(stack, routeSettings?.throttling_burst_limit, "throttling_burst_limit");
-  const consumerEnv = ((sqs2upstream.environment as Block | undefined)?.variables ?? {}) as Record<string, unknown>;
+  const consumerEnv = environmentVariables(sqs2upstream);
 
   return {
     api2sqs,
@@ -143,157 +102,11 @@ export function readSettings(stack: SynthesizedStack, vars: Record<string, numbe
     visibilityTimeoutS: numberSetting(stack, queue.visibility_timeout_seconds, "visibility_timeout_seconds") ?? 30,
     maxReceiveCount,
     maxMessageBytes: numberSetting(stack, queue.max_message_size, "max_message_size"),
-    batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 10,
-    reserved,
-    maximumConcurrency,
-    reportBatchItemFailures: ((mapping.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
+    mapping: readQueueMapping(stack, mapping, sqs2upstream, vars),
     stageName: String(stage.name),
     throttling: rate !== undefined && burst !== undefined ? { rate, burst } : undefined,
     upstreamTimeoutMs: numberSetting(stack, consumerEnv.UPSTREAM_TIMEOUT_MS, "UPSTREAM_TIMEOUT_MS"),
   };
-}
-
-/** A webhook as its sender posts it. */
-export interface Webhook {
-  readonly id: number;
-  readonly contentType: string;
-  readonly body: Buffer;
-  /** API Gateway passes binary content base64-encoded. */
-  readonly binary: boolean;
-}
-
-/** Varied webhooks: JSON with non-ASCII text, form data, text with CRLF, binary, and a larger JSON. */
-export function makeWebhook(id: number, random: Random): Webhook {
-  switch (id % 5) {
-    case 0:
-      return { id, contentType: "application/json", binary: false, body: Buffer.from(`{"event":"delivered","id":${id},"email":"user${id}@example.com","note":"配信完了 ✓ ${random.int(1e9)}"}`) };
-    case 1:
-      return { id, contentType: "application/x-www-form-urlencoded", binary: false, body: Buffer.from(`event=open&id=${id}&ua=Mozilla%2F5.0+(X11)&n=${random.int(1e9)}`) };
-    case 2:
-      return { id, contentType: "text/plain; charset=utf-8", binary: false, body: Buffer.from(`line one ${id}\r\n  line two\twith tab\r\n{"not": json`) };
-    case 3:
-      return { id, contentType: "application/octet-stream", binary: true, body: random.bytes(256 + random.int(2048)) };
-    default:
-      return {
-        id,
-        contentType: "application/json",
-        binary: false,
-        body: Buffer.from(JSON.stringify({ id, events: Array.from({ length: 200 }, (_, k) => ({ k, v: random.int(1e6), s: "x".repeat(k % 17) })) })),
-      };
-  }
-}
-
-const signature = (body: Buffer): string => `sha256=${createHash("sha256").update(body).digest("hex")}`;
-
-/** Headers that sign a body as the stack's signature check expects (the sender's side of it). */
-export type Signer = (body: Buffer) => Record<string, string>;
-
-function apiEvent(hook: Webhook, stageName: string, sign?: Signer): APIGatewayProxyEventV2 {
-  const requestId = randomUUID();
-  const now = Date.now();
-  return {
-    version: "2.0",
-    routeKey: "POST /",
-    // Called on the execute-api URL of a named stage, rawPath carries the stage.
-    rawPath: `/${stageName}/`,
-    rawQueryString: `source=replay&id=${hook.id}`,
-    cookies: hook.id % 7 === 0 ? ["session=abc", "theme=dark"] : undefined,
-    headers: {
-      "content-type": hook.contentType,
-      "content-length": String(hook.body.length),
-      host: "abc123.execute-api.ap-northeast-1.amazonaws.com",
-      "user-agent": "SendGrid Event API",
-      "x-webhook-id": String(hook.id),
-      "x-signature": signature(hook.body),
-      connection: "keep-alive",
-      ...sign?.(hook.body),
-    },
-    queryStringParameters: { source: "replay", id: String(hook.id) },
-    requestContext: {
-      accountId: ACCOUNT_ID,
-      apiId: "abc123",
-      domainName: "abc123.execute-api.ap-northeast-1.amazonaws.com",
-      domainPrefix: "abc123",
-      http: { method: "POST", path: `/${stageName}/`, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "SendGrid Event API" },
-      requestId,
-      routeKey: "POST /",
-      stage: stageName,
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    body: hook.binary ? hook.body.toString("base64") : hook.body.toString("utf8"),
-    isBase64Encoded: hook.binary,
-  };
-}
-
-interface UpstreamStats {
-  active: number;
-  maxActive: number;
-  requests: number;
-  failed: number;
-  hung: number;
-  corrupted: number;
-  /** id -> times delivered (answered 2xx after a byte-exact body). */
-  readonly deliveries: Map<number, number>;
-  readonly firstDeliveredAt: Map<number, number>;
-}
-
-/** The upstream: checks each webhook's bytes and signature, fails or hangs a share of requests on purpose. */
-async function startUpstream(
-  expected: Map<number, Webhook>,
-  failRate: number,
-  hangRate: number,
-  random: Random,
-  delayMs = 0,
-): Promise<Engine & { stats: UpstreamStats }> {
-  const stats: UpstreamStats = { active: 0, maxActive: 0, requests: 0, failed: 0, hung: 0, corrupted: 0, deliveries: new Map(), firstDeliveredAt: new Map() };
-  const server = http.createServer((req, res) => {
-    stats.active++;
-    stats.requests++;
-    stats.maxActive = Math.max(stats.maxActive, stats.active);
-    let ended = false;
-    const end = (): void => {
-      if (!ended) stats.active--;
-      ended = true;
-    };
-    res.on("close", end);
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
-    const answer = (): void => {
-      const body = Buffer.concat(chunks);
-      const id = Number(req.headers["x-webhook-id"]);
-      const hook = expected.get(id);
-      const roll = random.next();
-      if (roll < hangRate) {
-        stats.hung++;
-        return; // never answers; the client gives up
-      }
-      if (roll < hangRate + failRate) {
-        stats.failed++;
-        res.writeHead(500, { "content-type": "text/plain" }).end("injected failure");
-        return;
-      }
-      const exact =
-        hook !== undefined &&
-        body.equals(hook.body) &&
-        req.headers["x-signature"] === signature(body) &&
-        req.headers["content-type"] === hook.contentType &&
-        req.url === `/?source=replay&id=${id}`;
-      if (!exact) {
-        stats.corrupted++;
-        res.writeHead(400, { "content-type": "text/plain" }).end("body, signature or target differs from what was sent");
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok", () => {
-        stats.deliveries.set(id, (stats.deliveries.get(id) ?? 0) + 1);
-        if (!stats.firstDeliveredAt.has(id)) stats.firstDeliveredAt.set(id, Date.now());
-      });
-    };
-  });
-  server.keepAliveTimeout = 1000;
-  const engine = await listen(server);
-  return { ...engine, stats };
 }
 
 export async function replayWebhookProxy(stack: SynthesizedStack, options: WebhookReplayOptions = {}): Promise<ReplaySummary> {
@@ -310,8 +123,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
   const notes: string[] = [];
 
   // Effective delivery concurrency: the reserved concurrency, and the mapping's maximum concurrency when set.
-  const limits = [s.reserved, s.maximumConcurrency].filter((n): n is number => n !== undefined);
-  const consumers = limits.length > 0 ? Math.min(...limits) : 5;
+  const { consumers } = s.mapping;
   const fnTimeoutMs = Math.max(1000, Math.round(s.consumerFn.timeoutMs * timeScale));
   const upstreamTimeoutMs = Math.min(fnTimeoutMs - 300, Math.max(500, Math.round((s.upstreamTimeoutMs ?? 2000) * timeScale)));
   const visibilityS = Math.max(Math.ceil(fnTimeoutMs / 1000), Math.round(s.visibilityTimeoutS * timeScale), 1);
@@ -349,7 +161,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     };
     const apiEnv = resolveEnvironment(stack, s.api2sqs, resolvers);
     // UPSTREAM names an HTTPS host in the stack; the handler also takes an http:// URL, for local runs.
-    const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...(((s.sqs2upstream.environment as Block).variables as Block) ?? {}), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
+    const consumerEnv = { ...resolveEnvironment(stack, { environment: { variables: { ...environmentVariables(s.sqs2upstream), UPSTREAM: "" } } }, resolvers), UPSTREAM: upstream.endpoint, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) };
     // Signed webhooks (the stack's default): the secret in a Parameter Store stand-in, each webhook signed with it.
     let sign: Signer | undefined;
     let ssm: Engine | undefined;
@@ -365,15 +177,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     }
     // Both functions read their settings on each call; they run in this one process, so their variables are merged.
     restore.push(setProcessEnv({ ...awsEnv({ sqs, ssm }), ...apiEnv, ...consumerEnv }));
-    let handlerErrors = 0;
-    restore.push(
-      captureConsole((level, line) => {
-        if (level === "error") handlerErrors++;
-        options.log?.(level, line);
-      }),
-    );
-    const scratch = scratchDir("replay-webhook-");
-    restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const { scratch, errorLines } = handlerSandbox("replay-webhook-", options.log, restore);
     const api2sqs = loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(functionCode(stack, s.api2sqs).file, scratch, "api2sqs");
     const sqs2upstream = loadHandler<SQSEvent, SQSBatchResponse | void>(functionCode(stack, s.sqs2upstream).file, scratch, "sqs2upstream");
     const consumerFn = { ...s.consumerFn, timeoutMs: fnTimeoutMs };
@@ -396,76 +200,36 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
       progress,
     );
     const deadline = Date.now() + (options.deadlineMs ?? 900_000);
-    const attributes = async (url: string): Promise<{ visible: number; inFlight: number }> => {
-      const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
-      return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) };
-    };
     const depthTimer = setInterval(() => {
-      void attributes(dlqUrl)
+      void queueDepth(client, dlqUrl)
         .then((d) => {
           dlqDepth = Math.max(dlqDepth, d.visible + d.inFlight);
         })
         .catch(() => undefined);
     }, 200);
 
-    const toEvent = (messages: readonly Message[]): SQSEvent => ({
-      Records: messages.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? "",
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
-          SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-          SenderId: m.Attributes?.SenderId ?? "replay",
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? "",
-        eventSource: "aws:sqs",
-        eventSourceARN: queueArn,
-        awsRegion: REGION,
-      })),
-    });
-
     /**
-     * One poller of the mapping: receive up to batch_size messages (the queue's
-     * visibility timeout applies), invoke, delete the messages not reported as
-     * failures; failed ones reappear after the visibility timeout, and
-     * local-aws-sqs moves a message to the DLQ once received maxReceiveCount times.
+     * The mapping's pollers: failed batches reappear after the visibility timeout,
+     * and local-aws-sqs moves a message to the DLQ once received maxReceiveCount times.
      */
-    const consume = async (): Promise<void> => {
-      for (;;) {
-        if (Date.now() > deadline) return;
-        const wasDone = producerDone;
-        // Short polls: local-aws-sqs's long poll waits out WaitTimeSeconds even when messages are there.
-        const got = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, s.batchSize), WaitTimeSeconds: 0, AttributeNames: ["All"] }),
-        );
-        const messages = got.Messages ?? [];
-        if (messages.length === 0) {
-          if (wasDone) {
-            const q = await attributes(queueUrl);
-            if (q.visible + q.inFlight === 0) return;
-          }
-          await sleep(pollIntervalMs);
-          continue;
-        }
-        invocations++;
-        let failedIds: Set<string>;
-        try {
-          const response = await invoke(sqs2upstream, consumerFn, toEvent(messages));
-          failedIds = new Set(s.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : []);
-        } catch {
-          failedInvocations++;
-          continue; // the whole batch returns to the queue after the visibility timeout
-        }
-        await Promise.all(
-          messages
-            .filter((m) => !failedIds.has(m.MessageId!))
-            .map((m) => client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }))),
-        );
-      }
-    };
+    const consume = (): Promise<void> =>
+      consumeQueue({
+        client,
+        queueUrl,
+        queueArn,
+        settings: s.mapping,
+        senderId: "replay",
+        idleMs: pollIntervalMs,
+        invoke: (event) => {
+          invocations++;
+          return invoke(sqs2upstream, consumerFn, event);
+        },
+        shouldStop: () => Date.now() > deadline,
+        producerDone: () => producerDone,
+        onBatch: (_, outcome) => {
+          if ("error" in outcome) failedInvocations++;
+        },
+      });
     const pollers = Array.from({ length: consumers }, consume);
 
     // ---- The senders: a burst of webhooks through API Gateway -> api2sqs ----
@@ -532,7 +296,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     if (deadOnly > 0) notes.push(`${deadOnly} webhook(s) only in the DLQ (received ${s.maxReceiveCount} times without a delivery)`);
     if (duplicates > 0) notes.push("duplicates: deliveries the upstream answered after the handler gave up (at-least-once delivery)");
     if (rejectedByStatus.size > 0) notes.push(`rejected by status: ${[...rejectedByStatus].map(([k, v]) => `${k}: ${v}`).join(", ")} (the sender would retry)`);
-    if (handlerErrors > 0) notes.push(`${handlerErrors} error line(s) in the handlers' logs`);
+    if (errorLines() > 0) notes.push(`${errorLines()} error line(s) in the handlers' logs`);
     if (timeScale !== 1) notes.push(`time scaled by ${timeScale}: visibility ${visibilityS} s (stack: ${s.visibilityTimeoutS} s), function timeout ${fnTimeoutMs} ms, upstream timeout ${upstreamTimeoutMs} ms`);
     if (upstream.stats.maxActive > consumers) notes.push(`the upstream saw ${upstream.stats.maxActive} concurrent requests, above the limit of ${consumers}`);
     if (Date.now() > deadline) notes.push("deadline reached before the queue was drained");
@@ -547,7 +311,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
         seed,
         timeScale,
         consumers,
-        batchSize: s.batchSize,
+        batchSize: s.mapping.batchSize,
         maxReceiveCount: s.maxReceiveCount,
         visibilityTimeoutS: visibilityS,
       },
