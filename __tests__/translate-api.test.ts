@@ -451,7 +451,7 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
         mockResponse: { output_text: "Good morning", source_language: "ja", target_language: "en" },
         api5xxRateThreshold: 0.01,
         memorySize: 256,
-        timeout: 15,
+        functionTimeoutSeconds: 15,
       },
       { ...defaultEnvironment, name: "prod", lambdaPackaging: "asset" },
     );

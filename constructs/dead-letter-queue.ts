@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AlarmTopic } from "./alarm-topic";
+import { QUEUE_DEFAULTS } from "./defaults";
 
 export interface DeadLetterQueueProps {
   /** Physical queue name. */
@@ -24,9 +25,9 @@ export class DeadLetterQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     this.queue = new SqsQueue(this, "queue", {
+      ...QUEUE_DEFAULTS,
       name: props.queueName,
       messageRetentionSeconds: props.messageRetentionSeconds ?? 1209600,
-      sqsManagedSseEnabled: true,
     });
     const dimensions = { QueueName: this.queue.name };
     props.alarms.alarm(`${id}_depth`, {

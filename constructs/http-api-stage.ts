@@ -7,7 +7,10 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { AlarmTopic } from "./alarm-topic";
 import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 
-/** The access-log fields a stage writes when none are given: who, what, the answer, and why it failed. */
+/**
+ * The access-log fields an HTTP API stage writes when none are given: who, what, the answer, and why
+ * it failed (event-log-api's seed format, field for field).
+ */
 export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
   ip: "$context.identity.sourceIp",
@@ -18,6 +21,8 @@ export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   protocol: "$context.protocol",
   responseLength: "$context.responseLength",
   errorMessage: "$context.error.message",
+  errorResponseType: "$context.error.responseType",
+  authorizerError: "$context.authorizer.error",
   integrationErrorMessage: "$context.integrationErrorMessage",
 };
 

@@ -16,13 +16,12 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import type { DomainCertificate } from "../../constructs/api-custom-domain";
 import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
+import { wholeNumberVariable } from "../../constructs/variables";
 import { MediaEndpoint } from "./media-endpoint";
 
 /**
@@ -75,7 +74,7 @@ export interface MediaAlbStackProps extends ServerlessStackProps {
    * (so a flood on the ALB leaves the account's other functions the rest).
    * @default 50 (250 requests/s x 0.2 s x 2 = 100 for the two, a tenth of the default 1,000 limit)
    */
-  readonly reservedConcurrency?: number;
+  readonly reservedConcurrentExecutions?: number;
   /**
    * Days the ALB's access logs stay in their bucket.
    * @default 90
@@ -106,7 +105,6 @@ export class MediaAlbStack extends ServerlessStack {
   readonly jobIdEndpoint: MediaEndpoint;
   readonly statusEndpoint: MediaEndpoint;
   readonly record: Route53Record;
-  readonly alarms: AlarmTopic;
   /** Set when the stack requested the listener's certificate (`certificate: { kind: "create" }`). */
   readonly certificate?: DnsValidatedCertificate;
   /** Set when `webAcl` is given. */
@@ -135,17 +133,11 @@ export class MediaAlbStack extends ServerlessStack {
       default: props.deletionProtection ?? true,
       description: "Deletion protection of the load balancer (the seed turns it on). Apply with false before destroying the stack.",
     });
-    const reservedConcurrency = new TerraformVariable(this, "reserved_concurrent_executions", {
-      type: "number",
-      default: props.reservedConcurrency ?? 50,
+    const reservedConcurrency = wholeNumberVariable(this, "reserved_concurrent_executions", {
+      default: props.reservedConcurrentExecutions ?? 50,
+      min: 1,
       description:
         "Reserved concurrency of each function behind the public ALB: peak requests/s x p99 duration (s) x 2, at most a tenth of the account's concurrency limit for both (README: Security and reliability).",
-      validation: [
-        {
-          condition: "${var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions}",
-          errorMessage: "reserved_concurrent_executions must be a whole number >= 1.",
-        },
-      ],
     });
     const hostName = `${hostLabel}.${zoneName.stringValue}`;
     // `[.]`, not `\.`: a literal dot without backslashes, which Terraform expressions would need doubled.
@@ -167,12 +159,6 @@ export class MediaAlbStack extends ServerlessStack {
     const zoneId =
       lookups.hostedZoneId ??
       new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
-
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
 
     // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), nothing out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
@@ -347,11 +333,7 @@ export class MediaAlbStack extends ServerlessStack {
       listenerArn: this.httpsListener.arn,
       allowedOrigins,
       loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
-      packaging: props.env.lambdaPackaging,
-      logRetentionDays: props.env.logRetentionDays,
-      alarms: this.alarms,
       reservedConcurrentExecutions: reservedConcurrency.numberValue,
-      tableDeletionProtection: tableDeletionProtectionVariable(this).booleanValue,
     };
     // Target group names are limited to 32 characters: the seed's names (up to 31) plus an
     // environment prefix do not fit, so the target groups get short names of their own.
@@ -386,17 +368,13 @@ export class MediaAlbStack extends ServerlessStack {
 
     // ---- Alarms: errors of the ALB itself and 5xx answers of the functions ----
     const albAlarm = (alarmId: string, metricName: string, what: string) =>
-      this.alarms.alarm(alarmId, {
+      this.alarms.countAboveZero(alarmId, {
         alarmName: this.name(`${hostLabel}-${metricName}`),
         alarmDescription: `${this.name(hostLabel)}: ${what}`,
         namespace: "AWS/ApplicationELB",
         metricName,
         dimensions: { LoadBalancer: this.loadBalancer.arnSuffix },
-        statistic: "Sum",
         period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
       });
     albAlarm("alb_elb_5xx", "HTTPCode_ELB_5XX_Count", "5xx answered by the load balancer (502 bad Lambda answer, 503, 504) > 0 in 5 minutes");
     albAlarm("alb_target_5xx", "HTTPCode_Target_5XX_Count", "5xx answered by the functions > 0 in 5 minutes");
@@ -405,7 +383,7 @@ export class MediaAlbStack extends ServerlessStack {
       value: this.loadBalancer.dnsName,
       description: "The load balancer's own DNS name (its certificate does not cover it).",
     });
-    new TerraformOutput(this, "api_url", { value: `https://${this.record.fqdn}`, description: "Base URL of the API." });
+    new TerraformOutput(this, "custom_domain_url", { value: `https://${this.record.fqdn}`, description: "Base URL of the API (api-lb.<zone>)." });
     new TerraformOutput(this, "job_id_url", {
       value: `https://${this.record.fqdn}/media/job_id?input_file=`,
       description: "Input file name -> MediaConvert job id (append a URL-encoded file name).",
@@ -414,8 +392,17 @@ export class MediaAlbStack extends ServerlessStack {
       value: `https://${this.record.fqdn}/media/status?job_id=`,
       description: "MediaConvert job id -> status (append a job id).",
     });
-    new TerraformOutput(this, "input_file_to_job_id_table", { value: this.jobIdEndpoint.table.name });
-    new TerraformOutput(this, "job_id_to_status_table", { value: this.statusEndpoint.table.name });
-    new TerraformOutput(this, "access_log_bucket_name", { value: this.accessLogBucket.bucket });
+    new TerraformOutput(this, "job_id_table_name", {
+      value: this.jobIdEndpoint.table.name,
+      description: "DynamoDB table job_id_url reads (input file -> job id), written by the MediaConvert pipeline.",
+    });
+    new TerraformOutput(this, "status_table_name", {
+      value: this.statusEndpoint.table.name,
+      description: "DynamoDB table status_url reads (job id -> status), written by the MediaConvert pipeline.",
+    });
+    new TerraformOutput(this, "access_log_bucket_name", {
+      value: this.accessLogBucket.bucket,
+      description: "S3 bucket holding the load balancer's access logs.",
+    });
   }
 }

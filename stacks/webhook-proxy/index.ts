@@ -5,16 +5,16 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { QUEUE_DEFAULTS } from "../../constructs/defaults";
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { enumVariable, patternVariable, wholeNumberVariable } from "../../constructs/variables";
 
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
@@ -163,7 +163,6 @@ export class WebhookProxyStack extends ServerlessStack {
   readonly api: Apigatewayv2Api;
   readonly stage: HttpApiStage;
   readonly domain: ApiCustomDomain;
-  readonly alarms: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: WebhookProxyStackProps) {
     super(scope, id, props);
@@ -209,42 +208,30 @@ export class WebhookProxyStack extends ServerlessStack {
     // The seed's `app_env` (the queue's `Environment` tag) is gone: the environment is APP_ENV alone,
     // which names every resource and tags every one `environment = <env>` (provider default tags).
     // A second, plan-time label could only disagree with it.
-    const upstream = new TerraformVariable(this, "upstream", {
-      type: "string",
+    const upstream = patternVariable(this, "upstream", {
+      pattern: UPSTREAM_PATTERN,
       description:
         "Upstream host that receives the webhooks over HTTPS, e.g. example.com; optionally with :port and " +
         "a base path (example.com:8443/hooks). No scheme: deliveries are always HTTPS.",
-    });
-    upstream.addValidation({
-      condition: Fn.can(Fn.regex(UPSTREAM_PATTERN, upstream.stringValue)),
       errorMessage:
         "upstream must be a host name with an optional :port and /path, without a scheme (HTTPS is implied).",
     });
-    const reserved = new TerraformVariable(this, "reserved_concurrent_executions", {
-      type: "number",
+    const reserved = wholeNumberVariable(this, "reserved_concurrent_executions", {
       default: defaultReserved,
+      min: 1,
       description:
         "Reserved concurrency of sqs2upstream: the most webhooks delivered to the upstream at once. From 2 on, " +
         "the event source mapping's maximum concurrency is set to the same value (capped at 1000).",
-    });
-    reserved.addValidation({
-      condition: Op.and(Op.gte(reserved.numberValue, 1), Op.eq(Fn.floor(reserved.numberValue), reserved.numberValue)),
       errorMessage: "reserved_concurrent_executions must be a whole number >= 1 (0 would stop every delivery).",
     });
-    const zoneId = new TerraformVariable(this, "zone_id", {
-      type: "string",
+    const zoneId = patternVariable(this, "zone_id", {
+      pattern: ZONE_ID_PATTERN,
       description: "Id of the existing Route53 hosted zone that holds domain_name (made beforehand, as in the seed).",
-    });
-    zoneId.addValidation({
-      condition: Fn.can(Fn.regex(ZONE_ID_PATTERN, zoneId.stringValue)),
       errorMessage: "zone_id must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ.",
     });
-    const domainCertArn = new TerraformVariable(this, "domain_cert_arn", {
-      type: "string",
+    const domainCertArn = patternVariable(this, "domain_cert_arn", {
+      pattern: CERTIFICATE_ARN_PATTERN,
       description: "ARN of an issued ACM certificate for domain_name, in this stack's region (made beforehand).",
-    });
-    domainCertArn.addValidation({
-      condition: Fn.can(Fn.regex(CERTIFICATE_ARN_PATTERN, domainCertArn.stringValue)),
       errorMessage: "domain_cert_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
     });
     const domainName = new TerraformVariable(this, "domain_name", {
@@ -263,20 +250,14 @@ export class WebhookProxyStack extends ServerlessStack {
     // invocations). Reserved concurrency 1: no cap exists (minimum 2), so allow more receives.
     const capped = Op.gte(reserved.numberValue, MIN_MAXIMUM_CONCURRENCY);
 
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
-
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
       queueName: this.name("proxy-queue-dlq"),
       alarms: this.alarms,
     });
     this.queue = new SqsQueue(this, "queue", {
+      ...QUEUE_DEFAULTS,
       name: this.name("proxy-queue"),
-      sqsManagedSseEnabled: true,
       visibilityTimeoutSeconds: visibilityTimeout,
       maxMessageSize: maxMessageBytes,
       redrivePolicy: Fn.jsonencode({
@@ -301,13 +282,11 @@ export class WebhookProxyStack extends ServerlessStack {
      * (Terraform creates the group, so CreateLogGroup is not needed).
      */
     const common = {
-      packaging: props.env.lambdaPackaging,
       logRetentionDays,
       assumeRolePolicy: assumeRole.json,
       memorySize: 128,
       timeout: functionTimeout,
       publish: true,
-      alarms: this.alarms,
     };
 
     // ---- Signed webhooks: the secret stays in SSM; the function's environment only names it ----
@@ -418,10 +397,8 @@ export class WebhookProxyStack extends ServerlessStack {
         ? { caller: "signature", reason: "api2sqs verifies an HMAC-SHA256 of the raw body with the shared secret before queueing" }
         : { caller: "public", reason: "signature check turned off (signature: false); the stage throttling is the only limit" },
     );
-    new LambdaPermission(this, "api_permission", {
+    this.api2sqs.allowInvoke("api_permission", {
       statementId: "AllowExecutionFromAPIGateway",
-      action: "lambda:InvokeFunction",
-      functionName: this.api2sqs.function.functionName,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/*/*`,
     });
@@ -455,11 +432,11 @@ export class WebhookProxyStack extends ServerlessStack {
       value: `https://${domainName.stringValue}/`,
       description: "Where webhook senders POST.",
     });
-    new TerraformOutput(this, "api_endpoint", {
+    new TerraformOutput(this, "execute_api_url", {
       value: `${this.api.apiEndpoint}/${this.stage.stage.name}/`,
-      description: "The API's own endpoint (execute-api), for a test before DNS is in place.",
+      description: "The stage's execute-api URL (disabled: webhooks arrive on the custom domain); for reference.",
     });
-    new TerraformOutput(this, "queue_url", { value: this.queue.url });
+    new TerraformOutput(this, "queue_url", { value: this.queue.url, description: "SQS queue buffering the webhooks for sqs2upstream." });
     new TerraformOutput(this, "dead_letter_queue_url", {
       value: this.deadLetterQueue.queue.url,
       description: "Webhooks that could not be delivered; replay them once the upstream is fixed.",
@@ -471,15 +448,12 @@ export class WebhookProxyStack extends ServerlessStack {
     readonly environment: Record<string, string>;
     readonly statements: { sid: string; actions: string[]; resources: string[] }[];
   } {
-    const parameter = new TerraformVariable(this, "signing_secret_parameter", {
-      type: "string",
+    const parameter = patternVariable(this, "signing_secret_parameter", {
+      pattern: PARAMETER_NAME_PATTERN,
       default: options.secretParameterName ?? `/${this.env.name}/webhook-proxy/signing-secret`,
       description:
         "SSM parameter (SecureString, full path) holding the webhook signing secret shared with the senders. " +
         "Create it yourself (aws ssm put-parameter --type SecureString), so the secret never enters Terraform state.",
-    });
-    parameter.addValidation({
-      condition: Fn.can(Fn.regex(PARAMETER_NAME_PATTERN, parameter.stringValue)),
       errorMessage: "signing_secret_parameter must be a full parameter path starting with /.",
     });
     const header = new TerraformVariable(this, "signature_header", {
@@ -492,13 +466,10 @@ export class WebhookProxyStack extends ServerlessStack {
       default: options.prefix ?? "sha256=",
       description: "Text before the digest in the signature header (GitHub: sha256=); may be empty.",
     });
-    const encoding = new TerraformVariable(this, "signature_encoding", {
-      type: "string",
+    const encoding = enumVariable(this, "signature_encoding", {
+      values: ["hex", "base64"],
       default: options.encoding ?? "hex",
       description: "Encoding of the HMAC-SHA256 digest in the header: hex or base64.",
-    });
-    encoding.addValidation({
-      condition: `\${contains(["hex", "base64"], var.signature_encoding)}`,
       errorMessage: "signature_encoding must be hex or base64.",
     });
     const parameterArn = `arn:aws:ssm:${this.regionName}:${this.accountId}:parameter${parameter.stringValue}`;
