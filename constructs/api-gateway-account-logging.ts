@@ -72,8 +72,6 @@ export class ApiGatewayAccountLogging extends Construct {
   readonly role: IamRole;
   /** The account setting (`count` 0/1); stages that log depend on it. */
   readonly account: ApiGatewayAccount;
-  /** The role's ARN, as the account setting names it (exists only when managed). */
-  readonly roleArn: string;
 
   constructor(scope: Construct, id: string, props: ApiGatewayAccountLoggingProps) {
     super(scope, id);
@@ -92,7 +90,7 @@ export class ApiGatewayAccountLogging extends Construct {
     const count = Token.asNumber(Fn.conditional(this.manage.booleanValue, 1, 0));
 
     const partition = new DataAwsPartition(this, "partition").partition;
-    this.roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
+    const roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
 
     this.role = new IamRole(this, "role", {
       count,
@@ -111,7 +109,7 @@ export class ApiGatewayAccountLogging extends Construct {
     });
     this.account = new ApiGatewayAccount(this, "account", {
       count,
-      cloudwatchRoleArn: this.roleArn,
+      cloudwatchRoleArn: roleArn,
       // API Gateway checks the role can be assumed and may write logs when the setting is made.
       dependsOn: [policy],
     });
