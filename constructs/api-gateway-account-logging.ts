@@ -4,6 +4,7 @@ import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { ServerlessStack } from "./serverless-stack";
 
 /** The Terraform variable every stack uses to take (or leave) the region's API Gateway logging setting. */
 export const MANAGE_API_GATEWAY_ACCOUNT_VARIABLE = "manage_api_gateway_account";
@@ -15,11 +16,10 @@ export interface ApiGatewayAccountLoggingProps {
    */
   readonly roleName: string;
   /**
-   * The account the role lives in, for its ARN: pass the stack's `accountId`
-   * (supplied, or looked up with `data.aws_caller_identity`).
-   * @default none: required
+   * The account the role lives in, for its ARN.
+   * @default the stack's `accountId` (supplied, or looked up with `data.aws_caller_identity`); required outside a ServerlessStack
    */
-  readonly accountId: string;
+  readonly accountId?: string;
   /**
    * Default of the `manage_api_gateway_account` variable. `true` in the one stack
    * per account and region that owns the setting (the first one deployed to a fresh
@@ -90,7 +90,8 @@ export class ApiGatewayAccountLogging extends Construct {
     const count = Token.asNumber(Fn.conditional(this.manage.booleanValue, 1, 0));
 
     const partition = new DataAwsPartition(this, "partition").partition;
-    const roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
+    const accountId = props.accountId ?? ServerlessStack.of(this).accountId;
+    const roleArn = `arn:${partition}:iam::${accountId}:role/${props.roleName}`;
 
     this.role = new IamRole(this, "role", {
       count,

@@ -7,6 +7,7 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
+import { ServerlessStack } from "./serverless-stack";
 import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
@@ -52,10 +53,10 @@ export interface RestApiStageProps extends StageThrottlingProps {
    */
   readonly accessLogGroupName?: string;
   /**
-   * Days the access logs are kept (the stack passes `env.logRetentionDays` unless its seed sets one).
-   * @default none: required, so no log group is kept forever by accident
+   * Days the access logs are kept.
+   * @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack, so no log group is kept forever by accident
    */
-  readonly accessLogRetentionDays: number;
+  readonly accessLogRetentionDays?: number;
   /**
    * Fields of the JSON access-log line (field name -> `$context` variable), written in key order.
    * @default DEFAULT_REST_ACCESS_LOG_FIELDS
@@ -74,10 +75,10 @@ export interface RestApiStageProps extends StageThrottlingProps {
    */
   readonly accountLogging?: ApiGatewayAccountLogging;
   /**
-   * The topic the 5xx-rate alarm notifies.
-   * @default none: required (every API stage is alarmed)
+   * The topic the 5xx-rate alarm notifies (every API stage is alarmed).
+   * @default the stack's alarm topic; required outside a ServerlessStack
    */
-  readonly alarms: AlarmTopic;
+  readonly alarms?: AlarmTopic;
   /**
    * Physical name of the 5xx-rate alarm.
    * @default `<api name>-5xx`
@@ -125,7 +126,7 @@ export class RestApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,
-      retentionInDays: props.accessLogRetentionDays,
+      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this).env.logRetentionDays,
     });
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId: props.api.id,
@@ -154,7 +155,7 @@ export class RestApiStage extends Construct {
 
     const threshold = props.errorRateThreshold ?? 0.05;
     // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
-    this.alarm = props.alarms.alarm(`${id}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${id}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx`,
       alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
       namespace: "AWS/ApiGateway",

@@ -302,7 +302,6 @@ export class KinesisIngestStack extends ServerlessStack {
     // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
     const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
       roleName: this.name("apigw-cloudwatch-logs-role"),
-      accountId: this.accountId,
       manageByDefault: props.manageApiGatewayAccount ?? true,
     });
     // The seed's stage and commented-out method settings: access logs, throttling below what one shard
@@ -312,12 +311,10 @@ export class KinesisIngestStack extends ServerlessStack {
       api: this.api,
       deployment,
       stageName: "dev",
-      accessLogRetentionDays: env.logRetentionDays,
       throttlingRateLimit: 1000,
       throttlingBurstLimit: 2000,
       loggingLevel: loggingLevel.stringValue,
       accountLogging,
-      alarms: this.alarms,
       alarmName: this.name("kinesis-sample-api-5xx"),
       alarmDescription: "Share of API requests answered 5xx (records not accepted).",
       errorRateThreshold: props.api5xxRateThreshold ?? 0.01,
@@ -347,7 +344,6 @@ export class KinesisIngestStack extends ServerlessStack {
     // ---- 7) Lambda: Kinesis -> DynamoDB -----------------------------------------
     this.deadLetterQueue = new DeadLetterQueue(this, "dead_letter_queue", {
       queueName: this.name("kinesis-to-dynamo-dlq"),
-      alarms: this.alarms,
     });
     this.handler = new NodejsFunction(this, "handler", {
       entry: "handlers/kinesis-ingest/index.ts",

@@ -4,7 +4,6 @@ import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack } from "../../constructs/serverless-stack";
@@ -52,7 +51,7 @@ export class MediaEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaEndpointProps) {
     super(scope, id);
-    const alarms: AlarmTopic = ServerlessStack.of(this).alarms;
+    const alarms = ServerlessStack.of(this).alarms;
 
     // Written by the MediaConvert pipeline of the seed's previous post; read-only here.
     // On-demand: the seed does not say, and a read API with spiky traffic is what on-demand is for.

@@ -360,7 +360,6 @@ export class TranslateApiStack extends ServerlessStack {
     // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
     const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
       roleName: this.name("translate-api-apigateway-cloudwatch"),
-      accountId: this.accountId,
       manageByDefault: props.manageApiGatewayAccount ?? false,
     });
     // "Deploy API" to a stage, plus JSON access logs, throttling, metrics and the API 5xx-rate alarm.
@@ -369,7 +368,6 @@ export class TranslateApiStack extends ServerlessStack {
       deployment,
       stageName: props.stageName ?? props.env.name,
       description: "translate-api stage",
-      accessLogRetentionDays: props.env.logRetentionDays,
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
@@ -377,7 +375,6 @@ export class TranslateApiStack extends ServerlessStack {
       // into CloudWatch, so the default is ERROR.
       loggingLevel: apiLoggingLevelVariable(this).stringValue,
       accountLogging,
-      alarms: this.alarms,
       alarmName: this.name("translate-api-5xx"),
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });

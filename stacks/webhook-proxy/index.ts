@@ -253,7 +253,6 @@ export class WebhookProxyStack extends ServerlessStack {
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
       queueName: this.name("proxy-queue-dlq"),
-      alarms: this.alarms,
     });
     this.queue = new SqsQueue(this, "queue", {
       ...QUEUE_DEFAULTS,
@@ -372,7 +371,6 @@ export class WebhookProxyStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 1000,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
-      alarms: this.alarms,
       alarmName: `${this.name("gateway_api_proxy")}-5xx`,
       alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
       errorRateThreshold: 0,
