@@ -8,7 +8,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
 import { ServerlessStack } from "./serverless-stack";
-import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
+import { AccessLogFields, apiLoggingLevelVariable, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
 /** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
@@ -169,4 +169,32 @@ export class RestApiStage extends Construct {
     });
   }
 
+}
+
+/** The region's API Gateway logging setting, as a REST API stack takes part in it. */
+export interface StackAccountLoggingOptions {
+  /** Physical name of the logging role (pass `this.name(...)`). */
+  readonly roleName: string;
+  /** Default of `manage_api_gateway_account`: true in the one stack per region that owns the setting. */
+  readonly manageByDefault: boolean;
+}
+
+export interface RestApiStackStageProps extends Omit<RestApiStageProps, "accountLogging" | "loggingLevel"> {
+  readonly accountLogging: StackAccountLoggingOptions;
+}
+
+/**
+ * What every REST API stack puts in front of its deployment, in the stack's scope
+ * (ids `account_logging`, `api_logging_level`, `stage`): the region's logging
+ * setting (`ApiGatewayAccountLogging`, owned by one stack per region), execution
+ * logging from the `api_logging_level` variable (ERROR by default: errors without
+ * request bodies), and the logged, throttled, alarmed stage.
+ */
+export function restApiStackStage(scope: Construct, props: RestApiStackStageProps): RestApiStage {
+  const accountLogging = new ApiGatewayAccountLogging(scope, "account_logging", props.accountLogging);
+  return new RestApiStage(scope, "stage", {
+    ...props,
+    loggingLevel: apiLoggingLevelVariable(scope).stringValue,
+    accountLogging,
+  });
 }

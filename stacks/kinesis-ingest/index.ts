@@ -13,16 +13,14 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { ApiKeyClients, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { RestApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RateLimitWebAcl } from "../../constructs/rate-limit-web-acl";
 import { restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
-import { RestApiStage } from "../../constructs/rest-api-stage";
+import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
 import { wholeNumberVariable } from "../../constructs/variables";
 import {
   CLIENT_ERROR_TEMPLATE,
@@ -133,9 +131,7 @@ export class KinesisIngestStack extends ServerlessStack {
     // seed: data "aws_caller_identity" "current" (declared, not used by the seed): looked up
     // unless supplied; here it names the logging role's ARN (step 5).
 
-    // ---- Plan-time settings (the stage's throttling variables come with RestApiStage) ----
-    const loggingLevel = apiLoggingLevelVariable(this);
-
+    // ---- Plan-time settings (the stage's throttling and logging variables come with restApiStackStage) ----
     // Checked at synth (and the variable again at plan): a dead-letter pointer must outlive its records' wait.
     const maximumRecordAgeSeconds = props.maximumRecordAgeSeconds ?? 3600;
     const reactionWindowHours = props.reactionWindowHours ?? 72;
@@ -297,24 +293,19 @@ export class KinesisIngestStack extends ServerlessStack {
       dependsOn: routing,
     });
 
-    // The seed's commented-out CloudWatch role + aws_api_gateway_account: access logs need the region's
-    // API Gateway account setting to name a role that may write logs. This stack owns it by default
-    // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
-    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
-      roleName: this.name("apigw-cloudwatch-logs-role"),
-      manageByDefault: props.manageApiGatewayAccount ?? true,
-    });
     // The seed's stage and commented-out method settings: access logs, throttling below what one shard
     // takes (1,000 records/s), metrics, and error-level execution logs (the seed's commented-out INFO +
     // data trace would log every request body), plus the API 5xx-rate alarm.
-    this.stage = new RestApiStage(this, "stage", {
+    this.stage = restApiStackStage(this, {
       api: this.api,
       deployment,
       stageName: "dev",
       throttlingRateLimit: 1000,
       throttlingBurstLimit: 2000,
-      loggingLevel: loggingLevel.stringValue,
-      accountLogging,
+      // The seed's commented-out CloudWatch role + aws_api_gateway_account: access logs need the region's
+      // API Gateway account setting to name a role that may write logs. This stack owns it by default
+      // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
+      accountLogging: { roleName: this.name("apigw-cloudwatch-logs-role"), manageByDefault: props.manageApiGatewayAccount ?? true },
       alarmName: this.name("kinesis-sample-api-5xx"),
       alarmDescription: "Share of API requests answered 5xx (records not accepted).",
       errorRateThreshold: props.api5xxRateThreshold ?? 0.01,

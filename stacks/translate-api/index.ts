@@ -23,15 +23,13 @@ import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api"
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { ApiKeyClients, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
 import { RestApiCustomDomain } from "../../constructs/api-custom-domain";
 import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { RateLimitWebAcl } from "../../constructs/rate-limit-web-acl";
 import { restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
-import { RestApiStage } from "../../constructs/rest-api-stage";
+import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
 import { wholeNumberVariable } from "../../constructs/variables";
 import {
   ACCESS_LOG_FORMAT,
@@ -357,13 +355,10 @@ export class TranslateApiStack extends ServerlessStack {
       dependsOn: [getIntegration, postIntegration, mockIntegration, mockIntegrationResponse],
     });
 
-    // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
-    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
-      roleName: this.name("translate-api-apigateway-cloudwatch"),
-      manageByDefault: props.manageApiGatewayAccount ?? false,
-    });
     // "Deploy API" to a stage, plus JSON access logs, throttling, metrics and the API 5xx-rate alarm.
-    this.stage = new RestApiStage(this, "stage", {
+    // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
+    // into CloudWatch, so `api_logging_level` defaults to ERROR.
+    this.stage = restApiStackStage(this, {
       api: this.api,
       deployment,
       stageName: props.stageName ?? props.env.name,
@@ -371,10 +366,8 @@ export class TranslateApiStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
-      // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
-      // into CloudWatch, so the default is ERROR.
-      loggingLevel: apiLoggingLevelVariable(this).stringValue,
-      accountLogging,
+      // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
+      accountLogging: { roleName: this.name("translate-api-apigateway-cloudwatch"), manageByDefault: props.manageApiGatewayAccount ?? false },
       alarmName: this.name("translate-api-5xx"),
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
