@@ -12,13 +12,11 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { ApiKeyClients, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { RestApiCustomDomain } from "../../constructs/api-custom-domain";
+import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
 import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RateLimitWebAcl } from "../../constructs/rate-limit-web-acl";
-import { restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
 import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { wholeNumberVariable } from "../../constructs/variables";
@@ -118,11 +116,8 @@ export class KinesisIngestStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly deadLetterQueue: DeadLetterQueue;
-  readonly domain?: RestApiCustomDomain;
-  /** Set with `callerAuth: "api-key"` (the default). */
-  readonly apiClients?: ApiKeyClients;
-  /** Set when `webAcl` is given. */
-  readonly webAcl?: RateLimitWebAcl;
+  /** The custom domain, API keys and web ACL, as the props ask. */
+  readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
@@ -312,7 +307,7 @@ export class KinesisIngestStack extends ServerlessStack {
     });
 
     // ---- Custom domain, callers (one API key and usage plan per client, or IAM), optional web ACL ----
-    ({ domain: this.domain, apiClients: this.apiClients, webAcl: this.webAcl } = restApiFrontDoor(this, {
+    this.frontDoor = restApiFrontDoor(this, {
       ...props,
       api: this.api,
       stage: this.stage.stage,
@@ -320,7 +315,7 @@ export class KinesisIngestStack extends ServerlessStack {
       limits: { rateLimit: 500, burstLimit: 1000, dailyQuota: 500_000, ...props.clientLimits },
       invokeArn: `${this.api.executionArn}/${this.stage.stage.stageName}/POST/`,
       hostedZoneId: env.lookups.hostedZoneId,
-    }));
+    });
 
     // ---- 6) Table ---------------------------------------------------------------
     // Fix: encrypted and with point-in-time recovery (the seed sets neither).

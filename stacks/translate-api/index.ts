@@ -22,12 +22,10 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { ApiKeyClients, ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { RestApiCustomDomain } from "../../constructs/api-custom-domain";
+import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
 import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RateLimitWebAcl } from "../../constructs/rate-limit-web-acl";
-import { restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
 import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { wholeNumberVariable } from "../../constructs/variables";
@@ -113,11 +111,8 @@ export class TranslateApiStack extends ServerlessStack {
   readonly stage: RestApiStage;
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
-  readonly domain?: RestApiCustomDomain;
-  /** Set with `callerAuth: "api-key"` (the default). */
-  readonly apiClients?: ApiKeyClients;
-  /** Set when `webAcl` is given. */
-  readonly webAcl?: RateLimitWebAcl;
+  /** The custom domain, API keys and web ACL, as the props ask. */
+  readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
@@ -373,7 +368,7 @@ export class TranslateApiStack extends ServerlessStack {
     });
 
     // ---- Custom domain, callers (one API key and usage plan per client, or IAM), optional web ACL ----
-    ({ domain: this.domain, apiClients: this.apiClients, webAcl: this.webAcl } = restApiFrontDoor(this, {
+    this.frontDoor = restApiFrontDoor(this, {
       ...props,
       api: this.api,
       stage: this.stage.stage,
@@ -381,7 +376,7 @@ export class TranslateApiStack extends ServerlessStack {
       limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
       invokeArn: `${this.api.executionArn}/${this.stage.stage.stageName}/*/translate`,
       hostedZoneId: props.env.lookups.hostedZoneId,
-    }));
+    });
 
     // ---- Outputs ----
     const invokeUrl = this.stage.stage.invokeUrl;
