@@ -16,6 +16,7 @@ import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { patternVariable, wholeNumberVariable } from "../../constructs/variables";
 import { signatureSettings, WebhookSignatureOptions } from "./signature";
+import { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
@@ -37,11 +38,8 @@ export const UPSTREAM_PATTERN =
 export const ZONE_ID_PATTERN = "^Z[0-9A-Z]+$";
 export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$";
 
-/** Lambda's event source mapping admits a maximum concurrency of 2 to 1000. */
-export const MIN_MAXIMUM_CONCURRENCY = 2;
-export const MAX_MAXIMUM_CONCURRENCY = 1000;
-
 export { PARAMETER_NAME_PATTERN } from "./signature";
+export { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 export type { WebhookSignatureOptions } from "./signature";
 
 export interface WebhookProxyStackProps extends ServerlessStackProps {
@@ -101,29 +99,6 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
   readonly logRetentionDays?: number;
   /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
   readonly backlogAgeAlarmSeconds?: number;
-}
-
-/** Throws when the queue/function timing would let a message be received twice while still in flight. */
-export function checkQueueTiming(t: {
-  readonly visibilityTimeoutSeconds: number;
-  readonly functionTimeoutSeconds: number;
-  readonly maximumBatchingWindowSeconds: number;
-  readonly upstreamTimeoutMs: number;
-}): void {
-  const required = 6 * t.functionTimeoutSeconds + t.maximumBatchingWindowSeconds;
-  if (t.visibilityTimeoutSeconds < required) {
-    throw new Error(
-      `webhook-proxy: the queue's visibility timeout (${t.visibilityTimeoutSeconds} s) must be at least ` +
-        `6 x the sqs2upstream timeout (${t.functionTimeoutSeconds} s) + the batching window ` +
-        `(${t.maximumBatchingWindowSeconds} s) = ${required} s, or messages are received again while in flight.`
-    );
-  }
-  if (t.upstreamTimeoutMs <= 0 || t.upstreamTimeoutMs >= t.functionTimeoutSeconds * 1000) {
-    throw new Error(
-      `webhook-proxy: the upstream timeout (${t.upstreamTimeoutMs} ms) must be positive and below the ` +
-        `sqs2upstream timeout (${t.functionTimeoutSeconds * 1000} ms), so a slow upstream is a reported failure.`
-    );
-  }
 }
 
 /**
