@@ -11,19 +11,27 @@ import { ServerlessStack } from "./serverless-stack";
 import { AccessLogFields, apiLoggingLevelVariable, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
-/** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
+/**
+ * The access-log fields of a REST API stage (the project's one set for REST APIs; field names as
+ * the HTTP API set's): who, what, the answer, how long it took, and why it failed.
+ */
 export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
-  sourceIp: "$context.identity.sourceIp",
+  extendedRequestId: "$context.extendedRequestId",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
   requestTime: "$context.requestTime",
   httpMethod: "$context.httpMethod",
   resourcePath: "$context.resourcePath",
   status: "$context.status",
+  protocol: "$context.protocol",
   responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
   integrationStatus: "$context.integration.status",
   integrationLatency: "$context.integration.latency",
   integrationError: "$context.integration.error",
-  error: "$context.error.message",
+  errorMessage: "$context.error.message",
+  validationError: "$context.error.validationErrorString",
 };
 
 export interface RestApiStageProps extends StageThrottlingProps {

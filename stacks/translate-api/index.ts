@@ -30,7 +30,6 @@ import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { wholeNumberVariable } from "../../constructs/variables";
 import {
-  ACCESS_LOG_FORMAT,
   DEFAULT_MOCK_RESPONSE,
   MOCK_REQUEST_TEMPLATE,
   TRANSLATE_QUERY_PARAMETERS,
@@ -358,7 +357,6 @@ export class TranslateApiStack extends ServerlessStack {
       deployment,
       stageName: props.stageName ?? props.env.name,
       description: "translate-api stage",
-      accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
       // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
