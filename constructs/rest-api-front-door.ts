@@ -8,11 +8,12 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
-import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { ApiKeyClients, CallerAuth, ClientLimits, restApiCallers } from "./api-key-clients";
 import { RestApiCustomDomain, RestApiDomainOptions } from "./api-custom-domain";
 import { RateLimitWebAcl, WebAclOptions } from "./rate-limit-web-acl";
+import { RestApiStage } from "./rest-api-stage";
+import { ServerlessStack } from "./serverless-stack";
 
 /** The props a REST API stack offers for its front door (its own `clientLimits` documents that stack's defaults). */
 export interface RestApiFrontDoorOptions {
@@ -43,17 +44,16 @@ export interface RestApiFrontDoorOptions {
 
 export interface RestApiFrontDoorProps extends RestApiFrontDoorOptions {
   readonly api: ApiGatewayRestApi;
-  readonly stage: ApiGatewayStage;
+  readonly stage: RestApiStage;
   /** Physical name of the web ACL and prefix of each client's key and usage plan. */
   readonly name: string;
   /** Per-client limits: the stack's defaults, overridden by its `clientLimits` prop. */
   readonly limits: Required<ClientLimits>;
-  /** The `execute-api` ARN IAM callers must be allowed to invoke, e.g. `<execution arn>/<stage>/POST/`. */
-  readonly invokeArn: string;
-  /** The hosted zone of the custom domain, when the environment supplies it. @default looked up by `customDomain.zoneName` */
-  readonly hostedZoneId?: string;
+  /** What IAM callers may invoke, after `<execution arn>/<stage>/`: `<METHOD>/<path>`, e.g. `POST/` or `*\/translate`. */
+  readonly invokePath: string;
 }
 
+/** What a REST API stack exposes as `frontDoor`: the custom domain, API keys and web ACL, as its props ask. */
 export interface RestApiFrontDoor {
   readonly domain?: RestApiCustomDomain;
   /** Set with `callerAuth: "api-key"` (the default). */
@@ -64,15 +64,17 @@ export interface RestApiFrontDoor {
 
 /** The custom domain (output `custom_domain_url`), the callers and the web ACL of a REST API stage. */
 export function restApiFrontDoor(scope: Construct, props: RestApiFrontDoorProps): RestApiFrontDoor {
+  const stage = props.stage.stage;
   let domain: RestApiCustomDomain | undefined;
   if (props.customDomain) {
     domain = new RestApiCustomDomain(scope, "domain", {
       domainName: props.customDomain.domainName,
       hostedZoneId:
-        props.hostedZoneId ?? new DataAwsRoute53Zone(scope, "zone", { name: props.customDomain.zoneName }).zoneId,
+        ServerlessStack.of(scope).env.lookups.hostedZoneId ??
+        new DataAwsRoute53Zone(scope, "zone", { name: props.customDomain.zoneName }).zoneId,
       certificate: props.customDomain.certificate ?? { kind: "create" },
       restApiId: props.api.id,
-      stageName: props.stage.stageName,
+      stageName: stage.stageName,
     });
     new TerraformOutput(scope, "custom_domain_url", {
       value: `https://${domain.domainName.domainName}/`,
@@ -82,14 +84,14 @@ export function restApiFrontDoor(scope: Construct, props: RestApiFrontDoorProps)
   const apiClients = restApiCallers(scope, {
     auth: props.callerAuth ?? "api-key",
     api: props.api,
-    stage: props.stage,
+    stage,
     namePrefix: props.name,
     clients: props.apiClients,
     limits: props.limits,
-    invokeArn: props.invokeArn,
+    invokeArn: `${props.api.executionArn}/${stage.stageName}/${props.invokePath}`,
   });
   const webAcl = props.webAcl
-    ? new RateLimitWebAcl(scope, "web_acl", { ...props.webAcl, name: props.name, protects: { stage_association: props.stage.arn } })
+    ? new RateLimitWebAcl(scope, "web_acl", { ...props.webAcl, name: props.name, protects: { stage_association: stage.arn } })
     : undefined;
   return { domain, apiClients, webAcl };
 }

@@ -87,12 +87,10 @@ export class KinesisIngestStack extends ServerlessStack {
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly deadLetterQueue: DeadLetterQueue;
-  /** The custom domain, API keys and web ACL, as the props ask. */
   readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
-    const env = props.env;
     const callerAuth = props.callerAuth ?? "api-key";
     // seed: data "aws_caller_identity" "current" (declared, not used by the seed): looked up
     // unless supplied; here it names the logging role's ARN (step 5).
@@ -281,11 +279,10 @@ export class KinesisIngestStack extends ServerlessStack {
     this.frontDoor = restApiFrontDoor(this, {
       ...props,
       api: this.api,
-      stage: this.stage.stage,
+      stage: this.stage,
       name: this.name("kinesis-sample-api"),
       limits: { rateLimit: 500, burstLimit: 1000, dailyQuota: 500_000, ...props.clientLimits },
-      invokeArn: `${this.api.executionArn}/${this.stage.stage.stageName}/POST/`,
-      hostedZoneId: env.lookups.hostedZoneId,
+      invokePath: "POST/",
     });
 
     // ---- 6) Table ---------------------------------------------------------------

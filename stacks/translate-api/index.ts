@@ -110,7 +110,6 @@ export class TranslateApiStack extends ServerlessStack {
   readonly stage: RestApiStage;
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
-  /** The custom domain, API keys and web ACL, as the props ask. */
   readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
@@ -369,11 +368,10 @@ export class TranslateApiStack extends ServerlessStack {
     this.frontDoor = restApiFrontDoor(this, {
       ...props,
       api: this.api,
-      stage: this.stage.stage,
+      stage: this.stage,
       name: apiName,
       limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
-      invokeArn: `${this.api.executionArn}/${this.stage.stage.stageName}/*/translate`,
-      hostedZoneId: props.env.lookups.hostedZoneId,
+      invokePath: "*/translate",
     });
 
     // ---- Outputs ----
