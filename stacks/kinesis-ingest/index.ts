@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformOutput, Token } from "cdktf";
+import { Fn, ITerraformDependable, TerraformOutput, Token } from "cdktf";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
@@ -178,68 +178,50 @@ export class KinesisIngestStack extends ServerlessStack {
       dependsOn: [apiRolePolicy],
     });
 
+    // Every method and integration response of POST /: the same API, resource and method.
+    const onMethod = { restApiId: this.api.id, resourceId: this.api.rootResourceId, httpMethod: method.httpMethod };
+    const methodResponse = (statusCode: string, model: "Empty" | "Error") =>
+      new ApiGatewayMethodResponse(this, `method_response_${statusCode}`, {
+        ...onMethod,
+        statusCode,
+        responseModels: { "application/json": model },
+      });
+    const integrationResponse = (
+      status: string,
+      to: { response: ApiGatewayMethodResponse; selectionPattern: string; template: string; dependsOn: ITerraformDependable[] },
+    ) =>
+      new ApiGatewayIntegrationResponse(this, `integration_response_${status}`, {
+        ...onMethod,
+        statusCode: to.response.statusCode,
+        selectionPattern: to.selectionPattern,
+        responseTemplates: { "application/json": to.template },
+        dependsOn: to.dependsOn,
+      });
+
     // 200: PutRecord succeeded; the body is Kinesis's answer ({ SequenceNumber, ShardId }), as in the seed.
-    const ok = new ApiGatewayMethodResponse(this, "method_response_200", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "200",
-      responseModels: { "application/json": "Empty" },
-    });
+    const ok = methodResponse("200", "Empty");
     // Fix: every status is declared before its integration response refers to it (the seed leaves that
     // order to chance), and Kinesis 4xx and 5xx each have a pattern, so the empty default pattern of the
     // 200 response only ever catches 2xx: no failed PutRecord reaches the client as 200.
-    const okIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_200", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: ok.statusCode,
-      selectionPattern: "",
-      responseTemplates: { "application/json": "" },
-      dependsOn: [integration],
-    });
-    const clientError = new ApiGatewayMethodResponse(this, "method_response_400", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "400",
-      responseModels: { "application/json": "Error" },
-    });
+    const okIntegration = integrationResponse("200", { response: ok, selectionPattern: "", template: "", dependsOn: [integration] });
+    const clientError = methodResponse("400", "Error");
     // Statuses the 4xx template sets with $context.responseOverride.status (Kinesis throttling and
     // configuration faults also come back as 400); declared so the API's contract lists them.
-    const throttled = new ApiGatewayMethodResponse(this, "method_response_429", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "429",
-      responseModels: { "application/json": "Error" },
-    });
-    const serverError = new ApiGatewayMethodResponse(this, "method_response_500", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "500",
-      responseModels: { "application/json": "Error" },
-    });
-    const clientErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_400", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: clientError.statusCode,
+    const throttled = methodResponse("429", "Error");
+    const serverError = methodResponse("500", "Error");
+    // Fix: the seed answers every Kinesis 4xx as an empty 400. Throttling (Kinesis answers it 400) becomes
+    // 429 so clients back off and retry; a stream or key fault becomes 500 (the API's fault, and alarmed).
+    const clientErrorIntegration = integrationResponse("400", {
+      response: clientError,
       selectionPattern: "4\\d{2}",
-      // Fix: the seed answers every Kinesis 4xx as an empty 400. Throttling (Kinesis answers it 400) becomes
-      // 429 so clients back off and retry; a stream or key fault becomes 500 (the API's fault, and alarmed).
-      responseTemplates: { "application/json": CLIENT_ERROR_TEMPLATE },
+      template: CLIENT_ERROR_TEMPLATE,
       dependsOn: [integration, throttled, serverError],
     });
     // Fix (missing in the seed): Kinesis 5xx (InternalFailure, ServiceUnavailable) -> 500 with a message.
-    const serverErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_500", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: serverError.statusCode,
+    const serverErrorIntegration = integrationResponse("500", {
+      response: serverError,
       selectionPattern: "5\\d{2}",
-      responseTemplates: { "application/json": SERVER_ERROR_TEMPLATE },
+      template: SERVER_ERROR_TEMPLATE,
       dependsOn: [integration],
     });
 
