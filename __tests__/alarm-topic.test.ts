@@ -3,7 +3,7 @@
  * KMS evaluates a key policy (explicit Allow with every condition met), lets
  * CloudWatch alarms of this account use the topic's key, and nobody else's.
  */
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
@@ -47,8 +47,8 @@ type Synth = Record<string, Record<string, Record<string, Record<string, unknown
 
 describe("AlarmTopic", () => {
   const account = offlineLookups.accountId as string;
-  const stack = new ServerlessStack(Testing.app(), "alarm-topic", { env: defaultEnvironment });
-  new AlarmTopic(stack, "alarms", { topicName: stack.name("alarm-topic-alarms"), accountId: account });
+  // The stack's own topic (ServerlessStack creates it), with the account supplied as offline plans do.
+  const stack = new ServerlessStack(Testing.app(), "alarm-topic", { env: { ...defaultEnvironment, lookups: { accountId: account } } });
   const synth = Testing.synth(stack);
   const parsed = JSON.parse(synth) as Synth;
   const keyPolicy = Object.values(parsed.data.aws_iam_policy_document)[0].statement as PolicyStatement[];
@@ -85,7 +85,7 @@ describe("AlarmTopic", () => {
   });
 
   test("without a supplied account id, the key policy names the looked-up one", () => {
-    const other = new ServerlessStack(Testing.app(), "lookup", { env: defaultEnvironment });
+    const other = new TerraformStack(Testing.app(), "lookup");
     new AlarmTopic(other, "alarms", { topicName: "dev-lookup-alarms" });
     expect(Testing.synth(other)).toContain("data.aws_caller_identity.alarms_account");
   });

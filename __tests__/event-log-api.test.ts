@@ -341,7 +341,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
   });
 
   test("outputs: default endpoint and the custom domain URL", () => {
-    expect(s.json.output?.api_endpoint).toMatchObject({ value: "${aws_apigatewayv2_api.api.api_endpoint}" });
+    expect(s.json.output?.execute_api_url).toMatchObject({ value: "${aws_apigatewayv2_api.api.api_endpoint}" });
     expect(s.json.output?.custom_domain_url?.value).toMatch(/^https:\/\/\$\{aws_apigatewayv2_domain_name\.\w+\.domain_name\}\/events$/);
   });
 });
@@ -367,7 +367,7 @@ describe("event-log-api: custom domain switched off", () => {
     expect(s.text).toHaveResource(Apigatewayv2Stage);
     expect(s.text).toHaveResource(LambdaPermission);
     expect(s.text).toHaveResource(IamUser);
-    expect(s.json.output?.api_endpoint).toBeDefined();
+    expect(s.json.output?.execute_api_url).toBeDefined();
   });
 });
 

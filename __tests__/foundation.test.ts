@@ -21,7 +21,6 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { defaultEnvironment, loadEnvironment, offlineLookups } from "../config";
-import { AlarmTopic } from "../constructs/alarm-topic";
 import { ApiCustomDomain } from "../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../constructs/dead-letter-queue";
 import { EnvironmentConfig } from "../constructs/environment";
@@ -35,7 +34,7 @@ type Synth = Record<string, Record<string, Record<string, Record<string, unknown
 
 function stackWithFunction(env: EnvironmentConfig, overrides: Partial<NodejsFunctionProps> = {}): ServerlessStack {
   const stack = new ServerlessStack(Testing.app(), "test", { env });
-  const alarms = new AlarmTopic(stack, "alarms", { topicName: stack.name("alarms") });
+  const alarms = stack.alarms;
   new NodejsFunction(stack, "handler", {
     entry: ENTRY,
     functionName: stack.name("hello"),
@@ -273,9 +272,8 @@ describe("ApiCustomDomain", () => {
 
 describe("DeadLetterQueue", () => {
   test("encrypted, 14-day retention, alarms on depth and oldest-message age", () => {
-    const stack = new ServerlessStack(Testing.app(), "dlq", { env: defaultEnvironment });
-    const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-alarms", email: "ops@example.com" });
-    new DeadLetterQueue(stack, "dlq", { queueName: "dev-dlq", alarms });
+    const stack = new ServerlessStack(Testing.app(), "dlq", { env: { ...defaultEnvironment, alarmEmail: "ops@example.com" } });
+    new DeadLetterQueue(stack, "dlq", { queueName: "dev-dlq", alarms: stack.alarms });
     const synth = Testing.synth(stack);
     expect(synth).toHaveResourceWithProperties(SqsQueue, {
       name: "dev-dlq",

@@ -13,7 +13,6 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { defaultEnvironment } from "../config";
-import { AlarmTopic } from "../constructs/alarm-topic";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
 import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../constructs/http-api-stage";
 import { ServerlessStack } from "../constructs/serverless-stack";
@@ -40,7 +39,7 @@ function only(json: StackJson, type: string): [string, Block] {
 function stageStack(...stages: Partial<Omit<HttpApiStageProps, "api" | "alarms">>[]): Built {
   const stack = new ServerlessStack(Testing.app(), "stage-test", { env: defaultEnvironment });
   const api = new Apigatewayv2Api(stack, "api", { name: "dev-orders-api", protocolType: "HTTP" });
-  const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-alarms" });
+  const alarms = stack.alarms;
   stages.forEach((props, i) => {
     new HttpApiStage(stack, i === 0 ? "stage" : `stage_${i}`, { api, alarms, accessLogRetentionDays: 14, ...props });
   });

@@ -179,10 +179,10 @@ describe("kinesis-ingest stack: the seed's resources", () => {
     });
   });
 
-  it("has the seed's outputs", () => {
-    expect(synth.outputs.api_endpoint?.value).toBe(ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.invoke_url`));
-    expect(synth.outputs.kinesis_stream_arn?.value).toBe(STREAM_ARN);
-    expect(synth.outputs.dynamodb_table_name?.value).toBe(ref("aws_dynamodb_table.table.name"));
+  it("has the seed's outputs (renamed: execute_api_url, stream_arn, table_name)", () => {
+    expect(synth.outputs.execute_api_url?.value).toBe(ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.invoke_url`));
+    expect(synth.outputs.stream_arn?.value).toBe(STREAM_ARN);
+    expect(synth.outputs.table_name?.value).toBe(ref("aws_dynamodb_table.table.name"));
   });
 });
 

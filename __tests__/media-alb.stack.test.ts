@@ -293,9 +293,9 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   test("outputs: ALB DNS name, API URL, table names", () => {
     const outputs = s.parsed.output as Record<string, { value: string }>;
     expect(outputs.alb_dns_name.value).toBe("${aws_lb.load_balancer.dns_name}");
-    expect(outputs.api_url.value).toBe("https://${aws_route53_record.record.fqdn}");
-    expect(outputs.input_file_to_job_id_table.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
-    expect(outputs.job_id_to_status_table.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
+    expect(outputs.custom_domain_url.value).toBe("https://${aws_route53_record.record.fqdn}");
+    expect(outputs.job_id_table_name.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
+    expect(outputs.status_table_name.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
   });
 
   test("supplied lookups replace every AWS lookup", () => {

@@ -426,10 +426,10 @@ describe("translate-api stack (defaults)", () => {
     });
   });
 
-  it("outputs the invoke URLs and the table name", () => {
+  it("outputs the execute-api URLs and the table name", () => {
     const invokeUrl = `\${${byPrefix(s, ApiGatewayStage.tfResourceType, "stage").ref}.invoke_url}`;
     expect(s.json.output).toMatchObject({
-      invoke_url: { value: invokeUrl },
+      execute_api_url: { value: invokeUrl },
       translate_url: { value: `${invokeUrl}/translate` },
       mock_url: { value: `${invokeUrl}/mock` },
       table_name: { value: "${aws_dynamodb_table.table.name}" },
@@ -451,7 +451,7 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
         mockResponse: { output_text: "Good morning", source_language: "ja", target_language: "en" },
         api5xxRateThreshold: 0.01,
         memorySize: 256,
-        timeout: 15,
+        functionTimeoutSeconds: 15,
       },
       { ...defaultEnvironment, name: "prod", lambdaPackaging: "asset" },
     );

@@ -104,7 +104,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     test("reserved_concurrent_executions defaults to the seed's 1 and must be a whole number >= 1", () => {
       expect(json.variable.reserved_concurrent_executions).toMatchObject({ type: "number", default: 1 });
       expect(json.variable.reserved_concurrent_executions.validation?.[0].condition).toBe(
-        "${((var.reserved_concurrent_executions >= 1) && (floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions))}"
+        "${var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions}"
       );
     });
 
@@ -496,8 +496,9 @@ describe("webhook-proxy with the seed's defaults", () => {
   test("outputs: the webhook URL, the API endpoint, both queue URLs", () => {
     expect(json.output.webhook_url.value).toBe("https://${var.domain_name}/");
     expect(Object.keys(json.output).sort()).toEqual([
-      "api_endpoint",
+      "alarm_topic_arn",
       "dead_letter_queue_url",
+      "execute_api_url",
       "queue_url",
       "webhook_url",
     ]);

@@ -30,6 +30,18 @@ export type AlarmProps = Omit<
   readonly treatMissingData?: string;
 };
 
+/** What a "count above zero" alarm watches: one metric whose sum over a period must stay 0. */
+export interface CountAlarmProps {
+  /** Physical alarm name. */
+  readonly alarmName: string;
+  readonly alarmDescription: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions?: Record<string, string>;
+  /** Seconds. @default 60 */
+  readonly period?: number;
+}
+
 /**
  * Key administration by the account (IAM policies decide who), named rather than `kms:*`:
  * what Terraform needs to manage the key and an operator to inspect, rotate or retire it.
@@ -114,6 +126,18 @@ export class AlarmTopic extends Construct {
       ...props,
       alarmActions: [this.topic.arn],
       okActions: [this.topic.arn],
+    });
+  }
+
+  /** An alarm on any occurrence: the metric's sum over one period is above zero (errors, throttles, failed writes). */
+  countAboveZero(id: string, props: CountAlarmProps): CloudwatchMetricAlarm {
+    return this.alarm(id, {
+      ...props,
+      statistic: "Sum",
+      period: props.period ?? 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
     });
   }
 }

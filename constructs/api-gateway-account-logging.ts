@@ -4,6 +4,7 @@ import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { ServerlessStack } from "./serverless-stack";
 
 /** The Terraform variable every stack uses to take (or leave) the region's API Gateway logging setting. */
 export const MANAGE_API_GATEWAY_ACCOUNT_VARIABLE = "manage_api_gateway_account";
@@ -15,11 +16,10 @@ export interface ApiGatewayAccountLoggingProps {
    */
   readonly roleName: string;
   /**
-   * The account the role lives in, for its ARN: pass the stack's `accountId`
-   * (supplied, or looked up with `data.aws_caller_identity`).
-   * @default none: required
+   * The account the role lives in, for its ARN.
+   * @default the stack's `accountId` (supplied, or looked up with `data.aws_caller_identity`); required outside a ServerlessStack
    */
-  readonly accountId: string;
+  readonly accountId?: string;
   /**
    * Default of the `manage_api_gateway_account` variable. `true` in the one stack
    * per account and region that owns the setting (the first one deployed to a fresh
@@ -72,8 +72,6 @@ export class ApiGatewayAccountLogging extends Construct {
   readonly role: IamRole;
   /** The account setting (`count` 0/1); stages that log depend on it. */
   readonly account: ApiGatewayAccount;
-  /** The role's ARN, as the account setting names it (exists only when managed). */
-  readonly roleArn: string;
 
   constructor(scope: Construct, id: string, props: ApiGatewayAccountLoggingProps) {
     super(scope, id);
@@ -92,7 +90,8 @@ export class ApiGatewayAccountLogging extends Construct {
     const count = Token.asNumber(Fn.conditional(this.manage.booleanValue, 1, 0));
 
     const partition = new DataAwsPartition(this, "partition").partition;
-    this.roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
+    const accountId = props.accountId ?? ServerlessStack.of(this).accountId;
+    const roleArn = `arn:${partition}:iam::${accountId}:role/${props.roleName}`;
 
     this.role = new IamRole(this, "role", {
       count,
@@ -111,7 +110,7 @@ export class ApiGatewayAccountLogging extends Construct {
     });
     this.account = new ApiGatewayAccount(this, "account", {
       count,
-      cloudwatchRoleArn: this.roleArn,
+      cloudwatchRoleArn: roleArn,
       // API Gateway checks the role can be assumed and may write logs when the setting is made.
       dependsOn: [policy],
     });

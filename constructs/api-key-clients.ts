@@ -10,7 +10,7 @@ import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api"
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
-import { positiveNumberVariable } from "./stage-settings";
+import { patternSetVariable, positiveNumberVariable } from "./variables";
 
 /**
  * How a REST API identifies its callers.
@@ -90,15 +90,11 @@ export class ApiKeyClients extends Construct {
   constructor(scope: Construct, id: string, props: ApiKeyClientsProps) {
     super(scope, id);
 
-    this.clients = new TerraformVariable(this, "api_clients", {
-      type: "set(string)",
-      default: [...(props.clients ?? ["default"])],
+    this.clients = patternSetVariable(this, "api_clients", {
+      pattern: CLIENT_NAME_PATTERN,
+      default: props.clients ?? ["default"],
       description:
         "Names of the API's clients: each gets its own API key (output api_keys) and usage plan (client_* limits).",
-    });
-    this.clients.overrideLogicalId("api_clients");
-    this.clients.addValidation({
-      condition: `\${alltrue([for name in var.api_clients : can(regex("${CLIENT_NAME_PATTERN}", name))])}`,
       errorMessage: "api_clients: names are lower-case letters, digits and dashes (max 63), starting with a letter or digit.",
     });
     this.rateLimit = positiveNumberVariable(

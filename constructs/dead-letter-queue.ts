@@ -1,12 +1,14 @@
 import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AlarmTopic } from "./alarm-topic";
+import { QUEUE_DEFAULTS } from "./defaults";
+import { ServerlessStack } from "./serverless-stack";
 
 export interface DeadLetterQueueProps {
   /** Physical queue name. */
   readonly queueName: string;
-  /** Where the depth and age alarms go. */
-  readonly alarms: AlarmTopic;
+  /** Where the depth and age alarms go. @default the stack's alarm topic; required outside a ServerlessStack */
+  readonly alarms?: AlarmTopic;
   /** Seconds a failed message is kept. @default 1209600 (14 days, the SQS maximum) */
   readonly messageRetentionSeconds?: number;
   /** Oldest-message age that raises an alarm, in seconds. @default 3600 */
@@ -24,12 +26,13 @@ export class DeadLetterQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     this.queue = new SqsQueue(this, "queue", {
+      ...QUEUE_DEFAULTS,
       name: props.queueName,
       messageRetentionSeconds: props.messageRetentionSeconds ?? 1209600,
-      sqsManagedSseEnabled: true,
     });
     const dimensions = { QueueName: this.queue.name };
-    props.alarms.alarm(`${id}_depth`, {
+    const alarms = props.alarms ?? ServerlessStack.of(this).alarms;
+    alarms.alarm(`${id}_depth`, {
       alarmName: `${props.queueName}-not-empty`,
       alarmDescription: `Messages in ${props.queueName}: deliveries failed and wait for a replay.`,
       namespace: "AWS/SQS",
@@ -41,7 +44,7 @@ export class DeadLetterQueue extends Construct {
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
     });
-    props.alarms.alarm(`${id}_age`, {
+    alarms.alarm(`${id}_age`, {
       alarmName: `${props.queueName}-oldest-message-age`,
       alarmDescription: `The oldest message in ${props.queueName} is older than ${props.maxAgeSeconds ?? 3600} s.`,
       namespace: "AWS/SQS",

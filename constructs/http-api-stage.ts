@@ -5,9 +5,13 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
+import { ServerlessStack } from "./serverless-stack";
 import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 
-/** The access-log fields a stage writes when none are given: who, what, the answer, and why it failed. */
+/**
+ * The access-log fields an HTTP API stage writes when none are given: who, what, the answer, and why
+ * it failed (event-log-api's seed format, field for field).
+ */
 export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
   ip: "$context.identity.sourceIp",
@@ -18,6 +22,8 @@ export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   protocol: "$context.protocol",
   responseLength: "$context.responseLength",
   errorMessage: "$context.error.message",
+  errorResponseType: "$context.error.responseType",
+  authorizerError: "$context.authorizer.error",
   integrationErrorMessage: "$context.integrationErrorMessage",
 };
 
@@ -38,20 +44,20 @@ export interface HttpApiStageProps extends StageThrottlingProps {
    */
   readonly accessLogGroupName?: string;
   /**
-   * Days the access logs are kept (the stack passes `env.logRetentionDays` unless its seed sets one).
-   * @default none: required, so no log group is kept forever by accident
+   * Days the access logs are kept.
+   * @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack, so no log group is kept forever by accident
    */
-  readonly accessLogRetentionDays: number;
+  readonly accessLogRetentionDays?: number;
   /**
    * Fields of the JSON access-log line.
    * @default DEFAULT_ACCESS_LOG_FIELDS
    */
   readonly accessLogFormat?: AccessLogFields;
   /**
-   * The topic the 5xx-rate alarm notifies.
-   * @default none: required (every API stage is alarmed)
+   * The topic the 5xx-rate alarm notifies (every API stage is alarmed).
+   * @default the stack's alarm topic; required outside a ServerlessStack
    */
-  readonly alarms: AlarmTopic;
+  readonly alarms?: AlarmTopic;
   /**
    * Physical name of the 5xx-rate alarm.
    * @default `<api name>-5xx-rate`
@@ -93,7 +99,7 @@ export class HttpApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}`,
-      retentionInDays: props.accessLogRetentionDays,
+      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this).env.logRetentionDays,
     });
 
     const throttling = throttlingVariables(this, props, `the ${stageName} stage of the HTTP API (all routes together)`);
@@ -124,7 +130,7 @@ export class HttpApiStage extends Construct {
       stat: "Sum",
     });
     // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
-    this.alarm = props.alarms.alarm(`${id}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${id}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx-rate`,
       alarmDescription:
         props.alarmDescription ??

@@ -7,7 +7,7 @@
 import { Construct } from "constructs";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
-import { positiveNumberVariable } from "./stage-settings";
+import { positiveNumberVariable } from "./variables";
 
 /** What a stack's `webAcl` prop sets; its presence turns the web ACL on. */
 export interface WebAclOptions {

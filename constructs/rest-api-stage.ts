@@ -7,22 +7,31 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AlarmTopic } from "./alarm-topic";
-import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
+import { ServerlessStack } from "./serverless-stack";
+import { AccessLogFields, apiLoggingLevelVariable, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
-/** The access-log fields a REST API stage writes when none are given: who, what, the answer, and why it failed. */
+/**
+ * The access-log fields of a REST API stage (the project's one set for REST APIs; field names as
+ * the HTTP API set's): who, what, the answer, how long it took, and why it failed.
+ */
 export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
-  sourceIp: "$context.identity.sourceIp",
+  extendedRequestId: "$context.extendedRequestId",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
   requestTime: "$context.requestTime",
   httpMethod: "$context.httpMethod",
   resourcePath: "$context.resourcePath",
   status: "$context.status",
+  protocol: "$context.protocol",
   responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
   integrationStatus: "$context.integration.status",
   integrationLatency: "$context.integration.latency",
   integrationError: "$context.integration.error",
-  error: "$context.error.message",
+  errorMessage: "$context.error.message",
+  validationError: "$context.error.validationErrorString",
 };
 
 export interface RestApiStageProps extends StageThrottlingProps {
@@ -52,10 +61,10 @@ export interface RestApiStageProps extends StageThrottlingProps {
    */
   readonly accessLogGroupName?: string;
   /**
-   * Days the access logs are kept (the stack passes `env.logRetentionDays` unless its seed sets one).
-   * @default none: required, so no log group is kept forever by accident
+   * Days the access logs are kept.
+   * @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack, so no log group is kept forever by accident
    */
-  readonly accessLogRetentionDays: number;
+  readonly accessLogRetentionDays?: number;
   /**
    * Fields of the JSON access-log line (field name -> `$context` variable), written in key order.
    * @default DEFAULT_REST_ACCESS_LOG_FIELDS
@@ -74,10 +83,10 @@ export interface RestApiStageProps extends StageThrottlingProps {
    */
   readonly accountLogging?: ApiGatewayAccountLogging;
   /**
-   * The topic the 5xx-rate alarm notifies.
-   * @default none: required (every API stage is alarmed)
+   * The topic the 5xx-rate alarm notifies (every API stage is alarmed).
+   * @default the stack's alarm topic; required outside a ServerlessStack
    */
-  readonly alarms: AlarmTopic;
+  readonly alarms?: AlarmTopic;
   /**
    * Physical name of the 5xx-rate alarm.
    * @default `<api name>-5xx`
@@ -125,7 +134,7 @@ export class RestApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,
-      retentionInDays: props.accessLogRetentionDays,
+      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this).env.logRetentionDays,
     });
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId: props.api.id,
@@ -154,7 +163,7 @@ export class RestApiStage extends Construct {
 
     const threshold = props.errorRateThreshold ?? 0.05;
     // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
-    this.alarm = props.alarms.alarm(`${id}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${id}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx`,
       alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
       namespace: "AWS/ApiGateway",
@@ -168,4 +177,32 @@ export class RestApiStage extends Construct {
     });
   }
 
+}
+
+/** The region's API Gateway logging setting, as a REST API stack takes part in it. */
+export interface StackAccountLoggingOptions {
+  /** Physical name of the logging role (pass `this.name(...)`). */
+  readonly roleName: string;
+  /** Default of `manage_api_gateway_account`: true in the one stack per region that owns the setting. */
+  readonly manageByDefault: boolean;
+}
+
+export interface RestApiStackStageProps extends Omit<RestApiStageProps, "accountLogging" | "loggingLevel"> {
+  readonly accountLogging: StackAccountLoggingOptions;
+}
+
+/**
+ * What every REST API stack puts in front of its deployment, in the stack's scope
+ * (ids `account_logging`, `api_logging_level`, `stage`): the region's logging
+ * setting (`ApiGatewayAccountLogging`, owned by one stack per region), execution
+ * logging from the `api_logging_level` variable (ERROR by default: errors without
+ * request bodies), and the logged, throttled, alarmed stage.
+ */
+export function restApiStackStage(scope: Construct, props: RestApiStackStageProps): RestApiStage {
+  const accountLogging = new ApiGatewayAccountLogging(scope, "account_logging", props.accountLogging);
+  return new RestApiStage(scope, "stage", {
+    ...props,
+    loggingLevel: apiLoggingLevelVariable(scope).stringValue,
+    accountLogging,
+  });
 }

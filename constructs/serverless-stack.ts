@@ -1,8 +1,9 @@
-import { Construct } from "constructs";
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { AlarmTopic } from "./alarm-topic";
 import { EnvironmentConfig, physicalName } from "./environment";
 
 export interface ServerlessStackProps {
@@ -11,11 +12,14 @@ export interface ServerlessStackProps {
 
 /**
  * A stack of this project: the AWS provider with default tags (project, stack,
- * environment), and the state backend the environment asks for.
+ * environment), the state backend the environment asks for, and the alarm topic
+ * every alarm of the stack notifies (output `alarm_topic_arn`).
  */
 export class ServerlessStack extends TerraformStack {
   readonly env: EnvironmentConfig;
   readonly provider: AwsProvider;
+  /** The stack's one alarm topic, `<env>-<stack id>-alarms`: five stacks share one environment. */
+  readonly alarms: AlarmTopic;
   private regionData?: DataAwsRegion;
   private callerIdentity?: DataAwsCallerIdentity;
 
@@ -54,6 +58,29 @@ export class ServerlessStack extends TerraformStack {
       // output is the same on every machine, and state survives a fresh `cdktf.out`.
       new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
+
+    this.alarms = new AlarmTopic(this, "alarms", {
+      topicName: this.name(`${id}-alarms`),
+      accountId: this.accountId,
+      email: props.env.alarmEmail,
+    });
+    new TerraformOutput(this, "alarm_topic_arn", {
+      value: this.alarms.topic.arn,
+      description: "SNS topic every alarm of the stack notifies: subscribe on-call here (ALARM_EMAIL subscribes one address).",
+    });
+  }
+
+  /** The ServerlessStack `scope` belongs to, or undefined in a plain TerraformStack (construct tests). */
+  static tryOf(scope: IConstruct): ServerlessStack | undefined {
+    const stack = TerraformStack.of(scope);
+    return stack instanceof ServerlessStack ? stack : undefined;
+  }
+
+  /** The ServerlessStack `scope` belongs to (its environment, its alarm topic); throws in any other stack. */
+  static of(scope: IConstruct): ServerlessStack {
+    const stack = ServerlessStack.tryOf(scope);
+    if (!stack) throw new Error(`${scope.node.path} is not in a ServerlessStack`);
+    return stack;
   }
 
   /** `<env>-<base>`: the physical name of a resource in this environment. */

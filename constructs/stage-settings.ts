@@ -1,29 +1,13 @@
 /** What the REST and HTTP API stage constructs share: access-log fields and plan-time throttling limits. */
 import { Construct } from "constructs";
 import { TerraformVariable } from "cdktf";
+import { enumVariable, positiveNumberVariable } from "./variables";
 
 /**
  * A JSON access-log line: field name -> `$context` variable. Written in key
  * order, one JSON object per request.
  */
 export type AccessLogFields = Readonly<Record<string, string>>;
-
-/**
- * A positive number variable with a stable name (not the construct path), as
- * operators type it in tfvars, validated at plan time.
- */
-export function positiveNumberVariable(
-  scope: Construct,
-  name: string,
-  defaultValue: number,
-  description: string,
-): TerraformVariable {
-  const variable = new TerraformVariable(scope, name, { type: "number", default: defaultValue, description });
-  variable.overrideLogicalId(name);
-  // A literal condition: cdktf 0.21 renders `Op.gt(x, 0)` as `x > undefined` (the 0 is lost).
-  variable.addValidation({ condition: `\${var.${name} > 0}`, errorMessage: `${name} must be > 0.` });
-  return variable;
-}
 
 /** Plan-time throttling of a stage, as props of the stage constructs. */
 export interface StageThrottlingProps {
@@ -79,15 +63,10 @@ export const API_LOGGING_LEVELS = ["OFF", "ERROR", "INFO"] as const;
  * method, validated at plan time. ERROR logs failures (not request bodies).
  */
 export function apiLoggingLevelVariable(scope: Construct, defaultValue: (typeof API_LOGGING_LEVELS)[number] = "ERROR"): TerraformVariable {
-  return new TerraformVariable(scope, "api_logging_level", {
-    type: "string",
+  return enumVariable(scope, "api_logging_level", {
+    values: API_LOGGING_LEVELS,
     default: defaultValue,
     description: "API Gateway execution logging: OFF, ERROR or INFO (data trace stays off: it logs request bodies).",
-    validation: [
-      {
-        condition: `\${contains(${JSON.stringify(API_LOGGING_LEVELS)}, var.api_logging_level)}`,
-        errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
-      },
-    ],
+    errorMessage: "api_logging_level must be OFF, ERROR or INFO.",
   });
 }

@@ -9,8 +9,10 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic } from "../alarm-topic";
 import { LambdaPackaging } from "../environment";
+import { ServerlessStack } from "../serverless-stack";
 import { bundleHandler, NODE_RUNTIME } from "./bundle";
 
 /** One IAM statement: named actions on named resources (no wildcards: see the policy suite). */
@@ -18,6 +20,16 @@ export interface IamStatement {
   readonly sid?: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
+}
+
+/** Who may invoke the function, from where (a `lambda_permission`). */
+export interface InvokePermission {
+  /** The permission's statement id in the function's resource policy. */
+  readonly statementId: string;
+  /** e.g. `apigateway.amazonaws.com`, `elasticloadbalancing.amazonaws.com`. */
+  readonly principal: string;
+  /** The one source allowed: an API's execution ARN pattern, a target group ARN. */
+  readonly sourceArn: string;
 }
 
 /** How the function's statements reach its role. */
@@ -32,9 +44,10 @@ export interface NodejsFunctionProps {
   readonly entry: string;
   readonly functionName: string;
   readonly roleName: string;
-  readonly packaging: LambdaPackaging;
-  /** Retention of the function's log group, in days. */
-  readonly logRetentionDays: number;
+  /** @default the stack's environment (`env.lambdaPackaging`); required outside a ServerlessStack */
+  readonly packaging?: LambdaPackaging;
+  /** Retention of the function's log group, in days. @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack */
+  readonly logRetentionDays?: number;
   /** Statements besides writing to its own log group (always granted, on that group only). */
   readonly statements?: readonly IamStatement[];
   /** @default { kind: "inline", name: `${functionName}-policy` } */
@@ -60,8 +73,11 @@ export interface NodejsFunctionProps {
   /** Publish a version on each change. @default false */
   readonly publish?: boolean;
   readonly description?: string;
-  /** Alarms on errors and throttles go to this topic. @default no alarms */
-  readonly alarms?: AlarmTopic;
+  /**
+   * Alarms on errors and throttles go to this topic; `false`: no alarms.
+   * @default the stack's alarm topic (no alarms outside a ServerlessStack)
+   */
+  readonly alarms?: AlarmTopic | false;
   /**
    * Construct id prefix of those alarms (`<prefix>_errors`, `<prefix>_throttles`); they live in
    * the topic's scope, so it must be unique in the stack when several functions share an id.
@@ -82,15 +98,20 @@ export class NodejsFunction extends Construct {
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly policyDocument: DataAwsIamPolicyDocument;
-  /** Path of the zip Terraform uploads, relative to the stack folder. */
-  readonly packagePath: string;
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
+    const stack = ServerlessStack.tryOf(this);
+    const packaging = props.packaging ?? stack?.env.lambdaPackaging;
+    const logRetentionDays = props.logRetentionDays ?? stack?.env.logRetentionDays;
+    if (packaging === undefined || logRetentionDays === undefined) {
+      throw new Error(`NodejsFunction ${this.node.path}: outside a ServerlessStack, pass packaging and logRetentionDays.`);
+    }
+    const alarms = props.alarms === false ? undefined : (props.alarms ?? stack?.alarms);
 
     this.logGroup = new CloudwatchLogGroup(this, "log_group", {
       name: `/aws/lambda/${props.functionName}`,
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: logRetentionDays,
     });
 
     const trust =
@@ -147,8 +168,7 @@ export class NodejsFunction extends Construct {
       );
     });
 
-    const code = this.package(props.packaging, props.functionName, props.entry);
-    this.packagePath = code.filename;
+    const code = this.package(packaging, props.functionName, props.entry);
 
     this.function = new LambdaFunction(this, "function", {
       functionName: props.functionName,
@@ -168,23 +188,33 @@ export class NodejsFunction extends Construct {
       dependsOn: [this.logGroup, ...attachments],
     });
 
-    if (props.alarms) this.addAlarms(props.alarms, props.functionName, props.alarmIdPrefix ?? this.node.id);
+    if (alarms) this.addAlarms(alarms, props.functionName, props.alarmIdPrefix ?? this.node.id);
+  }
+
+  /**
+   * Lets `principal` invoke the function from `sourceArn` only (aws-cdk's `addPermission`).
+   * The permission is created in `scope` (default: the stack), so its address is
+   * `aws_lambda_permission.<id>` there, as if written by hand.
+   */
+  allowInvoke(id: string, props: InvokePermission, scope: Construct = TerraformStack.of(this)): LambdaPermission {
+    return new LambdaPermission(scope, id, {
+      statementId: props.statementId,
+      action: "lambda:InvokeFunction",
+      functionName: this.function.functionName,
+      principal: props.principal,
+      sourceArn: props.sourceArn,
+    });
   }
 
   /** Errors and throttles, each > 0 over a minute: both mean a request or record was not handled. */
   private addAlarms(topic: AlarmTopic, functionName: string, idPrefix: string): void {
     for (const metricName of ["Errors", "Throttles"]) {
-      topic.alarm(`${idPrefix}_${metricName.toLowerCase()}`, {
+      topic.countAboveZero(`${idPrefix}_${metricName.toLowerCase()}`, {
         alarmName: `${functionName}-${metricName.toLowerCase()}`,
         alarmDescription: `${functionName}: ${metricName} > 0`,
         namespace: "AWS/Lambda",
         metricName,
         dimensions: { FunctionName: this.function.functionName },
-        statistic: "Sum",
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
       });
     }
   }

@@ -2,7 +2,7 @@
  * Replays kinesis-ingest's dead letters against the account the AWS environment
  * (credentials, AWS_REGION, optional AWS_ENDPOINT_URL_*) points to:
  *
- *   npm run redrive:kinesis-ingest -- --queue-url <dead_letter_queue_url> --table <dynamodb_table_name>
+ *   npm run redrive:kinesis-ingest -- --queue-url <dead_letter_queue_url> --table <table_name output>
  *                                     [--max-messages 100] [--dry-run]
  *
  * Both values are outputs of the stack (`cdktf output kinesis-ingest`). The records are

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformVariable } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
@@ -9,14 +9,12 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy-attachment";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
+import { secureTableDefaults } from "../../constructs/defaults";
 import { HttpApiStage } from "../../constructs/http-api-stage";
-import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { patternVariable } from "../../constructs/variables";
 
 /**
  * The API's routes. The seed loops over a `routeList` variable with `count`;
@@ -28,22 +26,6 @@ export const ROUTES = [
   { id: "get_events_route", method: "GET", path: "/events" },
   { id: "post_events_route", method: "POST", path: "/events" },
 ] as const;
-
-/** The seed's access-log line, one JSON object per request. */
-export const ACCESS_LOG_FORMAT: AccessLogFields = {
-  requestId: "$context.requestId",
-  ip: "$context.identity.sourceIp",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  routeKey: "$context.routeKey",
-  status: "$context.status",
-  protocol: "$context.protocol",
-  responseLength: "$context.responseLength",
-  errorMessage: "$context.error.message",
-  errorResponseType: "$context.error.responseType",
-  authorizerError: "$context.authorizer.error",
-  integrationErrorMessage: "$context.integrationErrorMessage",
-};
 
 export interface EventLogApiStackProps extends ServerlessStackProps {
   /** Seed `var.app_name`: prefixes the Lambda role's name. @default "event-log" */
@@ -104,19 +86,12 @@ export class EventLogApiStack extends ServerlessStack {
   readonly requesterPolicy: IamPolicy;
   readonly requester?: IamUser;
   readonly domain?: ApiCustomDomain;
-  readonly alarms: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: EventLogApiStackProps) {
     super(scope, id, props);
     const appName = props.appName ?? "event-log";
     const functionName = this.name(props.functionName ?? "log-events");
     const apiName = this.name(props.apiName ?? "log-events-http-api");
-
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
 
     // Seed: PROVISIONED 1/1 kept (cheapest for a trickle of events; raise the capacity
     // or switch to PAY_PER_REQUEST for real traffic). Fix: encryption and PITR added.
@@ -131,9 +106,7 @@ export class EventLogApiStack extends ServerlessStack {
         { name: "date", type: "S" },
         { name: "time", type: "S" },
       ],
-      serverSideEncryption: { enabled: true },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
+      ...secureTableDefaults(this),
     });
 
     // Fix: the seed zipped a hand-written Node.js 14 file and hashed an archive that does not
@@ -150,8 +123,6 @@ export class EventLogApiStack extends ServerlessStack {
         name: this.name("log-events-lambda-function-policy"),
         description: "IAM policy for log events Lambda function.",
       },
-      packaging: props.env.lambdaPackaging,
-      logRetentionDays: props.env.logRetentionDays,
       statements: [
         {
           sid: "ReadWriteEventLog",
@@ -160,7 +131,6 @@ export class EventLogApiStack extends ServerlessStack {
         },
       ],
       environment: { TABLE_NAME: this.table.name },
-      alarms: this.alarms,
     });
 
     const origins = props.corsAllowOrigins ?? ["*"];
@@ -198,7 +168,7 @@ export class EventLogApiStack extends ServerlessStack {
     );
 
     // Seed: `aws_apigatewayv2_stage.log_events` and `aws_cloudwatch_log_group.log_events_http_api`
-    // (the seed's format; fix: a retention). Fix: the seed's stage has no throttling, so one
+    // (the seed's access-log fields, which are the stage's default; fix: a retention). Fix: the seed's stage has no throttling, so one
     // caller could spend the account's 10,000 rps and the table's single write unit: stage-wide
     // limits, tunable at plan time (`throttling_rate_limit`, `throttling_burst_limit`); plus the 5xx-rate alarm.
     const api5xxRate = props.api5xxRateThreshold ?? 0.05;
@@ -206,20 +176,15 @@ export class EventLogApiStack extends ServerlessStack {
       api: this.api,
       stageName: "$default",
       accessLogGroupName: `/aws/apigateway/${apiName}`,
-      accessLogRetentionDays: props.env.logRetentionDays,
-      accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
-      alarms: this.alarms,
       alarmName: `${apiName}-5xx-rate`,
       alarmDescription: `${apiName}: more than ${api5xxRate * 100}% of requests answered 5xx in a minute`,
       errorRateThreshold: api5xxRate,
     });
 
-    new LambdaPermission(this, "permission", {
+    this.handler.allowInvoke("permission", {
       statementId: "test-AllowExecutionFromAPIGateway",
-      action: "lambda:InvokeFunction",
-      functionName: this.handler.function.functionName,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/*/*`,
     });
@@ -249,17 +214,22 @@ export class EventLogApiStack extends ServerlessStack {
         user: this.requester.name,
         policyArn: this.requesterPolicy.arn,
       });
-      new TerraformOutput(this, "requester_user_name", { value: this.requester.name });
+      new TerraformOutput(this, "requester_user_name", {
+        value: this.requester.name,
+        description: "IAM user allowed to call the routes; create its access key outside Terraform.",
+      });
     }
 
-    new TerraformOutput(this, "api_endpoint", {
+    new TerraformOutput(this, "execute_api_url", {
       value: this.api.apiEndpoint,
       description: "Default execute-api URL (disabled when the custom domain is on: use custom_domain_url)",
     });
-    new TerraformOutput(this, "table_name", { value: this.table.name });
-    new TerraformOutput(this, "function_name", { value: this.handler.function.functionName });
-    new TerraformOutput(this, "requester_policy_arn", { value: this.requesterPolicy.arn });
-    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topic.arn });
+    new TerraformOutput(this, "table_name", { value: this.table.name, description: "DynamoDB table holding the events." });
+    new TerraformOutput(this, "function_name", { value: this.handler.function.functionName, description: "Lambda function behind the routes." });
+    new TerraformOutput(this, "requester_policy_arn", {
+      value: this.requesterPolicy.arn,
+      description: "IAM policy allowing GET and POST /events: attach it to the roles or users that call the API.",
+    });
   }
 
   /**
@@ -268,26 +238,16 @@ export class EventLogApiStack extends ServerlessStack {
    * it. Here one host name, `<api_subdomain>.<domain_name>`, drives certificate, domain and record.
    */
   private addCustomDomain(props: EventLogApiStackProps): ApiCustomDomain {
-    const zoneName = new TerraformVariable(this, "domain_name", {
-      type: "string",
+    const zoneName = patternVariable(this, "domain_name", {
+      pattern: "^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,63}$",
       description: "Naked domain whose Route53 hosted zone exists already (the seed's var.domain_name), e.g. example.com.",
-      validation: [
-        {
-          condition: '${can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\\\.)+[a-z]{2,63}$", var.domain_name))}',
-          errorMessage: "domain_name must be a lower-case DNS name such as example.com.",
-        },
-      ],
+      errorMessage: "domain_name must be a lower-case DNS name such as example.com.",
     });
-    const subdomain = new TerraformVariable(this, "api_subdomain", {
-      type: "string",
+    const subdomain = patternVariable(this, "api_subdomain", {
+      pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
       default: props.apiSubdomain ?? "sample-http-api",
       description: "Label(s) in front of domain_name that form the API's host name.",
-      validation: [
-        {
-          condition: '${can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", var.api_subdomain))}',
-          errorMessage: "api_subdomain must be DNS labels such as sample-http-api.",
-        },
-      ],
+      errorMessage: "api_subdomain must be DNS labels such as sample-http-api.",
     });
     const hostName = `${subdomain.stringValue}.${zoneName.stringValue}`;
     const hostedZoneId =

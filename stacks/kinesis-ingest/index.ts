@@ -1,37 +1,33 @@
 import { Construct } from "constructs";
-import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import { Fn, ITerraformDependable, TerraformOutput, Token } from "cdktf";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
 import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
-import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { AlarmTopic } from "../../constructs/alarm-topic";
-import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
-import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
-import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
+import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
-import { RestApiStage } from "../../constructs/rest-api-stage";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
+import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
-import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
+import { wholeNumberVariable } from "../../constructs/variables";
+import { checkStreamRetention, minimumStreamRetentionHours, STREAM_RETENTION_LIMITS } from "./retention";
 import {
   CLIENT_ERROR_TEMPLATE,
   PUT_RECORD_REQUEST_TEMPLATE,
   SERVER_ERROR_TEMPLATE,
 } from "./templates";
 
-export interface KinesisIngestStackProps extends ServerlessStackProps {
+export interface KinesisIngestStackProps extends ServerlessStackProps, RestApiFrontDoorOptions {
   /** Shards of the stream; each takes 1,000 records or 1 MB per second. @default 1 (the seed) */
   readonly shardCount?: number;
   /** Records per Lambda invocation. @default 100 (the seed) */
@@ -59,7 +55,7 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
   /** The stream's GetRecords.IteratorAgeMilliseconds that raises an alarm: the consumer is behind. @default 60000 */
   readonly iteratorAgeAlarmMs?: number;
   /** Share of requests answered 5xx (0..1, per 5 minutes) that raises an alarm. @default 0.01 */
-  readonly api5xxRateAlarm?: number;
+  readonly api5xxRateThreshold?: number;
   /**
    * Default of the `manage_api_gateway_account` variable: this stack sets the region's
    * API Gateway logging role (see `ApiGatewayAccountLogging`).
@@ -67,66 +63,13 @@ export interface KinesisIngestStackProps extends ServerlessStackProps {
    */
   readonly manageApiGatewayAccount?: boolean;
   /**
-   * How POST / identifies its callers: `"api-key"` (each client sends its key as
-   * `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers allowed
-   * `execute-api:Invoke`; no keys). See `CallerAuth`.
-   * @default "api-key"
-   */
-  readonly callerAuth?: CallerAuth;
-  /**
-   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
-   * @default ["default"]
-   */
-  readonly apiClients?: readonly string[];
-  /**
    * Defaults of the per-client limits (`client_*` variables), below the stage's 1,000/2,000.
    * @default 500 requests/s, burst 1,000, 500,000 requests a day per client
    */
   readonly clientLimits?: ClientLimits;
-  /**
-   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
-   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
-   */
-  readonly webAcl?: WebAclOptions;
-  /**
-   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
-   * endpoint off, so no caller goes around the domain's TLS policy.
-   * @default none: the execute-api endpoint (the seed)
-   */
-  readonly customDomain?: RestApiDomainOptions;
 }
 
-/** Kinesis limits on a stream's retention, in hours. */
-export const STREAM_RETENTION_LIMITS = { min: 24, max: 8760 } as const;
-
-/**
- * The shortest retention (hours, whole) that still lets a dead-letter pointer be replayed: a record
- * reaches the dead-letter queue at most `maximumRecordAgeSeconds` after it arrived, and the team needs
- * `reactionWindowHours` after that to replay it from the stream.
- */
-export function minimumStreamRetentionHours(t: { readonly maximumRecordAgeSeconds: number; readonly reactionWindowHours: number }): number {
-  return Math.max(STREAM_RETENTION_LIMITS.min, Math.ceil(t.maximumRecordAgeSeconds / 3600 + t.reactionWindowHours));
-}
-
-/** Throws when the stream would drop records before their dead-letter pointers can be replayed. */
-export function checkStreamRetention(t: {
-  readonly retentionHours: number;
-  readonly maximumRecordAgeSeconds: number;
-  readonly reactionWindowHours: number;
-}): void {
-  const { min, max } = STREAM_RETENTION_LIMITS;
-  if (!Number.isInteger(t.retentionHours) || t.retentionHours < min || t.retentionHours > max) {
-    throw new Error(`kinesis-ingest: the stream retention must be a whole number of hours in ${min}..${max}, got ${t.retentionHours}.`);
-  }
-  const required = minimumStreamRetentionHours(t);
-  if (t.retentionHours < required) {
-    throw new Error(
-      `kinesis-ingest: the stream retention (${t.retentionHours} h) must be at least the mapping's maximum record age ` +
-        `(${t.maximumRecordAgeSeconds} s) + the reaction window (${t.reactionWindowHours} h) = ${required} h, ` +
-        `or dead-lettered records expire from the stream before anyone can replay them.`,
-    );
-  }
-}
+export { checkStreamRetention, minimumStreamRetentionHours, STREAM_RETENTION_LIMITS } from "./retention";
 
 /**
  * Seed 000, the spike buffer: a REST API writes each POST body straight into
@@ -139,52 +82,34 @@ export function checkStreamRetention(t: {
  */
 export class KinesisIngestStack extends ServerlessStack {
   readonly api: ApiGatewayRestApi;
-  readonly stage: ApiGatewayStage;
+  readonly stage: RestApiStage;
   readonly stream: KinesisStream;
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
   readonly deadLetterQueue: DeadLetterQueue;
-  readonly alarms: AlarmTopic;
-  readonly domain?: RestApiCustomDomain;
-  /** Set with `callerAuth: "api-key"` (the default). */
-  readonly apiClients?: ApiKeyClients;
-  /** Set when `webAcl` is given. */
-  readonly webAcl?: RateLimitWebAcl;
+  readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
-    const env = props.env;
     const callerAuth = props.callerAuth ?? "api-key";
     // seed: data "aws_caller_identity" "current" (declared, not used by the seed): looked up
     // unless supplied; here it names the logging role's ARN (step 5).
 
-    // ---- Plan-time settings (the stage's throttling variables come with RestApiStage) ----
-    const loggingLevel = apiLoggingLevelVariable(this);
-
+    // ---- Plan-time settings (the stage's throttling and logging variables come with restApiStackStage) ----
     // Checked at synth (and the variable again at plan): a dead-letter pointer must outlive its records' wait.
     const maximumRecordAgeSeconds = props.maximumRecordAgeSeconds ?? 3600;
     const reactionWindowHours = props.reactionWindowHours ?? 72;
     const retentionHours = props.streamRetentionHours ?? 168;
     checkStreamRetention({ retentionHours, maximumRecordAgeSeconds, reactionWindowHours });
     const minimumRetention = minimumStreamRetentionHours({ maximumRecordAgeSeconds, reactionWindowHours });
-    const streamRetention = new TerraformVariable(this, "stream_retention_hours", {
-      type: "number",
+    const streamRetention = wholeNumberVariable(this, "stream_retention_hours", {
       default: retentionHours,
+      min: minimumRetention,
+      max: STREAM_RETENTION_LIMITS.max,
       description:
         `Hours the stream keeps records: how long a dead-letter pointer can be replayed. At least the maximum record age ` +
         `(${maximumRecordAgeSeconds} s) + the ${reactionWindowHours} h reaction window; at most ${STREAM_RETENTION_LIMITS.max}.`,
-      validation: [
-        {
-          condition: `\${var.stream_retention_hours >= ${minimumRetention} && var.stream_retention_hours <= ${STREAM_RETENTION_LIMITS.max} && floor(var.stream_retention_hours) == var.stream_retention_hours}`,
-          errorMessage: `stream_retention_hours must be a whole number in ${minimumRetention}..${STREAM_RETENTION_LIMITS.max} (maximum record age + reaction window).`,
-        },
-      ],
-    });
-
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: env.alarmEmail,
+      errorMessage: `stream_retention_hours must be a whole number in ${minimumRetention}..${STREAM_RETENTION_LIMITS.max} (maximum record age + reaction window).`,
     });
 
     // ---- 1) API Gateway -----------------------------------------------------
@@ -253,68 +178,50 @@ export class KinesisIngestStack extends ServerlessStack {
       dependsOn: [apiRolePolicy],
     });
 
+    // Every method and integration response of POST /: the same API, resource and method.
+    const onMethod = { restApiId: this.api.id, resourceId: this.api.rootResourceId, httpMethod: method.httpMethod };
+    const methodResponse = (statusCode: string, model: "Empty" | "Error") =>
+      new ApiGatewayMethodResponse(this, `method_response_${statusCode}`, {
+        ...onMethod,
+        statusCode,
+        responseModels: { "application/json": model },
+      });
+    const integrationResponse = (
+      status: string,
+      to: { response: ApiGatewayMethodResponse; selectionPattern: string; template: string; dependsOn: ITerraformDependable[] },
+    ) =>
+      new ApiGatewayIntegrationResponse(this, `integration_response_${status}`, {
+        ...onMethod,
+        statusCode: to.response.statusCode,
+        selectionPattern: to.selectionPattern,
+        responseTemplates: { "application/json": to.template },
+        dependsOn: to.dependsOn,
+      });
+
     // 200: PutRecord succeeded; the body is Kinesis's answer ({ SequenceNumber, ShardId }), as in the seed.
-    const ok = new ApiGatewayMethodResponse(this, "method_response_200", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "200",
-      responseModels: { "application/json": "Empty" },
-    });
+    const ok = methodResponse("200", "Empty");
     // Fix: every status is declared before its integration response refers to it (the seed leaves that
     // order to chance), and Kinesis 4xx and 5xx each have a pattern, so the empty default pattern of the
     // 200 response only ever catches 2xx: no failed PutRecord reaches the client as 200.
-    const okIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_200", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: ok.statusCode,
-      selectionPattern: "",
-      responseTemplates: { "application/json": "" },
-      dependsOn: [integration],
-    });
-    const clientError = new ApiGatewayMethodResponse(this, "method_response_400", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "400",
-      responseModels: { "application/json": "Error" },
-    });
+    const okIntegration = integrationResponse("200", { response: ok, selectionPattern: "", template: "", dependsOn: [integration] });
+    const clientError = methodResponse("400", "Error");
     // Statuses the 4xx template sets with $context.responseOverride.status (Kinesis throttling and
     // configuration faults also come back as 400); declared so the API's contract lists them.
-    const throttled = new ApiGatewayMethodResponse(this, "method_response_429", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "429",
-      responseModels: { "application/json": "Error" },
-    });
-    const serverError = new ApiGatewayMethodResponse(this, "method_response_500", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: "500",
-      responseModels: { "application/json": "Error" },
-    });
-    const clientErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_400", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: clientError.statusCode,
+    const throttled = methodResponse("429", "Error");
+    const serverError = methodResponse("500", "Error");
+    // Fix: the seed answers every Kinesis 4xx as an empty 400. Throttling (Kinesis answers it 400) becomes
+    // 429 so clients back off and retry; a stream or key fault becomes 500 (the API's fault, and alarmed).
+    const clientErrorIntegration = integrationResponse("400", {
+      response: clientError,
       selectionPattern: "4\\d{2}",
-      // Fix: the seed answers every Kinesis 4xx as an empty 400. Throttling (Kinesis answers it 400) becomes
-      // 429 so clients back off and retry; a stream or key fault becomes 500 (the API's fault, and alarmed).
-      responseTemplates: { "application/json": CLIENT_ERROR_TEMPLATE },
+      template: CLIENT_ERROR_TEMPLATE,
       dependsOn: [integration, throttled, serverError],
     });
     // Fix (missing in the seed): Kinesis 5xx (InternalFailure, ServiceUnavailable) -> 500 with a message.
-    const serverErrorIntegration = new ApiGatewayIntegrationResponse(this, "integration_response_500", {
-      restApiId: this.api.id,
-      resourceId: this.api.rootResourceId,
-      httpMethod: method.httpMethod,
-      statusCode: serverError.statusCode,
+    const serverErrorIntegration = integrationResponse("500", {
+      response: serverError,
       selectionPattern: "5\\d{2}",
-      responseTemplates: { "application/json": SERVER_ERROR_TEMPLATE },
+      template: SERVER_ERROR_TEMPLATE,
       dependsOn: [integration],
     });
 
@@ -332,61 +239,33 @@ export class KinesisIngestStack extends ServerlessStack {
       dependsOn: routing,
     });
 
-    // The seed's commented-out CloudWatch role + aws_api_gateway_account: access logs need the region's
-    // API Gateway account setting to name a role that may write logs. This stack owns it by default
-    // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
-    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
-      roleName: this.name("apigw-cloudwatch-logs-role"),
-      accountId: this.accountId,
-      manageByDefault: props.manageApiGatewayAccount ?? true,
-    });
     // The seed's stage and commented-out method settings: access logs, throttling below what one shard
     // takes (1,000 records/s), metrics, and error-level execution logs (the seed's commented-out INFO +
     // data trace would log every request body), plus the API 5xx-rate alarm.
-    const stage = new RestApiStage(this, "stage", {
+    this.stage = restApiStackStage(this, {
       api: this.api,
       deployment,
       stageName: "dev",
-      accessLogRetentionDays: env.logRetentionDays,
       throttlingRateLimit: 1000,
       throttlingBurstLimit: 2000,
-      loggingLevel: loggingLevel.stringValue,
-      accountLogging,
-      alarms: this.alarms,
+      // The seed's commented-out CloudWatch role + aws_api_gateway_account: access logs need the region's
+      // API Gateway account setting to name a role that may write logs. This stack owns it by default
+      // (`manage_api_gateway_account = true`): it is the first stack, and must log on a fresh account.
+      accountLogging: { roleName: this.name("apigw-cloudwatch-logs-role"), manageByDefault: props.manageApiGatewayAccount ?? true },
       alarmName: this.name("kinesis-sample-api-5xx"),
       alarmDescription: "Share of API requests answered 5xx (records not accepted).",
-      errorRateThreshold: props.api5xxRateAlarm ?? 0.01,
+      errorRateThreshold: props.api5xxRateThreshold ?? 0.01,
     });
-    this.stage = stage.stage;
-    if (props.customDomain) {
-      this.domain = new RestApiCustomDomain(this, "domain", {
-        domainName: props.customDomain.domainName,
-        hostedZoneId:
-          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
-        certificate: props.customDomain.certificate ?? { kind: "create" },
-        restApiId: this.api.id,
-        stageName: this.stage.stageName,
-      });
-      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
-    }
 
-    // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
-    this.apiClients = restApiCallers(this, {
-      auth: callerAuth,
+    // ---- Custom domain, callers (one API key and usage plan per client, or IAM), optional web ACL ----
+    this.frontDoor = restApiFrontDoor(this, {
+      ...props,
       api: this.api,
       stage: this.stage,
-      namePrefix: this.name("kinesis-sample-api"),
-      clients: props.apiClients,
+      name: this.name("kinesis-sample-api"),
       limits: { rateLimit: 500, burstLimit: 1000, dailyQuota: 500_000, ...props.clientLimits },
-      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/POST/`,
+      invokePath: "POST/",
     });
-    if (props.webAcl) {
-      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
-        ...props.webAcl,
-        name: this.name("kinesis-sample-api"),
-        protects: { stage_association: this.stage.arn },
-      });
-    }
 
     // ---- 6) Table ---------------------------------------------------------------
     // Fix: encrypted and with point-in-time recovery (the seed sets neither).
@@ -395,23 +274,18 @@ export class KinesisIngestStack extends ServerlessStack {
       billingMode: "PAY_PER_REQUEST",
       hashKey: "ID",
       attribute: [{ name: "ID", type: "S" }],
-      serverSideEncryption: { enabled: true },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
+      ...secureTableDefaults(this),
     });
 
     // ---- 7) Lambda: Kinesis -> DynamoDB -----------------------------------------
     this.deadLetterQueue = new DeadLetterQueue(this, "dead_letter_queue", {
       queueName: this.name("kinesis-to-dynamo-dlq"),
-      alarms: this.alarms,
     });
     this.handler = new NodejsFunction(this, "handler", {
       entry: "handlers/kinesis-ingest/index.ts",
       functionName: this.name("kinesis_to_dynamo"),
       roleName: this.name("lambda_kinesis_to_dynamo_role"),
       rolePolicy: { kind: "inline", name: this.name("lambda_kinesis_to_dynamo_policy") },
-      packaging: env.lambdaPackaging,
-      logRetentionDays: env.logRetentionDays,
       memorySize: 256,
       timeout: 60,
       // Fix: the table name comes from the stack (the seed hard-codes 'example-table' in the handler).
@@ -435,7 +309,6 @@ export class KinesisIngestStack extends ServerlessStack {
         // The mapping's on-failure destination is sent with the function's role.
         { sid: "SendToDeadLetterQueue", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queue.arn] },
       ],
-      alarms: this.alarms,
     });
 
     // Fix: partial batch failures, bisect-on-error, bounded retries and age, and a dead-letter queue,
@@ -466,23 +339,21 @@ export class KinesisIngestStack extends ServerlessStack {
       threshold: props.iteratorAgeAlarmMs ?? 60000,
       comparisonOperator: "GreaterThanThreshold",
     });
-    this.alarms.alarm("write_throttles", {
+    this.alarms.countAboveZero("write_throttles", {
       alarmName: this.name("example-stream-write-throttles"),
       alarmDescription: `PutRecord throttled: clients got 429; add shards or lower the stage's throttling.`,
       namespace: "AWS/Kinesis",
       metricName: "WriteProvisionedThroughputExceeded",
       dimensions: streamDimensions,
-      statistic: "Sum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
     });
 
     // ---- 8) Outputs ---------------------------------------------------------------
-    new TerraformOutput(this, "api_endpoint", { value: this.stage.invokeUrl });
-    new TerraformOutput(this, "kinesis_stream_arn", { value: this.stream.arn });
-    new TerraformOutput(this, "dynamodb_table_name", { value: this.table.name });
+    new TerraformOutput(this, "execute_api_url", {
+      value: this.stage.stage.invokeUrl,
+      description: "Invoke URL of the stage (execute-api): POST records here (off with a custom domain: use custom_domain_url).",
+    });
+    new TerraformOutput(this, "stream_arn", { value: this.stream.arn, description: "ARN of the Kinesis stream the API writes to." });
+    new TerraformOutput(this, "table_name", { value: this.table.name, description: "DynamoDB table the consumer stores the records in." });
     new TerraformOutput(this, "dead_letter_queue_url", {
       value: this.deadLetterQueue.queue.url,
       description: "Where batches that failed every retry are described (shard and sequence range), for `npm run redrive:kinesis-ingest`.",

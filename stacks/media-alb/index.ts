@@ -1,7 +1,5 @@
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
-import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
@@ -9,41 +7,18 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import type { DomainCertificate } from "../../constructs/api-custom-domain";
 import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
+import { wholeNumberVariable } from "../../constructs/variables";
+import { accessLogBucket } from "./access-log-bucket";
 import { MediaEndpoint } from "./media-endpoint";
 
-/**
- * Regions whose load balancers deliver access logs as the regional ELB
- * account (`data.aws_elb_service_account`); AWS lists them as the regions
- * available before August 2022. Regions opened since (ap-southeast-3 Jakarta
- * onwards) only accept the `logdelivery.elasticloadbalancing.amazonaws.com`
- * service principal, and the data source fails there.
- */
-export const ELB_ACCOUNT_LOG_DELIVERY_REGIONS: readonly string[] = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
-  "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
-  "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
-  "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
-];
-
-/** The service principal that writes access logs in every region opened since August 2022 (and accepted in older ones). */
-export const ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com";
-
-/** Key prefix of the ALB's access logs in the bucket. */
-const ACCESS_LOG_PREFIX = "api-lb";
+export { ELB_ACCOUNT_LOG_DELIVERY_REGIONS, ELB_LOG_DELIVERY_PRINCIPAL } from "./access-log-bucket";
 
 export interface MediaAlbStackProps extends ServerlessStackProps {
   /**
@@ -75,7 +50,7 @@ export interface MediaAlbStackProps extends ServerlessStackProps {
    * (so a flood on the ALB leaves the account's other functions the rest).
    * @default 50 (250 requests/s x 0.2 s x 2 = 100 for the two, a tenth of the default 1,000 limit)
    */
-  readonly reservedConcurrency?: number;
+  readonly reservedConcurrentExecutions?: number;
   /**
    * Days the ALB's access logs stay in their bucket.
    * @default 90
@@ -106,7 +81,6 @@ export class MediaAlbStack extends ServerlessStack {
   readonly jobIdEndpoint: MediaEndpoint;
   readonly statusEndpoint: MediaEndpoint;
   readonly record: Route53Record;
-  readonly alarms: AlarmTopic;
   /** Set when the stack requested the listener's certificate (`certificate: { kind: "create" }`). */
   readonly certificate?: DnsValidatedCertificate;
   /** Set when `webAcl` is given. */
@@ -135,17 +109,11 @@ export class MediaAlbStack extends ServerlessStack {
       default: props.deletionProtection ?? true,
       description: "Deletion protection of the load balancer (the seed turns it on). Apply with false before destroying the stack.",
     });
-    const reservedConcurrency = new TerraformVariable(this, "reserved_concurrent_executions", {
-      type: "number",
-      default: props.reservedConcurrency ?? 50,
+    const reservedConcurrency = wholeNumberVariable(this, "reserved_concurrent_executions", {
+      default: props.reservedConcurrentExecutions ?? 50,
+      min: 1,
       description:
         "Reserved concurrency of each function behind the public ALB: peak requests/s x p99 duration (s) x 2, at most a tenth of the account's concurrency limit for both (README: Security and reliability).",
-      validation: [
-        {
-          condition: "${var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions}",
-          errorMessage: "reserved_concurrent_executions must be a whole number >= 1.",
-        },
-      ],
     });
     const hostName = `${hostLabel}.${zoneName.stringValue}`;
     // `[.]`, not `\.`: a literal dot without backslashes, which Terraform expressions would need doubled.
@@ -167,12 +135,6 @@ export class MediaAlbStack extends ServerlessStack {
     const zoneId =
       lookups.hostedZoneId ??
       new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
-
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
 
     // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), nothing out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
@@ -202,80 +164,8 @@ export class MediaAlbStack extends ServerlessStack {
     // Balancing guide, "Lambda functions as targets"); Terraform removes the all-out rule AWS adds to a new group.
 
     // ---- Access logs: a new bucket (the seed's "create this location") ----
-    // Named `<env>-logs-api-lb-<account>`: bucket names are global, and the seed's dotted
-    // `logs-api-lb.nightonly.com` breaks virtual-hosted-style TLS to S3.
-    this.accessLogBucket = new S3Bucket(this, "access_log_bucket", {
-      bucket: this.name(`logs-${hostLabel}-${this.accountId}`),
-    });
-    new S3BucketOwnershipControls(this, "access_log_bucket_ownership", {
-      bucket: this.accessLogBucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "access_log_bucket_public_access_block", {
-      bucket: this.accessLogBucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    // SSE-S3: the only encryption ELB access log delivery supports (not SSE-KMS).
-    new S3BucketServerSideEncryptionConfigurationA(this, "access_log_bucket_encryption", {
-      bucket: this.accessLogBucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
-    new S3BucketLifecycleConfiguration(this, "access_log_bucket_lifecycle", {
-      bucket: this.accessLogBucket.id,
-      rule: [
-        {
-          id: "expire-access-logs",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: props.accessLogExpirationDays ?? 90 }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-      ],
-    });
-
-    const logObjects = `${this.accessLogBucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${this.accountId}/*`;
-    const logDelivery: DataAwsIamPolicyDocumentStatement[] = [
-      {
-        sid: "AllowElbLogDeliveryService",
-        actions: ["s3:PutObject"],
-        resources: [logObjects],
-        principals: [{ type: "Service", identifiers: [ELB_LOG_DELIVERY_PRINCIPAL] }],
-      },
-    ];
-    if (ELB_ACCOUNT_LOG_DELIVERY_REGIONS.includes(props.env.region)) {
-      // Older regions deliver as the regional ELB account; the data source is a static map
-      // in the provider (no AWS call, so offline plans work).
-      const elbAccount = new DataAwsElbServiceAccount(this, "elb_service_account", {});
-      logDelivery.push({
-        sid: "AllowElbLogDeliveryAccount",
-        actions: ["s3:PutObject"],
-        resources: [logObjects],
-        principals: [{ type: "AWS", identifiers: [elbAccount.arn] }],
-      });
-    }
-    const bucketPolicyDocument = new DataAwsIamPolicyDocument(this, "access_log_bucket_policy_document", {
-      statement: [
-        {
-          // A deny must cover every action to make the bucket TLS-only, hence `s3:*` (Deny only).
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          actions: ["s3:*"],
-          resources: [this.accessLogBucket.arn, `${this.accessLogBucket.arn}/*`],
-          principals: [{ type: "*", identifiers: ["*"] }],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-        ...logDelivery,
-      ],
-    });
-    const bucketPolicy = new S3BucketPolicy(this, "access_log_bucket_policy", {
-      bucket: this.accessLogBucket.id,
-      policy: bucketPolicyDocument.json,
-      // S3 rejects a policy PUT racing the public access block change on a new bucket.
-      dependsOn: [publicAccessBlock],
-    });
+    const accessLogs = accessLogBucket(this, { hostLabel, expirationDays: props.accessLogExpirationDays ?? 90 });
+    this.accessLogBucket = accessLogs.bucket;
 
     // ---- The load balancer api-lb ----
     this.loadBalancer = new Lb(this, "load_balancer", {
@@ -287,9 +177,9 @@ export class MediaAlbStack extends ServerlessStack {
       enableDeletionProtection: deletionProtection.booleanValue,
       // Requests with header names that are not valid HTTP are dropped, not passed to the functions.
       dropInvalidHeaderFields: true,
-      accessLogs: { bucket: this.accessLogBucket.id, prefix: ACCESS_LOG_PREFIX, enabled: true },
+      accessLogs: { bucket: this.accessLogBucket.id, prefix: accessLogs.prefix, enabled: true },
       // The ALB writes a test object when access logs are enabled: the policy must be in place.
-      dependsOn: [bucketPolicy],
+      dependsOn: [accessLogs.policy],
     });
 
     // The listener's certificate: the given ARN, or one requested for the host name and
@@ -347,11 +237,7 @@ export class MediaAlbStack extends ServerlessStack {
       listenerArn: this.httpsListener.arn,
       allowedOrigins,
       loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
-      packaging: props.env.lambdaPackaging,
-      logRetentionDays: props.env.logRetentionDays,
-      alarms: this.alarms,
       reservedConcurrentExecutions: reservedConcurrency.numberValue,
-      tableDeletionProtection: tableDeletionProtectionVariable(this).booleanValue,
     };
     // Target group names are limited to 32 characters: the seed's names (up to 31) plus an
     // environment prefix do not fit, so the target groups get short names of their own.
@@ -386,17 +272,13 @@ export class MediaAlbStack extends ServerlessStack {
 
     // ---- Alarms: errors of the ALB itself and 5xx answers of the functions ----
     const albAlarm = (alarmId: string, metricName: string, what: string) =>
-      this.alarms.alarm(alarmId, {
+      this.alarms.countAboveZero(alarmId, {
         alarmName: this.name(`${hostLabel}-${metricName}`),
         alarmDescription: `${this.name(hostLabel)}: ${what}`,
         namespace: "AWS/ApplicationELB",
         metricName,
         dimensions: { LoadBalancer: this.loadBalancer.arnSuffix },
-        statistic: "Sum",
         period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
       });
     albAlarm("alb_elb_5xx", "HTTPCode_ELB_5XX_Count", "5xx answered by the load balancer (502 bad Lambda answer, 503, 504) > 0 in 5 minutes");
     albAlarm("alb_target_5xx", "HTTPCode_Target_5XX_Count", "5xx answered by the functions > 0 in 5 minutes");
@@ -405,7 +287,7 @@ export class MediaAlbStack extends ServerlessStack {
       value: this.loadBalancer.dnsName,
       description: "The load balancer's own DNS name (its certificate does not cover it).",
     });
-    new TerraformOutput(this, "api_url", { value: `https://${this.record.fqdn}`, description: "Base URL of the API." });
+    new TerraformOutput(this, "custom_domain_url", { value: `https://${this.record.fqdn}`, description: "Base URL of the API (api-lb.<zone>)." });
     new TerraformOutput(this, "job_id_url", {
       value: `https://${this.record.fqdn}/media/job_id?input_file=`,
       description: "Input file name -> MediaConvert job id (append a URL-encoded file name).",
@@ -414,8 +296,17 @@ export class MediaAlbStack extends ServerlessStack {
       value: `https://${this.record.fqdn}/media/status?job_id=`,
       description: "MediaConvert job id -> status (append a job id).",
     });
-    new TerraformOutput(this, "input_file_to_job_id_table", { value: this.jobIdEndpoint.table.name });
-    new TerraformOutput(this, "job_id_to_status_table", { value: this.statusEndpoint.table.name });
-    new TerraformOutput(this, "access_log_bucket_name", { value: this.accessLogBucket.bucket });
+    new TerraformOutput(this, "job_id_table_name", {
+      value: this.jobIdEndpoint.table.name,
+      description: "DynamoDB table job_id_url reads (input file -> job id), written by the MediaConvert pipeline.",
+    });
+    new TerraformOutput(this, "status_table_name", {
+      value: this.statusEndpoint.table.name,
+      description: "DynamoDB table status_url reads (job id -> status), written by the MediaConvert pipeline.",
+    });
+    new TerraformOutput(this, "access_log_bucket_name", {
+      value: this.accessLogBucket.bucket,
+      description: "S3 bucket holding the load balancer's access logs.",
+    });
   }
 }

@@ -1,13 +1,12 @@
 import { Construct } from "constructs";
-import { IResolvable } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
-import { AlarmTopic } from "../../constructs/alarm-topic";
-import { LambdaPackaging } from "../../constructs/environment";
+import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
+import { ServerlessStack } from "../../constructs/serverless-stack";
 
 export interface MediaEndpointProps {
   /** Physical name of the function (the seed's, with the environment prefix). */
@@ -30,13 +29,8 @@ export interface MediaEndpointProps {
   readonly allowedOrigins: string;
   /** `arn_suffix` of the load balancer: the `LoadBalancer` dimension of the target group's metrics. */
   readonly loadBalancerArnSuffix: string;
-  readonly packaging: LambdaPackaging;
-  readonly logRetentionDays: number;
-  readonly alarms: AlarmTopic;
   /** Reserved concurrency of the function (a plan-time value): what a flood on the public ALB can take. */
   readonly reservedConcurrentExecutions: number;
-  /** `deletion_protection_enabled` of the table (a plan-time value). */
-  readonly tableDeletionProtection: boolean | IResolvable;
 }
 
 /**
@@ -57,6 +51,7 @@ export class MediaEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaEndpointProps) {
     super(scope, id);
+    const alarms = ServerlessStack.of(this).alarms;
 
     // Written by the MediaConvert pipeline of the seed's previous post; read-only here.
     // On-demand: the seed does not say, and a read API with spiky traffic is what on-demand is for.
@@ -65,23 +60,18 @@ export class MediaEndpoint extends Construct {
       billingMode: "PAY_PER_REQUEST",
       hashKey: props.hashKey,
       attribute: [{ name: props.hashKey, type: "S" }],
-      serverSideEncryption: { enabled: true },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: props.tableDeletionProtection,
+      ...secureTableDefaults(this),
     });
 
     this.handler = new NodejsFunction(this, "handler", {
       entry: props.entry,
       functionName: props.functionName,
       roleName: `${props.functionName}-role`,
-      packaging: props.packaging,
-      logRetentionDays: props.logRetentionDays,
       statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.table.arn] }],
       environment: { TABLE_NAME: this.table.name, ALLOWED_ORIGINS: props.allowedOrigins },
       // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the
       // region's whole Lambda concurrency from every other function of the account.
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      alarms: props.alarms,
       // The alarms live in the stack's one AlarmTopic: their ids must be unique there.
       alarmIdPrefix: `${id}_handler`,
     });
@@ -94,13 +84,11 @@ export class MediaEndpoint extends Construct {
       lambdaMultiValueHeadersEnabled: false,
     });
 
-    this.permission = new LambdaPermission(this, "permission", {
-      statementId: "AllowExecutionFromALB",
-      action: "lambda:InvokeFunction",
-      functionName: this.handler.function.functionName,
-      principal: "elasticloadbalancing.amazonaws.com",
-      sourceArn: this.targetGroup.arn,
-    });
+    this.permission = this.handler.allowInvoke(
+      "permission",
+      { statementId: "AllowExecutionFromALB", principal: "elasticloadbalancing.amazonaws.com", sourceArn: this.targetGroup.arn },
+      this,
+    );
 
     this.attachment = new LbTargetGroupAttachment(this, "attachment", {
       targetGroupArn: this.targetGroup.arn,
@@ -117,17 +105,12 @@ export class MediaEndpoint extends Construct {
 
     // LambdaUserError: the ALB could not use the function's answer or invoke it, e.g. the
     // seed's numeric header value, answered to the caller as a 502 with nothing in the function's log.
-    props.alarms.alarm(`${id}_lambda_user_error`, {
+    alarms.countAboveZero(`${id}_lambda_user_error`, {
       alarmName: `${props.functionName}-alb-lambda-user-error`,
       alarmDescription: `${props.targetGroupName}: the ALB rejected or could not invoke ${props.functionName} (502 to callers)`,
       namespace: "AWS/ApplicationELB",
       metricName: "LambdaUserError",
       dimensions: { TargetGroup: this.targetGroup.arnSuffix, LoadBalancer: props.loadBalancerArnSuffix },
-      statistic: "Sum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
     });
   }
 }

@@ -43,22 +43,3 @@ export const DEFAULT_MOCK_RESPONSE: Readonly<Record<string, string>> = {
   source_language: "ja",
   target_language: "en",
 };
-
-/** One JSON line per request in the access log (`$context` variables of REST APIs). */
-export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
-  requestId: "$context.requestId",
-  extendedRequestId: "$context.extendedRequestId",
-  ip: "$context.identity.sourceIp",
-  userAgent: "$context.identity.userAgent",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  status: "$context.status",
-  protocol: "$context.protocol",
-  responseLength: "$context.responseLength",
-  responseLatency: "$context.responseLatency",
-  integrationStatus: "$context.integration.status",
-  integrationLatency: "$context.integration.latency",
-  errorMessage: "$context.error.message",
-  validationError: "$context.error.validationErrorString",
-};

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
-import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import { Fn, TerraformOutput, Token } from "cdktf";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
@@ -20,30 +20,24 @@ import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
 import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
-import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AlarmTopic } from "../../constructs/alarm-topic";
-import { ApiKeyClients, CallerAuth, ClientLimits, methodAuthorization, restApiCallers } from "../../constructs/api-key-clients";
-import { ApiGatewayAccountLogging } from "../../constructs/api-gateway-account-logging";
+import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
+import { secureTableDefaults } from "../../constructs/defaults";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
-import { RestApiStage } from "../../constructs/rest-api-stage";
-import { apiLoggingLevelVariable } from "../../constructs/stage-settings";
-import { tableDeletionProtectionVariable } from "../../constructs/table-settings";
-import { RestApiCustomDomain, RestApiDomainOptions } from "../../constructs/api-custom-domain";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
+import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { wholeNumberVariable } from "../../constructs/variables";
 import {
-  ACCESS_LOG_FORMAT,
   DEFAULT_MOCK_RESPONSE,
   MOCK_REQUEST_TEMPLATE,
   TRANSLATE_QUERY_PARAMETERS,
   TRANSLATE_REQUEST_SCHEMA,
 } from "./api-definition";
 
-export interface TranslateApiStackProps extends ServerlessStackProps {
+/** `callerAuth` covers GET/POST /translate; `GET /mock` stays open either way (a MOCK integration reaches no backend). */
+export interface TranslateApiStackProps extends ServerlessStackProps, RestApiFrontDoorOptions {
   /**
    * Stage name; the invoke URL ends with it.
    * @default the environment name (`dev` by default, the hands-on's stage)
@@ -77,12 +71,6 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    */
   readonly manageApiGatewayAccount?: boolean;
   /**
-   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
-   * endpoint off, so no caller goes around the domain's TLS policy.
-   * @default none: the execute-api endpoint (the hands-on)
-   */
-  readonly customDomain?: RestApiDomainOptions;
-  /**
    * The fixed JSON `GET /mock` answers (its integration response template).
    * @default `{ output_text, source_language: "ja", target_language: "en" }` with a sample text
    */
@@ -99,7 +87,7 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    * Function timeout, seconds.
    * @default 10 (the hands-on's 3 s leaves no room for the SDK's retries of a throttled Translate call)
    */
-  readonly timeout?: number;
+  readonly functionTimeoutSeconds?: number;
   /**
    * Milliseconds the history write may take before it is abandoned and logged as
    * HISTORY_WRITE_FAILED (the translation is still answered 200); the translation
@@ -108,44 +96,21 @@ export interface TranslateApiStackProps extends ServerlessStackProps {
    */
   readonly historyWriteBudgetMs?: number;
   /**
-   * How GET/POST /translate identify their callers: `"api-key"` (each client sends
-   * its key as `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers
-   * allowed `execute-api:Invoke`; no keys). `GET /mock` stays open either way: a MOCK
-   * integration reaches no backend. See `CallerAuth`.
-   * @default "api-key"
-   */
-  readonly callerAuth?: CallerAuth;
-  /**
-   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
-   * @default ["default"]
-   */
-  readonly apiClients?: readonly string[];
-  /**
    * Defaults of the per-client limits (`client_*` variables). Translate bills per
    * character: 200 requests of at most 10,000 characters cap one client at 2 million
    * characters (about 30 USD) a day.
    * @default 1 request/s, burst 2, 200 requests a day per client
    */
   readonly clientLimits?: ClientLimits;
-  /**
-   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
-   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
-   */
-  readonly webAcl?: WebAclOptions;
 }
 
 /** Seed 004: REST API -> Lambda -> Amazon Translate, translation history in DynamoDB, plus a MOCK integration. */
 export class TranslateApiStack extends ServerlessStack {
   readonly api: ApiGatewayRestApi;
-  readonly stage: ApiGatewayStage;
+  readonly stage: RestApiStage;
   readonly table: DynamodbTable;
   readonly handler: NodejsFunction;
-  readonly alarms: AlarmTopic;
-  readonly domain?: RestApiCustomDomain;
-  /** Set with `callerAuth: "api-key"` (the default). */
-  readonly apiClients?: ApiKeyClients;
-  /** Set when `webAcl` is given. */
-  readonly webAcl?: RateLimitWebAcl;
+  readonly frontDoor: RestApiFrontDoor;
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
@@ -153,23 +118,11 @@ export class TranslateApiStack extends ServerlessStack {
     const callerAuth = props.callerAuth ?? "api-key";
 
     // ---- Operator settings (plan time; the stage's throttling and the account setting come with their constructs) ----
-    const ttlDays = new TerraformVariable(this, "history_ttl_days", {
-      type: "number",
+    const ttlDays = wholeNumberVariable(this, "history_ttl_days", {
       // Fix: callers are anonymous and their text is personal data as often as not; keep it a month, not forever.
       default: props.historyTtlDays ?? 30,
+      min: 0,
       description: "Days a translation history item lives before DynamoDB's TTL deletes it; 0 keeps items forever.",
-      validation: [
-        {
-          condition: "${var.history_ttl_days >= 0 && floor(var.history_ttl_days) == var.history_ttl_days}",
-          errorMessage: "history_ttl_days must be a whole number >= 0.",
-        },
-      ],
-    });
-
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
     });
 
     // ---- History table: the hands-on's `translate-history`, keyed by `timestamp` ----
@@ -181,11 +134,9 @@ export class TranslateApiStack extends ServerlessStack {
       // (handlers/translate-api/history.ts), unique and still time-ordered.
       hashKey: "timestamp",
       attribute: [{ name: "timestamp", type: "S" }],
-      serverSideEncryption: { enabled: true },
-      pointInTimeRecovery: { enabled: true },
+      ...secureTableDefaults(this),
       // Always on; the handler writes `expires_at` only when history_ttl_days > 0.
       ttl: { attributeName: "expires_at", enabled: true },
-      deletionProtectionEnabled: tableDeletionProtectionVariable(this).booleanValue,
     });
 
     // ---- Function: the hands-on's `translate-function` ----
@@ -194,10 +145,8 @@ export class TranslateApiStack extends ServerlessStack {
       functionName: this.name("translate-function"),
       roleName: this.name("translate-function-role"),
       description: "Translates text with Amazon Translate and records the history (seed 004)",
-      packaging: props.env.lambdaPackaging,
-      logRetentionDays: props.env.logRetentionDays,
       memorySize: props.memorySize ?? 128,
-      timeout: props.timeout ?? 10,
+      timeout: props.functionTimeoutSeconds ?? 10,
       environment: {
         TABLE_NAME: this.table.name,
         HISTORY_TTL_DAYS: Token.asString(ttlDays.numberValue),
@@ -222,7 +171,6 @@ export class TranslateApiStack extends ServerlessStack {
         },
         { sid: "WriteHistory", actions: ["dynamodb:PutItem"], resources: [this.table.arn] },
       ],
-      alarms: this.alarms,
     });
 
     // A failed history write answers 200 (the translation succeeded) and logs HISTORY_WRITE_FAILED:
@@ -239,16 +187,11 @@ export class TranslateApiStack extends ServerlessStack {
         unit: "Count",
       },
     });
-    this.alarms.alarm("history_write_failures_alarm", {
+    this.alarms.countAboveZero("history_write_failures_alarm", {
       alarmName: this.name("translate-history-write-failures"),
       alarmDescription: "Translations answered but not recorded in the history table",
       namespace: historyMetric.namespace,
       metricName: historyMetric.name,
-      statistic: "Sum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
     });
 
     // ---- REST API: the hands-on's `translate-api`, edge-optimized for callers worldwide ----
@@ -355,10 +298,8 @@ export class TranslateApiStack extends ServerlessStack {
     });
 
     // Invoke permission for this API only, on /translate only (any stage, so the console's test invoke works).
-    new LambdaPermission(this, "api_permission", {
+    this.handler.allowInvoke("api_permission", {
       statementId: "AllowTranslateApiInvoke",
-      action: "lambda:InvokeFunction",
-      functionName: this.handler.function.functionName,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/*/*/translate`,
     });
@@ -407,77 +348,49 @@ export class TranslateApiStack extends ServerlessStack {
       dependsOn: [getIntegration, postIntegration, mockIntegration, mockIntegrationResponse],
     });
 
-    // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
-    const accountLogging = new ApiGatewayAccountLogging(this, "account_logging", {
-      roleName: this.name("translate-api-apigateway-cloudwatch"),
-      accountId: this.accountId,
-      manageByDefault: props.manageApiGatewayAccount ?? false,
-    });
     // "Deploy API" to a stage, plus JSON access logs, throttling, metrics and the API 5xx-rate alarm.
-    const stage = new RestApiStage(this, "stage", {
+    // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
+    // into CloudWatch, so `api_logging_level` defaults to ERROR.
+    this.stage = restApiStackStage(this, {
       api: this.api,
       deployment,
       stageName: props.stageName ?? props.env.name,
       description: "translate-api stage",
-      accessLogRetentionDays: props.env.logRetentionDays,
-      accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
-      // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
-      // into CloudWatch, so the default is ERROR.
-      loggingLevel: apiLoggingLevelVariable(this).stringValue,
-      accountLogging,
-      alarms: this.alarms,
+      // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
+      accountLogging: { roleName: this.name("translate-api-apigateway-cloudwatch"), manageByDefault: props.manageApiGatewayAccount ?? false },
       alarmName: this.name("translate-api-5xx"),
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
-    this.stage = stage.stage;
-    if (props.customDomain) {
-      this.domain = new RestApiCustomDomain(this, "domain", {
-        domainName: props.customDomain.domainName,
-        hostedZoneId:
-          props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: props.customDomain.zoneName }).zoneId,
-        certificate: props.customDomain.certificate ?? { kind: "create" },
-        restApiId: this.api.id,
-        stageName: this.stage.stageName,
-      });
-      new TerraformOutput(this, "custom_domain_url", { value: `https://${this.domain.domainName.domainName}/`, description: "The API on its custom domain" });
-    }
 
-    // ---- Callers: one API key and usage plan per client (or IAM), and the optional web ACL ----
-    this.apiClients = restApiCallers(this, {
-      auth: callerAuth,
+    // ---- Custom domain, callers (one API key and usage plan per client, or IAM), optional web ACL ----
+    this.frontDoor = restApiFrontDoor(this, {
+      ...props,
       api: this.api,
       stage: this.stage,
-      namePrefix: apiName,
-      clients: props.apiClients,
+      name: apiName,
       limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
-      invokeArn: `${this.api.executionArn}/${this.stage.stageName}/*/translate`,
+      invokePath: "*/translate",
     });
-    if (props.webAcl) {
-      this.webAcl = new RateLimitWebAcl(this, "web_acl", {
-        ...props.webAcl,
-        name: apiName,
-        protects: { stage_association: this.stage.arn },
-      });
-    }
 
     // ---- Outputs ----
-    new TerraformOutput(this, "invoke_url", {
-      value: this.stage.invokeUrl,
-      description: "Base URL of the stage",
+    const invokeUrl = this.stage.stage.invokeUrl;
+    new TerraformOutput(this, "execute_api_url", {
+      value: invokeUrl,
+      description: "Invoke URL of the stage (execute-api; off with a custom domain: use custom_domain_url).",
     });
     new TerraformOutput(this, "translate_url", {
-      value: `${this.stage.invokeUrl}/translate`,
+      value: `${invokeUrl}/translate`,
       description: "GET ?input_text=... or POST {\"input_text\": ...}",
     });
     new TerraformOutput(this, "mock_url", {
-      value: `${this.stage.invokeUrl}/mock`,
+      value: `${invokeUrl}/mock`,
       description: "GET: fixed JSON from the MOCK integration",
     });
     new TerraformOutput(this, "table_name", {
       value: this.table.name,
-      description: "Translation history table",
+      description: "DynamoDB table holding the translation history.",
     });
   }
 }

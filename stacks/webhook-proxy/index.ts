@@ -5,16 +5,18 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AlarmTopic } from "../../constructs/alarm-topic";
 import { ApiCustomDomain } from "../../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
+import { QUEUE_DEFAULTS } from "../../constructs/defaults";
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
+import { patternVariable, wholeNumberVariable } from "../../constructs/variables";
+import { signatureSettings, WebhookSignatureOptions } from "./signature";
+import { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
@@ -36,34 +38,9 @@ export const UPSTREAM_PATTERN =
 export const ZONE_ID_PATTERN = "^Z[0-9A-Z]+$";
 export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$";
 
-/** Lambda's event source mapping admits a maximum concurrency of 2 to 1000. */
-export const MIN_MAXIMUM_CONCURRENCY = 2;
-export const MAX_MAXIMUM_CONCURRENCY = 1000;
-
-/** What the `signing_secret_parameter` variable admits: a full path (the ARN is built from it). No `{n,m}` above 1000: RE2 refuses it. */
-export const PARAMETER_NAME_PATTERN = "^/[A-Za-z0-9_./-]+$";
-
-/** How webhook senders sign: defaults of the `signature_*` variables, and where the secret lives. */
-export interface WebhookSignatureOptions {
-  /**
-   * Default of `signing_secret_parameter`: the SSM parameter (SecureString, created by you,
-   * outside Terraform so the secret never enters the state) holding the shared secret.
-   * @default "/<env>/webhook-proxy/signing-secret"
-   */
-  readonly secretParameterName?: string;
-  /** Default of `signature_header`. @default "x-hub-signature-256" (GitHub) */
-  readonly header?: string;
-  /** Default of `signature_prefix`: text before the digest in the header. @default "sha256=" (GitHub) */
-  readonly prefix?: string;
-  /** Default of `signature_encoding`: `hex` or `base64`. @default "hex" */
-  readonly encoding?: "hex" | "base64";
-  /**
-   * ARN of the customer managed KMS key encrypting the parameter: api2sqs may `kms:Decrypt` with
-   * it. Not needed with the default `alias/aws/ssm` key, whose key policy already admits SSM's callers.
-   * @default none
-   */
-  readonly kmsKeyArn?: string;
-}
+export { PARAMETER_NAME_PATTERN } from "./signature";
+export { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
+export type { WebhookSignatureOptions } from "./signature";
 
 export interface WebhookProxyStackProps extends ServerlessStackProps {
   /**
@@ -124,29 +101,6 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
   readonly backlogAgeAlarmSeconds?: number;
 }
 
-/** Throws when the queue/function timing would let a message be received twice while still in flight. */
-export function checkQueueTiming(t: {
-  readonly visibilityTimeoutSeconds: number;
-  readonly functionTimeoutSeconds: number;
-  readonly maximumBatchingWindowSeconds: number;
-  readonly upstreamTimeoutMs: number;
-}): void {
-  const required = 6 * t.functionTimeoutSeconds + t.maximumBatchingWindowSeconds;
-  if (t.visibilityTimeoutSeconds < required) {
-    throw new Error(
-      `webhook-proxy: the queue's visibility timeout (${t.visibilityTimeoutSeconds} s) must be at least ` +
-        `6 x the sqs2upstream timeout (${t.functionTimeoutSeconds} s) + the batching window ` +
-        `(${t.maximumBatchingWindowSeconds} s) = ${required} s, or messages are received again while in flight.`
-    );
-  }
-  if (t.upstreamTimeoutMs <= 0 || t.upstreamTimeoutMs >= t.functionTimeoutSeconds * 1000) {
-    throw new Error(
-      `webhook-proxy: the upstream timeout (${t.upstreamTimeoutMs} ms) must be positive and below the ` +
-        `sqs2upstream timeout (${t.functionTimeoutSeconds * 1000} ms), so a slow upstream is a reported failure.`
-    );
-  }
-}
-
 /**
  * Seed 002, a webhook spike proxy: HTTP API (custom domain) -> Lambda
  * `api2sqs` -> SQS -> Lambda `sqs2upstream` (reserved concurrency) -> the
@@ -163,7 +117,6 @@ export class WebhookProxyStack extends ServerlessStack {
   readonly api: Apigatewayv2Api;
   readonly stage: HttpApiStage;
   readonly domain: ApiCustomDomain;
-  readonly alarms: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: WebhookProxyStackProps) {
     super(scope, id, props);
@@ -209,42 +162,30 @@ export class WebhookProxyStack extends ServerlessStack {
     // The seed's `app_env` (the queue's `Environment` tag) is gone: the environment is APP_ENV alone,
     // which names every resource and tags every one `environment = <env>` (provider default tags).
     // A second, plan-time label could only disagree with it.
-    const upstream = new TerraformVariable(this, "upstream", {
-      type: "string",
+    const upstream = patternVariable(this, "upstream", {
+      pattern: UPSTREAM_PATTERN,
       description:
         "Upstream host that receives the webhooks over HTTPS, e.g. example.com; optionally with :port and " +
         "a base path (example.com:8443/hooks). No scheme: deliveries are always HTTPS.",
-    });
-    upstream.addValidation({
-      condition: Fn.can(Fn.regex(UPSTREAM_PATTERN, upstream.stringValue)),
       errorMessage:
         "upstream must be a host name with an optional :port and /path, without a scheme (HTTPS is implied).",
     });
-    const reserved = new TerraformVariable(this, "reserved_concurrent_executions", {
-      type: "number",
+    const reserved = wholeNumberVariable(this, "reserved_concurrent_executions", {
       default: defaultReserved,
+      min: 1,
       description:
         "Reserved concurrency of sqs2upstream: the most webhooks delivered to the upstream at once. From 2 on, " +
         "the event source mapping's maximum concurrency is set to the same value (capped at 1000).",
-    });
-    reserved.addValidation({
-      condition: Op.and(Op.gte(reserved.numberValue, 1), Op.eq(Fn.floor(reserved.numberValue), reserved.numberValue)),
       errorMessage: "reserved_concurrent_executions must be a whole number >= 1 (0 would stop every delivery).",
     });
-    const zoneId = new TerraformVariable(this, "zone_id", {
-      type: "string",
+    const zoneId = patternVariable(this, "zone_id", {
+      pattern: ZONE_ID_PATTERN,
       description: "Id of the existing Route53 hosted zone that holds domain_name (made beforehand, as in the seed).",
-    });
-    zoneId.addValidation({
-      condition: Fn.can(Fn.regex(ZONE_ID_PATTERN, zoneId.stringValue)),
       errorMessage: "zone_id must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ.",
     });
-    const domainCertArn = new TerraformVariable(this, "domain_cert_arn", {
-      type: "string",
+    const domainCertArn = patternVariable(this, "domain_cert_arn", {
+      pattern: CERTIFICATE_ARN_PATTERN,
       description: "ARN of an issued ACM certificate for domain_name, in this stack's region (made beforehand).",
-    });
-    domainCertArn.addValidation({
-      condition: Fn.can(Fn.regex(CERTIFICATE_ARN_PATTERN, domainCertArn.stringValue)),
       errorMessage: "domain_cert_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
     });
     const domainName = new TerraformVariable(this, "domain_name", {
@@ -263,20 +204,13 @@ export class WebhookProxyStack extends ServerlessStack {
     // invocations). Reserved concurrency 1: no cap exists (minimum 2), so allow more receives.
     const capped = Op.gte(reserved.numberValue, MIN_MAXIMUM_CONCURRENCY);
 
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`), // one topic per stack: five stacks share one environment
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
-
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
       queueName: this.name("proxy-queue-dlq"),
-      alarms: this.alarms,
     });
     this.queue = new SqsQueue(this, "queue", {
+      ...QUEUE_DEFAULTS,
       name: this.name("proxy-queue"),
-      sqsManagedSseEnabled: true,
       visibilityTimeoutSeconds: visibilityTimeout,
       maxMessageSize: maxMessageBytes,
       redrivePolicy: Fn.jsonencode({
@@ -301,17 +235,15 @@ export class WebhookProxyStack extends ServerlessStack {
      * (Terraform creates the group, so CreateLogGroup is not needed).
      */
     const common = {
-      packaging: props.env.lambdaPackaging,
       logRetentionDays,
       assumeRolePolicy: assumeRole.json,
       memorySize: 128,
       timeout: functionTimeout,
       publish: true,
-      alarms: this.alarms,
     };
 
     // ---- Signed webhooks: the secret stays in SSM; the function's environment only names it ----
-    const signature = props.signature === false ? undefined : this.signatureSettings(props.signature ?? {});
+    const signature = props.signature === false ? undefined : signatureSettings(this, props.signature ?? {});
 
     this.api2sqs = new NodejsFunction(this, "api2sqs", {
       ...common,
@@ -393,7 +325,6 @@ export class WebhookProxyStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: props.throttlingRateLimit ?? 1000,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
-      alarms: this.alarms,
       alarmName: `${this.name("gateway_api_proxy")}-5xx`,
       alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
       errorRateThreshold: 0,
@@ -418,10 +349,8 @@ export class WebhookProxyStack extends ServerlessStack {
         ? { caller: "signature", reason: "api2sqs verifies an HMAC-SHA256 of the raw body with the shared secret before queueing" }
         : { caller: "public", reason: "signature check turned off (signature: false); the stage throttling is the only limit" },
     );
-    new LambdaPermission(this, "api_permission", {
+    this.api2sqs.allowInvoke("api_permission", {
       statementId: "AllowExecutionFromAPIGateway",
-      action: "lambda:InvokeFunction",
-      functionName: this.api2sqs.function.functionName,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/*/*`,
     });
@@ -455,64 +384,14 @@ export class WebhookProxyStack extends ServerlessStack {
       value: `https://${domainName.stringValue}/`,
       description: "Where webhook senders POST.",
     });
-    new TerraformOutput(this, "api_endpoint", {
+    new TerraformOutput(this, "execute_api_url", {
       value: `${this.api.apiEndpoint}/${this.stage.stage.name}/`,
-      description: "The API's own endpoint (execute-api), for a test before DNS is in place.",
+      description: "The stage's execute-api URL (disabled: webhooks arrive on the custom domain); for reference.",
     });
-    new TerraformOutput(this, "queue_url", { value: this.queue.url });
+    new TerraformOutput(this, "queue_url", { value: this.queue.url, description: "SQS queue buffering the webhooks for sqs2upstream." });
     new TerraformOutput(this, "dead_letter_queue_url", {
       value: this.deadLetterQueue.queue.url,
       description: "Webhooks that could not be delivered; replay them once the upstream is fixed.",
     });
-  }
-
-  /** The signature check's variables, and what api2sqs gets from them: environment and IAM statements. */
-  private signatureSettings(options: WebhookSignatureOptions): {
-    readonly environment: Record<string, string>;
-    readonly statements: { sid: string; actions: string[]; resources: string[] }[];
-  } {
-    const parameter = new TerraformVariable(this, "signing_secret_parameter", {
-      type: "string",
-      default: options.secretParameterName ?? `/${this.env.name}/webhook-proxy/signing-secret`,
-      description:
-        "SSM parameter (SecureString, full path) holding the webhook signing secret shared with the senders. " +
-        "Create it yourself (aws ssm put-parameter --type SecureString), so the secret never enters Terraform state.",
-    });
-    parameter.addValidation({
-      condition: Fn.can(Fn.regex(PARAMETER_NAME_PATTERN, parameter.stringValue)),
-      errorMessage: "signing_secret_parameter must be a full parameter path starting with /.",
-    });
-    const header = new TerraformVariable(this, "signature_header", {
-      type: "string",
-      default: options.header ?? "x-hub-signature-256",
-      description: "Request header carrying the webhook signature (GitHub: x-hub-signature-256).",
-    });
-    const prefix = new TerraformVariable(this, "signature_prefix", {
-      type: "string",
-      default: options.prefix ?? "sha256=",
-      description: "Text before the digest in the signature header (GitHub: sha256=); may be empty.",
-    });
-    const encoding = new TerraformVariable(this, "signature_encoding", {
-      type: "string",
-      default: options.encoding ?? "hex",
-      description: "Encoding of the HMAC-SHA256 digest in the header: hex or base64.",
-    });
-    encoding.addValidation({
-      condition: `\${contains(["hex", "base64"], var.signature_encoding)}`,
-      errorMessage: "signature_encoding must be hex or base64.",
-    });
-    const parameterArn = `arn:aws:ssm:${this.regionName}:${this.accountId}:parameter${parameter.stringValue}`;
-    return {
-      environment: {
-        SIGNATURE_SECRET_PARAMETER: parameter.stringValue,
-        SIGNATURE_HEADER: header.stringValue,
-        SIGNATURE_PREFIX: prefix.stringValue,
-        SIGNATURE_ENCODING: encoding.stringValue,
-      },
-      statements: [
-        { sid: "ReadSigningSecret", actions: ["ssm:GetParameter"], resources: [parameterArn] },
-        ...(options.kmsKeyArn ? [{ sid: "DecryptSigningSecret", actions: ["kms:Decrypt"], resources: [options.kmsKeyArn] }] : []),
-      ],
-    };
   }
 }

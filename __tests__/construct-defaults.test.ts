@@ -1,0 +1,114 @@
+/**
+ * Defaults in the base layer: what a construct takes from its ServerlessStack
+ * unless told otherwise, the shared secure settings, and the one style of
+ * validated variables.
+ */
+import { TerraformStack, Testing } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { defaultEnvironment } from "../config";
+import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../constructs/defaults";
+import { NodejsFunction } from "../constructs/lambda/nodejs-function";
+import { ServerlessStack } from "../constructs/serverless-stack";
+import { enumVariable, hclString, patternVariable, positiveNumberVariable, wholeNumberVariable } from "../constructs/variables";
+
+const ENTRY = "__tests__/fixtures/hello-handler.ts";
+
+type Json = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  variable?: Record<string, { validation?: { condition: string; error_message: string }[]; default?: unknown }>;
+  output?: Record<string, { value: string; description?: string }>;
+};
+
+describe("a ServerlessStack's defaults", () => {
+  const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const, logRetentionDays: 30 };
+  const stack = new ServerlessStack(Testing.app(), "defaults", { env });
+  const fn = new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "dev-hello", roleName: "dev-hello-role" });
+  fn.allowInvoke("api_permission", {
+    statementId: "AllowApi",
+    principal: "apigateway.amazonaws.com",
+    sourceArn: "arn:aws:execute-api:ap-northeast-1:123456789012:abc/*/*",
+  });
+  new DynamodbTable(stack, "table", { name: "dev-t", billingMode: "PAY_PER_REQUEST", hashKey: "k", attribute: [{ name: "k", type: "S" }], ...secureTableDefaults(stack) });
+  new DynamodbTable(stack, "other", { name: "dev-u", billingMode: "PAY_PER_REQUEST", hashKey: "k", attribute: [{ name: "k", type: "S" }], ...secureTableDefaults(stack) });
+  const synth = Testing.synth(stack);
+  const json = JSON.parse(synth) as Json;
+
+  test("the stack owns one alarm topic, named after the stack, and outputs it described", () => {
+    expect(Object.values(json.resource.aws_sns_topic)).toHaveLength(1);
+    expect(Object.values(json.resource.aws_sns_topic)[0]).toMatchObject({ name: "dev-defaults-alarms" });
+    expect(json.output?.alarm_topic_arn.description).toBeTruthy();
+  });
+
+  test("NodejsFunction takes log retention from the environment and alarms on the stack's topic", () => {
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/dev-hello", retention_in_days: 30 });
+    const alarms = Object.values(json.resource[CloudwatchMetricAlarm.tfResourceType]);
+    expect(alarms.map((a) => a.metric_name).sort()).toEqual(["Errors", "Throttles"]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ statistic: "Sum", threshold: 0, comparison_operator: "GreaterThanThreshold", evaluation_periods: 1, period: 60 });
+      expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_\w+\.arn\}$/)]);
+    }
+  });
+
+  test("NodejsFunction takes packaging from the environment (asset: no archive provider)", () => {
+    expect(synth).not.toContain("archive_file");
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, { filename: expect.stringContaining("assets/") });
+  });
+
+  test("allowInvoke: one principal, one source, at the stack's address", () => {
+    expect(json.resource[LambdaPermission.tfResourceType]).toHaveProperty("api_permission");
+    expect(synth).toHaveResourceWithProperties(LambdaPermission, {
+      statement_id: "AllowApi",
+      action: "lambda:InvokeFunction",
+      principal: "apigateway.amazonaws.com",
+      source_arn: "arn:aws:execute-api:ap-northeast-1:123456789012:abc/*/*",
+      function_name: expect.stringContaining("aws_lambda_function.handler_function_"),
+    });
+  });
+
+  test("secure table defaults: encryption, point-in-time recovery, one deletion-protection variable for all tables", () => {
+    for (const table of Object.values(json.resource.aws_dynamodb_table)) {
+      expect(table).toMatchObject({
+        server_side_encryption: { enabled: true },
+        point_in_time_recovery: { enabled: true },
+        deletion_protection_enabled: `\${var.${TABLE_DELETION_PROTECTION_VARIABLE}}`,
+      });
+    }
+    expect(json.variable?.[TABLE_DELETION_PROTECTION_VARIABLE]?.default).toBe(true);
+  });
+});
+
+test("outside a ServerlessStack, NodejsFunction asks for packaging and retention", () => {
+  const stack = new TerraformStack(Testing.app(), "plain");
+  expect(() => new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "f", roleName: "r" })).toThrow(
+    /pass packaging and logRetentionDays/,
+  );
+});
+
+describe("validated variables: one style, literal HCL conditions under stable names", () => {
+  const stack = new TerraformStack(Testing.app(), "vars");
+  patternVariable(stack, "domain_name", { pattern: "^[a-z]+\\.[a-z]{2,}$", description: "d" });
+  enumVariable(stack, "level", { values: ["OFF", "ERROR"], default: "ERROR", description: "l" });
+  positiveNumberVariable(stack, "rate", 10, "r");
+  wholeNumberVariable(stack, "hours", { default: 24, min: 24, max: 8760, description: "h" });
+  const json = JSON.parse(Testing.synth(stack)) as Json;
+  const condition = (name: string) => json.variable?.[name]?.validation?.[0].condition;
+
+  test("pattern: can(regex(...)) with the pattern as an HCL string (backslashes escaped)", () => {
+    expect(condition("domain_name")).toBe('${can(regex("^[a-z]+\\\\.[a-z]{2,}$", var.domain_name))}');
+    expect(json.variable?.domain_name?.validation?.[0].error_message).toMatch(/domain_name must match/);
+  });
+
+  test("enum, positive and whole numbers", () => {
+    expect(condition("level")).toBe('${contains(["OFF","ERROR"], var.level)}');
+    expect(condition("rate")).toBe("${var.rate > 0}");
+    expect(condition("hours")).toBe("${var.hours >= 24 && var.hours <= 8760 && floor(var.hours) == var.hours}");
+  });
+
+  test("a pattern that would start a template is refused", () => {
+    expect(() => hclString("^${x}$")).toThrow(/not a literal HCL string/);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * How callers reach a REST API stage, as both REST stacks offer it: an optional
+ * custom domain, callers identified by API key (a usage plan each) or IAM, and
+ * an optional WAF web ACL. A function, not a construct: what it creates sits
+ * directly in the stack (ids `domain`, `zone`, `api_clients`, `web_acl`), so the
+ * Terraform addresses are those of the stacks that wrote it by hand before.
+ */
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { ApiKeyClients, CallerAuth, ClientLimits, restApiCallers } from "./api-key-clients";
+import { RestApiCustomDomain, RestApiDomainOptions } from "./api-custom-domain";
+import { RateLimitWebAcl, WebAclOptions } from "./rate-limit-web-acl";
+import { RestApiStage } from "./rest-api-stage";
+import { ServerlessStack } from "./serverless-stack";
+
+/** The props a REST API stack offers for its front door (its own `clientLimits` documents that stack's defaults). */
+export interface RestApiFrontDoorOptions {
+  /**
+   * How the API's methods identify their callers: `"api-key"` (each client sends its
+   * key as `x-api-key`; a usage plan per client) or `"iam"` (SigV4-signed callers
+   * allowed `execute-api:Invoke`; no keys). See `CallerAuth`.
+   * @default "api-key"
+   */
+  readonly callerAuth?: CallerAuth;
+  /**
+   * Default of the `api_clients` variable (with `callerAuth: "api-key"`): one key and usage plan per name.
+   * @default ["default"]
+   */
+  readonly apiClients?: readonly string[];
+  /**
+   * A WAF web ACL (per-IP rate limit + AWS managed common rules) on the stage; present = on.
+   * @default none (no web ACL: it costs about 7 USD a month plus 0.60 USD per million requests)
+   */
+  readonly webAcl?: WebAclOptions;
+  /**
+   * Serve the API on a custom domain (regional, TLS 1.2) and turn its default execute-api
+   * endpoint off (`disableExecuteApiEndpoint` on the API), so no caller goes around the domain's TLS policy.
+   * @default none: the execute-api endpoint (the seed)
+   */
+  readonly customDomain?: RestApiDomainOptions;
+}
+
+export interface RestApiFrontDoorProps extends RestApiFrontDoorOptions {
+  readonly api: ApiGatewayRestApi;
+  readonly stage: RestApiStage;
+  /** Physical name of the web ACL and prefix of each client's key and usage plan. */
+  readonly name: string;
+  /** Per-client limits: the stack's defaults, overridden by its `clientLimits` prop. */
+  readonly limits: Required<ClientLimits>;
+  /** What IAM callers may invoke, after `<execution arn>/<stage>/`: `<METHOD>/<path>`, e.g. `POST/` or `*\/translate`. */
+  readonly invokePath: string;
+}
+
+/** What a REST API stack exposes as `frontDoor`: the custom domain, API keys and web ACL, as its props ask. */
+export interface RestApiFrontDoor {
+  readonly domain?: RestApiCustomDomain;
+  /** Set with `callerAuth: "api-key"` (the default). */
+  readonly apiClients?: ApiKeyClients;
+  /** Set when `webAcl` is given. */
+  readonly webAcl?: RateLimitWebAcl;
+}
+
+/** The custom domain (output `custom_domain_url`), the callers and the web ACL of a REST API stage. */
+export function restApiFrontDoor(scope: Construct, props: RestApiFrontDoorProps): RestApiFrontDoor {
+  const stage = props.stage.stage;
+  let domain: RestApiCustomDomain | undefined;
+  if (props.customDomain) {
+    domain = new RestApiCustomDomain(scope, "domain", {
+      domainName: props.customDomain.domainName,
+      hostedZoneId:
+        ServerlessStack.of(scope).env.lookups.hostedZoneId ??
+        new DataAwsRoute53Zone(scope, "zone", { name: props.customDomain.zoneName }).zoneId,
+      certificate: props.customDomain.certificate ?? { kind: "create" },
+      restApiId: props.api.id,
+      stageName: stage.stageName,
+    });
+    new TerraformOutput(scope, "custom_domain_url", {
+      value: `https://${domain.domainName.domainName}/`,
+      description: "The API on its custom domain (the execute-api endpoint is off).",
+    });
+  }
+  const apiClients = restApiCallers(scope, {
+    auth: props.callerAuth ?? "api-key",
+    api: props.api,
+    stage,
+    namePrefix: props.name,
+    clients: props.apiClients,
+    limits: props.limits,
+    invokeArn: `${props.api.executionArn}/${stage.stageName}/${props.invokePath}`,
+  });
+  const webAcl = props.webAcl
+    ? new RateLimitWebAcl(scope, "web_acl", { ...props.webAcl, name: props.name, protects: { stage_association: stage.arn } })
+    : undefined;
+  return { domain, apiClients, webAcl };
+}
