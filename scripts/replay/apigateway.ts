@@ -1,7 +1,8 @@
 /**
- * The parts of API Gateway a replay needs, played from the synthesized
- * settings: Velocity mapping templates (velocityjs), integration response
- * selection by status pattern, and stage throttling (token bucket).
+ * The parts of API Gateway a replay, `npm run local` and the tests need,
+ * played from the synthesized settings: Velocity mapping templates
+ * (velocityjs), integration response selection by status pattern, and stage
+ * throttling (token bucket). The one emulator of each: tests import it from here.
  */
 import { render } from "velocityjs";
 
@@ -51,10 +52,44 @@ export interface IntegrationResponse {
 }
 
 /**
- * The method response for an integration status, as API Gateway chooses it
- * for an AWS integration: the pattern that matches the whole status code,
- * else the default (empty) pattern. Returns the final status (after any
- * `responseOverride`) and the body.
+ * The integration responses of an API Gateway REST API in cdk.tf.json, with
+ * each status code literal (a reference to a method response's
+ * `status_code` resolved to that method response's literal).
+ */
+export function integrationResponses(json: {
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
+}): IntegrationResponse[] {
+  const statusOf = (value: unknown): string => {
+    const ref = /^\$\{aws_api_gateway_method_response\.([\w-]+)\.status_code\}$/.exec(String(value));
+    if (!ref) return String(value);
+    const methodResponse = json.resource?.aws_api_gateway_method_response?.[ref[1]];
+    if (!methodResponse) throw new Error(`${String(value)} refers to no method response`);
+    return String(methodResponse.status_code);
+  };
+  return Object.values(json.resource?.aws_api_gateway_integration_response ?? {}).map((r) => ({
+    statusCode: statusOf(r.status_code),
+    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
+    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
+  }));
+}
+
+/**
+ * The integration response API Gateway picks for an integration status of an
+ * AWS integration: the first whose selection pattern matches the whole status
+ * code, else the default (empty pattern); none: undefined.
+ */
+export function matchResponse(responses: readonly IntegrationResponse[], integrationStatus: number): IntegrationResponse | undefined {
+  const code = String(integrationStatus);
+  return (
+    responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`).test(code)) ??
+    responses.find((r) => !r.selectionPattern)
+  );
+}
+
+/**
+ * The answer API Gateway gives for an integration status and body: the
+ * matching response's status (after any `responseOverride`) and its rendered
+ * template; no matching response: API Gateway's 500.
  */
 export function selectResponse(
   responses: readonly IntegrationResponse[],
@@ -62,10 +97,7 @@ export function selectResponse(
   integrationBody: string,
   requestId: string,
 ): { status: number; body: string } {
-  const code = String(integrationStatus);
-  const match =
-    responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`).test(code)) ??
-    responses.find((r) => !r.selectionPattern);
+  const match = matchResponse(responses, integrationStatus);
   if (!match) return { status: 500, body: '{"message": "Internal server error"}' };
   if (!match.template) return { status: Number(match.statusCode), body: integrationBody };
   const rendered = renderTemplate(match.template, integrationBody, requestId);
