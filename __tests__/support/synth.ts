@@ -44,14 +44,20 @@ export const offlineEnvironment: EnvironmentConfig = { ...suppliedEnvironment, o
 /** One resource, data or variable block of cdk.tf.json. */
 export type Block = Record<string, unknown>;
 
+/** A condition of a variable's `validation` or a `check` block's `assert`. */
+export interface Condition {
+  readonly condition: string;
+  readonly error_message: string;
+}
+
 /** A stack's cdk.tf.json, each top-level section present (empty when the stack has none). */
 export interface StackJson {
   readonly resource: Record<string, Record<string, Block>>;
   readonly data: Record<string, Record<string, Block>>;
-  readonly variable: Record<string, Block>;
+  readonly variable: Record<string, Block & { readonly validation?: Condition[] }>;
   readonly output: Record<string, Block>;
   readonly locals: Record<string, unknown>;
-  readonly check: Record<string, Block>;
+  readonly check: Record<string, { readonly assert: Condition[] }>;
 }
 
 export interface Synthesized {
@@ -86,9 +92,14 @@ export interface Found {
 
 type Kind = "resource" | "data";
 
-function entriesOf(s: Synthesized, type: string, kind: Kind): Found[] {
+/** What the lookups below read: a synthesized stack or its JSON. */
+export type Source = Synthesized | StackJson;
+
+const jsonOf = (s: Source): StackJson => ("text" in s ? s.json : s);
+
+function entriesOf(s: Source, type: string, kind: Kind): Found[] {
   const prefix = kind === "data" ? "data." : "";
-  return Object.entries(s.json[kind][type] ?? {}).map(([name, body]) => ({ ref: `${prefix}${type}.${name}`, name, body }));
+  return Object.entries(jsonOf(s)[kind][type] ?? {}).map(([name, body]) => ({ ref: `${prefix}${type}.${name}`, name, body }));
 }
 
 function exactlyOne(found: Found[], what: string): Found {
@@ -97,17 +108,17 @@ function exactlyOne(found: Found[], what: string): Found {
 }
 
 /** Every block of a type (none: an empty list). */
-export function blocksOf(s: Synthesized, type: string, kind: Kind = "resource"): Block[] {
+export function blocksOf(s: Source, type: string, kind: Kind = "resource"): Block[] {
   return entriesOf(s, type, kind).map((f) => f.body);
 }
 
 /** The only block of a type; fails unless there is exactly one. */
-export function onlyOf(s: Synthesized, type: string, kind: Kind = "resource"): Found {
+export function onlyOf(s: Source, type: string, kind: Kind = "resource"): Found {
   return exactlyOne(entriesOf(s, type, kind), type);
 }
 
 /** The one block of a type matching `where`; fails unless exactly one matches. */
-export function findOne(s: Synthesized, type: string, where: (body: Block, name: string) => boolean, kind: Kind = "resource"): Found {
+export function findOne(s: Source, type: string, where: (body: Block, name: string) => boolean, kind: Kind = "resource"): Found {
   return exactlyOne(
     entriesOf(s, type, kind).filter((f) => where(f.body, f.name)),
     `${type} to match`,
@@ -119,7 +130,7 @@ export function findOne(s: Synthesized, type: string, where: (body: Block, name:
  * (`api2sqs/function`): its name is the path with `_` for `/`, plus cdktf's
  * hash suffix for children of constructs.
  */
-export function byPath(s: Synthesized, type: string, constructPath: string, kind: Kind = "resource"): Found {
+export function byPath(s: Source, type: string, constructPath: string, kind: Kind = "resource"): Found {
   const name = new RegExp(`^${constructPath.replace(/\//g, "_")}(_[0-9A-F]{8})?$`);
   return exactlyOne(
     entriesOf(s, type, kind).filter((f) => name.test(f.name)),
@@ -128,8 +139,8 @@ export function byPath(s: Synthesized, type: string, constructPath: string, kind
 }
 
 /** The block `type.name`; fails when there is none. */
-export function blockAt(s: Synthesized, type: string, name: string, kind: Kind = "resource"): Block {
-  const body = s.json[kind][type]?.[name];
+export function blockAt(s: Source, type: string, name: string, kind: Kind = "resource"): Block {
+  const body = jsonOf(s)[kind][type]?.[name];
   if (!body) throw new Error(`no ${kind === "data" ? "data." : ""}${type}.${name} in the synthesized stack`);
   return body;
 }
@@ -145,13 +156,13 @@ export interface PolicyStatement {
 }
 
 /** The statements of the policy document a policy attribute refers to (`${data.aws_iam_policy_document.<name>.json}`). */
-export function statementsOf(s: Synthesized, policyRef: unknown): PolicyStatement[] {
+export function statementsOf(s: Source, policyRef: unknown): PolicyStatement[] {
   const name = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyRef))?.[1];
   if (!name) throw new Error(`${String(policyRef)} refers to no policy document`);
   return blockAt(s, "aws_iam_policy_document", name, "data").statement as PolicyStatement[];
 }
 
 /** The statements of the one policy document whose name starts with `namePrefix` (`<function id>_policy_document`). */
-export function policyStatements(s: Synthesized, namePrefix: string): PolicyStatement[] {
+export function policyStatements(s: Source, namePrefix: string): PolicyStatement[] {
   return findOne(s, "aws_iam_policy_document", (_body, name) => name.startsWith(namePrefix), "data").body.statement as PolicyStatement[];
 }
