@@ -58,6 +58,10 @@ export interface StackJson {
   readonly output: Record<string, Block>;
   readonly locals: Record<string, unknown>;
   readonly check: Record<string, { readonly assert: Condition[] }>;
+  /** Provider name -> its configurations. */
+  readonly provider: Record<string, Block[]>;
+  /** The `terraform` block: backend, required providers. */
+  readonly terraform: Block;
 }
 
 export interface Synthesized {
@@ -79,6 +83,8 @@ export function synthesize(stack: TerraformStack): Synthesized {
       output: parsed.output ?? {},
       locals: parsed.locals ?? {},
       check: parsed.check ?? {},
+      provider: parsed.provider ?? {},
+      terraform: parsed.terraform ?? {},
     },
   };
 }
