@@ -30,9 +30,9 @@ export function sharedSynthDir(kind: SharedSynth): string {
   return path.join(root, kind);
 }
 
-/** A stack's parsed cdk.tf.json from that synth. */
+/** A stack's parsed cdk.tf.json from that synth (as `StackJson`, or a reader's own view of it). */
 export function readSynthesizedStack<T = StackJson>(kind: SharedSynth, stack: string): T {
-  return JSON.parse(readFileSync(path.join(sharedSynthDir(kind), "stacks", stack, "cdk.tf.json"), "utf8")) as T;
+  return parseStackJson(readFileSync(path.join(sharedSynthDir(kind), "stacks", stack, "cdk.tf.json"), "utf8")) as unknown as T;
 }
 
 /** Every lookup supplied and Lambda code as assets: synthesizes with no AWS account and no archive provider. */
@@ -70,23 +70,26 @@ export interface Synthesized {
   readonly json: StackJson;
 }
 
+/** cdk.tf.json text, parsed, with every `StackJson` section present; other sections (`moved`) kept. */
+export function parseStackJson(text: string): StackJson {
+  const parsed = JSON.parse(text) as Partial<StackJson>;
+  return {
+    ...parsed,
+    resource: parsed.resource ?? {},
+    data: parsed.data ?? {},
+    variable: parsed.variable ?? {},
+    output: parsed.output ?? {},
+    locals: parsed.locals ?? {},
+    check: parsed.check ?? {},
+    provider: parsed.provider ?? {},
+    terraform: parsed.terraform ?? {},
+  };
+}
+
 /** Synthesizes one stack (built on `Testing.app()`) with cdktf's `Testing.synth`. */
 export function synthesize(stack: TerraformStack): Synthesized {
   const text = Testing.synth(stack);
-  const parsed = JSON.parse(text) as Partial<StackJson>;
-  return {
-    text,
-    json: {
-      resource: parsed.resource ?? {},
-      data: parsed.data ?? {},
-      variable: parsed.variable ?? {},
-      output: parsed.output ?? {},
-      locals: parsed.locals ?? {},
-      check: parsed.check ?? {},
-      provider: parsed.provider ?? {},
-      terraform: parsed.terraform ?? {},
-    },
-  };
+  return { text, json: parseStackJson(text) };
 }
 
 /** A block found by a lookup: its address (`type.name`, `data.type.name`), its name and body. */
