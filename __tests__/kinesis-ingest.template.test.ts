@@ -10,6 +10,7 @@ import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, Kinesi
 import { Engine, LocalKinesis, startLocalKinesis } from "./support/local-aws";
 import { Testing } from "cdktf";
 import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../scripts/replay/apigateway";
+import type { SynthesizedStack } from "../scripts/replay/synth";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
@@ -73,6 +74,8 @@ async function readRecord(kinesis: KinesisClient, shardId: string, sequenceNumbe
 
 describe("kinesis-ingest request template, rendered and sent to kinesalite", () => {
   let synth: Synthesized;
+  /** The synthesized stack as the replay's readers take it. */
+  let stack: SynthesizedStack;
   let requestTemplate: string;
   let engine: LocalKinesis;
   let kinesis: KinesisClient;
@@ -82,6 +85,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
 
   beforeAll(async () => {
     synth = synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: offlineEnvironment }));
+    stack = { id: "kinesis-ingest", dir: "", json: synth.json };
     const integration = onlyOf(synth, "aws_api_gateway_integration").body;
     requestTemplate = (integration.request_templates as Record<string, string>)["application/json"];
     engine = await startLocalKinesis();
@@ -114,7 +118,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     expect(answer.status).toBe(200);
     const put = JSON.parse(answer.body) as { ShardId: string; SequenceNumber: string };
     // The default (2xx) integration response passes this answer through to the client.
-    expect(matchResponse(integrationResponses(synth.json), answer.status)?.statusCode).toBe("200");
+    expect(matchResponse(integrationResponses(stack), answer.status)?.statusCode).toBe("200");
 
     const record = await readRecord(kinesis, put.ShardId, put.SequenceNumber);
     expect(Buffer.from(record.Data ?? new Uint8Array()).equals(Buffer.from(body, "utf8"))).toBe(true);
@@ -127,7 +131,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     expect(answer.status).toBe(400);
     expect(answer.body).toContain("ResourceNotFoundException");
 
-    const responses = integrationResponses(synth.json);
+    const responses = integrationResponses(stack);
     const selected = matchResponse(responses, answer.status)?.statusCode;
     expect(selected).toBe("400");
     const rendered = renderTemplate(templateFor(responses, "400") ?? "", answer.body, "req-missing");
@@ -144,7 +148,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     const answer = await putRecordRaw(engine, output);
     expect(answer.status).toBe(400);
 
-    const responses = integrationResponses(synth.json);
+    const responses = integrationResponses(stack);
     expect(matchResponse(responses, answer.status)?.statusCode).toBe("400");
     const rendered = renderTemplate(templateFor(responses, "400") ?? "", answer.body, "req-big");
     expect(rendered.statusOverride).toBeUndefined();
@@ -156,7 +160,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
       __type: "ProvisionedThroughputExceededException",
       message: "Rate exceeded for shard shardId-000000000000 in stream example-stream under account 123456789012.",
     });
-    const responses = integrationResponses(synth.json);
+    const responses = integrationResponses(stack);
     expect(matchResponse(responses, 400)?.statusCode).toBe("400");
     const rendered = renderTemplate(templateFor(responses, "400") ?? "", throttled, "req-throttled");
     expect(rendered.statusOverride).toBe(429);
@@ -164,7 +168,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
   });
 
   it("never selects the 200 response for a failed PutRecord: every 4xx and 5xx has its own pattern", () => {
-    const responses = integrationResponses(synth.json);
+    const responses = integrationResponses(stack);
     for (const status of [400, 403, 404, 413, 429]) expect(matchResponse(responses, status)?.statusCode).toBe("400");
     for (const status of [500, 502, 503, 504]) expect(matchResponse(responses, status)?.statusCode).toBe("500");
     expect(matchResponse(responses, 200)?.statusCode).toBe("200");

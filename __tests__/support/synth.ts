@@ -54,7 +54,7 @@ export interface Condition {
 export interface StackJson {
   readonly resource: Record<string, Record<string, Block>>;
   readonly data: Record<string, Record<string, Block>>;
-  readonly variable: Record<string, Block & { readonly validation?: Condition[] }>;
+  readonly variable: Record<string, Block & { readonly default?: unknown; readonly validation?: Condition[] }>;
   readonly output: Record<string, Block>;
   readonly locals: Record<string, unknown>;
   readonly check: Record<string, { readonly assert: Condition[] }>;

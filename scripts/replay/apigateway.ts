@@ -5,6 +5,7 @@
  * throttling (token bucket). The one emulator of each: tests import it from here.
  */
 import { render } from "velocityjs";
+import { resolveLiterals, resources, SynthesizedStack } from "./synth";
 
 export interface Rendered {
   readonly output: string;
@@ -52,22 +53,12 @@ export interface IntegrationResponse {
 }
 
 /**
- * The integration responses of an API Gateway REST API in cdk.tf.json, with
- * each status code literal (a reference to a method response's
- * `status_code` resolved to that method response's literal).
+ * The integration responses of a REST API stack, as API Gateway has them:
+ * each status code a literal (a reference to a method response resolved).
  */
-export function integrationResponses(json: {
-  readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
-}): IntegrationResponse[] {
-  const statusOf = (value: unknown): string => {
-    const ref = /^\$\{aws_api_gateway_method_response\.([\w-]+)\.status_code\}$/.exec(String(value));
-    if (!ref) return String(value);
-    const methodResponse = json.resource?.aws_api_gateway_method_response?.[ref[1]];
-    if (!methodResponse) throw new Error(`${String(value)} refers to no method response`);
-    return String(methodResponse.status_code);
-  };
-  return Object.values(json.resource?.aws_api_gateway_integration_response ?? {}).map((r) => ({
-    statusCode: statusOf(r.status_code),
+export function integrationResponses(stack: SynthesizedStack): IntegrationResponse[] {
+  return resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
+    statusCode: resolveLiterals(stack, String(r.status_code)),
     selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
     template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
   }));
