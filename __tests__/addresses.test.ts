@@ -5,15 +5,17 @@
  */
 import * as path from "node:path";
 import { STACK_IDS } from "../main";
-import { AddressedStack, addressDrift, readRecorded, synthesizeForAddresses } from "../scripts/addresses";
+import { AddressedStack, addressDrift, readRecorded } from "../scripts/addresses";
+import { readSynthesizedStack } from "./support/synth";
 
 const root = path.resolve(__dirname, "..");
 
 describe("recorded Terraform addresses", () => {
-  let stacks = new Map<string, AddressedStack>();
+  const stacks = new Map<string, AddressedStack>();
 
-  beforeAll(async () => {
-    stacks = await synthesizeForAddresses();
+  // The run's shared synth (support/global-setup.ts): the configuration `npm run addresses:record` synthesizes.
+  beforeAll(() => {
+    for (const id of STACK_IDS) stacks.set(id, readSynthesizedStack<AddressedStack>("app", id));
   });
 
   test.each(STACK_IDS)("%s: no recorded address lost", (id) => {

@@ -10,13 +10,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { offlineLookups, defaultEnvironment } from "../config";
 import { AlarmTopic, PUBLISHER_KEY_ACTIONS } from "../constructs/alarm-topic";
 import { ServerlessStack } from "../constructs/serverless-stack";
-
-interface PolicyStatement {
-  effect?: string;
-  principals?: { type: string; identifiers: string[] }[];
-  actions?: string[];
-  condition?: { test: string; variable: string; values: string[] }[];
-}
+import { onlyOf, PolicyStatement, synthesize } from "./support/synth";
 
 interface Request {
   readonly principal: { type: string; id: string };
@@ -43,15 +37,12 @@ function allowed(statements: readonly PolicyStatement[], request: Request): bool
   );
 }
 
-type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
-
 describe("AlarmTopic", () => {
   const account = offlineLookups.accountId as string;
   // The stack's own topic (ServerlessStack creates it), with the account supplied as offline plans do.
   const stack = new ServerlessStack(Testing.app(), "alarm-topic", { env: { ...defaultEnvironment, lookups: { accountId: account } } });
-  const synth = Testing.synth(stack);
-  const parsed = JSON.parse(synth) as Synth;
-  const keyPolicy = Object.values(parsed.data.aws_iam_policy_document)[0].statement as PolicyStatement[];
+  const { text: synth, json } = synthesize(stack);
+  const keyPolicy = onlyOf(json, "aws_iam_policy_document", "data").body.statement as PolicyStatement[];
   const cloudWatch = { type: "Service", id: "cloudwatch.amazonaws.com" };
 
   test("the topic is encrypted with the stack's own key, which rotates", () => {

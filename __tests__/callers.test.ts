@@ -12,63 +12,32 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
-import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
 import { ENTRY_POINT_CALLERS_LOCAL } from "../constructs/entry-points";
 import { BODY_SIZE_RULE } from "../constructs/rate-limit-web-acl";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
 import { PARAMETER_NAME_PATTERN, WebhookProxyStack } from "../stacks/webhook-proxy";
-import { ServerlessStack } from "../constructs/serverless-stack";
+import { Block, blocksOf, PolicyStatement, policyStatements, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 
-type Block = Record<string, unknown>;
-interface StackJson {
-  readonly text: string;
-  readonly resource: Record<string, Record<string, Block>>;
-  readonly data: Record<string, Record<string, Block>>;
-  readonly variable: Record<string, Block>;
-  readonly output: Record<string, Block>;
-  readonly locals: Record<string, unknown>;
-}
-
-const env: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
-
-function synth(make: (app: ReturnType<typeof Testing.app>) => ServerlessStack): StackJson {
-  const text = Testing.synth(make(Testing.app()));
-  const parsed = JSON.parse(text) as Partial<StackJson>;
-  return {
-    text,
-    resource: parsed.resource ?? {},
-    data: parsed.data ?? {},
-    variable: parsed.variable ?? {},
-    output: parsed.output ?? {},
-    locals: parsed.locals ?? {},
-  };
-}
-
-const blocks = (s: StackJson, type: string): Block[] => Object.values(s.resource[type] ?? {});
+const env = suppliedEnvironment;
 
 /** The statements of the policy document of a NodejsFunction (`<id>/policy_document`). */
-function statementsOf(s: StackJson, functionId: string): { sid?: string; actions: string[]; resources: string[] }[] {
-  const entry = Object.entries(s.data.aws_iam_policy_document ?? {}).find(([name]) => name.startsWith(`${functionId}_policy_document`));
-  expect(entry).toBeDefined();
-  return (entry as [string, Block])[1].statement as { sid?: string; actions: string[]; resources: string[] }[];
-}
+const statementsOf = (s: Synthesized, functionId: string): PolicyStatement[] => policyStatements(s, `${functionId}_policy_document`);
 
 describe.each([
   ["kinesis-ingest", (app: ReturnType<typeof Testing.app>, props = {}) => new KinesisIngestStack(app, "kinesis-ingest", { env, ...props }), ["POST"], { rate: 500, burst: 1000, quota: 500_000 }],
   ["translate-api", (app: ReturnType<typeof Testing.app>, props = {}) => new TranslateApiStack(app, "translate-api", { env, ...props }), ["GET", "POST"], { rate: 1, burst: 2, quota: 200 }],
 ] as const)("%s: callers", (_id, make, methods, limits) => {
   describe("default: API keys", () => {
-    let s: StackJson;
+    let s: Synthesized;
     beforeAll(() => {
-      s = synth((app) => make(app));
+      s = synthesize(make(Testing.app()));
     });
 
     test("every method with a backend requires an API key; the MOCK route alone stays open", () => {
-      const integrations = blocks(s, "aws_api_gateway_integration");
-      for (const [name, method] of Object.entries(s.resource.aws_api_gateway_method)) {
+      const integrations = blocksOf(s, "aws_api_gateway_integration");
+      for (const [name, method] of Object.entries(s.json.resource.aws_api_gateway_method)) {
         const mock = integrations.some((i) => i.type === "MOCK" && String(i.http_method).includes(`aws_api_gateway_method.${name}.`));
         expect({ name, required: method.api_key_required === true }).toEqual({ name, required: !mock });
       }
@@ -78,67 +47,67 @@ describe.each([
     });
 
     test("one key, usage plan and membership per client, from the api_clients variable", () => {
-      expect(s.variable.api_clients).toMatchObject({ type: "set(string)", default: ["default"] });
+      expect(s.json.variable.api_clients).toMatchObject({ type: "set(string)", default: ["default"] });
       for (const type of [ApiGatewayApiKey, ApiGatewayUsagePlan, ApiGatewayUsagePlanKey]) {
         expect(s.text).toHaveResourceWithProperties(type, { for_each: "${toset(var.api_clients)}" });
       }
       expect(s.text).toHaveResourceWithProperties(ApiGatewayUsagePlanKey, { key_type: "API_KEY" });
-      const [key] = blocks(s, "aws_api_gateway_api_key");
+      const [key] = blocksOf(s, "aws_api_gateway_api_key");
       expect(key).toMatchObject({ enabled: true, name: expect.stringContaining("${each.value}") });
       expect(key).not.toHaveProperty("value"); // AWS generates it
     });
 
     test("each plan covers the stage with the client's rate, burst and daily quota (variables)", () => {
-      const [plan] = blocks(s, "aws_api_gateway_usage_plan");
+      const [plan] = blocksOf(s, "aws_api_gateway_usage_plan");
       expect(plan.api_stages).toEqual([
         { api_id: "${aws_api_gateway_rest_api.api.id}", stage: expect.stringMatching(/^\$\{aws_api_gateway_stage\.stage_\w+\.stage_name\}$/) },
       ]);
       expect(plan.throttle_settings).toEqual({ rate_limit: "${var.client_throttling_rate_limit}", burst_limit: "${var.client_throttling_burst_limit}" });
       expect(plan.quota_settings).toEqual({ limit: "${var.client_daily_quota}", period: "DAY" });
-      expect(s.variable.client_throttling_rate_limit).toMatchObject({ type: "number", default: limits.rate });
-      expect(s.variable.client_throttling_burst_limit).toMatchObject({ type: "number", default: limits.burst });
-      expect(s.variable.client_daily_quota).toMatchObject({ type: "number", default: limits.quota });
+      expect(s.json.variable.client_throttling_rate_limit).toMatchObject({ type: "number", default: limits.rate });
+      expect(s.json.variable.client_throttling_burst_limit).toMatchObject({ type: "number", default: limits.burst });
+      expect(s.json.variable.client_daily_quota).toMatchObject({ type: "number", default: limits.quota });
     });
 
     test("the stage throttling stays the ceiling, above one client's limits", () => {
-      const rate = s.variable.throttling_rate_limit.default as number;
+      const rate = s.json.variable.throttling_rate_limit.default as number;
       expect(rate).toBeGreaterThanOrEqual(limits.rate);
-      expect(s.resource.aws_api_gateway_method_settings).toBeDefined();
+      expect(s.json.resource.aws_api_gateway_method_settings).toBeDefined();
     });
 
     test("the keys are a sensitive output, client name -> key", () => {
-      expect(s.output.api_keys).toMatchObject({
+      expect(s.json.output.api_keys).toMatchObject({
         sensitive: true,
         value: expect.stringMatching(/^\$\{\{ for name, key in aws_api_gateway_api_key\.\w+ : name => key\.value \}\}$/),
       });
     });
 
     test("no web ACL by default", () => {
-      expect(s.resource.aws_wafv2_web_acl).toBeUndefined();
-      expect(s.resource.aws_wafv2_web_acl_association).toBeUndefined();
+      expect(s.json.resource.aws_wafv2_web_acl).toBeUndefined();
+      expect(s.json.resource.aws_wafv2_web_acl_association).toBeUndefined();
     });
   });
 
   describe("callerAuth: iam, with the web ACL", () => {
-    let s: StackJson;
+    let s: Synthesized;
     beforeAll(() => {
-      s = synth((app) => make(app, { callerAuth: "iam", webAcl: { rateLimitPer5Minutes: 600 } }));
+      s = synthesize(make(Testing.app(), { callerAuth: "iam", webAcl: { rateLimitPer5Minutes: 600 } }));
     });
 
     test("methods with a backend take SigV4 (AWS_IAM); no keys, plans or key output", () => {
       for (const httpMethod of methods) {
         expect(s.text).toHaveResourceWithProperties(ApiGatewayMethod, { http_method: httpMethod, authorization: "AWS_IAM" });
       }
-      for (const method of blocks(s, "aws_api_gateway_method")) expect(method.api_key_required).not.toBe(true);
-      expect(s.resource.aws_api_gateway_api_key).toBeUndefined();
-      expect(s.resource.aws_api_gateway_usage_plan).toBeUndefined();
-      expect(s.output.api_keys).toBeUndefined();
-      expect(s.output.execute_api_arn?.value).toEqual(expect.stringContaining("${aws_api_gateway_rest_api.api.execution_arn}/"));
+      for (const method of blocksOf(s, "aws_api_gateway_method")) expect(method.api_key_required).not.toBe(true);
+      expect(s.json.resource.aws_api_gateway_api_key).toBeUndefined();
+      expect(s.json.resource.aws_api_gateway_usage_plan).toBeUndefined();
+      expect(s.json.output.api_keys).toBeUndefined();
+      expect(s.json.output.execute_api_arn?.value).toEqual(expect.stringContaining("${aws_api_gateway_rest_api.api.execution_arn}/"));
     });
 
     test("a regional web ACL: managed common rules (body size only counted) and a per-IP rate limit", () => {
       expect(s.text).toHaveResourceWithProperties(Wafv2WebAcl, { scope: "REGIONAL", default_action: { allow: {} } });
-      const [acl] = blocks(s, "aws_wafv2_web_acl");
+      const [acl] = blocksOf(s, "aws_wafv2_web_acl");
       const rules = acl.rule as Block[];
       expect(rules).toHaveLength(2);
       expect(rules[0]).toMatchObject({
@@ -155,7 +124,7 @@ describe.each([
         action: { block: {} },
         statement: { rate_based_statement: { limit: "${var.waf_rate_limit}", aggregate_key_type: "IP", evaluation_window_sec: 300 } },
       });
-      expect(s.variable.waf_rate_limit).toMatchObject({ type: "number", default: 600 });
+      expect(s.json.variable.waf_rate_limit).toMatchObject({ type: "number", default: 600 });
     });
 
     test("the web ACL is associated with the stage", () => {
@@ -169,16 +138,16 @@ describe.each([
 
 describe("webhook-proxy: signed webhooks", () => {
   const make = (signature?: ConstructorParameters<typeof WebhookProxyStack>[2]["signature"]) =>
-    synth((app) => new WebhookProxyStack(app, "webhook-proxy", { env, signature }));
+    synthesize(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, signature }));
 
   describe("default: GitHub-style signatures checked by api2sqs", () => {
-    let s: StackJson;
+    let s: Synthesized;
     beforeAll(() => {
       s = make();
     });
 
     test("the environment names the secret's parameter, never the secret", () => {
-      const api2sqs = blocks(s, "aws_lambda_function").find((f) => String(f.function_name).includes("api2sqs")) as Block;
+      const api2sqs = blocksOf(s, "aws_lambda_function").find((f) => String(f.function_name).includes("api2sqs")) as Block;
       const variables = (api2sqs.environment as { variables: Record<string, string> }).variables;
       expect(variables).toMatchObject({
         SIGNATURE_SECRET_PARAMETER: "${var.signing_secret_parameter}",
@@ -186,11 +155,11 @@ describe("webhook-proxy: signed webhooks", () => {
         SIGNATURE_PREFIX: "${var.signature_prefix}",
         SIGNATURE_ENCODING: "${var.signature_encoding}",
       });
-      expect(s.variable.signing_secret_parameter).toMatchObject({ default: "/dev/webhook-proxy/signing-secret" });
-      expect(s.variable.signature_header).toMatchObject({ default: "x-hub-signature-256" });
-      expect(s.variable.signature_prefix).toMatchObject({ default: "sha256=" });
-      expect(s.variable.signature_encoding).toMatchObject({ default: "hex" });
-      expect(s.resource.aws_ssm_parameter).toBeUndefined(); // the secret stays out of Terraform state
+      expect(s.json.variable.signing_secret_parameter).toMatchObject({ default: "/dev/webhook-proxy/signing-secret" });
+      expect(s.json.variable.signature_header).toMatchObject({ default: "x-hub-signature-256" });
+      expect(s.json.variable.signature_prefix).toMatchObject({ default: "sha256=" });
+      expect(s.json.variable.signature_encoding).toMatchObject({ default: "hex" });
+      expect(s.json.resource.aws_ssm_parameter).toBeUndefined(); // the secret stays out of Terraform state
     });
 
     test("api2sqs may read that one parameter, nothing else; no kms statement with the AWS managed key", () => {
@@ -200,11 +169,11 @@ describe("webhook-proxy: signed webhooks", () => {
         actions: ["ssm:GetParameter"],
         resources: ["arn:aws:ssm:${data.aws_region.current_region.name}:123456789012:parameter${var.signing_secret_parameter}"],
       });
-      expect(statements.flatMap((st) => st.actions).filter((a) => a.startsWith("kms:"))).toEqual([]);
+      expect(statements.flatMap((st) => st.actions ?? []).filter((a) => a.startsWith("kms:"))).toEqual([]);
     });
 
     test("the route is declared signature-checked", () => {
-      expect(s.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
+      expect(s.json.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
         "aws_apigatewayv2_route.route": { caller: "signature", reason: expect.stringContaining("HMAC-SHA256") },
       });
     });
@@ -221,17 +190,17 @@ describe("webhook-proxy: signed webhooks", () => {
     const key = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const s = make({ kmsKeyArn: key, header: "x-signature", prefix: "", encoding: "base64", secretParameterName: "/hooks/secret" });
     expect(statementsOf(s, "api2sqs")).toContainEqual({ sid: "DecryptSigningSecret", actions: ["kms:Decrypt"], resources: [key] });
-    expect(s.variable.signature_header).toMatchObject({ default: "x-signature" });
-    expect(s.variable.signature_prefix).toMatchObject({ default: "" });
-    expect(s.variable.signature_encoding).toMatchObject({ default: "base64" });
-    expect(s.variable.signing_secret_parameter).toMatchObject({ default: "/hooks/secret" });
+    expect(s.json.variable.signature_header).toMatchObject({ default: "x-signature" });
+    expect(s.json.variable.signature_prefix).toMatchObject({ default: "" });
+    expect(s.json.variable.signature_encoding).toMatchObject({ default: "base64" });
+    expect(s.json.variable.signing_secret_parameter).toMatchObject({ default: "/hooks/secret" });
   });
 
   test("signature: false: no check, no SSM access, and the route declared public with a reason", () => {
     const s = make(false);
-    expect(s.variable.signing_secret_parameter).toBeUndefined();
+    expect(s.json.variable.signing_secret_parameter).toBeUndefined();
     expect(statementsOf(s, "api2sqs").flatMap((st) => st.actions)).not.toContain("ssm:GetParameter");
-    expect(s.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
+    expect(s.json.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
       "aws_apigatewayv2_route.route": { caller: "public", reason: expect.stringContaining("signature: false") },
     });
   });
@@ -239,17 +208,17 @@ describe("webhook-proxy: signed webhooks", () => {
 
 describe("media-alb: public on purpose, web ACL optional", () => {
   test("default: the HTTPS listener is declared public with a reason, and there is no web ACL", () => {
-    const s = synth((app) => new MediaAlbStack(app, "media-alb", { env }));
-    expect(s.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
+    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env }));
+    expect(s.json.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
       "aws_lb_listener.https_listener": { caller: "public", reason: expect.stringContaining("read-only") },
     });
-    expect(s.resource.aws_wafv2_web_acl).toBeUndefined();
+    expect(s.json.resource.aws_wafv2_web_acl).toBeUndefined();
   });
 
   test("webAcl: a web ACL associated with the load balancer", () => {
-    const s = synth((app) => new MediaAlbStack(app, "media-alb", { env, webAcl: {} }));
+    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env, webAcl: {} }));
     expect(s.text).toHaveResourceWithProperties(Wafv2WebAcl, { scope: "REGIONAL" });
     expect(s.text).toHaveResourceWithProperties(Wafv2WebAclAssociation, { resource_arn: "${aws_lb.load_balancer.arn}" });
-    expect(s.variable.waf_rate_limit).toMatchObject({ default: 1000 });
+    expect(s.json.variable.waf_rate_limit).toMatchObject({ default: 1000 });
   });
 });

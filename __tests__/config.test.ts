@@ -3,12 +3,12 @@
  * the entry point's answer to a bad configuration: one line per problem, exit status 2, no stack trace.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { AWS_REGIONS, ConfigurationError, defaultEnvironment, loadEnvironment } from "../config";
-import { buildApp, STACK_IDS } from "../main";
+import { AWS_REGIONS, ConfigurationError, loadEnvironment } from "../config";
+import { STACK_IDS } from "../main";
+import { readSynthesizedStack, StackJson } from "./support/synth";
 
 const run = promisify(execFile);
 
@@ -80,23 +80,11 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
   }, 60_000);
 });
 
-/** Every stack, synthesized once for the checks below. */
-type StackJson = {
-  variable?: Record<string, unknown>;
-  resource?: Record<string, Record<string, { tags?: Record<string, unknown> }>>;
-};
+/** Every stack, from the run's shared synth (support/global-setup.ts: the defaults plus an alarm e-mail). */
 const stacks = new Map<string, StackJson>();
 
 beforeAll(() => {
-  const outdir = mkdtempSync(path.join(tmpdir(), "config-synth-"));
-  try {
-    buildApp({ ...defaultEnvironment, lambdaPackaging: "asset" }, outdir).synth();
-    for (const id of STACK_IDS) {
-      stacks.set(id, JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8")) as StackJson);
-    }
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  for (const id of STACK_IDS) stacks.set(id, readSynthesizedStack("app", id));
 });
 
 describe("one environment name: APP_ENV", () => {

@@ -13,42 +13,39 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { offlineLookups } from "../config";
 import { EventLogApiStack } from "../stacks/event-log-api";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { TranslateApiStack } from "../stacks/translate-api";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
+import { suppliedEnvironment, synthesize } from "./support/synth";
 
-const env: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
+const env = suppliedEnvironment;
 const domain = { domainName: "api.example.com", zoneName: "example.com" };
-
-type Parsed = { variable?: Record<string, { default?: unknown }>; output?: Record<string, { value?: unknown }> };
-const parse = (json: string): Parsed => JSON.parse(json) as Parsed;
 
 describe.each([
   ["kinesis-ingest", (props: { customDomain?: typeof domain }, e = env): TerraformStack => new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: e, ...props })],
   ["translate-api", (props: { customDomain?: typeof domain }, e = env): TerraformStack => new TranslateApiStack(Testing.app(), "translate-api", { env: e, ...props })],
 ])("%s (REST API)", (_name, build) => {
-  const off = Testing.synth(build({}));
-  const on = Testing.synth(build({ customDomain: domain }));
+  const off = synthesize(build({}));
+  const on = synthesize(build({ customDomain: domain }));
 
   test("by default: no custom domain, the execute-api endpoint stays on", () => {
-    expect(off).not.toHaveResource(ApiGatewayDomainName);
-    expect(off).toHaveResourceWithProperties(ApiGatewayRestApi, { disable_execute_api_endpoint: false });
+    expect(off.text).not.toHaveResource(ApiGatewayDomainName);
+    expect(off.text).toHaveResourceWithProperties(ApiGatewayRestApi, { disable_execute_api_endpoint: false });
   });
 
   test("with a custom domain: regional, TLS 1.2, mapped at the root, alias record; execute-api off", () => {
-    expect(on).toHaveResourceWithProperties(ApiGatewayDomainName, {
+    expect(on.text).toHaveResourceWithProperties(ApiGatewayDomainName, {
       domain_name: "api.example.com",
       security_policy: "TLS_1_2",
       endpoint_configuration: { types: ["REGIONAL"] },
     });
-    expect(on).toHaveResourceWithProperties(ApiGatewayBasePathMapping, { api_id: "${aws_api_gateway_rest_api.api.id}" });
-    expect(on).toHaveResourceWithProperties(Route53Record, { type: "A", zone_id: offlineLookups.hostedZoneId });
-    expect(on).toHaveResource(AcmCertificate);
-    expect(on).toHaveResourceWithProperties(ApiGatewayRestApi, { disable_execute_api_endpoint: true });
-    expect(parse(on).output?.custom_domain_url?.value).toMatch(/^https:\/\/\$\{aws_api_gateway_domain_name\./);
+    expect(on.text).toHaveResourceWithProperties(ApiGatewayBasePathMapping, { api_id: "${aws_api_gateway_rest_api.api.id}" });
+    expect(on.text).toHaveResourceWithProperties(Route53Record, { type: "A", zone_id: offlineLookups.hostedZoneId });
+    expect(on.text).toHaveResource(AcmCertificate);
+    expect(on.text).toHaveResourceWithProperties(ApiGatewayRestApi, { disable_execute_api_endpoint: true });
+    expect(on.json.output.custom_domain_url?.value).toMatch(/^https:\/\/\$\{aws_api_gateway_domain_name\./);
   });
 
   test("without a supplied zone id, the zone is looked up by name", () => {
@@ -57,8 +54,8 @@ describe.each([
   });
 
   test("its table is protected from deletion (variable, default true)", () => {
-    expect(off).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
-    expect(parse(off).variable?.table_deletion_protection?.default).toBe(true);
+    expect(off.text).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
+    expect(off.json.variable.table_deletion_protection?.default).toBe(true);
   });
 });
 

@@ -27,10 +27,9 @@ import { EnvironmentConfig } from "../constructs/environment";
 import { buildBundle } from "../constructs/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../constructs/lambda/nodejs-function";
 import { ServerlessStack } from "../constructs/serverless-stack";
+import { StackJson, Synthesized, synthesize } from "./support/synth";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
-
-type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
 function stackWithFunction(env: EnvironmentConfig, overrides: Partial<NodejsFunctionProps> = {}): ServerlessStack {
   const stack = new ServerlessStack(Testing.app(), "test", { env });
@@ -131,12 +130,11 @@ describe("ServerlessStack", () => {
 describe("NodejsFunction, asset packaging", () => {
   const env: EnvironmentConfig = { ...defaultEnvironment, lambdaPackaging: "asset" };
   let synth: string;
-  let json: Synth;
+  let json: StackJson;
   const bundle = buildBundle(ENTRY);
 
   beforeAll(() => {
-    synth = Testing.synth(stackWithFunction(env));
-    json = JSON.parse(synth);
+    ({ text: synth, json } = synthesize(stackWithFunction(env)));
   });
 
   test("function: nodejs22.x, index.handler, source_code_hash is the zip's base64 SHA-256", () => {
@@ -168,7 +166,7 @@ describe("NodejsFunction, asset packaging", () => {
   test("the stack folder is self-contained: the zip is copied next to cdk.tf.json", () => {
     const stack = stackWithFunction(env);
     const outdir = Testing.fullSynth(stack);
-    const stackJson = JSON.parse(readFileSync(path.join(outdir, "stacks", "test", "cdk.tf.json"), "utf8")) as Synth;
+    const stackJson = JSON.parse(readFileSync(path.join(outdir, "stacks", "test", "cdk.tf.json"), "utf8")) as StackJson;
     const filename = String(Object.values(stackJson.resource.aws_lambda_function)[0].filename);
     expect(existsSync(path.join(outdir, "stacks", "test", filename))).toBe(true);
   });
@@ -196,8 +194,7 @@ describe("NodejsFunction, asset packaging", () => {
 
 describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
   test("archive_file zips the bundled folder shipped as an asset; the hash comes from the archive", () => {
-    const synth = Testing.synth(stackWithFunction(defaultEnvironment));
-    const json = JSON.parse(synth) as Synth;
+    const { text: synth, json } = synthesize(stackWithFunction(defaultEnvironment));
     expect(synth).toHaveDataSourceWithProperties(DataArchiveFile, {
       type: "zip",
       source_dir: expect.stringMatching(/^assets\//),
@@ -206,7 +203,7 @@ describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
     expect(synth).toHaveResourceWithProperties(LambdaFunction, {
       source_code_hash: expect.stringMatching(/^\$\{data\.archive_file\.[\w]+\.output_base64sha256\}$/),
     });
-    expect(Object.keys((json as unknown as { provider: Record<string, unknown> }).provider)).toContain("archive");
+    expect(Object.keys(json.provider)).toContain("archive");
   });
 
   test("managed policy form: aws_iam_policy with description, attached to the role; extra managed ARNs attached", () => {
@@ -225,7 +222,7 @@ describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
 });
 
 describe("ApiCustomDomain", () => {
-  function domainStack(certificate: ConstructorParameters<typeof ApiCustomDomain>[2]["certificate"]): string {
+  function domainStack(certificate: ConstructorParameters<typeof ApiCustomDomain>[2]["certificate"]): Synthesized {
     const stack = new ServerlessStack(Testing.app(), "domain", { env: defaultEnvironment });
     new ApiCustomDomain(stack, "domain", {
       domainName: "api.example.com",
@@ -234,12 +231,11 @@ describe("ApiCustomDomain", () => {
       apiId: "api-id",
       stage: "$default",
     });
-    return Testing.synth(stack);
+    return synthesize(stack);
   }
 
   test("create: DNS-validated certificate for the same host name; validation records via for_each; domain waits", () => {
-    const synth = domainStack({ kind: "create" });
-    const json = JSON.parse(synth) as Synth;
+    const { text: synth, json } = domainStack({ kind: "create" });
     expect(synth).toHaveResourceWithProperties(AcmCertificate, { domain_name: "api.example.com", validation_method: "DNS" });
     const validation = Object.values(json.resource.aws_route53_record).find((r) => r.for_each);
     expect(validation).toMatchObject({ ttl: 60, allow_overwrite: true, zone_id: "Z123" });
@@ -260,7 +256,7 @@ describe("ApiCustomDomain", () => {
   });
 
   test("existing: no certificate resources, the given ARN is used", () => {
-    const synth = domainStack({ kind: "existing", certificateArn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/x" });
+    const { text: synth } = domainStack({ kind: "existing", certificateArn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/x" });
     expect(synth).not.toHaveResource(AcmCertificate);
     expect(synth).toHaveResourceWithProperties(Apigatewayv2DomainName, {
       domain_name_configuration: expect.objectContaining({

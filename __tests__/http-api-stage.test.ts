@@ -16,56 +16,38 @@ import { defaultEnvironment } from "../config";
 import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
 import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../constructs/http-api-stage";
 import { ServerlessStack } from "../constructs/serverless-stack";
-
-type Block = Record<string, unknown>;
-interface StackJson {
-  resource: Record<string, Record<string, Block>>;
-  variable?: Record<string, Block>;
-}
-
-interface Built {
-  synth: string;
-  json: StackJson;
-}
-
-/** The one resource of a type: [address, body]. */
-function only(json: StackJson, type: string): [string, Block] {
-  const entries = Object.entries(json.resource[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return [`${type}.${entries[0][0]}`, entries[0][1]];
-}
+import { onlyOf, Synthesized, synthesize } from "./support/synth";
 
 /** A stack with an HTTP API, an alarm topic and HttpApiStage(s) with the given props. */
-function stageStack(...stages: Partial<Omit<HttpApiStageProps, "api" | "alarms">>[]): Built {
+function stageStack(...stages: Partial<Omit<HttpApiStageProps, "api" | "alarms">>[]): Synthesized {
   const stack = new ServerlessStack(Testing.app(), "stage-test", { env: defaultEnvironment });
   const api = new Apigatewayv2Api(stack, "api", { name: "dev-orders-api", protocolType: "HTTP" });
   const alarms = stack.alarms;
   stages.forEach((props, i) => {
     new HttpApiStage(stack, i === 0 ? "stage" : `stage_${i}`, { api, alarms, accessLogRetentionDays: 14, ...props });
   });
-  const synth = Testing.synth(stack);
-  return { synth, json: JSON.parse(synth) as StackJson };
+  return synthesize(stack);
 }
 
 describe("HttpApiStage with its defaults", () => {
-  let built: Built;
+  let built: Synthesized;
   let stageRef: string;
   let logGroupRef: string;
   beforeAll(() => {
     built = stageStack({});
-    [stageRef] = only(built.json, "aws_apigatewayv2_stage");
-    [logGroupRef] = only(built.json, "aws_cloudwatch_log_group");
+    stageRef = onlyOf(built, "aws_apigatewayv2_stage").ref;
+    logGroupRef = onlyOf(built, "aws_cloudwatch_log_group").ref;
   });
 
   test("access-log group /aws/apigateway/<api name> with the given retention", () => {
-    expect(built.synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
+    expect(built.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: "/aws/apigateway/${aws_apigatewayv2_api.api.name}",
       retention_in_days: 14,
     });
   });
 
   test("$default stage: auto-deploy, JSON access logs to the group, throttling from the two variables", () => {
-    expect(built.synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
+    expect(built.text).toHaveResourceWithProperties(Apigatewayv2Stage, {
       api_id: "${aws_apigatewayv2_api.api.id}",
       name: "$default",
       auto_deploy: true,
@@ -101,8 +83,8 @@ describe("HttpApiStage with its defaults", () => {
       period: 60,
       stat: "Sum",
     });
-    const [topicRef] = only(built.json, "aws_sns_topic");
-    expect(built.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+    const topicRef = onlyOf(built, "aws_sns_topic").ref;
+    expect(built.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "${aws_apigatewayv2_api.api.name}-5xx-rate",
       alarm_description: "${aws_apigatewayv2_api.api.name}: more than 5% of requests answered 5xx in a minute",
       metric_query: [
@@ -122,7 +104,7 @@ describe("HttpApiStage with its defaults", () => {
 
 describe("HttpApiStage with a stack's literal settings", () => {
   const format = { requestId: "$context.requestId", status: "$context.status" };
-  let built: Built;
+  let built: Synthesized;
   beforeAll(() => {
     built = stageStack({
       stageName: "dev-orders",
@@ -138,11 +120,11 @@ describe("HttpApiStage with a stack's literal settings", () => {
   });
 
   test("the given stage name, log group name, retention and access-log format (in key order)", () => {
-    expect(built.synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
+    expect(built.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: "/aws/api_gw/dev-orders-api",
       retention_in_days: 1,
     });
-    expect(built.synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
+    expect(built.text).toHaveResourceWithProperties(Apigatewayv2Stage, {
       name: "dev-orders",
       access_log_settings: expect.objectContaining({ format: '{"requestId":"$context.requestId","status":"$context.status"}' }),
     });
@@ -151,7 +133,7 @@ describe("HttpApiStage with a stack's literal settings", () => {
   test("the throttling defaults and the alarm's name, description and threshold follow the props", () => {
     expect(built.json.variable?.throttling_rate_limit).toMatchObject({ default: 1000 });
     expect(built.json.variable?.throttling_burst_limit).toMatchObject({ default: 2000 });
-    expect(built.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+    expect(built.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "dev-orders-api-5xx",
       alarm_description: "Any 5xx is a lost order.",
       threshold: 0,
@@ -183,7 +165,7 @@ describe("HttpApiStage: two stages in one stack", () => {
 });
 
 describe("DnsValidatedCertificate", () => {
-  let built: Built;
+  let built: Synthesized;
   let certificate: DnsValidatedCertificate;
   beforeAll(() => {
     const stack = new ServerlessStack(Testing.app(), "certificate-test", { env: defaultEnvironment });
@@ -196,12 +178,11 @@ describe("DnsValidatedCertificate", () => {
       certificateArn: certificate.certificateArn,
       defaultAction: [{ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain" } }],
     });
-    const synth = Testing.synth(stack);
-    built = { synth, json: JSON.parse(synth) as StackJson };
+    built = synthesize(stack);
   });
 
   test("the certificate: the host name, DNS validation, replaced create-before-destroy", () => {
-    expect(built.synth).toHaveResourceWithProperties(AcmCertificate, {
+    expect(built.text).toHaveResourceWithProperties(AcmCertificate, {
       domain_name: "api.example.com",
       validation_method: "DNS",
       lifecycle: { create_before_destroy: true },
@@ -209,10 +190,10 @@ describe("DnsValidatedCertificate", () => {
   });
 
   test("one CNAME per validation option (for_each keyed by domain name), TTL 60, overwrite, in the zone", () => {
-    const [certRef] = only(built.json, "aws_acm_certificate");
-    const [, record] = only(built.json, "aws_route53_record");
+    const certRef = onlyOf(built, "aws_acm_certificate").ref;
+    const record = onlyOf(built, "aws_route53_record").body;
     expect(record.for_each).toBe(`\${{ for key, val in tolist(${certRef}.domain_validation_options): val.domain_name => val }}`);
-    expect(built.synth).toHaveResourceWithProperties(Route53Record, {
+    expect(built.text).toHaveResourceWithProperties(Route53Record, {
       zone_id: "Z123",
       name: "${each.value.resource_record_name}",
       type: "${each.value.resource_record_type}",
@@ -223,12 +204,12 @@ describe("DnsValidatedCertificate", () => {
   });
 
   test("the validation waits for every record's FQDN; certificateArn is the validation's, so users wait too", () => {
-    const [certRef] = only(built.json, "aws_acm_certificate");
-    const [recordRef] = only(built.json, "aws_route53_record");
-    const [validationRef, validation] = only(built.json, "aws_acm_certificate_validation");
-    expect(built.synth).toHaveResourceWithProperties(AcmCertificateValidation, { certificate_arn: `\${${certRef}.arn}` });
+    const certRef = onlyOf(built, "aws_acm_certificate").ref;
+    const recordRef = onlyOf(built, "aws_route53_record").ref;
+    const { ref: validationRef, body: validation } = onlyOf(built, "aws_acm_certificate_validation");
+    expect(built.text).toHaveResourceWithProperties(AcmCertificateValidation, { certificate_arn: `\${${certRef}.arn}` });
     expect(validation.validation_record_fqdns).toBe(`\${[ for key, val in ${recordRef}: val.fqdn]}`);
-    expect(built.synth).toHaveResourceWithProperties(LbListener, { certificate_arn: `\${${validationRef}.certificate_arn}` });
+    expect(built.text).toHaveResourceWithProperties(LbListener, { certificate_arn: `\${${validationRef}.certificate_arn}` });
     expect(certificate.validation).toBeInstanceOf(AcmCertificateValidation);
     expect(certificate.certificate).toBeInstanceOf(AcmCertificate);
   });

@@ -25,25 +25,24 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Testing } from "cdktf";
 import { defaultEnvironment, offlineLookups } from "../config";
 import { EnvironmentConfig } from "../constructs/environment";
 import { ELB_LOG_DELIVERY_PRINCIPAL, MediaAlbStack, MediaAlbStackProps } from "../stacks/media-alb";
-import { byType, Synth, synthStack } from "./media-alb/synth";
+import { blocksOf, findOne, policyStatements, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 
-const suppliedEnv: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
-
-function synth(props: Partial<MediaAlbStackProps> = {}, env: EnvironmentConfig = suppliedEnv): Synth {
-  return synthStack((app) => new MediaAlbStack(app, "media-alb", { env, ...props }));
+function synth(props: Partial<MediaAlbStackProps> = {}, env: EnvironmentConfig = suppliedEnvironment): Synthesized {
+  return synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env, ...props }));
 }
 
 describe("media-alb stack: the seed's resources (lookups supplied)", () => {
-  let s: Synth;
+  let s: Synthesized;
   beforeAll(() => {
     s = synth();
   });
 
   test("security group AllowHttpGroup in the supplied VPC", () => {
-    expect(s.json).toHaveResourceWithProperties(SecurityGroup, {
+    expect(s.text).toHaveResourceWithProperties(SecurityGroup, {
       name: "dev-AllowHttpGroup",
       description: "Allow HTTP/HTTPS security group",
       vpc_id: offlineLookups.vpcId,
@@ -53,7 +52,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   test("HTTP and HTTPS in from anywhere, IPv4 and IPv6; nothing out (fix: the ALB invokes Lambda targets through the Lambda API)", () => {
     for (const port of [80, 443]) {
       for (const cidr of [{ cidr_ipv4: "0.0.0.0/0" }, { cidr_ipv6: "::/0" }]) {
-        expect(s.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+        expect(s.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
           ip_protocol: "tcp",
           from_port: port,
           to_port: port,
@@ -61,24 +60,24 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
         });
       }
     }
-    expect(byType(s, VpcSecurityGroupIngressRule.tfResourceType)).toHaveLength(4);
-    expect(s.json).not.toHaveResource(VpcSecurityGroupEgressRule);
+    expect(blocksOf(s, VpcSecurityGroupIngressRule.tfResourceType)).toHaveLength(4);
+    expect(s.text).not.toHaveResource(VpcSecurityGroupEgressRule);
     // No inline egress either: Terraform then removes the all-out rule AWS adds to a new group.
-    expect(byType(s, SecurityGroup.tfResourceType).map((g) => g.egress)).toEqual([undefined]);
+    expect(blocksOf(s, SecurityGroup.tfResourceType).map((g) => g.egress)).toEqual([undefined]);
   });
 
   test("fix: both functions have reserved concurrency from a variable (default 50), both tables deletion protection", () => {
-    const functions = byType(s, LambdaFunction.tfResourceType);
+    const functions = blocksOf(s, LambdaFunction.tfResourceType);
     expect(functions).toHaveLength(2);
     for (const fn of functions) expect(fn.reserved_concurrent_executions).toBe("${var.reserved_concurrent_executions}");
-    expect((s.parsed.variable as Record<string, Record<string, unknown>>).reserved_concurrent_executions).toMatchObject({ type: "number", default: 50 });
-    const tables = byType(s, DynamodbTable.tfResourceType);
+    expect(s.json.variable.reserved_concurrent_executions).toMatchObject({ type: "number", default: 50 });
+    const tables = blocksOf(s, DynamodbTable.tfResourceType);
     expect(tables.map((t) => t.deletion_protection_enabled)).toEqual(["${var.table_deletion_protection}", "${var.table_deletion_protection}"]);
-    expect((s.parsed.variable as Record<string, Record<string, unknown>>).table_deletion_protection).toMatchObject({ default: true });
+    expect(s.json.variable.table_deletion_protection).toMatchObject({ default: true });
   });
 
   test("ALB api-lb: internet-facing application LB in the supplied subnets, only AllowHttpGroup", () => {
-    const [lb] = byType(s, Lb.tfResourceType);
+    const [lb] = blocksOf(s, Lb.tfResourceType);
     expect(lb).toMatchObject({
       name: "dev-api-lb",
       internal: false,
@@ -88,7 +87,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
       drop_invalid_header_fields: true,
       access_logs: { enabled: true, prefix: "api-lb" },
     });
-    expect((s.parsed.variable as Record<string, unknown>).deletion_protection).toMatchObject({ type: "bool", default: true });
+    expect(s.json.variable.deletion_protection).toMatchObject({ type: "bool", default: true });
     expect(lb.security_groups).toEqual([expect.stringContaining("aws_security_group.security_group.id")]);
     expect(String((lb.access_logs as Record<string, unknown>).bucket)).toContain("aws_s3_bucket.access_log_bucket.id");
     // The ALB writes a test object on creation: the policy letting ELB write must exist first.
@@ -96,25 +95,25 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("access log bucket: SSE-S3 (what ELB supports), public access blocked, expiry", () => {
-    expect(s.json).toHaveResourceWithProperties(S3Bucket, { bucket: "dev-logs-api-lb-123456789012" });
-    expect(s.json).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+    expect(s.text).toHaveResourceWithProperties(S3Bucket, { bucket: "dev-logs-api-lb-123456789012" });
+    expect(s.text).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
     });
-    expect(s.json).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+    expect(s.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(s.json).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+    expect(s.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
       rule: [expect.objectContaining({ status: "Enabled", expiration: [{ days: 90 }] })],
     });
   });
 
   test("bucket policy: TLS only, ELB log delivery may write the ALB's prefix only (account and service principal)", () => {
-    expect(byType(s, S3BucketPolicy.tfResourceType)).toHaveLength(1);
-    expect(s.json).toHaveDataSource(DataAwsElbServiceAccount);
-    const statements = s.policyDocument("access_log_bucket_policy_document");
+    expect(blocksOf(s, S3BucketPolicy.tfResourceType)).toHaveLength(1);
+    expect(s.text).toHaveDataSource(DataAwsElbServiceAccount);
+    const statements = policyStatements(s, "access_log_bucket_policy_document");
     expect(statements).toContainEqual(
       expect.objectContaining({
         sid: "DenyInsecureTransport",
@@ -138,7 +137,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("HTTPS 443: certificate, TLS 1.2+ policy, default action a fixed JSON 404", () => {
-    expect(s.json).toHaveResourceWithProperties(LbListener, {
+    expect(s.text).toHaveResourceWithProperties(LbListener, {
       port: 443,
       protocol: "HTTPS",
       ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -153,21 +152,21 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("HTTP 80 only redirects to HTTPS 443 (301)", () => {
-    expect(s.json).toHaveResourceWithProperties(LbListener, {
+    expect(s.text).toHaveResourceWithProperties(LbListener, {
       port: 80,
       protocol: "HTTP",
       default_action: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", status_code: "HTTP_301" } }],
     });
-    expect(byType(s, LbListener.tfResourceType)).toHaveLength(2);
+    expect(blocksOf(s, LbListener.tfResourceType)).toHaveLength(2);
   });
 
   test("default certificate: requested for api-lb.<zone> and DNS-validated in the supplied zone", () => {
-    expect(s.json).toHaveResourceWithProperties(AcmCertificate, {
+    expect(s.text).toHaveResourceWithProperties(AcmCertificate, {
       domain_name: "api-lb.${var.zone_name}",
       validation_method: "DNS",
     });
-    expect(s.json).toHaveResource(AcmCertificateValidation);
-    expect(s.json).toHaveResourceWithProperties(Route53Record, {
+    expect(s.text).toHaveResource(AcmCertificateValidation);
+    expect(s.text).toHaveResourceWithProperties(Route53Record, {
       zone_id: offlineLookups.hostedZoneId,
       ttl: 60,
       allow_overwrite: true,
@@ -179,28 +178,28 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
     ["dev-media-job-id", "/media/job_id", 1, "dev-mediaConvertInputFileToJobIdApi"],
     ["dev-media-status", "/media/status", 2, "dev-mediaConvertJobIdToStatusApi"],
   ])("target group %s (lambda) behind rule %s (priority %d) -> %s", (tgName, path, priority, functionName) => {
-    const tg = s.find(LbTargetGroup.tfResourceType, (r) => r.name === tgName);
-    expect(tg.value).toMatchObject({ target_type: "lambda", lambda_multi_value_headers_enabled: false });
-    const tgArn = `\${aws_lb_target_group.${tg.key}.arn}`;
-    const fn = s.find(LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
-    const fnRef = `aws_lambda_function.${fn.key}`;
+    const tg = findOne(s, LbTargetGroup.tfResourceType, (r) => r.name === tgName);
+    expect(tg.body).toMatchObject({ target_type: "lambda", lambda_multi_value_headers_enabled: false });
+    const tgArn = `\${aws_lb_target_group.${tg.name}.arn}`;
+    const fn = findOne(s, LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
+    const fnRef = `aws_lambda_function.${fn.name}`;
 
-    expect(s.json).toHaveResourceWithProperties(LbListenerRule, {
+    expect(s.text).toHaveResourceWithProperties(LbListenerRule, {
       priority,
       listener_arn: "${aws_lb_listener.https_listener.arn}",
       condition: [{ path_pattern: { values: [path] } }],
       action: [{ type: "forward", target_group_arn: tgArn }],
     });
-    const permission = s.find(LambdaPermission.tfResourceType, (r) => r.source_arn === tgArn);
-    expect(permission.value).toMatchObject({
+    const permission = findOne(s, LambdaPermission.tfResourceType, (r) => r.source_arn === tgArn);
+    expect(permission.body).toMatchObject({
       action: "lambda:InvokeFunction",
       principal: "elasticloadbalancing.amazonaws.com",
       function_name: `\${${fnRef}.function_name}`,
     });
-    const attachment = s.find(LbTargetGroupAttachment.tfResourceType, (r) => r.target_group_arn === tgArn);
-    expect(attachment.value).toMatchObject({
+    const attachment = findOne(s, LbTargetGroupAttachment.tfResourceType, (r) => r.target_group_arn === tgArn);
+    expect(attachment.body).toMatchObject({
       target_id: `\${${fnRef}.arn}`,
-      depends_on: [`aws_lambda_permission.${permission.key}`],
+      depends_on: [`aws_lambda_permission.${permission.name}`],
     });
   });
 
@@ -208,50 +207,50 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
     ["dev-MediaConvertInputFileToJobId", "InputFile", "dev-mediaConvertInputFileToJobIdApi"],
     ["dev-MediaConvertJobIdToStatus", "JobId", "dev-mediaConvertJobIdToStatusApi"],
   ])("table %s (key %s): on-demand, encrypted, PITR; read by %s with GetItem on it only", (tableName, key, functionName) => {
-    const table = s.find(DynamodbTable.tfResourceType, (r) => r.name === tableName);
-    expect(table.value).toMatchObject({
+    const table = findOne(s, DynamodbTable.tfResourceType, (r) => r.name === tableName);
+    expect(table.body).toMatchObject({
       billing_mode: "PAY_PER_REQUEST",
       hash_key: key,
       attribute: [{ name: key, type: "S" }],
       server_side_encryption: { enabled: true },
       point_in_time_recovery: { enabled: true },
     });
-    const fn = s.find(LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
-    expect(fn.value).toMatchObject({
+    const fn = findOne(s, LambdaFunction.tfResourceType, (r) => r.function_name === functionName);
+    expect(fn.body).toMatchObject({
       runtime: "nodejs22.x",
       handler: "index.handler",
       environment: {
         variables: {
-          TABLE_NAME: `\${aws_dynamodb_table.${table.key}.name}`,
+          TABLE_NAME: `\${aws_dynamodb_table.${table.name}.name}`,
           ALLOWED_ORIGINS: expect.stringContaining("var.allowed_origins"),
         },
       },
     });
-    const prefix = fn.key.replace(/_function_[A-F0-9]+$/, "");
-    const statements = s.policyDocument(`${prefix}_policy_document`);
+    const prefix = fn.name.replace(/_function_[A-F0-9]+$/, "");
+    const statements = policyStatements(s, `${prefix}_policy_document`);
     expect(statements).toContainEqual({
       sid: "ReadOwnTable",
       actions: ["dynamodb:GetItem"],
-      resources: [`\${aws_dynamodb_table.${table.key}.arn}`],
+      resources: [`\${aws_dynamodb_table.${table.name}.arn}`],
     });
     expect(statements).toHaveLength(2); // + writing its own log group
-    expect(s.json).toHaveResourceWithProperties(CloudwatchLogGroup, {
+    expect(s.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: `/aws/lambda/${functionName}`,
       retention_in_days: defaultEnvironment.logRetentionDays,
     });
   });
 
   test("ALLOWED_ORIGINS: the variable, or the zone's pages when it is empty", () => {
-    const variable = (s.parsed.variable as Record<string, Record<string, unknown>>).allowed_origins;
+    const variable = s.json.variable.allowed_origins;
     expect(variable).toMatchObject({ type: "string", default: "" });
-    const fn = byType(s, LambdaFunction.tfResourceType)[0];
+    const fn = blocksOf(s, LambdaFunction.tfResourceType)[0];
     const origins = (fn.environment as { variables: Record<string, string> }).variables.ALLOWED_ORIGINS;
     expect(origins).toContain("coalesce(");
     expect(origins).toContain('"https://([a-z0-9-]+[.])*${replace(var.zone_name, ".", "[.]")}"');
   });
 
   test("DNS: alias A record api-lb.<zone> to the ALB in the supplied zone", () => {
-    expect(s.json).toHaveResourceWithProperties(Route53Record, {
+    expect(s.text).toHaveResourceWithProperties(Route53Record, {
       name: "api-lb.${var.zone_name}",
       type: "A",
       zone_id: offlineLookups.hostedZoneId,
@@ -264,8 +263,8 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("alarms: ALB 5xx (its own and the targets'), LambdaUserError per target group, errors/throttles per function, all to the topic", () => {
-    expect(s.json).toHaveResourceWithProperties(SnsTopic, { name: "dev-media-alb-alarms" });
-    const alarms = byType(s, CloudwatchMetricAlarm.tfResourceType);
+    expect(s.text).toHaveResourceWithProperties(SnsTopic, { name: "dev-media-alb-alarms" });
+    const alarms = blocksOf(s, CloudwatchMetricAlarm.tfResourceType);
     const byMetric = (metric: string) => alarms.filter((a) => a.metric_name === metric);
     for (const metric of ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"]) {
       expect(byMetric(metric)).toEqual([
@@ -291,7 +290,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
   });
 
   test("outputs: ALB DNS name, API URL, table names", () => {
-    const outputs = s.parsed.output as Record<string, { value: string }>;
+    const outputs = s.json.output as Record<string, { value: string }>;
     expect(outputs.alb_dns_name.value).toBe("${aws_lb.load_balancer.dns_name}");
     expect(outputs.custom_domain_url.value).toBe("https://${aws_route53_record.record.fqdn}");
     expect(outputs.job_id_table_name.value).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
@@ -300,42 +299,42 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
 
   test("supplied lookups replace every AWS lookup", () => {
     for (const ds of [DataAwsVpc, DataAwsSubnets, DataAwsRoute53Zone, DataAwsCallerIdentity]) {
-      expect(s.json).not.toHaveDataSource(ds);
+      expect(s.text).not.toHaveDataSource(ds);
     }
   });
 });
 
 describe("media-alb stack: nothing supplied (the default VPC, the zone by name)", () => {
-  let s: Synth;
+  let s: Synthesized;
   beforeAll(() => {
     s = synth({}, { ...defaultEnvironment, lambdaPackaging: "asset" });
   });
 
   test("default VPC and its default-for-az subnets through data sources", () => {
-    expect(s.json).toHaveDataSourceWithProperties(DataAwsVpc, { default: true });
-    expect(s.json).toHaveDataSourceWithProperties(DataAwsSubnets, {
+    expect(s.text).toHaveDataSourceWithProperties(DataAwsVpc, { default: true });
+    expect(s.text).toHaveDataSourceWithProperties(DataAwsSubnets, {
       filter: [
         { name: "vpc-id", values: ["${data.aws_vpc.vpc.id}"] },
         { name: "default-for-az", values: ["true"] },
       ],
     });
-    expect(s.json).toHaveResourceWithProperties(Lb, { subnets: "${data.aws_subnets.subnets.ids}" });
-    expect(s.json).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "${data.aws_vpc.vpc.id}" });
+    expect(s.text).toHaveResourceWithProperties(Lb, { subnets: "${data.aws_subnets.subnets.ids}" });
+    expect(s.text).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "${data.aws_vpc.vpc.id}" });
   });
 
   test("hosted zone by the zone_name variable; account id from the caller identity", () => {
-    expect(s.json).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "${var.zone_name}", private_zone: false });
-    expect(s.json).toHaveResourceWithProperties(Route53Record, { type: "A", zone_id: "${data.aws_route53_zone.zone.zone_id}" });
-    expect(s.json).toHaveDataSource(DataAwsCallerIdentity);
-    expect(s.json).toHaveResourceWithProperties(S3Bucket, {
+    expect(s.text).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "${var.zone_name}", private_zone: false });
+    expect(s.text).toHaveResourceWithProperties(Route53Record, { type: "A", zone_id: "${data.aws_route53_zone.zone.zone_id}" });
+    expect(s.text).toHaveDataSource(DataAwsCallerIdentity);
+    expect(s.text).toHaveResourceWithProperties(S3Bucket, {
       bucket: "dev-logs-api-lb-${data.aws_caller_identity.current_identity.account_id}",
     });
   });
 });
 
 describe("media-alb stack: options", () => {
-  let existing: Synth;
-  let newRegion: Synth;
+  let existing: Synthesized;
+  let newRegion: Synthesized;
   beforeAll(() => {
     existing = synth({
       certificate: { kind: "existing", certificateArn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/wildcard" },
@@ -343,14 +342,14 @@ describe("media-alb stack: options", () => {
       accessLogExpirationDays: 30,
       sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
     });
-    newRegion = synth({}, { ...suppliedEnv, region: "ap-southeast-5" });
+    newRegion = synth({}, { ...suppliedEnvironment, region: "ap-southeast-5" });
   });
 
   test("an existing certificate (the seed's wildcard) replaces the requested one", () => {
-    expect(existing.json).not.toHaveResource(AcmCertificate);
-    expect(existing.json).not.toHaveResource(AcmCertificateValidation);
-    expect(byType(existing, Route53Record.tfResourceType).filter((r) => r.for_each !== undefined)).toEqual([]);
-    expect(existing.json).toHaveResourceWithProperties(LbListener, {
+    expect(existing.text).not.toHaveResource(AcmCertificate);
+    expect(existing.text).not.toHaveResource(AcmCertificateValidation);
+    expect(blocksOf(existing, Route53Record.tfResourceType).filter((r) => r.for_each !== undefined)).toEqual([]);
+    expect(existing.text).toHaveResourceWithProperties(LbListener, {
       port: 443,
       certificate_arn: "arn:aws:acm:ap-northeast-1:123456789012:certificate/wildcard",
       ssl_policy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
@@ -358,16 +357,15 @@ describe("media-alb stack: options", () => {
   });
 
   test("deletion protection can be turned off (before destroy); log expiry is configurable", () => {
-    expect((existing.parsed.variable as Record<string, unknown>).deletion_protection).toMatchObject({ default: false });
-    expect(existing.json).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+    expect(existing.json.variable.deletion_protection).toMatchObject({ default: false });
+    expect(existing.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
       rule: [expect.objectContaining({ expiration: [{ days: 30 }] })],
     });
   });
 
   test("a region opened after August 2022: log delivery by the service principal only", () => {
-    expect(newRegion.json).not.toHaveDataSource(DataAwsElbServiceAccount);
-    const writers = newRegion
-      .policyDocument("access_log_bucket_policy_document")
+    expect(newRegion.text).not.toHaveDataSource(DataAwsElbServiceAccount);
+    const writers = policyStatements(newRegion, "access_log_bucket_policy_document")
       .filter((st) => st.sid?.startsWith("AllowElbLogDelivery"));
     expect(writers).toEqual([
       expect.objectContaining({ principals: [{ type: "Service", identifiers: [ELB_LOG_DELIVERY_PRINCIPAL] }] }),

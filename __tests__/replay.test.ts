@@ -4,18 +4,12 @@
  * starts and stops itself: with and without injected faults, nothing accepted
  * may be lost. No timing assertions: the figures depend on the machine.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { passed, runReplay } from "../scripts/replay";
 import type { ReplaySummary } from "../scripts/replay/metrics";
-import { sharedSynthDir } from "./support/synth";
+import { readSynthesizedStack, sharedSynthDir } from "./support/synth";
 
 // The run's shared synth (support/global-setup.ts): archive packaging, as `npm run replay` synthesizes.
 const synthDir = sharedSynthDir("app");
-
-function tfJson(stack: string): { resource: Record<string, Record<string, Record<string, unknown>>> } {
-  return JSON.parse(readFileSync(path.join(synthDir, "stacks", stack, "cdk.tf.json"), "utf8"));
-}
 
 function expectNothingLost(summary: ReplaySummary): void {
   expect(summary.lost).toBe(0);
@@ -31,7 +25,7 @@ describe("replay kinesis-ingest", () => {
     expect(summary.delivered).toBe(80);
     expect(summary.duplicates).toBe(0);
     expect(summary.deadLettered).toBe(0);
-    const mapping = Object.values(tfJson("kinesis-ingest").resource.aws_lambda_event_source_mapping)[0];
+    const mapping = Object.values(readSynthesizedStack("app", "kinesis-ingest").resource.aws_lambda_event_source_mapping)[0];
     expect(summary.settings.batchSize).toBe(mapping.batch_size);
     expect(summary.settings.maxRetries).toBe(mapping.maximum_retry_attempts);
     expect(summary.maxConcurrency).toBeLessThanOrEqual(summary.concurrencyLimit ?? 1);

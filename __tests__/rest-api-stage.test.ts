@@ -18,14 +18,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AlarmTopic } from "../constructs/alarm-topic";
 import { ApiGatewayAccountLogging, ApiGatewayAccountLoggingProps } from "../constructs/api-gateway-account-logging";
 import { DEFAULT_REST_ACCESS_LOG_FIELDS, RestApiStage, RestApiStageProps } from "../constructs/rest-api-stage";
-
-type Block = Record<string, unknown>;
-interface Synth {
-  readonly text: string;
-  readonly resources: Record<string, Record<string, Block>>;
-  readonly data: Record<string, Record<string, Block>>;
-  readonly variables: Record<string, Block>;
-}
+import { Block, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 type StageOptions = Omit<RestApiStageProps, "api" | "deployment" | "alarms" | "accountLogging" | "accessLogRetentionDays">;
 
@@ -33,7 +26,7 @@ type StageOptions = Omit<RestApiStageProps, "api" | "deployment" | "alarms" | "a
  * A stack with a REST API, its deployment, an alarm topic and the constructs under test:
  * `stages` (id -> options) and, when `logging` is given, the account setting (passed to every stage).
  */
-function synth(stages: Record<string, StageOptions>, logging?: Omit<ApiGatewayAccountLoggingProps, "roleName" | "accountId">): Synth {
+function synth(stages: Record<string, StageOptions>, logging?: Omit<ApiGatewayAccountLoggingProps, "roleName" | "accountId">): Synthesized {
   const stack = new TerraformStack(Testing.app(), "test");
   new AwsProvider(stack, "aws", { region: "ap-northeast-1" });
   const api = new ApiGatewayRestApi(stack, "api", { name: "dev-test-api" });
@@ -45,26 +38,17 @@ function synth(stages: Record<string, StageOptions>, logging?: Omit<ApiGatewayAc
   for (const [id, options] of Object.entries(stages)) {
     new RestApiStage(stack, id, { api, deployment, alarms, accountLogging, accessLogRetentionDays: 14, ...options });
   }
-  const text = Testing.synth(stack);
-  const parsed = JSON.parse(text) as { resource?: Synth["resources"]; data?: Synth["data"]; variable?: Synth["variables"] };
-  return { text, resources: parsed.resource ?? {}, data: parsed.data ?? {}, variables: parsed.variable ?? {} };
-}
-
-/** The only resource of a type: its `type.name` address and body. */
-function only(s: Synth, type: string): { ref: string; body: Block } {
-  const entries = Object.entries(s.resources[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return { ref: `${type}.${entries[0][0]}`, body: entries[0][1] };
+  return synthesize(stack);
 }
 
 describe("RestApiStage with its defaults", () => {
-  let s: Synth;
+  let s: Synthesized;
   beforeAll(() => {
     s = synth({ stage: { stageName: "dev" } });
   });
 
   it("writes one JSON access-log line per request to a log group with retention, named after the API", () => {
-    const logGroup = only(s, CloudwatchLogGroup.tfResourceType);
+    const logGroup = onlyOf(s, CloudwatchLogGroup.tfResourceType);
     expect(logGroup.body).toMatchObject({ name: "/aws/apigateway/${aws_api_gateway_rest_api.api.name}/access", retention_in_days: 14 });
     expect(s.text).toHaveResourceWithProperties(ApiGatewayStage, {
       rest_api_id: "${aws_api_gateway_rest_api.api.id}",
@@ -75,7 +59,7 @@ describe("RestApiStage with its defaults", () => {
   });
 
   it("throttles every method from two validated variables, metrics on, execution logs and data trace off", () => {
-    const stage = only(s, ApiGatewayStage.tfResourceType);
+    const stage = onlyOf(s, ApiGatewayStage.tfResourceType);
     expect(s.text).toHaveResourceWithProperties(ApiGatewayMethodSettings, {
       stage_name: `\${${stage.ref}.stage_name}`,
       method_path: "*/*",
@@ -87,13 +71,13 @@ describe("RestApiStage with its defaults", () => {
         data_trace_enabled: false,
       },
     });
-    expect(s.variables.throttling_rate_limit).toMatchObject({
+    expect(s.json.variable.throttling_rate_limit).toMatchObject({
       type: "number",
       default: 100,
       description: expect.any(String),
       validation: [{ condition: "${var.throttling_rate_limit > 0}", error_message: "throttling_rate_limit must be > 0." }],
     });
-    expect(s.variables.throttling_burst_limit).toMatchObject({
+    expect(s.json.variable.throttling_burst_limit).toMatchObject({
       type: "number",
       default: 200,
       validation: [{ condition: "${var.throttling_burst_limit > 0}", error_message: "throttling_burst_limit must be > 0." }],
@@ -101,8 +85,8 @@ describe("RestApiStage with its defaults", () => {
   });
 
   it("alarms on the stage's 5xx rate (5XXError average over 5 minutes > 5 %) to the topic", () => {
-    const stage = only(s, ApiGatewayStage.tfResourceType);
-    const topic = only(s, "aws_sns_topic");
+    const stage = onlyOf(s, ApiGatewayStage.tfResourceType);
+    const topic = onlyOf(s, "aws_sns_topic");
     expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "${aws_api_gateway_rest_api.api.name}-5xx",
       namespace: "AWS/ApiGateway",
@@ -119,8 +103,8 @@ describe("RestApiStage with its defaults", () => {
   });
 
   it("waits for nothing when the account setting is managed elsewhere", () => {
-    expect(only(s, ApiGatewayStage.tfResourceType).body.depends_on).toBeUndefined();
-    expect(only(s, ApiGatewayMethodSettings.tfResourceType).body.depends_on).toBeUndefined();
+    expect(onlyOf(s, ApiGatewayStage.tfResourceType).body.depends_on).toBeUndefined();
+    expect(onlyOf(s, ApiGatewayMethodSettings.tfResourceType).body.depends_on).toBeUndefined();
     expect(s.text).not.toHaveResource(ApiGatewayAccount);
   });
 });
@@ -143,16 +127,16 @@ describe("RestApiStage with a stack's choices", () => {
       },
     });
     expect(s.text).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/custom/access" });
-    expect(only(s, ApiGatewayStage.tfResourceType).body).toMatchObject({
+    expect(onlyOf(s, ApiGatewayStage.tfResourceType).body).toMatchObject({
       stage_name: "v1",
       description: "the v1 stage",
       access_log_settings: { format: JSON.stringify(format) },
     });
-    expect(only(s, ApiGatewayMethodSettings.tfResourceType).body).toMatchObject({
+    expect(onlyOf(s, ApiGatewayMethodSettings.tfResourceType).body).toMatchObject({
       settings: { logging_level: "ERROR", data_trace_enabled: false, metrics_enabled: true },
     });
-    expect(s.variables.throttling_rate_limit).toMatchObject({ default: 10 });
-    expect(s.variables.throttling_burst_limit).toMatchObject({ default: 20 });
+    expect(s.json.variable.throttling_rate_limit).toMatchObject({ default: 10 });
+    expect(s.json.variable.throttling_burst_limit).toMatchObject({ default: 20 });
     expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: "dev-test-api-5xx",
       alarm_description: "records not accepted",
@@ -162,46 +146,46 @@ describe("RestApiStage with a stack's choices", () => {
 
   it("gives two stages of one stack their own variables (prefix) and alarms", () => {
     const s = synth({ stage: { stageName: "dev" }, canary: { stageName: "canary", variablePrefix: "canary_" } });
-    expect(Object.keys(s.variables).sort()).toEqual([
+    expect(Object.keys(s.json.variable).sort()).toEqual([
       "canary_throttling_burst_limit",
       "canary_throttling_rate_limit",
       "throttling_burst_limit",
       "throttling_rate_limit",
     ]);
-    const canary = Object.values(s.resources[ApiGatewayMethodSettings.tfResourceType]).find((m) =>
+    const canary = Object.values(s.json.resource[ApiGatewayMethodSettings.tfResourceType]).find((m) =>
       String(m.stage_name).startsWith("${aws_api_gateway_stage.canary_"),
     );
     expect(canary?.settings).toMatchObject({
       throttling_rate_limit: "${var.canary_throttling_rate_limit}",
       throttling_burst_limit: "${var.canary_throttling_burst_limit}",
     });
-    expect(Object.keys(s.resources[CloudwatchMetricAlarm.tfResourceType])).toHaveLength(2);
+    expect(Object.keys(s.json.resource[CloudwatchMetricAlarm.tfResourceType])).toHaveLength(2);
   });
 });
 
 describe("ApiGatewayAccountLogging", () => {
-  let s: Synth;
+  let s: Synthesized;
   beforeAll(() => {
     s = synth({ stage: { stageName: "dev" } }, {});
   });
 
   it("is switched by manage_api_gateway_account, off unless the owning stack asks", () => {
-    expect(s.variables.manage_api_gateway_account).toMatchObject({ type: "bool", default: false, description: expect.any(String) });
-    expect(synth({}, { manageByDefault: true }).variables.manage_api_gateway_account).toMatchObject({ default: true });
+    expect(s.json.variable.manage_api_gateway_account).toMatchObject({ type: "bool", default: false, description: expect.any(String) });
+    expect(synth({}, { manageByDefault: true }).json.variable.manage_api_gateway_account).toMatchObject({ default: true });
     const count = "${var.manage_api_gateway_account ? 1 : 0}";
     for (const type of [IamRole.tfResourceType, IamRolePolicyAttachment.tfResourceType, ApiGatewayAccount.tfResourceType]) {
-      expect(only(s, type).body.count).toBe(count);
+      expect(onlyOf(s, type).body.count).toBe(count);
     }
   });
 
   it("creates the role API Gateway assumes, with AWS's managed push-to-CloudWatch policy", () => {
-    const role = only(s, IamRole.tfResourceType);
+    const role = onlyOf(s, IamRole.tfResourceType);
     expect(role.body.name).toBe("dev-apigw-logs");
     const trust = JSON.parse(String(role.body.assume_role_policy)) as { Statement: Block[] };
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }]);
     expect(s.text).toHaveDataSource(DataAwsPartition);
-    const partitionId = Object.keys(s.data.aws_partition)[0];
-    expect(only(s, IamRolePolicyAttachment.tfResourceType).body).toMatchObject({
+    const partitionId = Object.keys(s.json.data.aws_partition)[0];
+    expect(onlyOf(s, IamRolePolicyAttachment.tfResourceType).body).toMatchObject({
       role: "dev-apigw-logs",
       policy_arn: `arn:\${data.aws_partition.${partitionId}.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
       depends_on: [role.ref],
@@ -209,9 +193,9 @@ describe("ApiGatewayAccountLogging", () => {
   });
 
   it("names the role by an ARN built from its name (no counted resource read by index), after the policy is attached", () => {
-    const partitionId = Object.keys(s.data.aws_partition)[0];
-    const attachment = only(s, IamRolePolicyAttachment.tfResourceType);
-    expect(only(s, ApiGatewayAccount.tfResourceType).body).toEqual(
+    const partitionId = Object.keys(s.json.data.aws_partition)[0];
+    const attachment = onlyOf(s, IamRolePolicyAttachment.tfResourceType);
+    expect(onlyOf(s, ApiGatewayAccount.tfResourceType).body).toEqual(
       expect.objectContaining({
         cloudwatch_role_arn: `arn:\${data.aws_partition.${partitionId}.partition}:iam::123456789012:role/dev-apigw-logs`,
         depends_on: [attachment.ref],
@@ -221,8 +205,8 @@ describe("ApiGatewayAccountLogging", () => {
   });
 
   it("makes the stage and its method settings wait for the account setting", () => {
-    const account = only(s, ApiGatewayAccount.tfResourceType);
-    expect(only(s, ApiGatewayStage.tfResourceType).body.depends_on).toEqual([account.ref]);
-    expect(only(s, ApiGatewayMethodSettings.tfResourceType).body.depends_on).toEqual([account.ref]);
+    const account = onlyOf(s, ApiGatewayAccount.tfResourceType);
+    expect(onlyOf(s, ApiGatewayStage.tfResourceType).body.depends_on).toEqual([account.ref]);
+    expect(onlyOf(s, ApiGatewayMethodSettings.tfResourceType).body.depends_on).toEqual([account.ref]);
   });
 });

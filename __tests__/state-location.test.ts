@@ -15,14 +15,12 @@ import { defaultEnvironment } from "../config";
 import { ServerlessStack } from "../constructs/serverless-stack";
 import { STACK_IDS } from "../main";
 import { terraformAvailable } from "../scripts/terraform-check";
+import { synthesize } from "./support/synth";
 
 const run = promisify(execFile);
 
 function localBackendOf(id: string): unknown {
-  const json = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), id, { env: defaultEnvironment }))) as {
-    terraform: { backend?: Record<string, unknown> };
-  };
-  return json.terraform.backend;
+  return synthesize(new ServerlessStack(Testing.app(), id, { env: defaultEnvironment })).json.terraform.backend;
 }
 
 test.each(STACK_IDS)("%s: local state is terraform.<id>.tfstate three folders up (the project root)", (id) => {

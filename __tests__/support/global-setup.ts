@@ -1,10 +1,11 @@
 /**
  * Jest globalSetup: synthesizes the app once for every suite that reads the
- * synthesized JSON (policy, replay, Terraform proof), instead of once per suite,
+ * synthesized JSON (policy, replay, Terraform proof, address guard, config), instead of once per suite,
  * and so also fills the bundle cache every later synth in the workers hits.
  * Two configurations, each its own folder under one temporary root:
  * - `app`: the defaults (archive packaging, real lookups) plus an alarm e-mail,
- *   so the alarm topics have their subscriptions;
+ *   so the alarm topics have their subscriptions (also what `npm run
+ *   addresses:record` records);
  * - `offline`: what `OFFLINE=1` synthesizes (supplied lookups, asset
  *   packaging), the input of `terraform plan`.
  * The workers find the root in `SHARED_SYNTH_DIR` (read it with ./synth.ts).

@@ -1,9 +1,11 @@
 /**
- * The parts of API Gateway a replay needs, played from the synthesized
- * settings: Velocity mapping templates (velocityjs), integration response
- * selection by status pattern, and stage throttling (token bucket).
+ * The parts of API Gateway a replay, `npm run local` and the tests need,
+ * played from the synthesized settings: Velocity mapping templates
+ * (velocityjs), integration response selection by status pattern, and stage
+ * throttling (token bucket). The one emulator of each: tests import it from here.
  */
 import { render } from "velocityjs";
+import { resolveLiterals, resources, SynthesizedStack } from "./synth";
 
 export interface Rendered {
   readonly output: string;
@@ -51,10 +53,34 @@ export interface IntegrationResponse {
 }
 
 /**
- * The method response for an integration status, as API Gateway chooses it
- * for an AWS integration: the pattern that matches the whole status code,
- * else the default (empty) pattern. Returns the final status (after any
- * `responseOverride`) and the body.
+ * The integration responses of a REST API stack, as API Gateway has them:
+ * each status code a literal (a reference to a method response resolved).
+ */
+export function integrationResponses(stack: SynthesizedStack): IntegrationResponse[] {
+  return resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
+    statusCode: resolveLiterals(stack, String(r.status_code)),
+    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
+    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
+  }));
+}
+
+/**
+ * The integration response API Gateway picks for an integration status of an
+ * AWS integration: the first whose selection pattern matches the whole status
+ * code, else the default (empty pattern); none: undefined.
+ */
+export function matchResponse(responses: readonly IntegrationResponse[], integrationStatus: number): IntegrationResponse | undefined {
+  const code = String(integrationStatus);
+  return (
+    responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`).test(code)) ??
+    responses.find((r) => !r.selectionPattern)
+  );
+}
+
+/**
+ * The answer API Gateway gives for an integration status and body: the
+ * matching response's status (after any `responseOverride`) and its rendered
+ * template; no matching response: API Gateway's 500.
  */
 export function selectResponse(
   responses: readonly IntegrationResponse[],
@@ -62,10 +88,7 @@ export function selectResponse(
   integrationBody: string,
   requestId: string,
 ): { status: number; body: string } {
-  const code = String(integrationStatus);
-  const match =
-    responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`).test(code)) ??
-    responses.find((r) => !r.selectionPattern);
+  const match = matchResponse(responses, integrationStatus);
   if (!match) return { status: 500, body: '{"message": "Internal server error"}' };
   if (!match.template) return { status: Number(match.statusCode), body: integrationBody };
   const rendered = renderTemplate(match.template, integrationBody, requestId);

@@ -26,56 +26,26 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { defaultEnvironment, offlineLookups } from "../config";
+import { defaultEnvironment } from "../config";
 import { EnvironmentConfig } from "../constructs/environment";
 import { TranslateApiStack, TranslateApiStackProps } from "../stacks/translate-api";
+import { Block, blockAt, byPath, Found, onlyOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 
-type Block = Record<string, unknown>;
-interface Synth {
-  text: string;
-  json: {
-    resource: Record<string, Record<string, Block>>;
-    data?: Record<string, Record<string, Block>>;
-    variable?: Record<string, Block>;
-    output?: Record<string, Block>;
-  };
-}
-
-const offlineEnv: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
-
-function synth(props: Partial<TranslateApiStackProps> = {}, env: EnvironmentConfig = offlineEnv): Synth {
-  const stack = new TranslateApiStack(Testing.app(), "translate-api", { env, ...props });
-  const text = Testing.synth(stack);
-  return { text, json: JSON.parse(text) as Synth["json"] };
-}
-
-/** The body of the resource `type.name`. */
-function resource(s: Synth, type: string, name: string): Block {
-  const body = s.json.resource[type]?.[name];
-  expect(body).toBeDefined();
-  return body!;
-}
-
-/** The only resource of a type whose name is `prefix` plus cdktf's hash suffix (children of constructs such as NodejsFunction). */
-function byPrefix(s: Synth, type: string, prefix: string): { ref: string; body: Block } {
-  const entries = Object.entries(s.json.resource[type] ?? {}).filter(([name]) => new RegExp(`^${prefix}_[A-F0-9]{8}$`).test(name));
-  expect(entries).toHaveLength(1);
-  return { ref: `${type}.${entries[0][0]}`, body: entries[0][1] };
+function synth(props: Partial<TranslateApiStackProps> = {}, env: EnvironmentConfig = suppliedEnvironment): Synthesized {
+  return synthesize(new TranslateApiStack(Testing.app(), "translate-api", { env, ...props }));
 }
 
 /** `${data.aws_partition.<id>.partition}`: the partition the account-logging construct looks up. */
-function partitionOf(s: Synth): string {
-  const ids = Object.keys(s.json.data?.aws_partition ?? {});
-  expect(ids).toHaveLength(1);
-  return `\${data.aws_partition.${ids[0]}.partition}`;
+function partitionOf(s: Synthesized): string {
+  return `\${${onlyOf(s, "aws_partition", "data").ref}.partition}`;
 }
 
 describe("translate-api stack (defaults)", () => {
-  let s: Synth;
-  let fn: { ref: string; body: Block };
+  let s: Synthesized;
+  let fn: Found;
   beforeAll(() => {
     s = synth();
-    fn = byPrefix(s, LambdaFunction.tfResourceType, "handler_function");
+    fn = byPath(s, LambdaFunction.tfResourceType, "handler_function");
   });
 
   describe("history table (the hands-on's translate-history)", () => {
@@ -127,7 +97,7 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("may call TranslateText and DetectDominantLanguage (only * exists for them) and PutItem on the history table only", () => {
-      const policy = byPrefix(s, IamRolePolicy.tfResourceType, "handler_policy").body;
+      const policy = byPath(s, IamRolePolicy.tfResourceType, "handler_policy").body;
       const docName = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policy.policy))![1];
       const statements = (s.json.data!.aws_iam_policy_document[docName].statement as Array<Block>).map((st) => ({
         sid: st.sid,
@@ -156,7 +126,7 @@ describe("translate-api stack (defaults)", () => {
         ["translate_resource", "translate"],
         ["mock_resource", "mock"],
       ]) {
-        expect(resource(s, ApiGatewayResource.tfResourceType, name)).toMatchObject({
+        expect(blockAt(s, ApiGatewayResource.tfResourceType, name)).toMatchObject({
           rest_api_id: "${aws_api_gateway_rest_api.api.id}",
           parent_id: "${aws_api_gateway_rest_api.api.root_resource_id}",
           path_part: pathPart,
@@ -165,11 +135,11 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("GET /translate requires input_text and validates query parameters before Lambda runs", () => {
-      expect(resource(s, ApiGatewayRequestValidator.tfResourceType, "query_validator")).toMatchObject({
+      expect(blockAt(s, ApiGatewayRequestValidator.tfResourceType, "query_validator")).toMatchObject({
         validate_request_parameters: true,
         validate_request_body: false,
       });
-      expect(resource(s, ApiGatewayMethod.tfResourceType, "get_method")).toMatchObject({
+      expect(blockAt(s, ApiGatewayMethod.tfResourceType, "get_method")).toMatchObject({
         resource_id: "${aws_api_gateway_resource.translate_resource.id}",
         http_method: "GET",
         authorization: "NONE",
@@ -183,18 +153,18 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("POST /translate validates the JSON body against the TranslateRequest model", () => {
-      expect(resource(s, ApiGatewayRequestValidator.tfResourceType, "body_validator")).toMatchObject({
+      expect(blockAt(s, ApiGatewayRequestValidator.tfResourceType, "body_validator")).toMatchObject({
         validate_request_parameters: false,
         validate_request_body: true,
       });
-      expect(resource(s, ApiGatewayMethod.tfResourceType, "post_method")).toMatchObject({
+      expect(blockAt(s, ApiGatewayMethod.tfResourceType, "post_method")).toMatchObject({
         resource_id: "${aws_api_gateway_resource.translate_resource.id}",
         http_method: "POST",
         authorization: "NONE",
         request_validator_id: "${aws_api_gateway_request_validator.body_validator.id}",
         request_models: { "application/json": "${aws_api_gateway_model.request_model.name}" },
       });
-      const model = resource(s, ApiGatewayModel.tfResourceType, "request_model");
+      const model = blockAt(s, ApiGatewayModel.tfResourceType, "request_model");
       expect(model).toMatchObject({ name: "TranslateRequest", content_type: "application/json" });
       const schema = JSON.parse(String(model.schema)) as { required: string[]; additionalProperties: boolean; properties: Record<string, Block> };
       expect(schema.required).toEqual(["input_text"]);
@@ -212,7 +182,7 @@ describe("translate-api stack (defaults)", () => {
         ["get_integration", "get_method"],
         ["post_integration", "post_method"],
       ]) {
-        expect(resource(s, ApiGatewayIntegration.tfResourceType, name)).toMatchObject({
+        expect(blockAt(s, ApiGatewayIntegration.tfResourceType, name)).toMatchObject({
           resource_id: "${aws_api_gateway_resource.translate_resource.id}",
           http_method: `\${aws_api_gateway_method.${method}.http_method}`,
           type: "AWS_PROXY",
@@ -223,22 +193,22 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("GET /mock is a MOCK integration answering fixed JSON through its integration response", () => {
-      expect(resource(s, ApiGatewayMethod.tfResourceType, "mock_method")).toMatchObject({
+      expect(blockAt(s, ApiGatewayMethod.tfResourceType, "mock_method")).toMatchObject({
         resource_id: "${aws_api_gateway_resource.mock_resource.id}",
         http_method: "GET",
         authorization: "NONE",
       });
-      expect(resource(s, ApiGatewayIntegration.tfResourceType, "mock_integration")).toMatchObject({
+      expect(blockAt(s, ApiGatewayIntegration.tfResourceType, "mock_integration")).toMatchObject({
         type: "MOCK",
         request_templates: { "application/json": '{"statusCode": 200}' },
         passthrough_behavior: "NEVER",
       });
-      expect(resource(s, ApiGatewayMethodResponse.tfResourceType, "mock_method_response")).toMatchObject({
+      expect(blockAt(s, ApiGatewayMethodResponse.tfResourceType, "mock_method_response")).toMatchObject({
         http_method: "${aws_api_gateway_method.mock_method.http_method}",
         status_code: "200",
         response_models: { "application/json": "Empty" },
       });
-      const integrationResponse = resource(s, ApiGatewayIntegrationResponse.tfResourceType, "mock_integration_response");
+      const integrationResponse = blockAt(s, ApiGatewayIntegrationResponse.tfResourceType, "mock_integration_response");
       expect(integrationResponse).toMatchObject({
         http_method: "${aws_api_gateway_integration.mock_integration.http_method}",
         status_code: "${aws_api_gateway_method_response.mock_method_response.status_code}",
@@ -259,7 +229,7 @@ describe("translate-api stack (defaults)", () => {
 
   describe("deployment and stage", () => {
     it("redeploys when any API resource changes, creating the new deployment first", () => {
-      const deployment = resource(s, ApiGatewayDeployment.tfResourceType, "deployment");
+      const deployment = blockAt(s, ApiGatewayDeployment.tfResourceType, "deployment");
       expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
       const trigger = String((deployment.triggers as Record<string, string>).redeployment);
       expect(trigger).toMatch(/^\$\{sha1\(jsonencode\(\[.*\]\)\)\}$/);
@@ -291,8 +261,8 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("the stage (named after the environment) writes JSON access logs to a log group with retention", () => {
-      const stage = byPrefix(s, ApiGatewayStage.tfResourceType, "stage").body;
-      const logGroup = byPrefix(s, CloudwatchLogGroup.tfResourceType, "stage_access_logs");
+      const stage = byPath(s, ApiGatewayStage.tfResourceType, "stage").body;
+      const logGroup = byPath(s, CloudwatchLogGroup.tfResourceType, "stage_access_logs");
       expect(stage).toMatchObject({
         rest_api_id: "${aws_api_gateway_rest_api.api.id}",
         stage_name: "dev",
@@ -309,8 +279,8 @@ describe("translate-api stack (defaults)", () => {
     });
 
     it("throttles every method with the plan-time limits, metrics on, execution logs from a variable (default ERROR)", () => {
-      const stage = byPrefix(s, ApiGatewayStage.tfResourceType, "stage");
-      expect(byPrefix(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body).toMatchObject({
+      const stage = byPath(s, ApiGatewayStage.tfResourceType, "stage");
+      expect(byPath(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body).toMatchObject({
         stage_name: `\${${stage.ref}.stage_name}`,
         method_path: "*/*",
         settings: {
@@ -332,9 +302,9 @@ describe("translate-api stack (defaults)", () => {
       expect(s.json.variable?.manage_api_gateway_account).toMatchObject({ type: "bool", default: false, description: expect.any(String) });
       const count = "${var.manage_api_gateway_account ? 1 : 0}";
       const partition = partitionOf(s);
-      const role = byPrefix(s, IamRole.tfResourceType, "account_logging_role");
-      const attachment = byPrefix(s, IamRolePolicyAttachment.tfResourceType, "account_logging_policy");
-      const account = byPrefix(s, ApiGatewayAccount.tfResourceType, "account_logging_account");
+      const role = byPath(s, IamRole.tfResourceType, "account_logging_role");
+      const attachment = byPath(s, IamRolePolicyAttachment.tfResourceType, "account_logging_policy");
+      const account = byPath(s, ApiGatewayAccount.tfResourceType, "account_logging_account");
       expect(account.body).toMatchObject({
         count,
         cloudwatch_role_arn: `arn:${partition}:iam::123456789012:role/dev-translate-api-apigateway-cloudwatch`,
@@ -351,8 +321,8 @@ describe("translate-api stack (defaults)", () => {
         policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
         depends_on: [role.ref],
       });
-      expect(byPrefix(s, ApiGatewayStage.tfResourceType, "stage").body.depends_on).toEqual([account.ref]);
-      expect(byPrefix(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body.depends_on).toEqual([account.ref]);
+      expect(byPath(s, ApiGatewayStage.tfResourceType, "stage").body.depends_on).toEqual([account.ref]);
+      expect(byPath(s, ApiGatewayMethodSettings.tfResourceType, "stage_method_settings").body.depends_on).toEqual([account.ref]);
     });
 
     it("uses the supplied account id (no caller-identity lookup offline)", () => {
@@ -389,7 +359,7 @@ describe("translate-api stack (defaults)", () => {
         alarm_name: "dev-translate-api-5xx",
         namespace: "AWS/ApiGateway",
         metric_name: "5XXError",
-        dimensions: { ApiName: "${aws_api_gateway_rest_api.api.name}", Stage: `\${${byPrefix(s, ApiGatewayStage.tfResourceType, "stage").ref}.stage_name}` },
+        dimensions: { ApiName: "${aws_api_gateway_rest_api.api.name}", Stage: `\${${byPath(s, ApiGatewayStage.tfResourceType, "stage").ref}.stage_name}` },
         statistic: "Average",
         period: 300,
         threshold: 0.05,
@@ -413,7 +383,7 @@ describe("translate-api stack (defaults)", () => {
         pattern: '"HISTORY_WRITE_FAILED"',
         metric_transformation: { name: "HistoryWriteFailures", namespace: "spike-proof-serverless/translate-api", value: "1", unit: "Count" },
       });
-      const filter = resource(s, CloudwatchLogMetricFilter.tfResourceType, "history_write_failures");
+      const filter = blockAt(s, CloudwatchLogMetricFilter.tfResourceType, "history_write_failures");
       expect(filter.log_group_name).toMatch(/^\$\{aws_cloudwatch_log_group\.handler_log_group_[A-F0-9]+\.name\}$/);
       expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
         alarm_name: "dev-translate-history-write-failures",
@@ -427,7 +397,7 @@ describe("translate-api stack (defaults)", () => {
   });
 
   it("outputs the execute-api URLs and the table name", () => {
-    const invokeUrl = `\${${byPrefix(s, ApiGatewayStage.tfResourceType, "stage").ref}.invoke_url}`;
+    const invokeUrl = `\${${byPath(s, ApiGatewayStage.tfResourceType, "stage").ref}.invoke_url}`;
     expect(s.json.output).toMatchObject({
       execute_api_url: { value: invokeUrl },
       translate_url: { value: `${invokeUrl}/translate` },
@@ -438,8 +408,8 @@ describe("translate-api stack (defaults)", () => {
 });
 
 describe("translate-api stack (props set, AWS lookups live)", () => {
-  let s: Synth;
-  let base: Synth;
+  let s: Synthesized;
+  let base: Synthesized;
   beforeAll(() => {
     s = synth(
       {
@@ -476,16 +446,16 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
   });
 
   it("the mock answers the configured JSON, and changing it changes the redeploy trigger", () => {
-    const template = (resource(s, ApiGatewayIntegrationResponse.tfResourceType, "mock_integration_response").response_templates as Record<string, string>)["application/json"];
+    const template = (blockAt(s, ApiGatewayIntegrationResponse.tfResourceType, "mock_integration_response").response_templates as Record<string, string>)["application/json"];
     expect(JSON.parse(template)).toEqual({ output_text: "Good morning", source_language: "ja", target_language: "en" });
-    const trigger = (x: Synth): string =>
-      String((resource(x, ApiGatewayDeployment.tfResourceType, "deployment").triggers as Record<string, string>).redeployment);
+    const trigger = (x: Synthesized): string =>
+      String((blockAt(x, ApiGatewayDeployment.tfResourceType, "deployment").triggers as Record<string, string>).redeployment);
     expect(trigger(s)).not.toEqual(trigger(base));
   });
 
   it("without a supplied account id, the role ARN comes from data.aws_caller_identity", () => {
     expect(s.text).toHaveDataSource(DataAwsCallerIdentity);
-    expect(byPrefix(s, ApiGatewayAccount.tfResourceType, "account_logging_account").body.cloudwatch_role_arn).toBe(
+    expect(byPath(s, ApiGatewayAccount.tfResourceType, "account_logging_account").body.cloudwatch_role_arn).toBe(
       `arn:${partitionOf(s)}:iam::\${data.aws_caller_identity.current_identity.account_id}:role/prod-translate-api-apigateway-cloudwatch`,
     );
   });

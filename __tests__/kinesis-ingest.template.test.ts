@@ -8,17 +8,17 @@
 import { request } from "node:http";
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { Engine, LocalKinesis, startLocalKinesis } from "./support/local-aws";
-import {
-  integrationResponses,
-  offlineEnvironment,
-  onlyOf,
-  renderTemplate,
-  selectResponse,
-  Synthesized,
-  synthesize,
-} from "./kinesis-ingest/synth";
+import { Testing } from "cdktf";
+import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../scripts/replay/apigateway";
+import type { SynthesizedStack } from "../scripts/replay/synth";
+import { KinesisIngestStack } from "../stacks/kinesis-ingest";
+import { offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 const TEST_STREAM = "template-test-stream";
+
+/** The response template of the integration response for a method status. */
+const templateFor = (responses: readonly IntegrationResponse[], status: string): string | undefined =>
+  responses.find((r) => r.statusCode === status)?.template;
 
 interface KinesisAnswer {
   readonly status: number;
@@ -74,6 +74,8 @@ async function readRecord(kinesis: KinesisClient, shardId: string, sequenceNumbe
 
 describe("kinesis-ingest request template, rendered and sent to kinesalite", () => {
   let synth: Synthesized;
+  /** The synthesized stack as the replay's readers take it. */
+  let stack: SynthesizedStack;
   let requestTemplate: string;
   let engine: LocalKinesis;
   let kinesis: KinesisClient;
@@ -82,8 +84,9 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
   const withStream = (streamName: string) => requestTemplate.replace("${aws_kinesis_stream.stream.name}", streamName);
 
   beforeAll(async () => {
-    synth = synthesize(offlineEnvironment);
-    const integration = onlyOf(synth, "aws_api_gateway_integration");
+    synth = synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: offlineEnvironment }));
+    stack = { id: "kinesis-ingest", dir: "", json: synth.json };
+    const integration = onlyOf(synth, "aws_api_gateway_integration").body;
     requestTemplate = (integration.request_templates as Record<string, string>)["application/json"];
     engine = await startLocalKinesis();
     kinesis = engine.client;
@@ -96,7 +99,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
 
   it("names the stack's stream through a Terraform reference", () => {
     expect(requestTemplate).toContain('"StreamName": "${aws_kinesis_stream.stream.name}"');
-    expect(synth.resources.aws_kinesis_stream.stream).toBeDefined();
+    expect(synth.json.resource.aws_kinesis_stream.stream).toBeDefined();
     // The only Terraform interpolation in it: everything else is Velocity for API Gateway.
     expect(withStream(TEST_STREAM)).not.toContain("${");
   });
@@ -115,7 +118,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     expect(answer.status).toBe(200);
     const put = JSON.parse(answer.body) as { ShardId: string; SequenceNumber: string };
     // The default (2xx) integration response passes this answer through to the client.
-    expect(selectResponse(integrationResponses(synth), answer.status)).toBe("200");
+    expect(matchResponse(integrationResponses(stack), answer.status)?.statusCode).toBe("200");
 
     const record = await readRecord(kinesis, put.ShardId, put.SequenceNumber);
     expect(Buffer.from(record.Data ?? new Uint8Array()).equals(Buffer.from(body, "utf8"))).toBe(true);
@@ -128,10 +131,10 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     expect(answer.status).toBe(400);
     expect(answer.body).toContain("ResourceNotFoundException");
 
-    const responses = integrationResponses(synth);
-    const selected = selectResponse(responses, answer.status);
+    const responses = integrationResponses(stack);
+    const selected = matchResponse(responses, answer.status)?.statusCode;
     expect(selected).toBe("400");
-    const rendered = renderTemplate(responses.get("400")?.template ?? "", answer.body, "req-missing");
+    const rendered = renderTemplate(templateFor(responses, "400") ?? "", answer.body, "req-missing");
     expect(rendered.statusOverride).toBe(500);
     expect(JSON.parse(rendered.output)).toEqual({
       message: expect.stringMatching(/not stored/),
@@ -145,9 +148,9 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     const answer = await putRecordRaw(engine, output);
     expect(answer.status).toBe(400);
 
-    const responses = integrationResponses(synth);
-    expect(selectResponse(responses, answer.status)).toBe("400");
-    const rendered = renderTemplate(responses.get("400")?.template ?? "", answer.body, "req-big");
+    const responses = integrationResponses(stack);
+    expect(matchResponse(responses, answer.status)?.statusCode).toBe("400");
+    const rendered = renderTemplate(templateFor(responses, "400") ?? "", answer.body, "req-big");
     expect(rendered.statusOverride).toBeUndefined();
     expect(JSON.parse(rendered.output)).toEqual({ message: expect.stringMatching(/1 MiB/), requestId: "req-big" });
   });
@@ -157,19 +160,19 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
       __type: "ProvisionedThroughputExceededException",
       message: "Rate exceeded for shard shardId-000000000000 in stream example-stream under account 123456789012.",
     });
-    const responses = integrationResponses(synth);
-    expect(selectResponse(responses, 400)).toBe("400");
-    const rendered = renderTemplate(responses.get("400")?.template ?? "", throttled, "req-throttled");
+    const responses = integrationResponses(stack);
+    expect(matchResponse(responses, 400)?.statusCode).toBe("400");
+    const rendered = renderTemplate(templateFor(responses, "400") ?? "", throttled, "req-throttled");
     expect(rendered.statusOverride).toBe(429);
     expect(JSON.parse(rendered.output)).toEqual({ message: expect.stringMatching(/Retry with backoff/), requestId: "req-throttled" });
   });
 
   it("never selects the 200 response for a failed PutRecord: every 4xx and 5xx has its own pattern", () => {
-    const responses = integrationResponses(synth);
-    for (const status of [400, 403, 404, 413, 429]) expect(selectResponse(responses, status)).toBe("400");
-    for (const status of [500, 502, 503, 504]) expect(selectResponse(responses, status)).toBe("500");
-    expect(selectResponse(responses, 200)).toBe("200");
-    const rendered = renderTemplate(responses.get("500")?.template ?? "", '{"__type":"InternalFailure"}', "req-5xx");
+    const responses = integrationResponses(stack);
+    for (const status of [400, 403, 404, 413, 429]) expect(matchResponse(responses, status)?.statusCode).toBe("400");
+    for (const status of [500, 502, 503, 504]) expect(matchResponse(responses, status)?.statusCode).toBe("500");
+    expect(matchResponse(responses, 200)?.statusCode).toBe("200");
+    const rendered = renderTemplate(templateFor(responses, "500") ?? "", '{"__type":"InternalFailure"}', "req-5xx");
     expect(JSON.parse(rendered.output)).toEqual({ message: expect.stringMatching(/not stored/), requestId: "req-5xx" });
   });
 });

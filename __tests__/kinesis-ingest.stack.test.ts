@@ -25,39 +25,39 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
-import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./kinesis-ingest/synth";
+import { EnvironmentConfig } from "../constructs/environment";
+import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
+import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 const ref = (address: string) => `\${${address}}`;
 const STREAM_ARN = ref("aws_kinesis_stream.stream.arn");
 
-/** The logical id of the only resource of a type. */
-function idOf(synth: Synthesized, type: string): string {
-  const ids = Object.keys(synth.resources[type] ?? {});
-  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
-  return ids[0];
+function kinesisIngest(env: EnvironmentConfig, props: Omit<KinesisIngestStackProps, "env"> = {}): Synthesized {
+  return synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env, ...props }));
 }
 
 describe("kinesis-ingest stack: the seed's resources", () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesize(defaultEnvironment);
+    synth = kinesisIngest(defaultEnvironment);
   });
 
   it("has the seed's data sources: region and caller identity (looked up when not supplied)", () => {
-    expect(synth.json).toHaveDataSource(DataAwsRegion);
-    expect(synth.json).toHaveDataSource(DataAwsCallerIdentity);
+    expect(synth.text).toHaveDataSource(DataAwsRegion);
+    expect(synth.text).toHaveDataSource(DataAwsCallerIdentity);
   });
 
   it("has the REST API with the seed's name and description", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayRestApi, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayRestApi, {
       name: "dev-kinesis-sample-api",
       description: "API connected to Kinesis Data Streams",
     });
   });
 
   it("has POST on the root resource, without authorization as the seed", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethod, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethod, {
       rest_api_id: ref("aws_api_gateway_rest_api.api.id"),
       resource_id: ref("aws_api_gateway_rest_api.api.root_resource_id"),
       http_method: "POST",
@@ -66,19 +66,19 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the role API Gateway assumes, allowed kinesis:PutRecord on the stream only", () => {
-    expect(synth.json).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
+    expect(synth.text).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
       statement: [
         { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }] },
       ],
     });
-    expect(synth.json).toHaveResourceWithProperties(IamRole, {
+    expect(synth.text).toHaveResourceWithProperties(IamRole, {
       name: "dev-apigw_kinesis_role",
       assume_role_policy: ref("data.aws_iam_policy_document.api_trust.json"),
     });
-    expect(synth.json).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
+    expect(synth.text).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
       statement: [{ actions: ["kinesis:PutRecord"], resources: [STREAM_ARN] }],
     });
-    expect(synth.json).toHaveResourceWithProperties(IamRolePolicy, {
+    expect(synth.text).toHaveResourceWithProperties(IamRolePolicy, {
       name: "dev-apigw_kinesis_role_policy",
       role: ref("aws_iam_role.api_role.id"),
       policy: ref("data.aws_iam_policy_document.api_role_policy_document.json"),
@@ -86,7 +86,7 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the stream with one shard, encrypted with the AWS managed key (fix)", () => {
-    expect(synth.json).toHaveResourceWithProperties(KinesisStream, {
+    expect(synth.text).toHaveResourceWithProperties(KinesisStream, {
       name: "dev-example-stream",
       shard_count: 1,
       encryption_type: "KMS",
@@ -95,7 +95,7 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the AWS integration to Kinesis PutRecord in the region of data.aws_region, with the API role", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayIntegration, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayIntegration, {
       http_method: ref("aws_api_gateway_method.method.http_method"),
       integration_http_method: "POST",
       type: "AWS",
@@ -109,34 +109,34 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the seed's 200 and 400 method and integration responses", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethodResponse, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethodResponse, {
       status_code: "200",
       response_models: { "application/json": "Empty" },
     });
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethodResponse, { status_code: "400" });
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethodResponse, { status_code: "400" });
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
       status_code: ref("aws_api_gateway_method_response.method_response_200.status_code"),
       selection_pattern: "",
       response_templates: { "application/json": "" },
     });
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
       status_code: ref("aws_api_gateway_method_response.method_response_400.status_code"),
       selection_pattern: "4\\d{2}",
     });
   });
 
   it("redeploys when the integration changes, creating the new deployment before destroying the old", () => {
-    const deployment = onlyOf(synth, "aws_api_gateway_deployment");
+    const deployment = onlyOf(synth, "aws_api_gateway_deployment").body;
     const trigger = (deployment.triggers as Record<string, string>).redeployment_integration;
     expect(trigger).toMatch(/^\$\{sha1\(jsonencode\(\[.*aws_api_gateway_integration\.integration[,\]]/);
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayDeployment, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayDeployment, {
       rest_api_id: ref("aws_api_gateway_rest_api.api.id"),
       lifecycle: { create_before_destroy: true },
     });
   });
 
   it("has the stage dev on that deployment", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayStage, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayStage, {
       rest_api_id: ref("aws_api_gateway_rest_api.api.id"),
       stage_name: "dev",
       deployment_id: ref("aws_api_gateway_deployment.deployment.id"),
@@ -144,7 +144,7 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the on-demand table keyed by ID, encrypted and with point-in-time recovery (fix)", () => {
-    expect(synth.json).toHaveResourceWithProperties(DynamodbTable, {
+    expect(synth.text).toHaveResourceWithProperties(DynamodbTable, {
       name: "dev-example-table",
       billing_mode: "PAY_PER_REQUEST",
       hash_key: "ID",
@@ -155,34 +155,34 @@ describe("kinesis-ingest stack: the seed's resources", () => {
   });
 
   it("has the function (256 MB, 60 s) with its role and inline policy, named as the seed's", () => {
-    expect(synth.json).toHaveResourceWithProperties(LambdaFunction, {
+    expect(synth.text).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "dev-kinesis_to_dynamo",
       memory_size: 256,
       timeout: 60,
       runtime: "nodejs22.x",
       handler: "index.handler",
     });
-    expect(synth.json).toHaveResourceWithProperties(IamRole, { name: "dev-lambda_kinesis_to_dynamo_role" });
-    expect(synth.json).toHaveResourceWithProperties(IamRolePolicy, { name: "dev-lambda_kinesis_to_dynamo_policy" });
+    expect(synth.text).toHaveResourceWithProperties(IamRole, { name: "dev-lambda_kinesis_to_dynamo_role" });
+    expect(synth.text).toHaveResourceWithProperties(IamRolePolicy, { name: "dev-lambda_kinesis_to_dynamo_policy" });
   });
 
   it("packages the function with archive_file by default, as the seed", () => {
-    expect(Object.keys(synth.data.archive_file ?? {})).toHaveLength(1);
+    expect(Object.keys(synth.json.data.archive_file ?? {})).toHaveLength(1);
   });
 
   it("has the event source mapping: stream -> function, batch 100, LATEST", () => {
-    expect(synth.json).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+    expect(synth.text).toHaveResourceWithProperties(LambdaEventSourceMapping, {
       event_source_arn: STREAM_ARN,
-      function_name: ref(`aws_lambda_function.${idOf(synth, "aws_lambda_function")}.arn`),
+      function_name: ref(`aws_lambda_function.${onlyOf(synth, "aws_lambda_function").name}.arn`),
       batch_size: 100,
       starting_position: "LATEST",
     });
   });
 
   it("has the seed's outputs (renamed: execute_api_url, stream_arn, table_name)", () => {
-    expect(synth.outputs.execute_api_url?.value).toBe(ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.invoke_url`));
-    expect(synth.outputs.stream_arn?.value).toBe(STREAM_ARN);
-    expect(synth.outputs.table_name?.value).toBe(ref("aws_dynamodb_table.table.name"));
+    expect(synth.json.output.execute_api_url?.value).toBe(ref(`aws_api_gateway_stage.${onlyOf(synth, "aws_api_gateway_stage").name}.invoke_url`));
+    expect(synth.json.output.stream_arn?.value).toBe(STREAM_ARN);
+    expect(synth.json.output.table_name?.value).toBe(ref("aws_dynamodb_table.table.name"));
   });
 });
 
@@ -190,20 +190,20 @@ describe("kinesis-ingest stack: fixes", () => {
   let synth: Synthesized;
   let handlerPolicy: Block;
   beforeAll(() => {
-    synth = synthesize(offlineEnvironment);
-    const handlerPolicyRef = Object.values(synth.resources.aws_iam_role_policy).find((p) => p.name === "dev-lambda_kinesis_to_dynamo_policy")?.policy;
+    synth = kinesisIngest(offlineEnvironment);
+    const handlerPolicyRef = Object.values(synth.json.resource.aws_iam_role_policy).find((p) => p.name === "dev-lambda_kinesis_to_dynamo_policy")?.policy;
     const documentId = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(handlerPolicyRef))?.[1] ?? "";
-    handlerPolicy = synth.data.aws_iam_policy_document[documentId];
+    handlerPolicy = synth.json.data.aws_iam_policy_document[documentId];
   });
 
   it("maps Kinesis 5xx to a 500 with a message, and declares 429 and 500 for the 4xx template's overrides", () => {
     for (const status of ["429", "500"]) {
-      expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethodResponse, {
+      expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethodResponse, {
         status_code: status,
         response_models: { "application/json": "Error" },
       });
     }
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayIntegrationResponse, {
       status_code: ref("aws_api_gateway_method_response.method_response_500.status_code"),
       selection_pattern: "5\\d{2}",
     });
@@ -215,15 +215,15 @@ describe("kinesis-ingest stack: fixes", () => {
   });
 
   it("refuses bodies in other content types instead of passing them to Kinesis unmapped", () => {
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayIntegration, { passthrough_behavior: "NEVER" });
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayIntegration, { passthrough_behavior: "NEVER" });
   });
 
   it("deploys only once every method and integration response exists, and redeploys when any changes", () => {
-    const deployment = onlyOf(synth, "aws_api_gateway_deployment");
+    const deployment = onlyOf(synth, "aws_api_gateway_deployment").body;
     const trigger = (deployment.triggers as Record<string, string>).redeployment_integration;
     for (const [type, ids] of Object.entries({
-      aws_api_gateway_integration_response: Object.keys(synth.resources.aws_api_gateway_integration_response),
-      aws_api_gateway_method_response: Object.keys(synth.resources.aws_api_gateway_method_response),
+      aws_api_gateway_integration_response: Object.keys(synth.json.resource.aws_api_gateway_integration_response),
+      aws_api_gateway_method_response: Object.keys(synth.json.resource.aws_api_gateway_method_response),
     })) {
       for (const id of ids) {
         expect(deployment.depends_on).toContain(`${type}.${id}`);
@@ -233,9 +233,9 @@ describe("kinesis-ingest stack: fixes", () => {
   });
 
   it("scopes the function's logs to its own log group, never arn:aws:logs:*:*:*", () => {
-    expect(synth.json).not.toContain("arn:aws:logs:*:*:*");
+    expect(synth.text).not.toContain("arn:aws:logs:*:*:*");
     const statements = handlerPolicy.statement as Block[];
-    const logGroupId = Object.keys(synth.resources.aws_cloudwatch_log_group).find((id) => id.startsWith("handler_"));
+    const logGroupId = Object.keys(synth.json.resource.aws_cloudwatch_log_group).find((id) => id.startsWith("handler_"));
     expect(statements).toContainEqual(
       expect.objectContaining({
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -246,7 +246,7 @@ describe("kinesis-ingest stack: fixes", () => {
 
   it("grants the function BatchWriteItem on the table, stream reads on the stream, SendMessage on the DLQ; nothing on *", () => {
     const statements = handlerPolicy.statement as { actions: string[]; resources: string[] }[];
-    const dlqArn = ref(`aws_sqs_queue.${idOf(synth, "aws_sqs_queue")}.arn`);
+    const dlqArn = ref(`aws_sqs_queue.${onlyOf(synth, "aws_sqs_queue").name}.arn`);
     expect(statements).toContainEqual(
       expect.objectContaining({ actions: ["dynamodb:BatchWriteItem"], resources: [ref("aws_dynamodb_table.table.arn")] }),
     );
@@ -258,8 +258,8 @@ describe("kinesis-ingest stack: fixes", () => {
     );
     expect(statements).toContainEqual(expect.objectContaining({ actions: ["sqs:SendMessage"], resources: [dlqArn] }));
     // The alarm topic's key policy is not an IAM policy: there, Resource "*" is the key itself.
-    const keyPolicies = Object.values(synth.resources.aws_kms_key ?? {}).map((k) => String(k.policy));
-    for (const [name, document] of Object.entries(synth.data.aws_iam_policy_document)) {
+    const keyPolicies = Object.values(synth.json.resource.aws_kms_key ?? {}).map((k) => String(k.policy));
+    for (const [name, document] of Object.entries(synth.json.data.aws_iam_policy_document)) {
       const inKeyPolicy = keyPolicies.includes(ref(`data.aws_iam_policy_document.${name}.json`));
       for (const statement of document.statement as { actions: string[]; resources?: string[] }[]) {
         expect(statement.actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
@@ -269,20 +269,20 @@ describe("kinesis-ingest stack: fixes", () => {
   });
 
   it("gives the function the table name in TABLE_NAME", () => {
-    expect(synth.json).toHaveResourceWithProperties(LambdaFunction, {
+    expect(synth.text).toHaveResourceWithProperties(LambdaFunction, {
       environment: { variables: { TABLE_NAME: ref("aws_dynamodb_table.table.name"), FUNCTION_TIMEOUT_MS: "60000" } },
     });
   });
 
   it("configures the mapping for partial failures, bisect, bounded retries and age, and a DLQ", () => {
-    expect(synth.json).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+    expect(synth.text).toHaveResourceWithProperties(LambdaEventSourceMapping, {
       function_response_types: ["ReportBatchItemFailures"],
       bisect_batch_on_function_error: true,
       maximum_retry_attempts: 5,
       maximum_record_age_in_seconds: 3600,
-      destination_config: { on_failure: { destination_arn: ref(`aws_sqs_queue.${idOf(synth, "aws_sqs_queue")}.arn`) } },
+      destination_config: { on_failure: { destination_arn: ref(`aws_sqs_queue.${onlyOf(synth, "aws_sqs_queue").name}.arn`) } },
     });
-    expect(synth.json).toHaveResourceWithProperties(SqsQueue, {
+    expect(synth.text).toHaveResourceWithProperties(SqsQueue, {
       name: "dev-kinesis-to-dynamo-dlq",
       sqs_managed_sse_enabled: true,
       message_retention_seconds: 1209600,
@@ -291,9 +291,9 @@ describe("kinesis-ingest stack: fixes", () => {
 
   it("writes stage access logs to a log group with retention, and throttles the stage", () => {
     const accessLogGroupName = "/aws/apigateway/${aws_api_gateway_rest_api.api.name}/access"; // dev-kinesis-sample-api
-    expect(synth.json).toHaveResourceWithProperties(CloudwatchLogGroup, { name: accessLogGroupName, retention_in_days: 14 });
-    const logGroupId = Object.entries(synth.resources.aws_cloudwatch_log_group).find(([, g]) => g.name === accessLogGroupName)?.[0];
-    const stage = onlyOf(synth, "aws_api_gateway_stage");
+    expect(synth.text).toHaveResourceWithProperties(CloudwatchLogGroup, { name: accessLogGroupName, retention_in_days: 14 });
+    const logGroupId = Object.entries(synth.json.resource.aws_cloudwatch_log_group).find(([, g]) => g.name === accessLogGroupName)?.[0];
+    const stage = onlyOf(synth, "aws_api_gateway_stage").body;
     const accessLogs = stage.access_log_settings as { destination_arn: string; format: string };
     expect(accessLogs.destination_arn).toBe(ref(`aws_cloudwatch_log_group.${logGroupId}.arn`));
     expect(JSON.parse(accessLogs.format)).toMatchObject({
@@ -301,8 +301,8 @@ describe("kinesis-ingest stack: fixes", () => {
       status: "$context.status",
       integrationStatus: "$context.integration.status",
     });
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayMethodSettings, {
-      stage_name: ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.stage_name`),
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethodSettings, {
+      stage_name: ref(`aws_api_gateway_stage.${onlyOf(synth, "aws_api_gateway_stage").name}.stage_name`),
       method_path: "*/*",
       settings: {
         throttling_rate_limit: ref("var.throttling_rate_limit"),
@@ -312,30 +312,30 @@ describe("kinesis-ingest stack: fixes", () => {
         data_trace_enabled: false,
       },
     });
-    expect(synth.variables.throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
-    expect(synth.variables.throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
-    expect(synth.variables.api_logging_level).toMatchObject({ default: "ERROR" });
+    expect(synth.json.variable.throttling_rate_limit).toMatchObject({ type: "number", default: 1000 });
+    expect(synth.json.variable.throttling_burst_limit).toMatchObject({ type: "number", default: 2000 });
+    expect(synth.json.variable.api_logging_level).toMatchObject({ default: "ERROR" });
   });
 
   it("sets the account's API Gateway logging role (AWS managed policy) unless manage_api_gateway_account is false", () => {
-    expect(synth.variables.manage_api_gateway_account).toMatchObject({ type: "bool", default: true });
+    expect(synth.json.variable.manage_api_gateway_account).toMatchObject({ type: "bool", default: true });
     const count = "${var.manage_api_gateway_account ? 1 : 0}";
-    const partition = ref(`data.aws_partition.${Object.keys(synth.data.aws_partition ?? {})[0]}.partition`);
-    expect(synth.json).toHaveResourceWithProperties(IamRole, { name: "dev-apigw-cloudwatch-logs-role", count });
-    expect(synth.json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+    const partition = ref(`data.aws_partition.${Object.keys(synth.json.data.aws_partition ?? {})[0]}.partition`);
+    expect(synth.text).toHaveResourceWithProperties(IamRole, { name: "dev-apigw-cloudwatch-logs-role", count });
+    expect(synth.text).toHaveResourceWithProperties(IamRolePolicyAttachment, {
       count,
       role: "dev-apigw-cloudwatch-logs-role",
       policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
     });
     // The supplied account id (offline) names the role's ARN.
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayAccount, {
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayAccount, {
       count,
       cloudwatch_role_arn: `arn:${partition}:iam::${offlineEnvironment.lookups.accountId}:role/dev-apigw-cloudwatch-logs-role`,
     });
     // Stage logging needs the setting first.
-    const account = `aws_api_gateway_account.${idOf(synth, "aws_api_gateway_account")}`;
-    expect(onlyOf(synth, "aws_api_gateway_stage").depends_on).toContain(account);
-    expect(onlyOf(synth, "aws_api_gateway_method_settings").depends_on).toContain(account);
+    const account = `aws_api_gateway_account.${onlyOf(synth, "aws_api_gateway_account").name}`;
+    expect(onlyOf(synth, "aws_api_gateway_stage").body.depends_on).toContain(account);
+    expect(onlyOf(synth, "aws_api_gateway_method_settings").body.depends_on).toContain(account);
   });
 
   it("alarms on iterator age, write throttling, API 5xx, the DLQ and the function, all to the stack's topic", () => {
@@ -349,45 +349,45 @@ describe("kinesis-ingest stack: fixes", () => {
     expect(byMetric("AWS/SQS", "ApproximateAgeOfOldestMessage")).toHaveLength(1);
     expect(byMetric("AWS/Lambda", "Errors")).toHaveLength(1);
     expect(byMetric("AWS/Lambda", "Throttles")).toHaveLength(1);
-    expect(synth.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+    expect(synth.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       metric_name: "GetRecords.IteratorAgeMilliseconds",
       dimensions: { StreamName: ref("aws_kinesis_stream.stream.name") },
       threshold: 60000,
     });
-    expect(synth.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+    expect(synth.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       metric_name: "5XXError",
       dimensions: {
         ApiName: ref("aws_api_gateway_rest_api.api.name"),
-        Stage: ref(`aws_api_gateway_stage.${idOf(synth, "aws_api_gateway_stage")}.stage_name`),
+        Stage: ref(`aws_api_gateway_stage.${onlyOf(synth, "aws_api_gateway_stage").name}.stage_name`),
       },
       statistic: "Average",
       period: 300,
       threshold: 0.01,
     });
-    const topicArn = ref(`aws_sns_topic.${idOf(synth, "aws_sns_topic")}.arn`);
+    const topicArn = ref(`aws_sns_topic.${onlyOf(synth, "aws_sns_topic").name}.arn`);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([topicArn]);
   });
 
   it("uses the supplied account id instead of data.aws_caller_identity", () => {
-    expect(synth.json).not.toHaveDataSource(DataAwsCallerIdentity);
+    expect(synth.text).not.toHaveDataSource(DataAwsCallerIdentity);
   });
 
   it("packages the function as an asset offline (no archive provider)", () => {
-    expect(synth.data.archive_file).toBeUndefined();
-    expect(String(onlyOf(synth, "aws_lambda_function").filename)).toMatch(/^assets\//);
+    expect(synth.json.data.archive_file).toBeUndefined();
+    expect(String(onlyOf(synth, "aws_lambda_function").body.filename)).toMatch(/^assets\//);
   });
 });
 
 describe("kinesis-ingest stack: props", () => {
   it("sizes the stream and the mapping from props", () => {
-    const synth = synthesize(offlineEnvironment, {
+    const synth = kinesisIngest(offlineEnvironment, {
       shardCount: 4,
       batchSize: 500,
       maximumRetryAttempts: 2,
       maximumRecordAgeSeconds: 600,
     });
-    expect(synth.json).toHaveResourceWithProperties(KinesisStream, { shard_count: 4 });
-    expect(synth.json).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+    expect(synth.text).toHaveResourceWithProperties(KinesisStream, { shard_count: 4 });
+    expect(synth.text).toHaveResourceWithProperties(LambdaEventSourceMapping, {
       batch_size: 500,
       maximum_retry_attempts: 2,
       maximum_record_age_in_seconds: 600,
@@ -395,52 +395,52 @@ describe("kinesis-ingest stack: props", () => {
   });
 
   it("leaves the region's API Gateway logging setting to another stack when manageApiGatewayAccount is false", () => {
-    const synth = synthesize(offlineEnvironment, { manageApiGatewayAccount: false });
-    expect(synth.variables.manage_api_gateway_account).toMatchObject({ type: "bool", default: false });
+    const synth = kinesisIngest(offlineEnvironment, { manageApiGatewayAccount: false });
+    expect(synth.json.variable.manage_api_gateway_account).toMatchObject({ type: "bool", default: false });
   });
 
   it("prefixes every physical name with the environment", () => {
-    const synth = synthesize({ ...offlineEnvironment, name: "prod" });
-    expect(synth.json).toHaveResourceWithProperties(KinesisStream, { name: "prod-example-stream" });
-    expect(synth.json).toHaveResourceWithProperties(DynamodbTable, { name: "prod-example-table" });
-    expect(synth.json).toHaveResourceWithProperties(ApiGatewayRestApi, { name: "prod-kinesis-sample-api" });
-    expect(synth.json).toHaveResourceWithProperties(LambdaFunction, { function_name: "prod-kinesis_to_dynamo" });
+    const synth = kinesisIngest({ ...offlineEnvironment, name: "prod" });
+    expect(synth.text).toHaveResourceWithProperties(KinesisStream, { name: "prod-example-stream" });
+    expect(synth.text).toHaveResourceWithProperties(DynamodbTable, { name: "prod-example-table" });
+    expect(synth.text).toHaveResourceWithProperties(ApiGatewayRestApi, { name: "prod-kinesis-sample-api" });
+    expect(synth.text).toHaveResourceWithProperties(LambdaFunction, { function_name: "prod-kinesis_to_dynamo" });
   });
 });
 
 describe("kinesis-ingest stack: dead letters outlive their wait (security review, issue 20)", () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesize(defaultEnvironment);
+    synth = kinesisIngest(defaultEnvironment);
   });
 
   it("keeps records 7 days by default, from a variable the plan validates against the record age + reaction window", () => {
-    expect(synth.json).toHaveResourceWithProperties(KinesisStream, { retention_period: "${var.stream_retention_hours}" });
-    const variable = synth.variables.stream_retention_hours;
+    expect(synth.text).toHaveResourceWithProperties(KinesisStream, { retention_period: "${var.stream_retention_hours}" });
+    const variable = synth.json.variable.stream_retention_hours;
     expect(variable.default).toBe(168);
     // 3600 s maximum record age + 72 h reaction window = 73 h.
     expect(JSON.stringify(variable.validation)).toContain("var.stream_retention_hours >= 73");
   });
 
   it("refuses at synth a retention that would expire dead-lettered records before a replay", () => {
-    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 48 })).toThrow(/must be at least .* = 73 h/);
-    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 24 })).toThrow(/= 25 h/);
-    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 9000 })).toThrow(/24\.\.8760/);
-    expect(() => synthesize(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 12, maximumRecordAgeSeconds: 3600 })).not.toThrow();
+    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 48 })).toThrow(/must be at least .* = 73 h/);
+    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 24 })).toThrow(/= 25 h/);
+    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 9000 })).toThrow(/24\.\.8760/);
+    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 12, maximumRecordAgeSeconds: 3600 })).not.toThrow();
   });
 
   it("alarms on dead-letter depth through the stack's own deliverable topic", () => {
-    const alarms = Object.values(synth.resources.aws_cloudwatch_metric_alarm ?? {});
+    const alarms = Object.values(synth.json.resource.aws_cloudwatch_metric_alarm ?? {});
     const depth = alarms.find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
     expect(depth?.alarm_actions).toEqual(["${aws_sns_topic.alarms_topic_CB6504A9.arn}"]);
-    expect(synth.json).toHaveResourceWithProperties(SnsTopic, {
+    expect(synth.text).toHaveResourceWithProperties(SnsTopic, {
       name: "dev-kinesis-ingest-alarms",
       kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\./),
     });
   });
 
   it("protects the table from deletion unless the variable says otherwise", () => {
-    expect(synth.json).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
-    expect(synth.variables.table_deletion_protection.default).toBe(true);
+    expect(synth.text).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
+    expect(synth.json.variable.table_deletion_protection.default).toBe(true);
   });
 });

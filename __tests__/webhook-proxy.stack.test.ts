@@ -24,8 +24,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { defaultEnvironment } from "../config";
 import {
   ACCESS_LOG_FORMAT,
   CERTIFICATE_ARN_PATTERN,
@@ -35,36 +34,16 @@ import {
   WebhookProxyStackProps,
   ZONE_ID_PATTERN,
 } from "../stacks/webhook-proxy";
-
-type Block = Record<string, unknown>;
-interface StackJson {
-  variable: Record<string, Block & { validation?: { condition: string; error_message: string }[] }>;
-  locals: Record<string, string>;
-  check: Record<string, { assert: { condition: string; error_message: string }[] }>;
-  resource: Record<string, Record<string, Block>>;
-  data: Record<string, Record<string, Block>>;
-  output: Record<string, Block>;
-}
-
-const env: EnvironmentConfig = { ...defaultEnvironment, lambdaPackaging: "asset", lookups: offlineLookups };
+import { byPath, StackJson, suppliedEnvironment, synthesize } from "./support/synth";
 
 function build(props: Partial<WebhookProxyStackProps> = {}): {
   stack: WebhookProxyStack;
   synth: string;
   json: StackJson;
 } {
-  const stack = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, ...props });
-  const synth = Testing.synth(stack);
-  return { stack, synth, json: JSON.parse(synth) as StackJson };
-}
-
-/** The one resource (or data source) of a type at construct path `path` under the stack (e.g. `api2sqs/function`). */
-function resource(json: StackJson, type: string, path: string): [string, Block] {
-  const id = new RegExp(`^${path.replace(/\//g, "_")}(_[0-9A-F]{8})?$`);
-  const blocks = type.startsWith("aws_iam_policy_document") ? json.data[type] : json.resource[type];
-  const found = Object.entries(blocks ?? {}).filter(([key]) => id.test(key));
-  expect(found).toHaveLength(1);
-  return found[0];
+  const stack = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: suppliedEnvironment, ...props });
+  const { text, json } = synthesize(stack);
+  return { stack, synth: text, json };
 }
 
 function warnings(stack: WebhookProxyStack): string[] {
@@ -177,7 +156,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("api2sqs: SQS_URL of the queue and the queue's message size; unreserved concurrency", () => {
-      const [, fn] = resource(json, "aws_lambda_function", "api2sqs/function");
+      const fn = byPath(json, "aws_lambda_function", "api2sqs/function").body;
       expect(fn.environment).toEqual({
         variables: {
           SQS_URL: "${aws_sqs_queue.queue.url}",
@@ -225,8 +204,8 @@ describe("webhook-proxy with the seed's defaults", () => {
     test("managed policies with the seed's names, each attached to its role", () => {
       expect(synth).toHaveResourceWithProperties(IamPolicy, { name: "dev-sqs2upstream_policy" });
       expect(synth).toHaveResourceWithProperties(IamPolicy, { name: "dev-api2sqs_policy" });
-      const [policyId] = resource(json, "aws_iam_policy", "sqs2upstream/policy");
-      const [roleId] = resource(json, "aws_iam_role", "sqs2upstream/role");
+      const policyId = byPath(json, "aws_iam_policy", "sqs2upstream/policy").name;
+      const roleId = byPath(json, "aws_iam_role", "sqs2upstream/role").name;
       expect(synth).toHaveResourceWithProperties(IamRolePolicyAttachment, {
         role: `\${aws_iam_role.${roleId}.name}`,
         policy_arn: `\${aws_iam_policy.${policyId}.arn}`,
@@ -240,7 +219,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("least privilege: sqs2upstream receives, deletes and reads attributes on its queue only", () => {
-      const [, doc] = resource(json, "aws_iam_policy_document", "sqs2upstream/policy_document");
+      const doc = byPath(json, "aws_iam_policy_document", "sqs2upstream/policy_document", "data").body;
       expect(doc.statement).toContainEqual({
         sid: "ConsumeProxyQueue",
         actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
@@ -249,7 +228,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("least privilege: api2sqs may only send to the queue (the seed also let it delete)", () => {
-      const [, doc] = resource(json, "aws_iam_policy_document", "api2sqs/policy_document");
+      const doc = byPath(json, "aws_iam_policy_document", "api2sqs/policy_document", "data").body;
       const sqsActions = (doc.statement as { actions: string[] }[])
         .flatMap((s) => s.actions)
         .filter((a) => a.startsWith("sqs:"));
@@ -265,8 +244,8 @@ describe("webhook-proxy with the seed's defaults", () => {
       // No AWS call at plan time, no logs on Resource "*".
       expect(synth).not.toHaveDataSource(DataAwsIamPolicy);
       for (const name of ["api2sqs", "sqs2upstream"]) {
-        const [groupId] = resource(json, "aws_cloudwatch_log_group", `${name}/log_group`);
-        const [, doc] = resource(json, "aws_iam_policy_document", `${name}/policy_document`);
+        const groupId = byPath(json, "aws_cloudwatch_log_group", `${name}/log_group`).name;
+        const doc = byPath(json, "aws_iam_policy_document", `${name}/policy_document`, "data").body;
         expect(doc.statement).toContainEqual({
           sid: "WriteOwnLogGroup",
           actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -287,7 +266,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("redrive to the DLQ; bounded receive count, generous while polling cannot be capped", () => {
-      const [dlqId] = resource(json, "aws_sqs_queue", "dlq/queue");
+      const dlqId = byPath(json, "aws_sqs_queue", "dlq/queue").name;
       expect(json.resource.aws_sqs_queue.queue.redrive_policy).toBe(
         `\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = (var.reserved_concurrent_executions >= 2) ? 5 : 20})}`
       );
@@ -308,7 +287,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("the mapping: batch 1 (seed), queue -> sqs2upstream ARN, partial batch failures", () => {
-      const [fnId] = resource(json, "aws_lambda_function", "sqs2upstream/function");
+      const fnId = byPath(json, "aws_lambda_function", "sqs2upstream/function").name;
       expect(synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {
         batch_size: 1,
         event_source_arn: queueRef,
@@ -351,8 +330,8 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("the stage: seed name, auto deploy, the seed's access-log format into its log group, throttled", () => {
-      const [logGroupId] = resource(json, "aws_cloudwatch_log_group", "stage/access_logs");
-      const [, stage] = resource(json, "aws_apigatewayv2_stage", "stage");
+      const logGroupId = byPath(json, "aws_cloudwatch_log_group", "stage/access_logs").name;
+      const stage = byPath(json, "aws_apigatewayv2_stage", "stage").body;
       expect(synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
         api_id: "${aws_apigatewayv2_api.api.id}",
         name: "dev-gateway_state_proxy",
@@ -390,7 +369,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("AWS_PROXY integration to api2sqs (payload 2.0 for the raw query string) and route POST /", () => {
-      const [fnId] = resource(json, "aws_lambda_function", "api2sqs/function");
+      const fnId = byPath(json, "aws_lambda_function", "api2sqs/function").name;
       expect(synth).toHaveResourceWithProperties(Apigatewayv2Integration, {
         integration_uri: `\${aws_lambda_function.${fnId}.invoke_arn}`,
         integration_type: "AWS_PROXY",
@@ -404,7 +383,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     });
 
     test("the Lambda permission, with the seed's statement id and a source ARN on this API", () => {
-      const [fnId] = resource(json, "aws_lambda_function", "api2sqs/function");
+      const fnId = byPath(json, "aws_lambda_function", "api2sqs/function").name;
       expect(synth).toHaveResourceWithProperties(LambdaPermission, {
         statement_id: "AllowExecutionFromAPIGateway",
         action: "lambda:InvokeFunction",
@@ -425,13 +404,13 @@ describe("webhook-proxy with the seed's defaults", () => {
       });
       expect(synth).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
         api_id: "${aws_apigatewayv2_api.api.id}",
-        stage: `\${aws_apigatewayv2_stage.${resource(json, "aws_apigatewayv2_stage", "stage")[0]}.id}`,
+        stage: `\${aws_apigatewayv2_stage.${byPath(json, "aws_apigatewayv2_stage", "stage").name}.id}`,
       });
       expect(synth).not.toHaveResource(AcmCertificate); // the seed's certificate exists already
     });
 
     test("the alias A record in the given zone, evaluating target health (seed)", () => {
-      const [domainId] = resource(json, "aws_apigatewayv2_domain_name", "domain/domain_name");
+      const domainId = byPath(json, "aws_apigatewayv2_domain_name", "domain/domain_name").name;
       expect(synth).toHaveResourceWithProperties(Route53Record, {
         name: `\${aws_apigatewayv2_domain_name.${domainId}.domain_name}`,
         type: "A",
@@ -447,7 +426,7 @@ describe("webhook-proxy with the seed's defaults", () => {
 
   describe("alarms", () => {
     const topic = (json: StackJson): string =>
-      `\${aws_sns_topic.${resource(json, "aws_sns_topic", "alarms/topic")[0]}.arn}`;
+      `\${aws_sns_topic.${byPath(json, "aws_sns_topic", "alarms/topic").name}.arn}`;
 
     test("errors and throttles of both functions, API 5xx, queue backlog age: all notify the stack's topic", () => {
       const names = Object.values(json.resource.aws_cloudwatch_metric_alarm).map((a) => a.alarm_name);
@@ -465,7 +444,7 @@ describe("webhook-proxy with the seed's defaults", () => {
         expect(alarm.alarm_actions).toEqual([topic(json)]);
       }
       // The shared 5xx/Count rate of the stage; threshold 0: any 5xx (a webhook not queued) alarms.
-      const [stageId] = resource(json, "aws_apigatewayv2_stage", "stage");
+      const stageId = byPath(json, "aws_apigatewayv2_stage", "stage").name;
       const stageMetric = (metric_name: string) => ({
         metric_name,
         namespace: "AWS/ApiGateway",
