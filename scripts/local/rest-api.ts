@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { type IntegrationResponse, renderTemplate, selectResponse, TokenBucket } from "../replay/apigateway";
+import { integrationResponse, type IntegrationResponse, renderTemplate, selectResponse, TokenBucket } from "../replay/apigateway";
 import { ACCOUNT_ID } from "../replay/engines";
 import { type Block, numberSetting, referenceOf, resolveLiterals, resources, type SynthesizedStack } from "../replay/synth";
 import type { LocalRuntime } from "./runtime";
@@ -93,11 +93,7 @@ function readMethods(stack: SynthesizedStack): RestMethod[] {
       integration,
       responses: integrationResponses
         .filter(([, r]) => mine(r, integrationName))
-        .map(([, r]) => ({
-          statusCode: resolveLiterals(stack, String(r.status_code)),
-          selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
-          template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
-        })),
+        .map(([, r]) => integrationResponse(stack, r)),
     };
   });
 }

@@ -57,11 +57,16 @@ export interface IntegrationResponse {
  * each status code a literal (a reference to a method response resolved).
  */
 export function integrationResponses(stack: SynthesizedStack): IntegrationResponse[] {
-  return resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
-    statusCode: resolveLiterals(stack, String(r.status_code)),
-    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
-    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
-  }));
+  return resources(stack, "aws_api_gateway_integration_response").map(([, r]) => integrationResponse(stack, r));
+}
+
+/** One synthesized `aws_api_gateway_integration_response` block, as the emulator reads it. */
+export function integrationResponse(stack: SynthesizedStack, block: Record<string, unknown>): IntegrationResponse {
+  return {
+    statusCode: resolveLiterals(stack, String(block.status_code)),
+    selectionPattern: typeof block.selection_pattern === "string" ? block.selection_pattern : undefined,
+    template: (block.response_templates as Record<string, string> | undefined)?.["application/json"],
+  };
 }
 
 /**

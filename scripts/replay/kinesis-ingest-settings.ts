@@ -1,5 +1,5 @@
 /** What the kinesis-ingest replay reads from the synthesized stack (cdk.tf.json). */
-import type { IntegrationResponse } from "./apigateway";
+import { integrationResponses, type IntegrationResponse } from "./apigateway";
 import { readStreamMapping, type StreamMappingSettings } from "./event-source";
 import type { FunctionSettings } from "./handler";
 import { functionSettings } from "./resources";
@@ -30,11 +30,7 @@ export function readSettings(stack: SynthesizedStack): IngestSettings {
   if (!raw) throw new Error("kinesis-ingest: the integration has no application/json request template");
   // Terraform interpolates the stream's name into the template before API Gateway sees it.
   const template = resolveLiterals(stack, raw);
-  const responses = resources(stack, "aws_api_gateway_integration_response").map(([, r]) => ({
-    statusCode: resolveLiterals(stack, String(r.status_code)),
-    selectionPattern: typeof r.selection_pattern === "string" ? r.selection_pattern : undefined,
-    template: (r.response_templates as Record<string, string> | undefined)?.["application/json"],
-  }));
+  const responses = integrationResponses(stack);
   const settings = resources(stack, "aws_api_gateway_method_settings")[0]?.[1]?.settings as Record<string, unknown> | undefined;
   const rate = numberSetting(stack, settings?.throttling_rate_limit, "throttling_rate_limit");
   const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
