@@ -24,8 +24,9 @@ import {
   templateExpression,
   valueExpression,
 } from "../scripts/hcl/writer";
-import { exampleVarFiles, synthOffline, terraformAvailable } from "../scripts/terraform-check";
+import { exampleVarFiles, terraformAvailable } from "../scripts/terraform-check";
 import { proveStacks } from "../scripts/terraform/prove";
+import { sharedSynthDir } from "./support/synth";
 
 const run = promisify(execFile);
 const available = terraformAvailable();
@@ -168,13 +169,13 @@ if (!available) {
     const plans = new Map<string, { ok: boolean; log: string; plan?: PlanJson }>();
 
     beforeAll(async () => {
-      jsonOut = synthOffline();
+      jsonOut = sharedSynthDir("offline");
       exportHcl(jsonOut, hclOut);
-      // Every stack in the project's shared Terraform pool (as many plans at once as cores, across jest workers).
-      const results = await Promise.all(STACK_IDS.map((stack) => plan(hclOut, stack)));
-      STACK_IDS.forEach((stack, i) => plans.set(stack, results[i]));
+      // Every stack's HCL in one Terraform run of the project's pool, with the saved plan (a failure is re-planned alone).
+      const dirs = STACK_IDS.map((stack) => path.join(hclOut, "stacks", stack));
+      const results = await proveStacks(dirs, { varFiles: (dir) => exampleVarFiles(path.basename(dir)), planJson: true });
+      STACK_IDS.forEach((stack, i) => plans.set(stack, { ok: results[i].ok, log: results[i].log, plan: results[i].plan as PlanJson | undefined }));
     }, 600_000);
-    afterAll(() => rmSync(jsonOut, { recursive: true, force: true }));
 
     test.each(STACK_IDS)("%s: the export holds HCL and assets only, no JSON configuration", (stack) => {
       const dir = path.join(hclOut, "stacks", stack);
@@ -271,10 +272,4 @@ function sortKeys(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;
-}
-
-/** Plans one stack's folder in the project's shared Terraform pool (scripts/terraform/prove.ts), with the saved plan. */
-async function plan(outdir: string, stack: string): Promise<{ ok: boolean; log: string; plan?: PlanJson }> {
-  const [result] = await proveStacks([path.join(outdir, "stacks", stack)], { varFiles: () => exampleVarFiles(stack), planJson: true });
-  return { ok: result.ok, log: result.log, plan: result.plan as PlanJson | undefined };
 }

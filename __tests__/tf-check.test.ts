@@ -44,6 +44,7 @@ describe("tf:check", () => {
     dir: "s",
     initialized: false,
     ms: 0,
+    batchSize: 1,
     ok: true,
     log: "",
     synthesized: ["aws_sqs_queue.a", "aws_sqs_queue.b"],

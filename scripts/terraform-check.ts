@@ -1,9 +1,10 @@
 /**
  * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
- * app with `OFFLINE=1` settings (supplied lookups, asset packaging), then
+ * app with `OFFLINE=1` settings (supplied lookups, asset packaging), and once
+ * more with each stack's typed options flipped (`OPTIONS_ON`), then
  * `proveStacks` (scripts/terraform/prove.ts: init when needed, plan, which
- * validates) on every stack, as many at once as there are cores; then the same
- * for each stack with its typed options flipped (`OPTIONS_ON`).
+ * validates) on all of them in one Terraform run; a failure is reported
+ * against its stack by a plan of that stack alone.
  *
  *   npm run tf:check                 # every stack, with its defaults and with its options on
  *   npm run tf:check -- media-alb    # some stacks
@@ -83,11 +84,32 @@ export function exampleVarFiles(stack: string): string[] {
   return existsSync(file) ? [file] : [];
 }
 
-/** Proves the given stacks of a synth output, `concurrency` at once (default: the number of cores). */
+/** Proves the given stacks of a synth output (scripts/terraform/prove.ts: one Terraform run for all of them). */
 export async function planAll(outdir: string, stacks: readonly string[], concurrency?: number): Promise<PlanResult[]> {
-  const dirs = stacks.map((s) => path.join(outdir, "stacks", s));
-  const results = await proveStacks(dirs, { concurrency, varFiles: (dir) => exampleVarFiles(path.basename(dir)) });
-  return results.map((r, i) => ({ ...r, stack: stacks[i], synthesized: synthesizedAddresses(dirs[i]) }));
+  const [results] = await planTogether([{ outdir, stacks }], concurrency);
+  return results;
+}
+
+/** Stacks of one synth output. */
+export interface PlanTarget {
+  readonly outdir: string;
+  readonly stacks: readonly string[];
+}
+
+/** Proves the stacks of several synth outputs in one Terraform run; the results per target, in order. */
+export async function planTogether(targets: readonly PlanTarget[], concurrency?: number): Promise<PlanResult[][]> {
+  const folders = targets.flatMap(({ outdir, stacks }) => stacks.map((stack) => ({ stack, dir: path.join(outdir, "stacks", stack) })));
+  const results = await proveStacks(
+    folders.map((f) => f.dir),
+    { concurrency, varFiles: (dir) => exampleVarFiles(path.basename(dir)) },
+  );
+  let next = 0;
+  return targets.map(({ stacks }) =>
+    stacks.map(() => {
+      const { stack, dir } = folders[next];
+      return { ...results[next++], stack, synthesized: synthesizedAddresses(dir) };
+    }),
+  );
 }
 
 /** One line per stack: what the plan creates, measured against what cdk.tf.json declares. */
@@ -133,21 +155,31 @@ async function main(): Promise<void> {
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const variants = stacks.filter((s) => s in OPTIONS_ON);
   const start = Date.now();
+  const defaults = synthOffline();
+  const optionsOn = synthOptionsOn(variants);
   let failed = 0;
-  const runs: [string, () => string, readonly string[]][] = [
-    ["defaults", synthOffline, stacks],
-    ["options on", () => synthOptionsOn(variants), variants],
-  ];
-  for (const [label, synth, ids] of runs) {
-    for (const r of await withSynth(synth, (outdir) => planAll(outdir, ids))) {
-      const timing = ` (${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""})`;
-      const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${label}):`) + timing;
-      if (line.startsWith("FAIL")) failed++;
-      console.log(line);
-      if (!r.ok) console.log(r.log);
-    }
+  try {
+    const labels = ["defaults", "options on"];
+    const results = await planTogether([
+      { outdir: defaults, stacks },
+      { outdir: optionsOn, stacks: variants },
+    ]);
+    results.forEach((set, i) => {
+      for (const r of set) {
+        const timing = r.batchSize > 1 ? "" : ` (${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""})`;
+        const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${labels[i]}):`) + timing;
+        if (line.startsWith("FAIL")) failed++;
+        console.log(line);
+        if (!r.ok) console.log(r.log);
+      }
+    });
+    const batch = results.flat().find((r) => r.batchSize > 1);
+    const how = batch ? `in one Terraform run (${(batch.ms / 1000).toFixed(1)} s${batch.initialized ? ", with init" : ""})` : "one Terraform run each";
+    console.log(`${stacks.length + variants.length} plan(s) ${how}; ${((Date.now() - start) / 1000).toFixed(1)} s in all`);
+  } finally {
+    rmSync(defaults, { recursive: true, force: true });
+    rmSync(optionsOn, { recursive: true, force: true });
   }
-  console.log(`${stacks.length + variants.length} plan(s) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   process.exit(failed ? 1 : 0);
 }
 

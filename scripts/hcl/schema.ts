@@ -1,10 +1,12 @@
 /**
  * Block shapes (which keys are nested blocks) from the providers' own schemas, as Terraform
  * reads them: `terraform providers schema -json` in a folder that requires the same providers
- * as the stacks (local mirror when there is one, see scripts/tf-env.sh).
+ * as the stacks (local mirror when there is one, see scripts/tf-env.sh), cached per exact
+ * provider versions.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { BlockShape, NestedBlock, ProviderShapes } from "./writer";
@@ -46,8 +48,36 @@ export function shapesFromSchema(document: SchemaDocument): ProviderShapes {
   return { resources, dataSources, providers };
 }
 
-/** Runs Terraform once for every provider in `requiredProviders` (a merged `required_providers`). */
+/**
+ * Where shapes are kept between runs: a provider version's schema never changes, so with every
+ * provider pinned to an exact version (as this project pins them) the shapes are read from
+ * Terraform once per Terraform version and set of providers. Never committed (node_modules).
+ */
+const SHAPES_CACHE = path.join(__dirname, "..", "..", "node_modules", ".cache", "terraform", "shapes");
+
+/**
+ * The block shapes of every provider in `requiredProviders` (a merged `required_providers`):
+ * from the cache when all are pinned exactly, else from Terraform (and then cached).
+ */
 export function loadProviderShapes(requiredProviders: Record<string, unknown>): ProviderShapes {
+  const pinned = Object.values(requiredProviders).every((p) => /^\d+\.\d+\.\d+$/.test(String((p as { version?: unknown }).version ?? "")));
+  if (!pinned) return readProviderShapes(requiredProviders);
+  const terraformVersion = execFileSync("terraform", ["version", "-json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const key = createHash("sha256")
+    .update(JSON.stringify([(JSON.parse(terraformVersion) as { terraform_version: string }).terraform_version, requiredProviders]))
+    .digest("hex")
+    .slice(0, 16);
+  const file = path.join(SHAPES_CACHE, `${key}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as ProviderShapes;
+  const shapes = readProviderShapes(requiredProviders);
+  mkdirSync(SHAPES_CACHE, { recursive: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(shapes));
+  renameSync(`${file}.${process.pid}.tmp`, file); // parallel exports never read half a file
+  return shapes;
+}
+
+/** Runs Terraform once for every provider in `requiredProviders`. */
+function readProviderShapes(requiredProviders: Record<string, unknown>): ProviderShapes {
   const dir = mkdtempSync(path.join(tmpdir(), "hcl-schema-"));
   try {
     writeFileSync(

@@ -4,11 +4,22 @@
  * synthesized stacks, and any other folder Terraform should plan: an HCL
  * export, a tfvars variant).
  *
- * Per folder: `terraform init` (only when its providers or backend changed),
- * then one `terraform plan -json`. No separate `validate` and no `show`: each
- * would start the 700 MB AWS provider once more, and `plan` already runs the
- * same validation as `terraform validate` before planning (the CLI sets
- * `Validation = true` on the local backend, which then calls `Core.Validate`).
+ * Several folders are planned in one Terraform run: a root module made for the
+ * run calls each folder as a child module (its var files become the module's
+ * arguments), so the provider's schema is read once for all of them, not once
+ * per folder (half of a one-stack plan's CPU). Each folder's result is its own
+ * part of that plan: its planned resources, the diagnostics of its files. If
+ * the run fails, every folder is proven again on its own, so a failure is
+ * always reported against the folder that has it, in the words of a plan of
+ * that folder alone. The one difference batching makes: Terraform ignores a
+ * backend block in a child module (and warns so; that warning is dropped);
+ * the stacks' backend is proven by real applies in state-location.test.ts.
+ *
+ * A run: `terraform init` (only when providers, backend or modules changed),
+ * then one `terraform plan -json`. No separate `validate`: it would start the
+ * 700 MB AWS provider once more, and `plan` already runs the same validation
+ * as `terraform validate` before planning (the CLI sets `Validation = true` on
+ * the local backend, which then calls `Core.Validate`).
  *
  * Work not repeated:
  * - one provider install for every folder: the local mirror (`TF_PLUGIN_MIRROR`,
@@ -18,8 +29,8 @@
  *   `<key>` hashing what init depends on (the `terraform` block: providers,
  *   versions, backend; the Terraform version; the CLI configuration), with the
  *   lock file init wrote: an unchanged folder plans without init;
- * - at most `concurrency` plans at once (default: the number of cores), counted
- *   across processes (jest workers), through lock files in one folder.
+ * - at most `concurrency` Terraform runs at once (default: the number of cores),
+ *   counted across processes (jest workers), through lock files in one folder.
  *
  *   npx tsx scripts/terraform/prove.ts <dir> [var-file...]   # one folder, by hand
  */
@@ -27,8 +38,10 @@ import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -50,8 +63,10 @@ export interface ProveOptions {
   readonly concurrency?: number;
   /** `-var-file`s for a folder. @default none */
   readonly varFiles?: (dir: string) => readonly string[];
-  /** Also return the plan as `terraform show -json` gives it (one more provider start per folder). @default false */
+  /** Also return the plan as `terraform show -json` gives it (one more provider start per run). @default false */
   readonly planJson?: boolean;
+  /** Plan the folders together in one Terraform run (see above); `false`: one run per folder. @default true */
+  readonly batch?: boolean;
 }
 
 export interface ProofResult {
@@ -63,8 +78,10 @@ export interface ProofResult {
   readonly planned: readonly string[];
   /** Whether `terraform init` ran (false: `.terraform` reused). */
   readonly initialized: boolean;
-  /** Wall time of this folder's proof, waiting for a slot excluded. */
+  /** Wall time of the Terraform run that proved this folder, waiting for a slot excluded. */
   readonly ms: number;
+  /** How many folders that run proved (1: this folder alone). */
+  readonly batchSize: number;
   /** With `planJson`: the saved plan, as `terraform show -json` prints it. */
   readonly plan?: unknown;
 }
@@ -184,16 +201,23 @@ function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv)
   });
 }
 
+/** Written into a cached `.terraform` once init has completed there. */
+const INITIALIZED = "proof-initialized";
+
 /**
- * `.terraform` for this folder, from the cache or made by `terraform init`
+ * `.terraform` for a root module, from the cache or made by `terraform init`
  * (into a fresh folder, then renamed: concurrent proofs never see half of one).
+ * `inputs`: what init depends on (see `initInputs`).
  */
-async function dataDirFor(dir: string): Promise<{ dataDir: string; initialized: boolean; log: string; ok: boolean }> {
-  const key = sha256([version(), cliConfig(), initInputs(dir)].join("\n")).slice(0, 16);
+async function dataDirFor(dir: string, inputs = initInputs(dir)): Promise<{ dataDir: string; initialized: boolean; log: string; ok: boolean }> {
+  const key = sha256([version(), cliConfig(), inputs].join("\n")).slice(0, 16);
   const dataDir = path.join(TERRAFORM_CACHE, "data", key);
-  const lockFile = path.join(dataDir, ".terraform.lock.hcl");
-  if (existsSync(lockFile)) {
-    copyFileSync(lockFile, path.join(dir, ".terraform.lock.hcl"));
+  // The lock file init wrote (none when the configuration needs no provider) is kept with `.terraform`.
+  const lock = (from: string, to: string): void => {
+    if (existsSync(path.join(from, ".terraform.lock.hcl"))) copyFileSync(path.join(from, ".terraform.lock.hcl"), path.join(to, ".terraform.lock.hcl"));
+  };
+  if (existsSync(path.join(dataDir, INITIALIZED))) {
+    lock(dataDir, dir);
     return { dataDir, initialized: false, log: "", ok: true };
   }
   const fresh = `${dataDir}.${process.pid}.${Date.now()}`;
@@ -202,11 +226,18 @@ async function dataDirFor(dir: string): Promise<{ dataDir: string; initialized: 
     rmSync(fresh, { recursive: true, force: true });
     return { dataDir, initialized: true, log: `terraform init failed:\n${init.stdout}${init.stderr}`, ok: false };
   }
-  copyFileSync(path.join(dir, ".terraform.lock.hcl"), path.join(fresh, ".terraform.lock.hcl"));
-  try {
-    renameSync(fresh, dataDir);
-  } catch {
-    rmSync(fresh, { recursive: true, force: true }); // another process made the same one first
+  mkdirSync(fresh, { recursive: true });
+  lock(dir, fresh);
+  writeFileSync(path.join(fresh, INITIALIZED), "");
+  if (existsSync(path.join(dataDir, INITIALIZED))) {
+    rmSync(fresh, { recursive: true, force: true }); // another process made the same one first, and may be using it
+  } else {
+    rmSync(dataDir, { recursive: true, force: true }); // left without the marker by an older version of this module
+    try {
+      renameSync(fresh, dataDir);
+    } catch {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   }
   return { dataDir, initialized: true, log: "", ok: true };
 }
@@ -218,54 +249,153 @@ interface PlanMessage {
     severity: string;
     summary: string;
     detail?: string;
+    address?: string;
     range?: { filename: string; start: { line: number } };
   };
 }
 
-/** The planned creates and the diagnostics of `terraform plan -json` output. */
-function readPlan(stdout: string): { planned: string[]; diagnostics: string[] } {
-  const planned = new Set<string>();
-  const diagnostics: string[] = [];
+/** What `terraform plan -json` said about one module (`""`: the root module). */
+interface ModulePlan {
+  /** `type.name` of the resources this module would create (its own, not its children's). */
+  readonly planned: Set<string>;
+  readonly diagnostics: string[];
+}
+
+/**
+ * The planned creates and the diagnostics of `terraform plan -json` output, per
+ * module call of the root (`module.<name>`); diagnostics no module can be named
+ * for (a provider error, say) are under `""`.
+ */
+function readPlan(stdout: string, modules: readonly string[] = []): Map<string, ModulePlan> {
+  const byModule = new Map<string, ModulePlan>(["", ...modules].map((m) => [m, { planned: new Set(), diagnostics: [] }]));
+  const moduleOf = (address: string | undefined, filename = ""): string => {
+    const call = /^module\.([^.[]+)/.exec(address ?? "")?.[1] ?? /^m\/([^/]+)\//.exec(filename)?.[1] ?? "";
+    return byModule.has(call) ? call : "";
+  };
   for (const line of stdout.split("\n")) {
     if (!line.startsWith("{")) continue;
     const message = JSON.parse(line) as PlanMessage;
     if (message.type === "planned_change" && message.change) {
       const { resource, action } = message.change;
-      if (action === "create" && !resource.module) planned.add(`${resource.resource_type}.${resource.resource_name}`);
+      const name = resource.module ? /^module\.([^.[]+)$/.exec(resource.module)?.[1] : "";
+      if (action === "create" && name !== undefined) byModule.get(name)?.planned.add(`${resource.resource_type}.${resource.resource_name}`);
     } else if (message.type === "diagnostic" && message.diagnostic) {
       const d = message.diagnostic;
-      const where = d.range ? ` (${d.range.filename}:${d.range.start.line})` : "";
-      diagnostics.push(`${d.severity}: ${d.summary}${where}${d.detail ? `\n  ${d.detail}` : ""}`);
+      const where = d.range ? ` (${d.range.filename.replace(/^m\/[^/]+\//, "")}:${d.range.start.line})` : "";
+      byModule.get(moduleOf(d.address, d.range?.filename))?.diagnostics.push(`${d.severity}: ${d.summary}${where}${d.detail ? `\n  ${d.detail}` : ""}`);
     }
   }
-  return { planned: [...planned], diagnostics };
+  return byModule;
 }
 
-/** Init (if needed) and plan one folder; never throws, a failure is in the result. */
+interface PlanRun {
+  readonly ok: boolean;
+  readonly initialized: boolean;
+  readonly byModule: Map<string, ModulePlan>;
+  /** What went wrong besides the diagnostics (init, the CLI's own stderr, `show`). */
+  readonly failure: string;
+  readonly plan?: PlanJson;
+}
+
+/** Init (if needed), `plan -json` and, with `planJson`, `show -json` of the saved plan, in root module `dir`. */
+async function planRoot(dir: string, args: readonly string[], planJson: boolean, modules: readonly string[] = [], initKey?: string): Promise<PlanRun> {
+  const data = await dataDirFor(dir, initKey);
+  if (!data.ok) return { ok: false, initialized: data.initialized, byModule: new Map(), failure: data.log };
+  const saved = path.join(dir, "tfplan");
+  const plan = await terraform(
+    ["plan", "-input=false", "-lock=false", "-refresh=false", "-no-color", "-json", ...(planJson ? [`-out=${saved}`] : []), ...args],
+    dir,
+    terraformEnv(data.dataDir),
+  );
+  const byModule = readPlan(plan.stdout, modules);
+  if (plan.code !== 0 || !planJson) return { ok: plan.code === 0, initialized: data.initialized, byModule, failure: plan.code === 0 ? "" : plan.stderr };
+  const show = await terraform(["show", "-json", "-no-color", saved], dir, terraformEnv(data.dataDir));
+  rmSync(saved, { force: true });
+  if (show.code !== 0) return { ok: false, initialized: data.initialized, byModule, failure: `terraform show failed:\n${show.stderr}` };
+  return { ok: true, initialized: data.initialized, byModule, failure: "", plan: JSON.parse(show.stdout) as PlanJson };
+}
+
+/** The parts of `terraform show -json` this module splits per module call. */
+interface PlanJson {
+  readonly configuration?: { readonly root_module?: { readonly module_calls?: Record<string, { readonly module?: unknown }> } };
+  readonly resource_changes?: readonly { readonly address: string; readonly module_address?: string }[];
+}
+
+const elapsedSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
+const errorText = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/** Init (if needed) and plan one folder as the root module; never throws, a failure is in the result. */
 async function proveOne(dir: string, varFiles: readonly string[], planJson = false): Promise<ProofResult> {
   const start = process.hrtime.bigint();
-  const elapsed = (): number => Number(process.hrtime.bigint() - start) / 1e6;
   try {
-    const data = await dataDirFor(dir);
-    if (!data.ok) return { dir, ok: false, log: data.log, planned: [], initialized: data.initialized, ms: elapsed() };
-    const saved = path.join(dir, "tfplan");
-    const args = [
-      "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color", "-json",
-      ...(planJson ? [`-out=${saved}`] : []),
-      ...varFiles.map((f) => `-var-file=${path.resolve(f)}`),
-    ];
-    const plan = await terraform(args, dir, terraformEnv(data.dataDir));
-    const { planned, diagnostics } = readPlan(plan.stdout);
-    const ok = plan.code === 0;
-    const log = [...diagnostics, ...(ok ? [] : [plan.stderr])].filter(Boolean).join("\n");
-    if (!ok || !planJson) return { dir, ok, log, planned, initialized: data.initialized, ms: elapsed() };
-    const show = await terraform(["show", "-json", "-no-color", saved], dir, terraformEnv(data.dataDir));
-    rmSync(saved, { force: true });
-    if (show.code !== 0) return { dir, ok: false, log: `${log}\nterraform show failed:\n${show.stderr}`, planned, initialized: data.initialized, ms: elapsed() };
-    return { dir, ok, log, planned, initialized: data.initialized, ms: elapsed(), plan: JSON.parse(show.stdout) as unknown };
+    const run = await planRoot(dir, varFiles.map((f) => `-var-file=${path.resolve(f)}`), planJson);
+    const { planned, diagnostics } = run.byModule.get("") ?? { planned: new Set<string>(), diagnostics: [] };
+    const log = [...diagnostics, run.failure].filter(Boolean).join("\n");
+    return { dir, ok: run.ok, log, planned: [...planned], initialized: run.initialized, ms: elapsedSince(start), batchSize: 1, plan: run.plan };
   } catch (err) {
-    return { dir, ok: false, log: err instanceof Error ? (err.stack ?? err.message) : String(err), planned: [], initialized: false, ms: elapsed() };
+    return { dir, ok: false, log: errorText(err), planned: [], initialized: false, ms: elapsedSince(start), batchSize: 1 };
   }
+}
+
+/** Terraform's warning for a backend block in a child module: what batching does, not what the folder has. */
+const BATCH_ARTIFACT = /^warning: Backend configuration ignored/;
+
+/**
+ * Plans every folder in one Terraform run: a root module calling a copy of each
+ * folder (`m/<name>`) with its var files' settings as arguments. A
+ * folder's result is its module's part of the plan. Undefined if the run
+ * failed: the caller proves each folder on its own.
+ */
+async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => readonly string[], planJson: boolean): Promise<ProofResult[] | undefined> {
+  const start = process.hrtime.bigint();
+  const root = mkdtempSync(path.join(os.tmpdir(), "terraform-proof-"));
+  try {
+    const names = moduleNames(dirs);
+    mkdirSync(path.join(root, "m"));
+    const calls = dirs.map((dir, i) => {
+      // A copy, not a link: Terraform records a module's real path at init, and `.terraform` is reused by key.
+      cpSync(dir, path.join(root, "m", names[i]), { recursive: true, filter: (source) => !path.basename(source).startsWith(".terraform") });
+      const settings = varFiles(dir).map((file) => readFileSync(file, "utf8")).join("\n");
+      return `module "${names[i]}" {\n  source = "./m/${names[i]}"\n${settings}\n}\n`;
+    });
+    writeFileSync(path.join(root, "main.tf"), calls.join("\n"));
+    // init depends on the module calls and each module's terraform block, not on the arguments.
+    const initKey = ["batch of copies", ...dirs.map((dir, i) => `${names[i]}\n${initInputs(dir)}`)].join("\n");
+    const run = await planRoot(root, [], planJson, names, initKey);
+    if (!run.ok) return undefined;
+    const ms = elapsedSince(start);
+    return dirs.map((dir, i) => {
+      const own = run.byModule.get(names[i]) as ModulePlan;
+      const log = [...own.diagnostics.filter((d) => !BATCH_ARTIFACT.test(d)), ...(run.byModule.get("")?.diagnostics ?? [])].join("\n");
+      const plan = run.plan && modulePart(run.plan, names[i]);
+      return { dir, ok: true, log, planned: [...own.planned], initialized: run.initialized, ms, batchSize: dirs.length, plan };
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Module call names from folder names (`kinesis-ingest` -> `kinesis_ingest`, `kinesis_ingest_2` for the second). */
+function moduleNames(dirs: readonly string[]): string[] {
+  const used = new Set<string>();
+  return dirs.map((dir) => {
+    const base = path.basename(path.resolve(dir)).replace(/[^A-Za-z0-9_-]/g, "_").replace(/^[^A-Za-z_]/, "_$&");
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+    used.add(name);
+    return name;
+  });
+}
+
+/** One module call's part of a batch's `show -json`, shaped as if that folder had been planned alone. */
+function modulePart(plan: PlanJson, name: string): unknown {
+  const prefix = `module.${name}.`;
+  return {
+    configuration: { root_module: plan.configuration?.root_module?.module_calls?.[name]?.module ?? {} },
+    resource_changes: (plan.resource_changes ?? [])
+      .filter((c) => c.module_address === `module.${name}`)
+      .map(({ module_address: _, ...change }) => ({ ...change, address: change.address.slice(prefix.length) })),
+  };
 }
 
 const SLOTS = path.join(TERRAFORM_CACHE, "slots");
@@ -327,14 +457,31 @@ function unlinkSafe(file: string): void {
   }
 }
 
-/** Proves every folder, at most `concurrency` at once; results in the order of `dirs`. */
+/**
+ * Proves every folder: together in one Terraform run (one slot), or, with
+ * `batch: false`, for a single folder, or when that run fails, each on its
+ * own, at most `concurrency` at once. Results in the order of `dirs`.
+ */
 export async function proveStacks(dirs: readonly string[], options: ProveOptions = {}): Promise<ProofResult[]> {
   const concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
+  const varFiles = (dir: string): readonly string[] => options.varFiles?.(dir) ?? [];
+  if (options.batch !== false && dirs.length > 1) {
+    const release = await acquireSlot(concurrency);
+    let batched: ProofResult[] | undefined;
+    try {
+      batched = await proveBatch(dirs, varFiles, options.planJson ?? false);
+    } catch {
+      batched = undefined; // proven one by one below, where the error is reported against its folder
+    } finally {
+      release();
+    }
+    if (batched) return batched;
+  }
   return Promise.all(
     dirs.map(async (dir) => {
       const release = await acquireSlot(concurrency);
       try {
-        return await proveOne(dir, options.varFiles?.(dir) ?? [], options.planJson);
+        return await proveOne(dir, varFiles(dir), options.planJson);
       } finally {
         release();
       }

@@ -1,0 +1,81 @@
+/**
+ * The Terraform pool (scripts/terraform/prove.ts) plans several folders in one Terraform run,
+ * each folder a module of a root made for the run. What a folder is told must still be about
+ * that folder alone: its own planned resources, its own warnings, its var files' values, and a
+ * failure reported against the folder that has it. Shown on small provider-less folders
+ * (`terraform_data`, variables, `check` blocks), so no AWS provider starts.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { proveStacks, terraformAvailable } from "../scripts/terraform/prove";
+
+const available = terraformAvailable();
+if (!available) console.warn("\n*** terraform CLI not found: SKIPPING the Terraform pool tests. ***\n");
+
+(available ? describe : describe.skip)("one Terraform run for several folders", () => {
+  const work = mkdtempSync(path.join(tmpdir(), "terraform-pool-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** A folder holding `main.tf.json` (and a var file, if given); returns its path. */
+  const folder = (name: string, config: object, varFile?: string): string => {
+    const dir = path.join(work, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
+    if (varFile !== undefined) writeFileSync(path.join(dir, "example.tfvars"), varFile);
+    return dir;
+  };
+  const varFiles = (dir: string): string[] => (dir.endsWith("needs-vars") ? [path.join(dir, "example.tfvars")] : []);
+
+  const needsVars = folder(
+    "needs-vars",
+    {
+      variable: { size: { type: "number" }, label: { type: "string" } },
+      resource: { terraform_data: { sized: { input: "${var.label}-${var.size}" } } },
+      check: { small: { assert: [{ condition: "${var.size < 3}", error_message: "size is not small" }] } },
+    },
+    'size  = 5 # a comment, as example.tfvars files have\nlabel = "five"\n',
+  );
+  const plain = folder("plain", { resource: { terraform_data: { a: { input: "a" }, b: { input: "b" } } } });
+
+  test("each folder gets its own planned resources and its own warnings; var files are its arguments", async () => {
+    const [first, second] = await proveStacks([needsVars, plain], { varFiles });
+    expect([first.ok, second.ok]).toEqual([true, true]);
+    expect([first.batchSize, second.batchSize]).toEqual([2, 2]);
+    expect(first.planned).toEqual(["terraform_data.sized"]);
+    expect([...second.planned].sort()).toEqual(["terraform_data.a", "terraform_data.b"]);
+    // The check fails with size = 5 from the var file: a warning of that folder only, naming its file.
+    expect(first.log).toMatch(/^warning: Check block assertion failed \(main\.tf\.json:\d+\)/m);
+    expect(second.log).toBe("");
+  }, 120_000);
+
+  test("the saved plan is split per folder, shaped as if that folder had been planned alone", async () => {
+    const [first] = await proveStacks([needsVars, plain], { varFiles, planJson: true });
+    const plan = first.plan as {
+      configuration: { root_module: { variables: Record<string, unknown> } };
+      resource_changes: { address: string; change: { after: { input: string } } }[];
+    };
+    expect(Object.keys(plan.configuration.root_module.variables).sort()).toEqual(["label", "size"]);
+    expect(plan.resource_changes.map((c) => [c.address, c.change.after.input])).toEqual([["terraform_data.sized", "five-5"]]);
+  }, 120_000);
+
+  test("a folder that fails is proven again alone: the failure is its own, the others still pass", async () => {
+    const broken = folder("broken", { output: { x: { value: "${var.undeclared}" } } });
+    const results = await proveStacks([plain, broken], { varFiles });
+    const [good, bad] = results;
+    expect(results.map((r) => r.batchSize)).toEqual([1, 1]);
+    expect(good.ok).toBe(true);
+    expect(good.log).toBe("");
+    expect(bad.ok).toBe(false);
+    expect(bad.log).toMatch(/Reference to undeclared input variable/);
+  }, 120_000);
+
+  test("with batch: false every folder is its own run", async () => {
+    const results = await proveStacks([needsVars, plain], { varFiles, batch: false });
+    expect(results.map((r) => [r.ok, r.batchSize])).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    expect(results[0].log).toMatch(/Check block assertion failed/);
+  }, 120_000);
+});
