@@ -3,7 +3,8 @@
  * workers, terraform and its providers, esbuild), sampled every 100 ms from
  * /proc (Linux only): the sum of RSS, and the sum of PSS, which counts pages
  * shared by several processes (the provider binary mapped by parallel plans)
- * once. `/usr/bin/time -v` reports only the largest single process.
+ * once, and what the tree held at the PSS peak, by program. `/usr/bin/time -v`
+ * reports only the largest single process.
  *
  *   npx tsx scripts/bench/peak-memory.ts -- npx jest
  */
@@ -26,22 +27,50 @@ function children(): Map<number, number[]> {
   return byParent;
 }
 
-function treeMemoryKb(root: number): { rss: number; pss: number; processes: number } {
+/** What a process is, for the breakdown: its program and, for node, the script it runs. */
+function processName(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const program = (argv[0] ?? "?").split("/").pop() ?? "?";
+    if (program === "terraform") return `terraform ${argv[1] ?? ""}`;
+    if (program !== "node") return program.replace(/_v[\d.]+_x\d+$/, "");
+    const script = argv.slice(1).find((a) => !a.startsWith("-") && /\.(c?js|ts)$/.test(a));
+    return script ? `node ${script.split("/").slice(-2).join("/")}` : "node";
+  } catch {
+    return "?";
+  }
+}
+
+interface TreeMemory {
+  rss: number;
+  pss: number;
+  processes: number;
+  /** PSS by process name (kB). */
+  byName: Map<string, number>;
+}
+
+function treeMemoryKb(root: number): TreeMemory {
   const byParent = children();
   const pids = [root];
   for (let i = 0; i < pids.length; i++) pids.push(...(byParent.get(pids[i]) ?? []));
   let rss = 0;
   let pss = 0;
+  const byName = new Map<string, number>();
+  const counts = new Map<string, number>();
   for (const pid of pids) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
       rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      const own = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      pss += own;
+      const name = processName(pid);
+      byName.set(name, (byName.get(name) ?? 0) + own);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
     } catch {
       // exited meanwhile
     }
   }
-  return { rss, pss, processes: pids.length };
+  return { rss, pss, processes: pids.length, byName: new Map([...byName].map(([name, kb]) => [`${name} x${counts.get(name)}`, kb])) };
 }
 
 const separator = process.argv.indexOf("--");
@@ -53,9 +82,11 @@ if (!command) {
 const start = Date.now();
 const child = spawn(command, args, { stdio: "inherit" });
 const peak = { rss: 0, pss: 0, processes: 0 };
+let atPeak = new Map<string, number>();
 const timer = setInterval(() => {
   const now = treeMemoryKb(child.pid ?? 0);
   peak.rss = Math.max(peak.rss, now.rss);
+  if (now.pss > peak.pss) atPeak = now.byName;
   peak.pss = Math.max(peak.pss, now.pss);
   peak.processes = Math.max(peak.processes, now.processes);
 }, 100);
@@ -65,5 +96,7 @@ child.on("exit", (code) => {
   process.stderr.write(
     `peak-memory: ${((Date.now() - start) / 1000).toFixed(1)} s wall; process tree peak RSS ${mb(peak.rss)} MB, peak PSS ${mb(peak.pss)} MB, up to ${peak.processes} processes\n`,
   );
+  const parts = [...atPeak].sort((a, b) => b[1] - a[1]).map(([name, kb]) => `${name} ${mb(kb)}`);
+  process.stderr.write(`peak-memory: at the PSS peak (MB): ${parts.join(", ")}\n`);
   process.exit(code ?? 1);
 });

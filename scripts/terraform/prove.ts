@@ -53,13 +53,15 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { ProviderConfigs, providerConfigs } from "./shared-provider";
+
 const ROOT = path.resolve(__dirname, "..", "..");
 /** Everything this module keeps between runs; never committed (node_modules is ignored). */
 export const TERRAFORM_CACHE = path.join(ROOT, "node_modules", ".cache", "terraform");
 const MIRROR = process.env.TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 
 export interface ProveOptions {
-  /** Plans at once, across every process using this pool. @default the number of cores */
+  /** Provider processes at once, across every process using this pool (a run of n folders holds n). @default PROVIDER_SLOTS */
   readonly concurrency?: number;
   /** `-var-file`s for a folder. @default none */
   readonly varFiles?: (dir: string) => readonly string[];
@@ -67,6 +69,8 @@ export interface ProveOptions {
   readonly planJson?: boolean;
   /** Plan the folders together in one Terraform run (see above); `false`: one run per folder. @default true */
   readonly batch?: boolean;
+  /** Folders per Terraform run at most. @default all of them */
+  readonly maxPerRun?: number;
 }
 
 export interface ProofResult {
@@ -321,6 +325,13 @@ interface PlanJson {
   readonly resource_changes?: readonly { readonly address: string; readonly module_address?: string }[];
 }
 
+/**
+ * AWS provider processes at once, by default, across every process using the pool: each holds
+ * ~160 MB (PSS) and its Terraform run ~180 MB more, so memory, not cores, sets this.
+ * `TF_PROOF_SLOTS` changes it.
+ */
+export const PROVIDER_SLOTS = Number(process.env.TF_PROOF_SLOTS ?? 2);
+
 const elapsedSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 const errorText = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
@@ -342,7 +353,8 @@ const BATCH_ARTIFACT = /^warning: Backend configuration ignored/;
 
 /**
  * Plans every folder in one Terraform run: a root module calling a copy of each
- * folder (`m/<name>`) with its var files' settings as arguments. A
+ * folder (`m/<name>`) with its var files' settings as arguments, the folders'
+ * provider configurations shared where they can be (./shared-provider.ts). A
  * folder's result is its module's part of the plan. Undefined if the run
  * failed: the caller proves each folder on its own.
  */
@@ -351,14 +363,18 @@ async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => re
   const root = mkdtempSync(path.join(os.tmpdir(), "terraform-proof-"));
   try {
     const names = moduleNames(dirs);
+    const shared = sharedProviders(dirs);
     mkdirSync(path.join(root, "m"));
     const calls = dirs.map((dir, i) => {
       // A copy, not a link: Terraform records a module's real path at init, and `.terraform` is reused by key.
-      cpSync(dir, path.join(root, "m", names[i]), { recursive: true, filter: (source) => !path.basename(source).startsWith(".terraform") });
+      const copy = path.join(root, "m", names[i]);
+      cpSync(dir, copy, { recursive: true, filter: (source) => !path.basename(source).startsWith(".terraform") });
+      if (shared.members.has(dir)) shared.configs?.strip(copy);
       const settings = varFiles(dir).map((file) => readFileSync(file, "utf8")).join("\n");
       return `module "${names[i]}" {\n  source = "./m/${names[i]}"\n${settings}\n}\n`;
     });
     writeFileSync(path.join(root, "main.tf"), calls.join("\n"));
+    for (const [file, content] of Object.entries(shared.configs?.rootFiles ?? {})) writeFileSync(path.join(root, file), content);
     // init depends on the module calls and each module's terraform block, not on the arguments.
     const initKey = ["batch of copies", ...dirs.map((dir, i) => `${names[i]}\n${initInputs(dir)}`)].join("\n");
     const run = await planRoot(root, [], planJson, names, initKey);
@@ -373,6 +389,26 @@ async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => re
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The provider configurations most of `dirs` can share, and which folders share them. */
+function sharedProviders(dirs: readonly string[]): { configs?: ProviderConfigs; members: Set<string> } {
+  const byKey = new Map<string, { configs: ProviderConfigs; members: Set<string> }>();
+  for (const dir of dirs) {
+    const configs = providerConfigs(dir);
+    if (!configs) continue;
+    const group = byKey.get(configs.key) ?? { configs, members: new Set<string>() };
+    group.members.add(dir);
+    byKey.set(configs.key, group);
+  }
+  const largest = [...byKey.values()].sort((a, b) => b.members.size - a.members.size)[0];
+  return largest && largest.members.size > 1 ? largest : { members: new Set() };
+}
+
+/** AWS provider processes a batch of `dirs` holds at once: one shared, plus one per folder keeping its own. */
+function providerProcesses(dirs: readonly string[]): number {
+  const { members } = sharedProviders(dirs);
+  return members.size > 0 ? 1 + dirs.length - members.size : dirs.length;
 }
 
 /** Module call names from folder names (`kinesis-ingest` -> `kinesis_ingest`, `kinesis_ingest_2` for the second). */
@@ -410,23 +446,30 @@ function alive(pid: number): boolean {
 }
 
 /**
- * One of `count` slots shared by every process on this machine (a lock file
- * holding the owner's pid; the slot of a dead owner, or a stale one, is taken over).
+ * `weight` of `count` slots shared by every process on this machine (a lock
+ * file each, holding the owner's pid; the slot of a dead owner, or a stale
+ * one, is taken over). All or none: a run that cannot have all it needs gives
+ * back what it took and tries again, so two runs never hold half each.
  */
-async function acquireSlot(count: number): Promise<() => void> {
+async function acquireSlots(count: number, weight = 1): Promise<() => void> {
   mkdirSync(SLOTS, { recursive: true });
+  const wanted = Math.min(Math.max(1, weight), count);
   for (;;) {
-    for (let i = 0; i < count; i++) {
+    const taken: string[] = [];
+    for (let i = 0; i < count && taken.length < wanted; i++) {
       const file = path.join(SLOTS, `slot-${i}`);
       try {
         writeFileSync(file, String(process.pid), { flag: "wx" });
-        return () => rmSync(file, { force: true });
+        taken.push(file);
       } catch {
         const owner = Number(readFileSafe(file));
         if ((owner > 0 && !alive(owner)) || ageMs(file) > STALE_SLOT_MS) unlinkSafe(file);
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const release = (): void => taken.forEach((file) => rmSync(file, { force: true }));
+    if (taken.length === wanted) return release;
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
   }
 }
 
@@ -463,13 +506,22 @@ function unlinkSafe(file: string): void {
  * own, at most `concurrency` at once. Results in the order of `dirs`.
  */
 export async function proveStacks(dirs: readonly string[], options: ProveOptions = {}): Promise<ProofResult[]> {
-  const concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
+  const concurrency = Math.max(1, options.concurrency ?? PROVIDER_SLOTS);
   const varFiles = (dir: string): readonly string[] => options.varFiles?.(dir) ?? [];
-  if (options.batch !== false && dirs.length > 1) {
-    const release = await acquireSlot(concurrency);
+  const perRun = options.batch === false ? 1 : Math.max(1, options.maxPerRun ?? dirs.length);
+  const runs: string[][] = [];
+  for (let i = 0; i < dirs.length; i += perRun) runs.push(dirs.slice(i, i + perRun));
+  const results = await Promise.all(runs.map((run) => proveRun(run, varFiles, options.planJson ?? false, concurrency)));
+  return results.flat();
+}
+
+/** Folders in one Terraform run, in a slot of the pool; each on its own (in slots too) if that run fails. */
+async function proveRun(dirs: readonly string[], varFiles: (dir: string) => readonly string[], planJson: boolean, concurrency: number): Promise<ProofResult[]> {
+  if (dirs.length > 1) {
+    const release = await acquireSlots(concurrency, providerProcesses(dirs));
     let batched: ProofResult[] | undefined;
     try {
-      batched = await proveBatch(dirs, varFiles, options.planJson ?? false);
+      batched = await proveBatch(dirs, varFiles, planJson);
     } catch {
       batched = undefined; // proven one by one below, where the error is reported against its folder
     } finally {
@@ -479,9 +531,9 @@ export async function proveStacks(dirs: readonly string[], options: ProveOptions
   }
   return Promise.all(
     dirs.map(async (dir) => {
-      const release = await acquireSlot(concurrency);
+      const release = await acquireSlots(concurrency);
       try {
-        return await proveOne(dir, varFiles(dir), options.planJson);
+        return await proveOne(dir, varFiles(dir), planJson);
       } finally {
         release();
       }
