@@ -1,14 +1,24 @@
 /**
  * Jest test order: jest runs the suites it has timings for longest first, and
- * the others by file size, which on a fresh clone would start the two slowest
+ * the others by file size, which on a fresh clone would start the slowest
  * suites (small files that wait on Terraform and on local engines) last, when
- * the other worker has nothing left to do. Those two go first when there is no
+ * the other workers have nothing left to do. Those go first when there is no
  * timing for them yet; everything else keeps jest's order.
  */
 const Sequencer = require("@jest/test-sequencer").default;
 
-/** Slowest first: the Terraform proof, then the spike replays. */
-const SLOW_SUITES = ["terraform.test.ts", "replay.test.ts"];
+/**
+ * Slowest first (measured on a fresh clone): the two Terraform proofs, then the suites that wait
+ * on replays, local servers and child processes; the short ones fill the gaps around them.
+ */
+const SLOW_SUITES = [
+  "terraform.test.ts",
+  "hcl-export.test.ts",
+  "capacity-replay.test.ts",
+  "replay.test.ts",
+  "local.test.ts",
+  "downstream-faults.test.ts",
+];
 
 class SlowSuitesFirst extends Sequencer {
   sort(tests) {
