@@ -7,6 +7,7 @@
  * The registry is the one list of stacks: the app, the policy suite, the Terraform
  * proof, the address guard, the replays and the bench all derive from it.
  */
+import "./startup"; // first: settings that must hold before cdktf loads
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import { loadEnvironment, loadEnvironmentOrExit } from "./config";
@@ -44,8 +45,4 @@ export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: st
   return app;
 }
 
-if (require.main === module) {
-  // cdktf records a stack trace for every token; mapped through tsx's source maps they cost ~0.4 s per synth.
-  process.setSourceMapsEnabled(false);
-  buildApp(loadEnvironmentOrExit()).synth();
-}
+if (require.main === module) buildApp(loadEnvironmentOrExit()).synth();

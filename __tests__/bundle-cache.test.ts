@@ -2,9 +2,10 @@
  * The bundle cache (constructs/lambda/bundle.ts): content-addressed by every
  * input file of a bundle (esbuild's metafile inputs) and the recipe (esbuild
  * version and options, target, zip writer). A hit must be indistinguishable
- * from a cold build; any changed input must miss.
+ * from a cold build; any changed input must miss. Installed package files are
+ * compared by size and modification time first, by content when either differs.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
@@ -80,5 +81,26 @@ describe("bundle cache", () => {
     expect(changedImport.cached).toBe(false);
     expect(readFileSync(path.join(changedImport.dir, "index.js"), "utf8")).toContain("bonjour");
     expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+  });
+
+  test("an installed package file is checked by size and time, then by content: touched but the same hits, changed misses", () => {
+    const cacheDir = freshDir("bundle-cache-");
+    const src = freshDir("bundle-src-");
+    const pkg = path.join(src, "node_modules", "greeter");
+    mkdirSync(pkg, { recursive: true });
+    const installed = path.join(pkg, "index.js");
+    writeFileSync(installed, 'exports.greeting = "hello";\n');
+    const entry = path.join(src, "index.ts");
+    writeFileSync(entry, 'import { greeting } from "greeter";\nexport const handler = async () => greeting;\n');
+
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(installed, later, later); // as a reinstall of the same version would
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+
+    writeFileSync(installed, 'exports.greeting = "hallo";\n'); // same size, new time: the content decides
+    const changed = buildBundle(entry, { cacheDir });
+    expect(changed.cached).toBe(false);
+    expect(readFileSync(path.join(changed.dir, "index.js"), "utf8")).toContain("hallo");
   });
 });

@@ -2,10 +2,10 @@
  * Bench child: synthesizes the whole app (five stacks, archive packaging) into
  * the folder given as argv[2], then prints its peak RSS. Run in a fresh process.
  */
+import "../../startup"; // as main.ts
 import { loadEnvironment } from "../../config";
 import { buildApp } from "../../main";
 
-process.setSourceMapsEnabled(false); // as main.ts does
 buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), process.argv[2]).synth();
 const usage = process.resourceUsage();
 process.stdout.write(`${JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`);

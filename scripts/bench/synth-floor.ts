@@ -1,7 +1,9 @@
 /**
  * Bench child, the floor: a one-resource cdktf app (provider + one SQS queue,
- * imported from its submodule as the stacks do), synthesized into argv[2].
+ * imported from its submodule as the stacks do), synthesized into argv[2],
+ * started the way main.ts starts (startup.ts).
  */
+import "../../startup"; // as main.ts: the same process settings on both sides of the ratio
 import { App, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
