@@ -4,15 +4,17 @@
  *
  * 1. synth: the whole app (five stacks) in a fresh process, cold (empty
  *    bundle cache: every handler bundled by esbuild) and warm (cache filled,
- *    no handler changed), each against a one-resource cdktf app (the floor)
- *    run alongside: wall time, CPU time of the node process, peak RSS;
+ *    no handler changed), each against a one-resource cdktf app (the floor,
+ *    started as main.ts starts) run alongside: wall time, CPU time of the node
+ *    process, peak RSS; and the floor as a plain cdktf app, for reference;
  * 2. the kinesis-ingest consumer (bundled handler, BatchWriteItem) against the
  *    seed's algorithm (one PutItem per record, sequential), items/s on the
  *    same dynalite and the same records;
  * 3. every handler's bundle size and module load time (require of the bundled
  *    index.js in a fresh process);
- * 4. the Terraform proof (scripts/terraform/prove.ts, as `npm test` runs it):
- *    wall time per stack and in total, once (skipped without `terraform`).
+ * 4. the Terraform proof (scripts/terraform/prove.ts): all stacks in one run,
+ *    as `npm test` runs it, then each stack in a run of its own, one after
+ *    another: wall time in total and per stack, once (skipped without `terraform`).
  *
  *   npm run bench                 # table on stdout, JSON in bench-results/latest.json
  *   npm run bench -- --runs 3     # fewer runs (default 5)
@@ -32,7 +34,8 @@ import { kinesisEvent, type ShardRecord } from "./replay/event-source";
 import { createTable } from "./replay/resources";
 import { captureConsole, invoke, loadHandler } from "./replay/handler";
 import { percentile } from "./replay/metrics";
-import { planAll, synthOffline, terraformAvailable } from "./terraform-check";
+import { exampleVarFiles, synthOffline, terraformAvailable } from "./terraform-check";
+import { proveStacks } from "./terraform/prove";
 import { Block, environmentVariables, functionCode, readStack, resolveLiterals, resolveLocal, resources, scratchDir, SynthesizedStack } from "./replay/synth";
 
 const run = promisify(execFile);
@@ -73,6 +76,8 @@ interface SynthFigures {
 
 interface SynthResult {
   readonly floor: { readonly ms: number; readonly cpuMs: number; readonly rssMb: number };
+  /** The floor app without startup.ts, as a plain cdktf app under tsx starts (for reference; ratios are to `floor`). */
+  readonly plainFloor: { readonly ms: number; readonly cpuMs: number; readonly rssMb: number };
   readonly cold: SynthFigures;
   readonly warm: SynthFigures;
   readonly outdir: string;
@@ -82,12 +87,14 @@ async function benchSynth(runs: number): Promise<SynthResult> {
   const cold: ChildRun[] = [];
   const warm: ChildRun[] = [];
   const floor: ChildRun[] = [];
+  const plainFloor: ChildRun[] = [];
   let outdir = "";
   const scratch = mkdtempSync(path.join(os.tmpdir(), "bench-"));
   try {
     for (let i = 0; i < runs; i++) {
       // Side by side, alternating, so a machine slowing down affects all three.
       floor.push(await child("synth-floor.ts", [path.join(scratch, `floor-${i}`)]));
+      plainFloor.push(await child("synth-floor-plain.ts", [path.join(scratch, `plain-floor-${i}`)]));
       const cache = { LAMBDA_BUNDLE_CACHE_DIR: path.join(scratch, `bundle-cache-${i}`) }; // empty: cold
       cold.push(await child("synth-all.ts", [path.join(scratch, `cold-${i}`)], cache));
       if (outdir) rmSync(outdir, { recursive: true, force: true });
@@ -100,22 +107,25 @@ async function benchSynth(runs: number): Promise<SynthResult> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const f = { ms: median(floor.map((r) => r.ms)), cpuMs: median(floor.map((r) => r.cpuMs)), rssMb: median(floor.map((r) => r.maxRssMb)) };
+  const medians = (runs_: ChildRun[]) => ({ ms: median(runs_.map((r) => r.ms)), cpuMs: median(runs_.map((r) => r.cpuMs)), rssMb: median(runs_.map((r) => r.maxRssMb)) });
+  const f = medians(floor);
   const figures = (runs_: ChildRun[]): SynthFigures => {
     const ms = median(runs_.map((r) => r.ms));
     const rssMb = median(runs_.map((r) => r.maxRssMb));
     return { ms, cpuMs: median(runs_.map((r) => r.cpuMs)), rssMb, timeRatio: ms / f.ms, memoryRatio: rssMb / f.rssMb };
   };
-  return { floor: f, cold: figures(cold), warm: figures(warm), outdir };
+  return { floor: f, plainFloor: medians(plainFloor), cold: figures(cold), warm: figures(warm), outdir };
 }
 
 interface TerraformResult {
   readonly cores: number;
-  readonly totalMs: number;
-  readonly stacks: { readonly stack: string; readonly ms: number; readonly initialized: boolean; readonly ok: boolean }[];
+  /** The proof as `npm test` runs it: every stack in one Terraform run. */
+  readonly together: { readonly ms: number; readonly ok: boolean; readonly initialized: boolean; readonly stacks: number };
+  /** Each stack in a Terraform run of its own, one after another. */
+  readonly alone: { readonly stack: string; readonly ms: number; readonly initialized: boolean; readonly ok: boolean }[];
 }
 
-/** The Terraform proof as `npm test` runs it: the offline synth, every stack planned, as many at once as cores. */
+/** The Terraform proof of the offline synth: all stacks in one run (as `npm test`), then each stack alone. */
 async function benchTerraform(): Promise<TerraformResult | undefined> {
   if (!terraformAvailable()) {
     process.stderr.write("  terraform CLI not found: Terraform proof not timed\n");
@@ -123,11 +133,19 @@ async function benchTerraform(): Promise<TerraformResult | undefined> {
   }
   const outdir = synthOffline();
   try {
+    const dirs = STACK_IDS.map((stack) => path.join(outdir, "stacks", stack));
+    const varFiles = (dir: string) => exampleVarFiles(path.basename(dir));
     const start = process.hrtime.bigint();
-    const results = await planAll(outdir, STACK_IDS);
-    const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
-    process.stderr.write(`  terraform proof: ${(totalMs / 1000).toFixed(1)} s\n`);
-    return { cores: os.availableParallelism(), totalMs, stacks: results.map((r) => ({ stack: r.stack, ms: r.ms, initialized: r.initialized, ok: r.ok })) };
+    const together = await proveStacks(dirs, { varFiles });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    process.stderr.write(`  terraform proof, all stacks in one run: ${(ms / 1000).toFixed(1)} s\n`);
+    const alone = await proveStacks(dirs, { varFiles, batch: false, concurrency: 1 });
+    process.stderr.write(`  terraform proof, each stack alone: ${alone.map((r) => (r.ms / 1000).toFixed(1)).join(" ")} s\n`);
+    return {
+      cores: os.availableParallelism(),
+      together: { ms, ok: together.every((r) => r.ok), initialized: together.some((r) => r.initialized), stacks: together[0]?.batchSize ?? 0 },
+      alone: alone.map((r, i) => ({ stack: STACK_IDS[i], ms: r.ms, initialized: r.initialized, ok: r.ok })),
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -331,7 +349,15 @@ async function main(): Promise<void> {
       ["synth (fresh process)", "wall ms", "x floor", "CPU ms", "peak RSS MB", "x floor"],
       ["all five stacks, cold (empty bundle cache)", f(synth.cold.ms), `${f(synth.cold.timeRatio, 2)}x`, f(synth.cold.cpuMs), f(synth.cold.rssMb), `${f(synth.cold.memoryRatio, 2)}x`],
       ["all five stacks, warm (no handler changed)", f(synth.warm.ms), `${f(synth.warm.timeRatio, 2)}x`, f(synth.warm.cpuMs), f(synth.warm.rssMb), `${f(synth.warm.memoryRatio, 2)}x`],
-      ["one-resource app (floor)", f(synth.floor.ms), "1.00x", f(synth.floor.cpuMs), f(synth.floor.rssMb), "1.00x"],
+      ["one-resource app (floor), started as main.ts starts", f(synth.floor.ms), "1.00x", f(synth.floor.cpuMs), f(synth.floor.rssMb), "1.00x"],
+      [
+        "  the same app, plain cdktf under tsx (no startup.ts)",
+        f(synth.plainFloor.ms),
+        `${f(synth.plainFloor.ms / synth.floor.ms, 2)}x`,
+        f(synth.plainFloor.cpuMs),
+        f(synth.plainFloor.rssMb),
+        `${f(synth.plainFloor.rssMb / synth.floor.rssMb, 2)}x`,
+      ],
     ]),
     "",
     table([
@@ -349,9 +375,13 @@ async function main(): Promise<void> {
     ...(terraform
       ? [
           table([
-            [`terraform proof (init if needed + plan, ${terraform.cores} at once)`, "wall s"],
-            ...terraform.stacks.map((t) => [`${t.stack}${t.initialized ? " (with init)" : ""}${t.ok ? "" : " FAILED"}`, f(t.ms / 1000, 1)]),
-            ["total", f(terraform.totalMs / 1000, 1)],
+            ["terraform proof of the five stacks (init if needed + plan)", "wall s"],
+            [
+              `all in one run, as npm test runs it (${terraform.together.stacks} stacks, one provider process)${terraform.together.initialized ? ", with init" : ""}${terraform.together.ok ? "" : " FAILED"}`,
+              f(terraform.together.ms / 1000, 1),
+            ],
+            ...terraform.alone.map((t) => [`${t.stack} alone${t.initialized ? " (with init)" : ""}${t.ok ? "" : " FAILED"}`, f(t.ms / 1000, 1)]),
+            ["each alone, in total", f(terraform.alone.reduce((n, t) => n + t.ms, 0) / 1000, 1)],
           ]),
           "",
         ]
