@@ -3,12 +3,14 @@
  * each folder a module of a root made for the run. What a folder is told must still be about
  * that folder alone: its own planned resources, its own warnings, its var files' values, and a
  * failure reported against the folder that has it. Shown on small provider-less folders
- * (`terraform_data`, variables, `check` blocks), so no AWS provider starts.
+ * (`terraform_data`, variables, `check` blocks), so no AWS provider starts. Which provider
+ * configurations a run may share is shown on JSON and HCL stack files (no Terraform needed).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { proveStacks, terraformAvailable } from "../scripts/terraform/prove";
+import { providerConfigs } from "../scripts/terraform/shared-provider";
 
 const available = terraformAvailable();
 if (!available) console.warn("\n*** terraform CLI not found: SKIPPING the Terraform pool tests. ***\n");
@@ -78,4 +80,61 @@ if (!available) console.warn("\n*** terraform CLI not found: SKIPPING the Terraf
     ]);
     expect(results[0].log).toMatch(/Check block assertion failed/);
   }, 120_000);
+});
+
+describe("provider configurations one run may share", () => {
+  const work = mkdtempSync(path.join(tmpdir(), "shared-provider-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const aws = (stack: string, extra: object = {}) => ({
+    default_tags: [{ tags: { environment: "dev", stack } }],
+    region: "ap-northeast-1",
+    skip_credentials_validation: true,
+    ...extra,
+  });
+  const jsonStack = (name: string, provider: object): string => {
+    const dir = path.join(work, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify({ provider, resource: { aws_sqs_queue: { q: { name } } } }));
+    return dir;
+  };
+  const hclStack = (name: string, stack: string, region = "ap-northeast-1"): string => {
+    const dir = path.join(work, name);
+    mkdirSync(dir, { recursive: true });
+    const provider = `provider "aws" {\n  default_tags {\n    tags = {\n      environment = "dev"\n      stack       = "${stack}"\n    }\n  }\n  region = "${region}"\n}\n`;
+    writeFileSync(path.join(dir, "cdk.tf"), `${provider}\nresource "aws_sqs_queue" "q" {\n  name = "${name}"\n}\n`);
+    return dir;
+  };
+
+  test("stacks that differ only in default tag values share; a different region or an alias does not", () => {
+    const a = providerConfigs(jsonStack("a", { aws: [aws("a")] }));
+    const b = providerConfigs(jsonStack("b", { aws: [aws("b")] }));
+    const otherRegion = providerConfigs(jsonStack("c", { aws: [aws("c", { region: "us-east-1" })] }));
+    expect(a?.key).toBe(b?.key);
+    expect(otherRegion?.key).not.toBe(a?.key);
+    expect(providerConfigs(jsonStack("d", { aws: [aws("d"), { ...aws("d"), alias: "east" }] }))).toBeUndefined();
+    expect(providerConfigs(jsonStack("e", { aws: [{ ...aws("e"), alias: "east" }] }))).toBeUndefined();
+  });
+
+  test("JSON: the root gets the configuration as it was; the copy keeps everything else", () => {
+    const dir = jsonStack("f", { aws: [aws("f")] });
+    const configs = providerConfigs(dir);
+    const root = JSON.parse(configs?.rootFiles["providers.tf.json"] ?? "{}") as { provider: unknown };
+    expect(root.provider).toEqual({ aws: [aws("f")] });
+    configs?.strip(dir);
+    expect(JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8"))).toEqual({ resource: { aws_sqs_queue: { q: { name: "f" } } } });
+  });
+
+  test("HCL (the export): the same rule, and the block moves out whole", () => {
+    const g = providerConfigs(hclStack("g", "g"));
+    const h = providerConfigs(hclStack("h", "h"));
+    expect(g?.key).toBe(h?.key);
+    expect(providerConfigs(hclStack("i", "i", "us-east-1"))?.key).not.toBe(g?.key);
+    expect(g?.rootFiles["providers.tf"]).toMatch(/^provider "aws" \{[\s\S]*stack {7}= "g"[\s\S]*^\}/m);
+    const dir = path.join(work, "g");
+    g?.strip(dir);
+    const left = readFileSync(path.join(dir, "cdk.tf"), "utf8");
+    expect(left).not.toContain("provider");
+    expect(left).toContain('resource "aws_sqs_queue" "q"');
+  });
 });

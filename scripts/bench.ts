@@ -120,7 +120,7 @@ async function benchSynth(runs: number): Promise<SynthResult> {
 interface TerraformResult {
   readonly cores: number;
   /** The proof as `npm test` runs it: every stack in one Terraform run. */
-  readonly together: { readonly ms: number; readonly ok: boolean; readonly initialized: boolean; readonly stacks: number };
+  readonly together: { readonly ms: number; readonly ok: boolean; readonly initialized: boolean; readonly stacks: number; readonly providerProcesses: number };
   /** Each stack in a Terraform run of its own, one after another. */
   readonly alone: { readonly stack: string; readonly ms: number; readonly initialized: boolean; readonly ok: boolean }[];
 }
@@ -143,7 +143,13 @@ async function benchTerraform(): Promise<TerraformResult | undefined> {
     process.stderr.write(`  terraform proof, each stack alone: ${alone.map((r) => (r.ms / 1000).toFixed(1)).join(" ")} s\n`);
     return {
       cores: os.availableParallelism(),
-      together: { ms, ok: together.every((r) => r.ok), initialized: together.some((r) => r.initialized), stacks: together[0]?.batchSize ?? 0 },
+      together: {
+        ms,
+        ok: together.every((r) => r.ok),
+        initialized: together.some((r) => r.initialized),
+        stacks: together[0]?.batchSize ?? 0,
+        providerProcesses: together.some((r) => r.sharedProvider) ? 1 + together.filter((r) => !r.sharedProvider).length : together.length,
+      },
       alone: alone.map((r, i) => ({ stack: STACK_IDS[i], ms: r.ms, initialized: r.initialized, ok: r.ok })),
     };
   } finally {
@@ -377,7 +383,8 @@ async function main(): Promise<void> {
           table([
             ["terraform proof of the five stacks (init if needed + plan)", "wall s"],
             [
-              `all in one run, as npm test runs it (${terraform.together.stacks} stacks, one provider process)${terraform.together.initialized ? ", with init" : ""}${terraform.together.ok ? "" : " FAILED"}`,
+              `all in one run, as npm test runs it (${terraform.together.stacks} stacks, ${terraform.together.providerProcesses} provider process(es))` +
+                `${terraform.together.initialized ? ", with init" : ""}${terraform.together.ok ? "" : " FAILED"}`,
               f(terraform.together.ms / 1000, 1),
             ],
             ...terraform.alone.map((t) => [`${t.stack} alone${t.initialized ? " (with init)" : ""}${t.ok ? "" : " FAILED"}`, f(t.ms / 1000, 1)]),

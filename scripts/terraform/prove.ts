@@ -1,13 +1,14 @@
 /**
- * Proves Terraform configurations with Terraform itself, offline and in
- * parallel: the one pool every Terraform check of the project shares (the
- * synthesized stacks, and any other folder Terraform should plan: an HCL
- * export, a tfvars variant).
+ * Proves Terraform configurations with Terraform itself, offline: the one pool
+ * every Terraform check of the project shares (the synthesized stacks, and any
+ * other folder Terraform should plan: an HCL export, a tfvars variant).
  *
  * Several folders are planned in one Terraform run: a root module made for the
  * run calls each folder as a child module (its var files become the module's
  * arguments), so the provider's schema is read once for all of them, not once
- * per folder (half of a one-stack plan's CPU). Each folder's result is its own
+ * per folder (half of a one-stack plan's CPU), and folders whose provider
+ * configurations agree but for default tag values share one provider process
+ * (./shared-provider.ts): five stacks plan in about the time of one. Each folder's result is its own
  * part of that plan: its planned resources, the diagnostics of its files. If
  * the run fails, every folder is proven again on its own, so a failure is
  * always reported against the folder that has it, in the words of a plan of
@@ -29,7 +30,7 @@
  *   `<key>` hashing what init depends on (the `terraform` block: providers,
  *   versions, backend; the Terraform version; the CLI configuration), with the
  *   lock file init wrote: an unchanged folder plans without init;
- * - at most `concurrency` Terraform runs at once (default: the number of cores),
+ * - at most `concurrency` AWS provider processes at once (default PROVIDER_SLOTS),
  *   counted across processes (jest workers), through lock files in one folder.
  *
  *   npx tsx scripts/terraform/prove.ts <dir> [var-file...]   # one folder, by hand
@@ -86,6 +87,8 @@ export interface ProofResult {
   readonly ms: number;
   /** How many folders that run proved (1: this folder alone). */
   readonly batchSize: number;
+  /** Whether its provider configuration was shared with other folders of the run (one provider process for them). */
+  readonly sharedProvider?: boolean;
   /** With `planJson`: the saved plan, as `terraform show -json` prints it. */
   readonly plan?: unknown;
 }
@@ -326,11 +329,13 @@ interface PlanJson {
 }
 
 /**
- * AWS provider processes at once, by default, across every process using the pool: each holds
- * ~160 MB (PSS) and its Terraform run ~180 MB more, so memory, not cores, sets this.
- * `TF_PROOF_SLOTS` changes it.
+ * AWS provider processes at once, by default, across every process using the pool. One
+ * holds ~450-600 MB (PSS) with its Terraform run ~250 MB more, and a run of all stacks needs
+ * only one (./shared-provider.ts), so memory, not cores, sets this: with one, `npm test`
+ * peaks ~300 MB lower (PSS) in the same wall time, the Terraform suites taking turns while
+ * the other suites use the cores. `TF_PROOF_SLOTS` changes it.
  */
-export const PROVIDER_SLOTS = Number(process.env.TF_PROOF_SLOTS ?? 2);
+export const PROVIDER_SLOTS = Number(process.env.TF_PROOF_SLOTS ?? 1);
 
 const elapsedSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 const errorText = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
@@ -384,7 +389,8 @@ async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => re
       const own = run.byModule.get(names[i]) as ModulePlan;
       const log = [...own.diagnostics.filter((d) => !BATCH_ARTIFACT.test(d)), ...(run.byModule.get("")?.diagnostics ?? [])].join("\n");
       const plan = run.plan && modulePart(run.plan, names[i]);
-      return { dir, ok: true, log, planned: [...own.planned], initialized: run.initialized, ms, batchSize: dirs.length, plan };
+      const sharedProvider = shared.members.has(dir);
+      return { dir, ok: true, log, planned: [...own.planned], initialized: run.initialized, ms, batchSize: dirs.length, sharedProvider, plan };
     });
   } finally {
     rmSync(root, { recursive: true, force: true });
