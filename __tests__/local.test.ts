@@ -7,7 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -15,10 +15,10 @@ import { DynamoDBClient, PutItemCommand, ScanCommand } from "@aws-sdk/client-dyn
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
-import { synthApp } from "../scripts/replay/synth";
 import { STACK_IDS } from "../main";
 import { LOCAL_STACKS, parseArgs, synthesizedStack } from "../scripts/local";
 import { serve } from "../scripts/local/server";
+import { sharedSynthDir } from "./support/synth";
 import { NodeSha256 } from "../scripts/local/sigv4";
 
 const ROOT = path.join(__dirname, "..");
@@ -29,11 +29,8 @@ const hasCurl = spawnSync("curl", ["--version"]).status === 0;
 if (!hasPythonRequests) console.warn("SKIPPED: send_api.py test needs python3 with the `requests` package (pip install requests)");
 if (!hasCurl) console.warn("SKIPPED: curl tests need the curl CLI on PATH");
 
-let synthDir: string;
-beforeAll(() => {
-  synthDir = synthApp();
-}, 120_000);
-afterAll(() => rmSync(synthDir, { recursive: true, force: true }));
+/** The test run's shared synth of the app (archive packaging, the defaults): what `npm run synth` writes. */
+const synthDir = sharedSynthDir("app");
 
 interface Server {
   readonly child: ChildProcessWithoutNullStreams;
