@@ -53,7 +53,6 @@ import {
 } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-
 import { ProviderConfigs, providerConfigs } from "./shared-provider";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -62,7 +61,7 @@ export const TERRAFORM_CACHE = path.join(ROOT, "node_modules", ".cache", "terraf
 const MIRROR = process.env.TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 
 export interface ProveOptions {
-  /** Provider processes at once, across every process using this pool (a run of n folders holds n). @default PROVIDER_SLOTS */
+  /** AWS provider processes at once, across every process using this pool (a run holds one per process it starts). @default PROVIDER_SLOTS */
   readonly concurrency?: number;
   /** `-var-file`s for a folder. @default none */
   readonly varFiles?: (dir: string) => readonly string[];
