@@ -334,7 +334,13 @@ interface PlanJson {
  * peaks ~300 MB lower (PSS) in the same wall time, the Terraform suites taking turns while
  * the other suites use the cores. `TF_PROOF_SLOTS` changes it.
  */
-export const PROVIDER_SLOTS = Number(process.env.TF_PROOF_SLOTS ?? 1);
+export const PROVIDER_SLOTS = slotsFrom(process.env.TF_PROOF_SLOTS);
+
+function slotsFrom(value: string | undefined): number {
+  const slots = Number(value ?? 1);
+  if (Number.isInteger(slots) && slots > 0) return slots;
+  throw new Error(`TF_PROOF_SLOTS must be a whole number >= 1, not "${value}"`);
+}
 
 const elapsedSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 const errorText = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
@@ -511,7 +517,7 @@ function unlinkSafe(file: string): void {
  * own, at most `concurrency` at once. Results in the order of `dirs`.
  */
 export async function proveStacks(dirs: readonly string[], options: ProveOptions = {}): Promise<ProofResult[]> {
-  const concurrency = Math.max(1, options.concurrency ?? PROVIDER_SLOTS);
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? PROVIDER_SLOTS) || 1);
   const varFiles = (dir: string): readonly string[] => options.varFiles?.(dir) ?? [];
   const perRun = options.batch === false ? 1 : Math.max(1, options.maxPerRun ?? dirs.length);
   const runs: string[][] = [];
