@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   if (!tf.ok || plannedOk === 0) fail("terraform proof failed", tf);
   results.push(`terraform plan ${plannedOk}/${planned.length} stacks`);
 
-  // terraform.test.ts runs the same proof (synthOffline + planAll) as tf:check above: not twice.
+  // terraform.test.ts runs the same proof (synthOffline + planTogether) as tf:check above: not twice.
   const jestJson = path.join(work, "jest.json");
   const jest = await step("copy: test suite (jest; terraform.test.ts is the tf:check above)", () =>
     sh(path.join(project, "node_modules", ".bin", "jest"), ["--json", `--outputFile=${jestJson}`, "--testPathIgnorePatterns", "terraform\\.test\\.ts"], project, base),

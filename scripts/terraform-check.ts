@@ -84,24 +84,18 @@ export function exampleVarFiles(stack: string): string[] {
   return existsSync(file) ? [file] : [];
 }
 
-/** Proves the given stacks of a synth output (scripts/terraform/prove.ts: one Terraform run for all of them). */
-export async function planAll(outdir: string, stacks: readonly string[], concurrency?: number): Promise<PlanResult[]> {
-  const [results] = await planTogether([{ outdir, stacks }], concurrency);
-  return results;
-}
-
 /** Stacks of one synth output. */
 export interface PlanTarget {
   readonly outdir: string;
   readonly stacks: readonly string[];
 }
 
-/** Proves the stacks of several synth outputs in one Terraform run; the results per target, in order. */
-export async function planTogether(targets: readonly PlanTarget[], concurrency?: number): Promise<PlanResult[][]> {
+/** Proves the stacks of several synth outputs in one Terraform run (scripts/terraform/prove.ts); the results per target, in order. */
+export async function planTogether(targets: readonly PlanTarget[]): Promise<PlanResult[][]> {
   const folders = targets.flatMap(({ outdir, stacks }) => stacks.map((stack) => ({ stack, dir: path.join(outdir, "stacks", stack) })));
   const results = await proveStacks(
     folders.map((f) => f.dir),
-    { concurrency, varFiles: (dir) => exampleVarFiles(path.basename(dir)) },
+    { varFiles: (dir) => exampleVarFiles(path.basename(dir)) },
   );
   let next = 0;
   return targets.map(({ stacks }) =>
@@ -155,31 +149,30 @@ async function main(): Promise<void> {
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const variants = stacks.filter((s) => s in OPTIONS_ON);
   const start = Date.now();
-  const defaults = synthOffline();
-  const optionsOn = synthOptionsOn(variants);
+  const labels = ["defaults", "options on"];
+  const results = await withSynth(synthOffline, (defaults) =>
+    withSynth(
+      () => synthOptionsOn(variants),
+      (optionsOn) =>
+        planTogether([
+          { outdir: defaults, stacks },
+          { outdir: optionsOn, stacks: variants },
+        ]),
+    ),
+  );
   let failed = 0;
-  try {
-    const labels = ["defaults", "options on"];
-    const results = await planTogether([
-      { outdir: defaults, stacks },
-      { outdir: optionsOn, stacks: variants },
-    ]);
-    results.forEach((set, i) => {
-      for (const r of set) {
-        const timing = r.batchSize > 1 ? "" : ` (${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""})`;
-        const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${labels[i]}):`) + timing;
-        if (line.startsWith("FAIL")) failed++;
-        console.log(line);
-        if (!r.ok) console.log(r.log);
-      }
-    });
-    const batch = results.flat().find((r) => r.batchSize > 1);
-    const how = batch ? `in one Terraform run (${(batch.ms / 1000).toFixed(1)} s${batch.initialized ? ", with init" : ""})` : "one Terraform run each";
-    console.log(`${stacks.length + variants.length} plan(s) ${how}; ${((Date.now() - start) / 1000).toFixed(1)} s in all`);
-  } finally {
-    rmSync(defaults, { recursive: true, force: true });
-    rmSync(optionsOn, { recursive: true, force: true });
-  }
+  results.forEach((set, i) => {
+    for (const r of set) {
+      const timing = r.batchSize > 1 ? "" : ` (${(r.ms / 1000).toFixed(1)} s${r.initialized ? ", with init" : ""})`;
+      const line = summaryLine(r).replace(` ${r.stack}:`, ` ${r.stack} (${labels[i]}):`) + timing;
+      if (line.startsWith("FAIL")) failed++;
+      console.log(line);
+      if (!r.ok) console.log(r.log);
+    }
+  });
+  const batch = results.flat().find((r) => r.batchSize > 1);
+  const how = batch ? `in one Terraform run (${(batch.ms / 1000).toFixed(1)} s${batch.initialized ? ", with init" : ""})` : "one Terraform run each";
+  console.log(`${stacks.length + variants.length} plan(s) ${how}; ${((Date.now() - start) / 1000).toFixed(1)} s in all`);
   process.exit(failed ? 1 : 0);
 }
 

@@ -69,8 +69,6 @@ export interface ProveOptions {
   readonly planJson?: boolean;
   /** Plan the folders together in one Terraform run (see above); `false`: one run per folder. @default true */
   readonly batch?: boolean;
-  /** Folders per Terraform run at most. @default all of them */
-  readonly maxPerRun?: number;
 }
 
 export interface ProofResult {
@@ -512,23 +510,15 @@ function unlinkSafe(file: string): void {
 }
 
 /**
- * Proves every folder: together in one Terraform run (one slot), or, with
- * `batch: false`, for a single folder, or when that run fails, each on its
- * own, at most `concurrency` at once. Results in the order of `dirs`.
+ * Proves every folder: together in one Terraform run, or each on its own (with
+ * `batch: false`, for a single folder, or when that run fails), at most
+ * `concurrency` provider processes at once. Results in the order of `dirs`.
  */
 export async function proveStacks(dirs: readonly string[], options: ProveOptions = {}): Promise<ProofResult[]> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? PROVIDER_SLOTS) || 1);
   const varFiles = (dir: string): readonly string[] => options.varFiles?.(dir) ?? [];
-  const perRun = options.batch === false ? 1 : Math.max(1, options.maxPerRun ?? dirs.length);
-  const runs: string[][] = [];
-  for (let i = 0; i < dirs.length; i += perRun) runs.push(dirs.slice(i, i + perRun));
-  const results = await Promise.all(runs.map((run) => proveRun(run, varFiles, options.planJson ?? false, concurrency)));
-  return results.flat();
-}
-
-/** Folders in one Terraform run, in a slot of the pool; each on its own (in slots too) if that run fails. */
-async function proveRun(dirs: readonly string[], varFiles: (dir: string) => readonly string[], planJson: boolean, concurrency: number): Promise<ProofResult[]> {
-  if (dirs.length > 1) {
+  const planJson = options.planJson ?? false;
+  if (options.batch !== false && dirs.length > 1) {
     const release = await acquireSlots(concurrency, providerProcesses(dirs));
     let batched: ProofResult[] | undefined;
     try {
