@@ -12,6 +12,7 @@
  * `__tests__/terraform.test.ts` proves the same stacks the same way, on the
  * synth the test run shares; without a `terraform` CLI this says so and fails.
  */
+import "../startup"; // as main.ts: before cdktf loads
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
