@@ -155,6 +155,12 @@ export function blockAt(s: Source, type: string, name: string, kind: Kind = "res
 }
 
 /** A statement of an `aws_iam_policy_document` data source, as cdk.tf.json has it. */
+/** The dimensions of each metric a metric-math alarm (`metric_query`) reads, in query order. */
+export function metricDimensionsOf(alarm: Block): unknown[] {
+  const queries = (alarm.metric_query ?? []) as { metric?: { dimensions?: unknown } }[];
+  return queries.flatMap((query) => (query.metric ? [query.metric.dimensions] : []));
+}
+
 export interface PolicyStatement {
   readonly sid?: string;
   readonly effect?: string;
