@@ -139,8 +139,8 @@ export class MediaAlbStack extends ServerlessStack {
     // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), nothing out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
     // added or removed without rewriting the others, and no fight with rules added elsewhere.
-    // (The seed's list repeats HTTP/IPv4 and HTTPS/IPv6 and its egress is IPv6 only: a
-    // transcription slip; the intent, HTTP and HTTPS from everywhere, is kept.)
+    // (The seed's list repeats HTTP/IPv4 and HTTPS/IPv6: a transcription slip; the intent,
+    // HTTP and HTTPS in from everywhere, is kept. Its egress rule is removed: see below.)
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: this.name("AllowHttpGroup"),
       description: "Allow HTTP/HTTPS security group",
