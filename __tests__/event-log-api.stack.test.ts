@@ -192,7 +192,7 @@ describe("event-log-api: defaults reproduce the seed", () => {
       action: "lambda:InvokeFunction",
       principal: "apigateway.amazonaws.com",
       function_name: `\${${onlyOf(s, "aws_lambda_function").ref}.function_name}`,
-      source_arn: "${aws_apigatewayv2_api.api.execution_arn}/*/*",
+      source_arn: "${aws_apigatewayv2_api.api.execution_arn}/*/*/events",
     });
   });
 

@@ -145,6 +145,38 @@ describe("each rule catches what it guards", () => {
     expect(rule.check(topicWithKeyPolicy([{ ...grant, condition: undefined }]))).toHaveLength(1);
   });
 
+  test("an API's Lambda permission names its routes: any stage, method or path alone is not enough", () => {
+    const rule = rules.find((r) => r.id === "lambda-permission-source-arn") as Rule;
+    const permission = (principal: string, source_arn: string): StackJson => ({ resource: { aws_lambda_permission: { p: { principal, source_arn } } } });
+    const api = "${aws_apigatewayv2_api.api.execution_arn}";
+    expect(rule.check(permission("apigateway.amazonaws.com", `${api}/*/*/events`))).toEqual([]);
+    expect(rule.check(permission("apigateway.amazonaws.com", `${api}/*/POST/`))).toEqual([]);
+    expect(rule.check(permission("apigateway.amazonaws.com", `${api}/*/*`))).toHaveLength(1);
+    expect(rule.check(permission("apigateway.amazonaws.com", `${api}/*`))).toHaveLength(1);
+    // A target group ARN ends as it ends.
+    expect(rule.check(permission("elasticloadbalancing.amazonaws.com", "${aws_lb_target_group.t.arn}"))).toEqual([]);
+  });
+
+  test("a bucket is TLS-only by a Deny on aws:SecureTransport = false, not by the words appearing", () => {
+    const rule = rules.find((r) => r.id === "s3-encrypted-private-tls-only") as Rule;
+    const bucket = (statement: Record<string, unknown>): StackJson => ({
+      data: { aws_iam_policy_document: { d: { statement: [statement] } } },
+      resource: {
+        aws_s3_bucket: { b: { bucket: "b" } },
+        aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: "${aws_s3_bucket.b.id}" } },
+        aws_s3_bucket_public_access_block: {
+          p: { bucket: "${aws_s3_bucket.b.id}", block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+        },
+        aws_s3_bucket_policy: { bp: { bucket: "${aws_s3_bucket.b.id}", policy: "${data.aws_iam_policy_document.d.json}" } },
+      },
+    });
+    const tls = { test: "Bool", variable: "aws:SecureTransport", values: ["false"] };
+    const deny = { effect: "Deny", actions: ["s3:*"], resources: ["*"], principals: [{ type: "*", identifiers: ["*"] }], condition: [tls] };
+    expect(rule.check(bucket(deny))).toEqual([]);
+    expect(rule.check(bucket({ ...deny, effect: "Allow" }))).toHaveLength(1);
+    expect(rule.check(bucket({ ...deny, condition: [{ ...tls, values: ["true"] }] }))).toHaveLength(1);
+  });
+
   test("in a key policy, Resource \"*\" is the key; elsewhere it is every resource", () => {
     const rule = rules.find((r) => r.id === "iam-no-star-resource") as Rule;
     const statement = [{ actions: ["kms:Decrypt"], resources: ["*"] }];

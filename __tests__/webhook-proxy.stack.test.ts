@@ -389,7 +389,7 @@ describe("webhook-proxy with the seed's defaults", () => {
         action: "lambda:InvokeFunction",
         function_name: `\${aws_lambda_function.${fnId}.function_name}`,
         principal: "apigateway.amazonaws.com",
-        source_arn: "${aws_apigatewayv2_api.api.execution_arn}/*/*",
+        source_arn: "${aws_apigatewayv2_api.api.execution_arn}/*/POST/",
       });
     });
 

@@ -248,11 +248,16 @@ export const rules: readonly Rule[] = [
   },
   {
     id: "lambda-permission-source-arn",
-    description: "every Lambda permission is scoped with a source_arn",
+    description: "every Lambda permission is scoped with a source_arn; an API's names its routes, not every route of every stage",
     check: (stack) =>
-      resourcesOf(stack, "aws_lambda_permission")
-        .filter(([, p]) => !p.source_arn)
-        .map(([address]) => ({ resource: address, detail: "no source_arn" })),
+      resourcesOf(stack, "aws_lambda_permission").flatMap(([address, p]) => {
+        if (!p.source_arn) return [{ resource: address, detail: "no source_arn" }];
+        // execute-api ARNs are <api>/<stage>/<method>/<path>: one ending in /* after the stage allows any route.
+        const arn = String(p.source_arn);
+        return p.principal === "apigateway.amazonaws.com" && /\/\*(\/\*)?$/.test(arn)
+          ? [{ resource: address, detail: `source_arn ${arn} allows every route of the API` }]
+          : [];
+      }),
   },
   {
     id: "sqs-encrypted",
@@ -294,8 +299,11 @@ export const rules: readonly Rule[] = [
         );
         if (!full) v.push({ resource: address, detail: "no public access block with all four settings true" });
         const policies = attachedTo(stack, "aws_s3_bucket_policy", "bucket", address);
-        const docs = policies.map(([, p]) => lookupPolicyText(stack, p.policy));
-        if (!docs.some((d) => d.includes("aws:SecureTransport"))) v.push({ resource: address, detail: "no bucket policy denying aws:SecureTransport = false" });
+        const denies = policies.flatMap(([, p]) => policyStatementsOf(stack, p.policy)).filter((s) => s.effect === "Deny");
+        const tlsOnly = denies.some((s) =>
+          s.conditions.some((c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values.length === 1 && c.values[0] === "false"),
+        );
+        if (!tlsOnly) v.push({ resource: address, detail: "no bucket policy denying aws:SecureTransport = false" });
         return v;
       }),
   },
@@ -563,11 +571,32 @@ function keyGrantsCloudWatch(stack: StackJson, key: Record<string, unknown>): bo
   return allows("kms:GenerateDataKey") && allows("kms:Decrypt");
 }
 
-function lookupPolicyText(stack: StackJson, policy: unknown): string {
+/** A policy's statements, effect and conditions only: a policy document it refers to, or literal JSON. */
+function policyStatementsOf(stack: StackJson, policy: unknown): { effect: string; conditions: { test: string; variable: string; values: string[] }[] }[] {
   const text = String(policy ?? "");
   const doc = text.match(/data\.aws_iam_policy_document\.([\w-]+)\.json/);
-  if (doc) return JSON.stringify(stack.data?.aws_iam_policy_document?.[doc[1]] ?? {});
-  return text;
+  if (doc) {
+    return asArray(stack.data?.aws_iam_policy_document?.[doc[1]]?.statement as Record<string, unknown>[] | undefined).map((st) => ({
+      effect: String(st.effect ?? "Allow"),
+      conditions: asArray(st.condition as Record<string, unknown>[] | undefined).map((c) => ({
+        test: String(c.test),
+        variable: String(c.variable),
+        values: asArray(c.values as string[] | undefined).map(String),
+      })),
+    }));
+  }
+  let parsed: { Statement?: Record<string, unknown> | Record<string, unknown>[] };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  return asArray(parsed.Statement).map((st) => ({
+    effect: String(st.Effect ?? "Allow"),
+    conditions: Object.entries((st.Condition ?? {}) as Record<string, Record<string, string | string[]>>).flatMap(([test, byVariable]) =>
+      Object.entries(byVariable).map(([variable, values]) => ({ test, variable, values: asArray(values).map(String) })),
+    ),
+  }));
 }
 
 

@@ -186,7 +186,9 @@ export class EventLogApiStack extends ServerlessStack {
     this.handler.allowInvoke("permission", {
       statementId: "test-AllowExecutionFromAPIGateway",
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/*/*`,
+      // Fix: the seed's `/*/*` lets any route of the API invoke the function, one added later
+      // included; both of its routes are on /events (any stage, GET or POST).
+      sourceArn: `${this.api.executionArn}/*/*/events`,
     });
 
     if (props.customDomain ?? true) this.domain = this.addCustomDomain(props);

@@ -352,7 +352,9 @@ export class WebhookProxyStack extends ServerlessStack {
     this.api2sqs.allowInvoke("api_permission", {
       statementId: "AllowExecutionFromAPIGateway",
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/*/*`,
+      // Fix: the seed's `/*/*` lets any route of the API invoke the function, one added later
+      // included; its one route is `POST /` (any stage: `<stage>/<method><path>`).
+      sourceArn: `${this.api.executionArn}/*/POST/`,
     });
 
     // ---- Custom domain: existing certificate and hosted zone, as in the seed ----
