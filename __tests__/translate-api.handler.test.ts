@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-translate";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { historyWriteBudgetMs } from "../handlers/translate-api/config";
 import { HISTORY_WRITE_FAILED } from "../handlers/translate-api/translate";
 import { getEvent, postEvent, restEvent } from "./translate-api/events";
 import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
@@ -280,5 +281,24 @@ describe("history write failures", () => {
     expect(body(result)).toEqual({ message: "Internal server error" });
     expect(translateCalls()).toHaveLength(0);
     expect(error).toHaveBeenCalled();
+  });
+});
+
+describe("history write budget (HISTORY_WRITE_BUDGET_MS)", () => {
+  test("the stack's value within what leaves Translate its minimum; 20 % of the timeout (at most 1 s) without one", () => {
+    expect(historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "10000", HISTORY_WRITE_BUDGET_MS: "1000" })).toBe(1000);
+    expect(historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "10000" })).toBe(1000);
+    expect(historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "3000" })).toBe(600);
+    // 3 s: margin 300 ms, Translate 1000 ms -> at most 1700 ms.
+    expect(historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "3000", HISTORY_WRITE_BUDGET_MS: "1700" })).toBe(1700);
+  });
+
+  test("a budget that would starve Translate is a ConfigError naming the variable, not a 504 on every request", () => {
+    expect(() => historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "3000", HISTORY_WRITE_BUDGET_MS: "1701" })).toThrow(
+      expect.objectContaining({ name: "ConfigError", variable: "HISTORY_WRITE_BUDGET_MS" }),
+    );
+    expect(() => historyWriteBudgetMs({ FUNCTION_TIMEOUT_MS: "1000" })).toThrow(
+      expect.objectContaining({ name: "ConfigError", variable: "FUNCTION_TIMEOUT_MS" }),
+    );
   });
 });

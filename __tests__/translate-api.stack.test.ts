@@ -88,6 +88,13 @@ describe("translate-api stack (defaults)", () => {
       expect(fn.body.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
+    it("refuses a history budget that would leave Translate less than its minimum (the handler's own rule)", () => {
+      // 3 s: margin 300 ms, Translate 1000 ms -> at most 1700 ms of history.
+      expect(() => synth({ functionTimeoutSeconds: 3, historyWriteBudgetMs: 1700 })).not.toThrow();
+      expect(() => synth({ functionTimeoutSeconds: 3, historyWriteBudgetMs: 1701 })).toThrow(/historyWriteBudgetMs must be a whole number from 1 to 1700/);
+      expect(() => synth({ functionTimeoutSeconds: 1 })).toThrow(/historyWriteBudgetMs must be a whole number from 1 to -100 with a 1 s timeout/);
+    });
+
     it("has a log group with the environment's retention, and a role named for it", () => {
       expect(s.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
         name: "/aws/lambda/dev-translate-function",

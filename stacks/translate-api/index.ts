@@ -29,6 +29,7 @@ import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../
 import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
 import { wholeNumberVariable } from "../../constructs/variables";
+import { maxHistoryWriteBudgetMs, MIN_TRANSLATE_MS } from "../../handlers/translate-api/config";
 import {
   DEFAULT_MOCK_RESPONSE,
   MOCK_REQUEST_TEMPLATE,
@@ -140,17 +141,27 @@ export class TranslateApiStack extends ServerlessStack {
     });
 
     // ---- Function: the hands-on's `translate-function` ----
+    const functionTimeoutSeconds = props.functionTimeoutSeconds ?? 10;
+    const historyBudgetMs = props.historyWriteBudgetMs ?? 1000;
+    // The handler's own rule (handlers/translate-api/config.ts), refused here rather than as a 500 on every request.
+    const maxHistoryBudgetMs = maxHistoryWriteBudgetMs(functionTimeoutSeconds * 1000);
+    if (!Number.isInteger(historyBudgetMs) || historyBudgetMs < 1 || historyBudgetMs > maxHistoryBudgetMs) {
+      throw new Error(
+        `translate-api: historyWriteBudgetMs must be a whole number from 1 to ${maxHistoryBudgetMs} with a ${functionTimeoutSeconds} s timeout ` +
+          `(Translate keeps at least ${MIN_TRANSLATE_MS} ms after the history write and the safety margin), got ${historyBudgetMs}.`,
+      );
+    }
     this.handler = new NodejsFunction(this, "handler", {
       entry: "handlers/translate-api/index.ts",
       functionName: this.name("translate-function"),
       roleName: this.name("translate-function-role"),
       description: "Translates text with Amazon Translate and records the history (seed 004)",
       memorySize: props.memorySize ?? 128,
-      timeout: props.functionTimeoutSeconds ?? 10,
+      timeout: functionTimeoutSeconds,
       environment: {
         TABLE_NAME: this.table.name,
         HISTORY_TTL_DAYS: Token.asString(ttlDays.numberValue),
-        HISTORY_WRITE_BUDGET_MS: String(props.historyWriteBudgetMs ?? 1000),
+        HISTORY_WRITE_BUDGET_MS: String(historyBudgetMs),
       },
       statements: [
         {
