@@ -160,8 +160,10 @@ describe("event-log-api: defaults reproduce the seed", () => {
     });
     const stage = onlyOf(s, "aws_apigatewayv2_stage").body;
     const format = JSON.parse((stage.access_log_settings as Block).format as string) as Record<string, string>;
+    // The seed's twelve fields, plus the caller (added: IAM identifies every caller; the log names them).
     expect(format).toEqual({
       requestId: "$context.requestId",
+      userArn: "$context.identity.userArn",
       ip: "$context.identity.sourceIp",
       requestTime: "$context.requestTime",
       httpMethod: "$context.httpMethod",

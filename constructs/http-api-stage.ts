@@ -10,10 +10,12 @@ import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./st
 
 /**
  * The access-log fields an HTTP API stage writes when none are given: who, what, the answer, and why
- * it failed (event-log-api's seed format, field for field).
+ * it failed (event-log-api's seed format, field for field, plus `userArn`: the IAM principal that
+ * signed the request, so each logged call names its caller).
  */
 export const DEFAULT_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
+  userArn: "$context.identity.userArn",
   ip: "$context.identity.sourceIp",
   requestTime: "$context.requestTime",
   httpMethod: "$context.httpMethod",

@@ -13,11 +13,15 @@ import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
 
 /**
  * The access-log fields of a REST API stage (the project's one set for REST APIs; field names as
- * the HTTP API set's): who, what, the answer, how long it took, and why it failed.
+ * the HTTP API set's): who, what, the answer, how long it took, and why it failed. "Who" is the
+ * caller the method identified: the API key's id (never the key) or the IAM principal's ARN, so a
+ * leaked or abused key can be traced to its client before it is revoked.
  */
 export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   requestId: "$context.requestId",
   extendedRequestId: "$context.extendedRequestId",
+  apiKeyId: "$context.identity.apiKeyId",
+  userArn: "$context.identity.userArn",
   ip: "$context.identity.sourceIp",
   userAgent: "$context.identity.userAgent",
   requestTime: "$context.requestTime",
