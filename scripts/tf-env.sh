@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sourced by the scripts that run Terraform offline (tf-plan.sh, tf-schema.sh): no prompts, no
-# version check, and the local provider mirror when there is one (TF_PLUGIN_MIRROR, default
-# /opt/tf-plugins) instead of registry.terraform.io. docs/operations.md "Plan without an AWS account"
-# shows the same settings for a hand-run terraform.
+# Sourced by tf-schema.sh to run Terraform offline: no prompts, no version check, and the local
+# provider mirror when there is one (TF_PLUGIN_MIRROR, default /opt/tf-plugins) instead of
+# registry.terraform.io. tf-plan.sh does not source it: it runs scripts/terraform/prove.ts, which
+# sets its own (terraformEnv, cliConfig). docs/operations.md "Plan without an AWS account" shows
+# the same settings for a hand-run terraform.
 mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 
 if [ -d "$mirror" ]; then

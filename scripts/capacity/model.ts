@@ -236,8 +236,8 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
   const frontSymptom = front.kind === "alb" ? "502/503 from the ALB (the Lambda target is throttled)" : "5xx from the API (the Lambda invocation is throttled)";
   for (const { fn, share } of topology.frontFunctions) {
     components.push(lambdaComponent(fn, share, options, options.durationMs, frontSymptom, "front"));
-    components.push(...tableComponents(fn.writes, true, share, options, "front", "500 from the handler once the SDK's retries give up (ProvisionedThroughputExceededException)"));
-    components.push(...tableComponents(fn.reads, false, share, options, "front", "500 from the handler once the SDK's retries give up (ProvisionedThroughputExceededException)"));
+    components.push(...tableComponents(fn.writes, true, share, options, "front", "503 (Retry-After: 1) from the handler once the SDK's retries give up (ProvisionedThroughputExceededException)"));
+    components.push(...tableComponents(fn.reads, false, share, options, "front", "503 (Retry-After: 1) from the handler once the SDK's retries give up (ProvisionedThroughputExceededException)"));
     if (fn.translate) {
       components.push({
         id: "translate",

@@ -10,5 +10,5 @@ throttling_burst_limit = 2000
 api_logging_level = "ERROR"
 
 # This stack owns the region's API Gateway CloudWatch role by default; false if another stack
-# (or something outside this project) already does (see README "Security and reliability").
+# (or something outside this project) already does (see README "The account-level API Gateway logging role").
 manage_api_gateway_account = true

@@ -11,3 +11,6 @@ allowed_origins = ""
 
 # The seed turns deletion protection on; apply with false before `destroy`.
 deletion_protection = true
+
+# Deletion protection of both tables; apply with false before `destroy` too.
+table_deletion_protection = true

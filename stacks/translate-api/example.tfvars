@@ -6,7 +6,7 @@ throttling_rate_limit  = 10
 throttling_burst_limit = 20
 
 # Days before DynamoDB's TTL deletes a history item; 0 keeps every translation (the hands-on).
-history_ttl_days = 0
+history_ttl_days = 30
 
 # true only if this region has no API Gateway CloudWatch role yet and no other stack owns it
 # (kinesis-ingest does by default; see README "Before you deploy").
