@@ -113,7 +113,7 @@ export class MediaAlbStack extends ServerlessStack {
       default: props.reservedConcurrentExecutions ?? 50,
       min: 1,
       description:
-        "Reserved concurrency of each function behind the public ALB: peak requests/s x p99 duration (s) x 2, at most a tenth of the account's concurrency limit for both (README: Security and reliability).",
+        "Reserved concurrency of each function behind the public ALB: peak requests/s x p99 duration (s) x 2, at most a tenth of the account's concurrency limit for both (README: Reliability; docs/security.md).",
     });
     const hostName = `${hostLabel}.${zoneName.stringValue}`;
     // `[.]`, not `\.`: a literal dot without backslashes, which Terraform expressions would need doubled.
