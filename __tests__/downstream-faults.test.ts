@@ -18,6 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-s
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
 import { type Invocation, invokeBundled } from "./support/lambda-process";
 import { type LocalDynamo, type LocalSqs, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
+import { startThrottlingService } from "./support/throttling-service";
 import { startTranslateStandIn, type TranslateStandIn } from "./support/translate-standin";
 import { apiEvent } from "./webhook-proxy/fixtures";
 import { albEvent, httpApiEvent } from "./media-alb/local";
@@ -48,6 +49,8 @@ let dynamo: LocalDynamo;
 let sqs: LocalSqs;
 let translate: TranslateStandIn;
 const proxies: FaultProxy[] = [];
+/** Stand-ins started by one test (a throttling Parameter Store), stopped with the rest. */
+const standIns: Array<{ stop(): Promise<void> }> = [];
 let tables = 0;
 
 const ENTRIES = [
@@ -65,7 +68,7 @@ beforeAll(async () => {
   [dynamo, sqs, translate] = await Promise.all([startLocalDynamo(), startLocalSqs(), startTranslateStandIn()]);
 });
 afterAll(async () => {
-  await Promise.all(proxies.map((p) => p.stop()));
+  await Promise.all([...proxies, ...standIns].map((p) => p.stop()));
   await Promise.all([dynamo?.stop(), sqs?.stop(), translate?.stop()]);
 });
 
@@ -261,5 +264,35 @@ describe("webhook-proxy api2sqs: queueing a webhook", () => {
     }
     if (mode !== "half the calls throttled") expect(accepted).toBe(0);
     expect(await depth(url)).toBe(accepted);
+  });
+});
+
+describe("webhook-proxy api2sqs: the signing secret from a throttled Parameter Store", () => {
+  // The reviewer's fault: every GetParameter answered ThrottlingException with `x-amz-retry-after: 5000`
+  // (and `retry-after: 5`), immediately or after 700 ms. The SDK would wait for the hint; the handler must not.
+  test.concurrent.each([0, 700])("answers after %i ms, 5 s retry hint: 503 with a JSON message before the timeout, nothing queued", async (delayMs) => {
+    const url = (await sqs.client.send(new CreateQueueCommand({ QueueName: `signed-faults-${delayMs}` }))).QueueUrl!;
+    const ssm = await startThrottlingService({ delayMs, retryAfterMs: 5000 });
+    standIns.push(ssm);
+    const body = '{"action":"opened"}';
+    const run = await invokeBundled<HttpAnswer>(
+      {
+        entry: "handlers/webhook-proxy/api2sqs/index.ts",
+        timeoutMs: HTTP_TIMEOUT_MS,
+        env: { ...sdkEnv({ sqs, ssm }), SQS_URL: url, SIGNATURE_SECRET_PARAMETER: "/test/webhook-proxy/signing-secret" },
+      },
+      apiEvent({ body, headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` } }),
+    );
+    const answer = expectInTime(run, HTTP_TIMEOUT_MS);
+    console.log(`api2sqs, Parameter Store throttling after ${delayMs} ms with a 5 s hint: answered ${answer.statusCode} after ${run.elapsedMs} ms`);
+    expect(answer.statusCode).toBe(503);
+    const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    expect(headers["content-type"]).toMatch(/^application\/json/i);
+    expect(headers["retry-after"]).toEqual(expect.any(String));
+    expect(JSON.parse(answer.body)).toEqual({ message: expect.stringMatching(/could not be verified; please retry/) });
+    expect(ssm.stats.requests).toBeGreaterThanOrEqual(1);
+    expect(ssm.stats.requests).toBeLessThanOrEqual(2); // the client's bounded attempts, no more
+    const depth = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    expect(Number(depth.Attributes?.ApproximateNumberOfMessages)).toBe(0);
   });
 });

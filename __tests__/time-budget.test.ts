@@ -7,15 +7,27 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { downstreamFault, faultAnswer } from "../handlers/shared/downstream";
 import { lastQueryValues } from "../handlers/shared/http";
-import { Deadline, safetyMarginMs, sdkCallBudget } from "../handlers/shared/time-budget";
+import { Deadline, maxBackoffBeforeRetryMs, safetyMarginMs, sdkCallBudget, THROTTLING_BACKOFF_BASE_MS } from "../handlers/shared/time-budget";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { TranslateTextCommand } from "@aws-sdk/client-translate";
+import { MAXIMUM_RETRY_DELAY, Retry } from "@smithy/core/retry";
+import { RETRY_HINT_HEADERS } from "../handlers/shared/aws-clients";
+import { dynamoDocumentClient } from "../handlers/shared/dynamodb-client";
+import { sqsClient } from "../handlers/shared/sqs-client";
+import { ssmClient } from "../handlers/shared/ssm-client";
+import { translateClient } from "../handlers/shared/translate-client";
+import { sdkEnv } from "./support/local-aws";
+import { startThrottlingService, type ThrottlingService } from "./support/throttling-service";
 
 describe("sdkCallBudget: one call with all its retries fits in the function's time", () => {
   test.each([1000, 3000, 10_000, 60_000])("a %i ms function", (timeoutMs) => {
     const env = { FUNCTION_TIMEOUT_MS: String(timeoutMs) };
     for (const maxAttempts of [1, 2, 3]) {
       const budget = sdkCallBudget(env, { maxAttempts });
-      // Worst case: every attempt runs to its request timeout, every backoff to its throttling maximum (500 ms x 2^n).
-      const backoffs = Array.from({ length: budget.maxAttempts - 1 }, (_, n) => 500 * 2 ** n).reduce((a, b) => a + b, 0);
+      // Worst case: every attempt runs to its request timeout, every backoff to its throttling maximum (1000 ms x 2^n).
+      const backoffs = Array.from({ length: budget.maxAttempts - 1 }, (_, n) => 1000 * 2 ** n).reduce((a, b) => a + b, 0);
       const worst = budget.maxAttempts * budget.requestTimeoutMs + backoffs;
       expect(worst).toBeLessThanOrEqual(timeoutMs - safetyMarginMs(timeoutMs));
       expect(budget.maxAttempts).toBeLessThanOrEqual(maxAttempts);
@@ -34,6 +46,49 @@ describe("sdkCallBudget: one call with all its retries fits in the function's ti
     const signal = Deadline.in(20).signal();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(signal.aborted).toBe(true);
+  });
+});
+
+describe("the backoff sdkCallBudget counts on is the installed SDK's, and no answer can stretch it", () => {
+  test("the installed @smithy/core backs off at most THROTTLING_BACKOFF_BASE_MS x 2^(n-1) before retry n (throttling is its largest base)", () => {
+    // StandardRetryStrategy: random x min(base x 2^(n-1), MAXIMUM_RETRY_DELAY), base 1000 ms for throttling, 50 ms otherwise.
+    expect(Retry.throttlingDelay()).toBe(THROTTLING_BACKOFF_BASE_MS);
+    expect(Retry.delay()).toBeLessThanOrEqual(THROTTLING_BACKOFF_BASE_MS);
+    expect(MAXIMUM_RETRY_DELAY).toBeGreaterThanOrEqual(maxBackoffBeforeRetryMs(2));
+    expect([1, 2, 3].map(maxBackoffBeforeRetryMs)).toEqual([1000, 2000, 4000]);
+    expect([...RETRY_HINT_HEADERS].sort()).toEqual(["retry-after", "x-amz-retry-after"]);
+  });
+
+  describe("every shared client, throttled with a 5 s retry hint, waits no more than the budget's backoff", () => {
+    const saved = { ...process.env };
+    let service: ThrottlingService;
+    beforeAll(async () => {
+      service = await startThrottlingService({ retryAfterMs: 5000 });
+      Object.assign(process.env, sdkEnv({ dynamodb: service, sqs: service, ssm: service }), {
+        AWS_ENDPOINT_URL_TRANSLATE: service.endpoint,
+        FUNCTION_TIMEOUT_MS: "3000",
+      });
+    });
+    afterAll(async () => {
+      process.env = saved;
+      await service.stop();
+    });
+
+    // What the SDK itself reports waiting ($metadata.totalRetryDelay), not a clock: with the hint it would be 5000 ms.
+    test.each([
+      ["SSM", () => ssmClient().send(new GetParameterCommand({ Name: "/x" }))],
+      ["SQS", () => sqsClient().send(new SendMessageCommand({ QueueUrl: `${service.endpoint}/123456789012/q`, MessageBody: "x" }))],
+      ["DynamoDB", () => dynamoDocumentClient().send(new GetItemCommand({ TableName: "t", Key: { k: { S: "v" } } }))],
+      ["Translate", () => translateClient().send(new TranslateTextCommand({ Text: "x", SourceLanguageCode: "ja", TargetLanguageCode: "en" }))],
+    ])("%s", async (_service, call) => {
+      const err = (await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { name?: string; $metadata?: { attempts?: number; totalRetryDelay?: number } } | undefined;
+      expect(err?.name).toBe("ThrottlingException");
+      expect(err?.$metadata?.attempts).toBe(2);
+      expect(err?.$metadata?.totalRetryDelay).toBeLessThanOrEqual(maxBackoffBeforeRetryMs(1));
+    });
   });
 });
 

@@ -10,12 +10,15 @@ import {
   GetQueueAttributesCommand,
   Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "../handlers/webhook-proxy/api2sqs/enqueue";
-import { parseMessage } from "../handlers/webhook-proxy/message";
+import { messageFromRequest, parseMessage } from "../handlers/webhook-proxy/message";
 import { parseUpstream, processRecords } from "../handlers/webhook-proxy/sqs2upstream/deliver";
+import { sqsClient as engineSqsClient } from "../scripts/replay/engines";
 import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
+import { REFUSED_BY_SQS, type StrictSqs, startStrictSqs } from "./support/strict-sqs";
 import { apiEvent, sqsRecord, startUpstream, TestUpstream } from "./webhook-proxy/fixtures";
 
 let local: LocalSqs;
@@ -66,9 +69,10 @@ afterAll(async () => {
   jest.restoreAllMocks();
 });
 
+let queues = 0;
 beforeEach(async () => {
   // A fresh queue per test: nothing one test queued is seen by the next.
-  const name = `dev-proxy-queue-${expect
+  const name = `dev-proxy-queue-${++queues}-${expect
     .getState()
     .currentTestName?.replace(/[^A-Za-z0-9]/g, "")
     .slice(0, 40)}`;
@@ -136,26 +140,73 @@ describe("api2sqs queues the webhook exactly", () => {
     expect(got.headers["user-agent"]).toBe("GitHub-Hookshot/1");
   });
 
-  test("text SQS refuses in a message (U+FFFF) travels as base64 and still arrives exactly", async () => {
-    const text = "before \uffff after \ufffe ✓";
-    const accepted = await enqueueWebhook(apiEvent({ body: text, base64: false }), { sqs, queueUrl });
-    expect(accepted.statusCode).toBe(202);
-
-    const [queued] = await receiveAll(queueUrl);
-    expect(parseMessage(queued.Body as string).bodyEncoding).toBe("base64");
-    await processRecords([asRecord(queued)], {
-      upstream: parseUpstream(upstream.url),
-      timeoutMs: 2000,
-      remainingTimeMs: () => 3000,
-    });
-    expect(upstream.received[0].body.equals(Buffer.from(text, "utf8"))).toBe(true);
-  });
-
   test("an empty body is queued as such (the proxy does not judge content)", async () => {
     const result = await enqueueWebhook(apiEvent({}), { sqs, queueUrl });
     expect(result.statusCode).toBe(202);
     const [queued] = await receiveAll(queueUrl);
     expect(parseMessage(queued.Body as string).body).toBe("");
+  });
+});
+
+describe("characters SQS refuses (U+FFFE, U+FFFF) anywhere in the request", () => {
+  // local-aws-sqs accepts any body; `strict` applies SQS's documented character rule in front of it.
+  let strict: StrictSqs;
+  let viaStrict: SQSClient;
+  beforeAll(async () => {
+    strict = await startStrictSqs(local, { alsoRefuse: (body) => body.includes("refuse-me") });
+    viaStrict = engineSqsClient(strict);
+  });
+  afterAll(async () => {
+    viaStrict.destroy();
+    await strict.stop();
+  });
+
+  test("the local engine queues them as they are; SQS's rule (the strict stand-in) refuses them", async () => {
+    const accepted = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "a\ufffeb" }));
+    expect(accepted.MessageId).toEqual(expect.any(String));
+    await expect(
+      viaStrict.send(new SendMessageCommand({ QueueUrl: strict.via(queueUrl), MessageBody: "a\ufffeb" })),
+    ).rejects.toMatchObject({ name: "InvalidMessageContents" });
+  });
+
+  test("in header values, path, query and body: 202 under SQS's rule, and the upstream receives exactly what was sent", async () => {
+    const event = apiEvent({
+      body: "before \uffff after \ufffe ✓ 😀",
+      base64: false,
+      rawPath: "/hooks/\ufffe",
+      rawQueryString: "id=\uffff",
+      headers: { "content-type": "text/plain", "x-note": "a\ufffeb\uffffc", "x-city": "Srīperumbūdūr" },
+    });
+    const refusedBefore = strict.stats.refused;
+    const accepted = await enqueueWebhook(event, { sqs: viaStrict, queueUrl: strict.via(queueUrl) });
+    expect(accepted.statusCode).toBe(202);
+    expect(strict.stats.refused).toBe(refusedBefore);
+
+    const [queued] = await receiveAll(queueUrl);
+    expect(REFUSED_BY_SQS.test(queued.Body as string)).toBe(false);
+    // The consumer's JSON.parse restores every value exactly: the body stays text, nothing re-encoded.
+    expect(parseMessage(queued.Body as string)).toEqual(messageFromRequest(event));
+
+    const result = await processRecords([asRecord(queued)], {
+      upstream: parseUpstream(upstream.url),
+      timeoutMs: 2000,
+      remainingTimeMs: () => 3000,
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    const got = upstream.received[0];
+    expect(got.body.equals(Buffer.from("before \uffff after \ufffe ✓ 😀", "utf8"))).toBe(true);
+    expect(got.url).toBe(`/hooks/${encodeURIComponent("\ufffe")}?id=${encodeURIComponent("\uffff")}`);
+    // Node reads header bytes as Latin-1: the sender's UTF-8 bytes, unchanged.
+    expect(Buffer.from(got.headers["x-note"] as string, "latin1").equals(Buffer.from("a\ufffeb\uffffc", "utf8"))).toBe(true);
+    expect(Buffer.from(got.headers["x-city"] as string, "latin1").toString("utf8")).toBe("Srīperumbūdūr");
+  });
+
+  test("should SQS still refuse a message: 400 with a JSON message (the same request would be refused again), nothing queued", async () => {
+    const result = await enqueueWebhook(apiEvent({ body: "refuse-me" }), { sqs: viaStrict, queueUrl: strict.via(queueUrl) });
+    expect(result.statusCode).toBe(400);
+    expect(result.headers).toMatchObject({ "content-type": expect.stringContaining("application/json") });
+    expect(json(result)).toEqual({ message: "The webhook holds characters the queue does not accept; it was not queued" });
+    expect(await depth(queueUrl)).toBe(0);
   });
 });
 

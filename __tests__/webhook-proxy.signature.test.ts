@@ -7,7 +7,15 @@
 import { createHmac } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { verifySignature } from "../handlers/webhook-proxy/api2sqs/signature";
+import { Deadline } from "../handlers/shared/time-budget";
+import { readSecureParameter } from "../handlers/shared/ssm-parameter";
+import {
+  rejectUnsigned,
+  SECRET_RECHECK_INTERVAL_MS,
+  SECRET_TTL_MS,
+  SigningSecrets,
+  verifySignature,
+} from "../handlers/webhook-proxy/api2sqs/signature";
 import { parseMessage } from "../handlers/webhook-proxy/message";
 import { type Engine, type ParameterStoreStats, startParameterStore } from "../scripts/replay/engines";
 import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
@@ -21,6 +29,8 @@ const GITHUB_EXAMPLE = {
   signature: "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
 };
 
+/** The stand-in's parameters: a test changes one to rotate its secret. */
+const parameters: Record<string, string> = { [PARAMETER]: SECRET };
 let sqs: LocalSqs;
 let ssm: Engine & { stats: ParameterStoreStats };
 let queueUrl: string;
@@ -48,7 +58,7 @@ beforeAll(async () => {
   jest.spyOn(console, "warn").mockImplementation(() => undefined);
   jest.spyOn(console, "error").mockImplementation(() => undefined);
   sqs = await startLocalSqs();
-  ssm = await startParameterStore({ [PARAMETER]: SECRET }, ["/test/stalled"]);
+  ssm = await startParameterStore(parameters, ["/test/stalled"]);
   // As the stack sets it: the parameter's name only, never the secret.
   Object.assign(process.env, sdkEnv({ sqs, ssm }), {
     SIGNATURE_SECRET_PARAMETER: PARAMETER,
@@ -126,7 +136,6 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
       expect((await handler(signed(body, `sha256=${hmac(body)}`))).statusCode).toBe(202);
     }
     expect(ssm.stats.found - before).toBe(0); // read by the first test's call, kept since
-    expect(ssm.stats.found).toBe(1);
   });
 
   test("another scheme: a base64 digest without prefix in another header", async () => {
@@ -160,7 +169,7 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
     }
   });
 
-  test("a stalled Parameter Store: 503 (the SSM client gives up after two 1 s attempts), not a killed invocation", async () => {
+  test("a stalled Parameter Store: 503 (the SSM client gives up after two 500 ms attempts), not a killed invocation", async () => {
     process.env.SIGNATURE_SECRET_PARAMETER = "/test/stalled";
     try {
       const body = '{"a":1}';
@@ -171,4 +180,144 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
       process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
     }
   }, 10_000);
+});
+
+describe("a rotated secret is taken up by warm containers", () => {
+  const ROTATING = "/test/webhook-proxy/rotating-secret";
+  const OLD = "old secret";
+  const NEW = "new secret";
+  beforeEach(() => {
+    parameters[ROTATING] = OLD;
+  });
+
+  test("through the Lambda entry: after rotation, the new secret's signature is accepted (one re-read), the old one refused", async () => {
+    process.env.SIGNATURE_SECRET_PARAMETER = ROTATING;
+    try {
+      const body = '{"action":"opened"}';
+      const before = ssm.stats.found;
+      expect((await handler(signed(body, `sha256=${hmac(body, OLD)}`))).statusCode).toBe(202);
+      expect(ssm.stats.found - before).toBe(1); // first use: read, then kept
+
+      parameters[ROTATING] = NEW; // rotated in Parameter Store; the container still holds OLD
+      expect((await handler(signed(body, `sha256=${hmac(body, NEW)}`))).statusCode).toBe(202);
+      expect(ssm.stats.found - before).toBe(2); // the mismatch re-read it once
+
+      const stale = await handler(signed(body, `sha256=${hmac(body, OLD)}`));
+      expect(stale.statusCode).toBe(401);
+      expect(json(stale).message).toContain("does not match");
+      expect((await handler(signed(body, `sha256=${hmac(body, NEW)}`))).statusCode).toBe(202);
+      expect(ssm.stats.found - before).toBe(2); // the new secret is kept; the refused request read nothing
+      expect(await queued()).toHaveLength(3);
+    } finally {
+      process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
+    }
+  });
+
+  describe("with a clock the test moves", () => {
+    const env = { SIGNATURE_SECRET_PARAMETER: ROTATING };
+    let now: number;
+    let secrets: SigningSecrets;
+    const check = (secret: string, body = '{"n":1}') =>
+      rejectUnsigned(signed(body, `sha256=${hmac(body, secret)}`), env, { secrets });
+    beforeEach(() => {
+      now = 1_000_000;
+      secrets = new SigningSecrets({ now: () => now });
+    });
+
+    test("bad signatures re-read the secret at most once per interval, however many arrive", async () => {
+      const before = ssm.stats.found;
+      expect(await check(OLD)).toBeUndefined(); // read on first use
+      for (let i = 0; i < 20; i++) {
+        now += 1000;
+        expect((await check("forged"))?.statusCode).toBe(401);
+      }
+      expect(ssm.stats.found - before).toBe(2); // the first use, and one re-read in the 20 s of bad signatures
+      now += SECRET_RECHECK_INTERVAL_MS;
+      expect((await check("forged"))?.statusCode).toBe(401);
+      expect((await check("forged"))?.statusCode).toBe(401);
+      expect(ssm.stats.found - before).toBe(3); // a minute later: one more
+    });
+
+    test("a missing or malformed signature never reads the secret again (only a mismatch can mean rotation)", async () => {
+      expect(await check(OLD)).toBeUndefined();
+      const before = ssm.stats.found;
+      expect((await rejectUnsigned(apiEvent({ body: "x" }), env, { secrets }))?.statusCode).toBe(401);
+      expect((await rejectUnsigned(signed("x", "sha256=zz"), env, { secrets }))?.statusCode).toBe(401);
+      expect(ssm.stats.found - before).toBe(0);
+    });
+
+    test(`the secret is read again after ${SECRET_TTL_MS / 60_000} minutes even without a mismatch (a revoked secret stops working)`, async () => {
+      expect(await check(OLD)).toBeUndefined();
+      parameters[ROTATING] = NEW;
+      now += SECRET_TTL_MS - 1;
+      expect(await check(OLD)).toBeUndefined(); // still within the TTL
+      now += 1;
+      const before = ssm.stats.found;
+      expect((await check(OLD))?.statusCode).toBe(401);
+      expect(await check(NEW)).toBeUndefined();
+      expect(ssm.stats.found - before).toBe(1); // the refused signature was checked against the secret just read: no second read
+    });
+
+    test("an expired secret that cannot be refreshed is still used, and the refresh is tried again after the interval", async () => {
+      const failing = (name: string, signal?: AbortSignal): Promise<string> =>
+        parameters[name] === "fail" ? Promise.reject(new Error("SSM unavailable")) : readSecureParameter(name, { signal });
+      const withFailing = (secret: string) => rejectUnsigned(signed("b", `sha256=${hmac("b", secret)}`), env, { secrets, read: failing });
+      expect(await withFailing(OLD)).toBeUndefined();
+      parameters[ROTATING] = "fail";
+      now += SECRET_TTL_MS;
+      expect(await withFailing(OLD)).toBeUndefined(); // refresh failed: the known secret still verifies
+      parameters[ROTATING] = NEW;
+      now += SECRET_RECHECK_INTERVAL_MS - 1;
+      const before = ssm.stats.found;
+      expect(await withFailing(OLD)).toBeUndefined(); // not yet tried again
+      expect(ssm.stats.found - before).toBe(0);
+      now += 1;
+      expect(await withFailing(NEW)).toBeUndefined();
+      expect(ssm.stats.found - before).toBe(1);
+    });
+
+    test("a mismatch when the expired secret's refresh just failed: 503 (not settled either way), and no second read in that request", async () => {
+      let reads = 0;
+      const flaky = (name: string, signal?: AbortSignal): Promise<string> => {
+        reads++;
+        return parameters[name] === "fail" ? Promise.reject(new Error("SSM unavailable")) : readSecureParameter(name, { signal });
+      };
+      expect(await rejectUnsigned(signed("b", `sha256=${hmac("b", OLD)}`), env, { secrets, read: flaky })).toBeUndefined();
+      parameters[ROTATING] = "fail";
+      now += SECRET_TTL_MS;
+      const result = await rejectUnsigned(signed("b", `sha256=${hmac("b", NEW)}`), env, { secrets, read: flaky });
+      expect(result?.statusCode).toBe(503);
+      expect(reads).toBe(2); // the first use, and the failed refresh: no recheck on top
+    });
+
+    test("a mismatch whose re-read fails: 503 (the webhook may be correctly signed with a new secret), nothing decided", async () => {
+      expect(await check(OLD)).toBeUndefined();
+      parameters[ROTATING] = NEW;
+      const failing = (): Promise<string> => Promise.reject(new Error("SSM unavailable"));
+      const body = '{"n":2}';
+      const result = await rejectUnsigned(signed(body, `sha256=${hmac(body, NEW)}`), env, { secrets, read: failing });
+      expect(result?.statusCode).toBe(503);
+      expect(json(result as APIGatewayProxyStructuredResultV2).message).toContain("could not be verified");
+    });
+  });
+
+  test("the read gets the invocation's deadline: a stalled Parameter Store is abandoned when it ends (AbortError, not the client's timeout)", async () => {
+    const errors = jest.mocked(console.error);
+    errors.mockClear();
+    let given: AbortSignal | undefined;
+    const read = (name: string, signal?: AbortSignal): Promise<string> => {
+      given = signal;
+      return readSecureParameter(name, { signal });
+    };
+    const body = '{"a":1}';
+    const result = await rejectUnsigned(signed(body, `sha256=${hmac(body)}`), { SIGNATURE_SECRET_PARAMETER: "/test/stalled" }, {
+      read,
+      deadline: Deadline.in(100),
+      secrets: new SigningSecrets(),
+    });
+    expect(result?.statusCode).toBe(503);
+    expect(given?.aborted).toBe(true);
+    const logged = errors.mock.calls.map((args) => String(args[0])).find((line) => line.includes("signing_secret_unavailable"));
+    expect(logged).toMatch(/AbortError|aborted/i);
+  });
 });

@@ -6,8 +6,9 @@
  * - the safety margin kept free at the end of every invocation to log and
  *   return an answer or a list of failures (`safetyMarginMs`);
  * - the SDK clients' connection timeout, request timeout and retry count,
- *   sized so one call with all its retries fits inside the function's time
- *   (`sdkCallBudget`, used by `aws-clients.ts`);
+ *   sized so one call with all its retries and the longest backoffs between
+ *   them fits inside the function's time (`sdkCallBudget`, used by
+ *   `aws-clients.ts`);
  * - per invocation, a `Deadline` on `context.getRemainingTimeInMillis()`
  *   minus that margin, which hands every call an AbortSignal.
  *
@@ -22,8 +23,25 @@ export const DEFAULT_FUNCTION_TIMEOUT_MS = 3000;
 export const MAX_REQUEST_TIMEOUT_MS = 5000;
 /** A TCP connect never waits longer than this. */
 export const MAX_CONNECTION_TIMEOUT_MS = 1000;
-/** Upper bound of the standard retry strategy's throttling backoff before retry n (n = 1, 2, ...): 500 ms x 2^(n-1). */
-const THROTTLING_BACKOFF_BASE_MS = 500;
+/**
+ * The base of the SDK's backoff for throttling errors, its largest: the wait
+ * before retry n (n = 1, 2, ...) is at most 1000 ms x 2^(n-1).
+ *
+ * Source, the installed SDK's standard retry strategy (@smithy/core 3.41.0,
+ * `dist-cjs/submodules/retry/index.js`): `Retry.throttlingDelay()` = 1000 ms
+ * for throttling errors (`Retry.delay()` = 50 ms for other retryable ones),
+ * full jitter: random x min(base x 2^(n-1), 20 s). A `retry-after` or
+ * `x-amz-retry-after` answer header would stretch the wait to the hint, up to
+ * 5 s more; the shared clients' request handler removes those hints
+ * (`aws-clients.ts`), so the bound holds whatever a service answers.
+ * `__tests__/time-budget.test.ts` checks this number against the installed SDK.
+ */
+export const THROTTLING_BACKOFF_BASE_MS = 1000;
+
+/** The longest wait the shared clients make before retry n (n = 1, 2, ...). */
+export function maxBackoffBeforeRetryMs(retry: number): number {
+  return THROTTLING_BACKOFF_BASE_MS * 2 ** (retry - 1);
+}
 
 /** Lambda's longest timeout: 15 minutes. */
 export const MAX_FUNCTION_TIMEOUT_MS = 900_000;
@@ -62,15 +80,16 @@ export interface SdkCallBudgetOptions {
 
 /**
  * Sizes the SDK's retries to the time: `maxAttempts` requests of
- * `requestTimeoutMs` each, plus the largest backoffs between them, fit in the
- * operation budget (by default the whole function time minus the margin).
+ * `requestTimeoutMs` each, plus the largest backoffs between them
+ * (`maxBackoffBeforeRetryMs`), fit in the operation budget (by default the
+ * whole function time minus the margin).
  */
 export function sdkCallBudget(env: Environment = process.env, options: SdkCallBudgetOptions = {}): SdkCallBudget {
   const timeout = functionTimeoutMs(env);
   const budget = options.operationBudgetMs ?? timeout - safetyMarginMs(timeout);
   const backoffsBefore = (attempts: number): number => {
     let total = 0;
-    for (let retry = 1; retry < attempts; retry++) total += THROTTLING_BACKOFF_BASE_MS * 2 ** (retry - 1);
+    for (let retry = 1; retry < attempts; retry++) total += maxBackoffBeforeRetryMs(retry);
     return total;
   };
   // Fewer attempts when the backoffs alone would not leave each attempt a useful 100 ms.

@@ -113,9 +113,31 @@ export function messageFromRequest(event: APIGatewayProxyEventV2): WebhookMessag
   };
 }
 
-/** The message as the SQS message body. */
+/**
+ * Characters SQS refuses in a message body: anything outside #x9 | #xA | #xD |
+ * #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF (SendMessage answers
+ * `InvalidMessageContents`). `JSON.stringify` already escapes the control
+ * characters and lone surrogates among them; U+FFFE and U+FFFF it leaves as is.
+ */
+const REFUSED_BY_SQS = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** `\uXXXX` for each UTF-16 unit of `c`: the JSON escape `JSON.parse` turns back into `c`. */
+function jsonEscape(c: string): string {
+  let out = "";
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  return out;
+}
+
+/**
+ * The message as the SQS message body: its JSON, with every character SQS
+ * refuses written as a `\uXXXX` escape, wherever it is (header names and
+ * values, path, query, body). Such characters can only stand inside JSON
+ * strings, where the escape is equivalent: `parseMessage` (`JSON.parse`)
+ * gives back exactly the values recorded, so nothing is lost or changed on
+ * the way to the upstream.
+ */
 export function serializeMessage(message: WebhookMessage): string {
-  return JSON.stringify(message);
+  return JSON.stringify(message).replace(REFUSED_BY_SQS, jsonEscape);
 }
 
 /** A message body that is not a `WebhookMessage`: it can never be delivered as it is. */

@@ -6,6 +6,10 @@
  * Answers (the sender's retry logic depends on them):
  * - 202 `{ messageId }`: queued; delivery to the upstream happens later.
  * - 413 `{ message }`: the recorded request does not fit in one SQS message.
+ * - 400 `{ message }`: SQS refused the message's contents (`InvalidMessageContents`).
+ *   `serializeMessage` escapes every character SQS documents as refused, so
+ *   this is only for a refusal it does not foresee: the same request would be
+ *   refused again, so a 503 would have the sender retry it forever.
  * - 503 / 504 `{ message }` with `Retry-After`: SQS throttled, failed or did not
  *   answer in time (504); nothing was queued, the sender should retry.
  *
@@ -16,7 +20,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { downstreamFault, faultAnswer } from "../../shared/downstream";
 import { errorResponse, jsonResponse, JsonResponse } from "../../shared/http";
-import { messageFromRequest, serializeMessage, WebhookMessage } from "../message";
+import { messageFromRequest, serializeMessage } from "../message";
 
 /** SQS's message size limit, and the queue's `max_message_size` the stack sets. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
@@ -30,20 +34,16 @@ export interface EnqueueDeps {
   readonly signal?: () => AbortSignal;
 }
 
-/**
- * Characters SQS refuses in a message body that `JSON.stringify` leaves
- * unescaped (it escapes control characters and lone surrogates already).
- */
-const NOT_ALLOWED_BY_SQS = /[\uFFFE\uFFFF]/;
-
-/** A text body SQS would refuse travels as base64 of its UTF-8 bytes instead: same bytes upstream. */
-function sqsSafe(message: WebhookMessage): WebhookMessage {
-  if (message.bodyEncoding === "base64" || !NOT_ALLOWED_BY_SQS.test(message.body)) return message;
-  return { ...message, body: Buffer.from(message.body, "utf8").toString("base64"), bodyEncoding: "base64" };
+/** SQS's answer to a message body it does not accept (characters outside its allowed set). */
+function isInvalidMessageContents(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { name?: unknown; Code?: unknown };
+  return e.name === "InvalidMessageContents" || e.Code === "InvalidMessageContents";
 }
 
 export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: EnqueueDeps): Promise<JsonResponse> {
-  const message = sqsSafe(messageFromRequest(event));
+  const message = messageFromRequest(event);
+  // SQS-safe: characters SQS refuses are \uXXXX escapes in the JSON, restored by the consumer's JSON.parse.
   const body = serializeMessage(message);
   const size = Buffer.byteLength(body, "utf8");
   const limit = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -62,6 +62,11 @@ export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: Enqueu
     });
     messageId = sent.MessageId;
   } catch (err) {
+    if (isInvalidMessageContents(err)) {
+      // The request itself is what SQS refuses: a retry would be refused again.
+      console.warn(JSON.stringify({ event: "webhook_refused_by_queue", requestId: message.requestId, error: String(err) }));
+      return errorResponse(400, "The webhook holds characters the queue does not accept; it was not queued");
+    }
     // A 5xx, never a 2xx: the sender still holds the webhook and retries it.
     const fault = downstreamFault(err);
     console.error(JSON.stringify({ event: "enqueue_failed", requestId: message.requestId, fault, error: String(err) }));

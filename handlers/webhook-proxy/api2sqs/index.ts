@@ -25,6 +25,10 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
     const queueUrl = requiredString("SQS_URL");
     const maxMessageBytes = integer("MAX_MESSAGE_BYTES", { min: 1024, max: 1_048_576, default: DEFAULT_MAX_MESSAGE_BYTES });
     const deadline = Deadline.of(context);
-    return (await rejectUnsigned(event)) ?? enqueueWebhook(event, { sqs: sqs(), queueUrl, maxMessageBytes, signal: () => deadline.signal() });
+    // The signature check's secret read gets at most 2 s of the deadline; queueing gets what is left.
+    return (
+      (await rejectUnsigned(event, process.env, { deadline })) ??
+      enqueueWebhook(event, { sqs: sqs(), queueUrl, maxMessageBytes, signal: () => deadline.signal() })
+    );
   });
 }
