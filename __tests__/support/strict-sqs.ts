@@ -9,6 +9,7 @@
  */
 import * as http from "node:http";
 import { type Engine, listen, readBody } from "../../scripts/replay/engines";
+import { forward } from "../../scripts/replay/fault-proxy";
 
 /** Characters SQS refuses in a message body. */
 export const REFUSED_BY_SQS = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -51,15 +52,7 @@ export async function startStrictSqs(backend: Engine, options: StrictSqsOptions 
           return;
         }
       }
-      const out = http.request(
-        { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on("error", () => res.destroy());
-      out.end(body);
+      forward(target, req, body, res);
     });
   });
   const engine = await listen(server);

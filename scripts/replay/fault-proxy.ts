@@ -59,7 +59,8 @@ function throttlingAnswer(target: string): { status: number; type: string; conte
   return { status: 429, type: "ThrottlingException", contentType: "application/json" };
 }
 
-function forward(target: URL, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+/** Passes a request (its body already read) to `target` and its answer back unchanged. */
+export function forward(target: URL, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
   const out = http.request(
     { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
     (answer) => {
