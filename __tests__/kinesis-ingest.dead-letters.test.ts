@@ -3,12 +3,16 @@
  * kinesalite + dynalite + local-aws-sqs: records are written to the stream, fail
  * (the consumer's own logic, writing to a table that does not exist) and are
  * described in the dead-letter queue as the event source mapping does; the
- * replay reads each range back and stores every record exactly once.
+ * replay reads each range back and stores every record exactly once. A record
+ * the consumer dead-lettered itself (one the table refuses) is read back,
+ * reported as not stored with its reason, and kept.
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
 import { handleKinesisEvent, itemId } from "../handlers/kinesis-ingest/ingest";
-import { KinesisBatchPointer, parseDeadLetter, redriveDeadLetters, toKinesisEvent } from "../scripts/redrive/kinesis-dead-letters";
+import { formatResult } from "../scripts/redrive";
+import { KinesisBatchPointer, parseDeadLetter, readRange, redriveDeadLetters, toKinesisEvent } from "../scripts/redrive/kinesis-dead-letters";
 import { LocalDynamo, LocalKinesis, LocalSqs, startLocalDynamo, startLocalKinesis, startLocalSqs } from "./support/local-aws";
 
 const STREAM = "dev-example-stream";
@@ -126,6 +130,51 @@ describe("kinesis-ingest dead-letter replay", () => {
     const results = await redriveDeadLetters({ sqs: sqs.client, kinesis: kinesis.client, queueUrl: dry.QueueUrl as string, handler, dryRun: true, visibilityTimeoutSeconds: 0 });
     expect(results.map((r) => [r.outcome, r.records])).toEqual([["checked", 3]]);
     expect(handler).not.toHaveBeenCalled();
+  });
+
+  test("a record the consumer dead-lettered itself (the table refuses it) is reported as not stored, with its reason, and stays", async () => {
+    const queue = (await sqs.client.send(new CreateQueueCommand({ QueueName: "consumer-dead-letters" }))).QueueUrl as string;
+    // A record DynamoDB can never store (an item over 400 KB) between two good ones, in the stream.
+    const bodies = ['{"message":"before"}', JSON.stringify({ message: "x".repeat(410 * 1024) }), '{"message":"after"}'];
+    const put = await kinesis.client.send(
+      new PutRecordsCommand({ StreamName: STREAM, Records: bodies.map((b, i) => ({ Data: Buffer.from(b), PartitionKey: `poison-${i}` })) }),
+    );
+    const sequences = (put.Records ?? []).map((r) => r.SequenceNumber as string);
+    const range = { shardId, startSequenceNumber: sequences[0], endSequenceNumber: sequences[2], streamArn: STREAM_ARN, batchSize: 3 };
+    const batch = await readRange(kinesis.client, range);
+    expect(batch.map((r) => r.SequenceNumber)).toEqual(sequences);
+    jest.spyOn(console, "log").mockImplementation(() => undefined);
+    jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      // The consumer, as Lambda runs it: the poison record goes to the queue, the others are stored.
+      const response = await handleKinesisEvent(dynamo.doc, TABLE, toKinesisEvent(range, batch), { deadLetters: sqsDeadLetterSender(sqs.client, queue) });
+      expect(response.batchItemFailures).toEqual([]);
+      const results = await redriveDeadLetters({
+        sqs: sqs.client,
+        kinesis: kinesis.client,
+        queueUrl: queue,
+        handler: (event) => handleKinesisEvent(dynamo.doc, TABLE, event),
+        visibilityTimeoutSeconds: 0,
+      });
+      expect(results).toEqual([
+        expect.objectContaining({
+          outcome: "kept",
+          records: 1,
+          pointer: expect.objectContaining({ startSequenceNumber: sequences[1], endSequenceNumber: sequences[1], batchSize: 1, reason: "ValidationException" }),
+          detail: "1 record(s) still not stored (the consumer dead-lettered it: ValidationException; the table refuses it)",
+        }),
+      ]);
+      expect(formatResult(results[0])).toMatch(new RegExp(`^kept +\\S+ ${shardId} ${sequences[1]}\\.\\.${sequences[1]} \\(1 record\\(s\\)\\): 1 record\\(s\\) still not stored`));
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const stored = new Set((await dynamo.items(TABLE)).map((item) => String(item.ID)));
+    expect([sequences[0], sequences[2]].every((s) => stored.has(itemId(shardId, s)))).toBe(true);
+    expect(stored.has(itemId(shardId, sequences[1]))).toBe(false);
+    // Kept: the message is still in the queue, and the DLQ alarm keeps ringing.
+    const left = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
+    expect((left.Messages ?? []).map((m) => parseDeadLetter(m.Body).startSequenceNumber)).toEqual([sequences[1]]);
   });
 
   test("pointers are validated: a clear reason for each malformed one", () => {

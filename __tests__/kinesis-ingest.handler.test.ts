@@ -2,7 +2,8 @@
  * The kinesis-ingest consumer against dynalite (a local DynamoDB started here):
  * what it stores for JSON and non-JSON records, that a re-delivered batch
  * writes no duplicate, batches over 25 records, a record DynamoDB rejects
- * reported in batchItemFailures while the rest land, UnprocessedItems retried
+ * reported in batchItemFailures while the rest land when no dead-letter queue
+ * is given (with one: kinesis-ingest.poison.test.ts), UnprocessedItems retried
  * (dynalite never returns them, so a middleware on the client makes it), and
  * the Lambda entry itself reading TABLE_NAME.
  */
@@ -144,7 +145,7 @@ describe("kinesis-ingest handler against dynalite", () => {
     expect(sizes).toEqual([25, 25, 25, 25, 1]);
   });
 
-  it("reports a record DynamoDB rejects (an item over 400 KB) in batchItemFailures while the rest land", async () => {
+  it("without a dead-letter queue, reports a record DynamoDB rejects (an item over 400 KB) in batchItemFailures while the rest land", async () => {
     const table = await newTable();
     const records = Array.from({ length: 40 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
     const poison = record(JSON.stringify({ message: "x".repeat(410 * 1024) }));

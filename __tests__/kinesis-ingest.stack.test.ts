@@ -25,11 +25,13 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import * as path from "node:path";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
 import { EnvironmentConfig } from "../constructs/environment";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
-import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
+import { AddressedStack, readRecorded, resourceAddresses } from "../scripts/addresses";
+import { Block, blocksOf, offlineEnvironment, onlyOf, readSynthesizedStack, Synthesized, synthesize } from "./support/synth";
 
 const ref = (address: string) => `\${${address}}`;
 const STREAM_ARN = ref("aws_kinesis_stream.stream.arn");
@@ -268,10 +270,26 @@ describe("kinesis-ingest stack: fixes", () => {
     }
   });
 
-  it("gives the function the table name in TABLE_NAME", () => {
+  it("gives the function the table name in TABLE_NAME and the mapping's dead-letter queue in DEAD_LETTER_QUEUE_URL", () => {
+    const dlq = onlyOf(synth, "aws_sqs_queue").name;
     expect(synth.text).toHaveResourceWithProperties(LambdaFunction, {
-      environment: { variables: { TABLE_NAME: ref("aws_dynamodb_table.table.name"), FUNCTION_TIMEOUT_MS: "60000" } },
+      environment: {
+        variables: {
+          TABLE_NAME: ref("aws_dynamodb_table.table.name"),
+          // The same queue as the mapping's on-failure destination, which the role may already send to.
+          DEAD_LETTER_QUEUE_URL: ref(`aws_sqs_queue.${dlq}.url`),
+          FUNCTION_TIMEOUT_MS: "60000",
+        },
+      },
     });
+    const onFailure = (onlyOf(synth, "aws_lambda_event_source_mapping").body.destination_config as { on_failure: { destination_arn: string } }).on_failure;
+    expect(onFailure.destination_arn).toBe(ref(`aws_sqs_queue.${dlq}.arn`));
+  });
+
+  it("keeps every recorded address: the dead-letter variable added no resource and renamed none", () => {
+    // The app's shared synth (the configuration `npm run addresses:record` records) against stacks/kinesis-ingest/addresses.txt.
+    const current = resourceAddresses(readSynthesizedStack<AddressedStack>("app", "kinesis-ingest"));
+    expect(current).toEqual([...readRecorded(path.resolve(__dirname, ".."), "kinesis-ingest")].sort());
   });
 
   it("configures the mapping for partial failures, bisect, bounded retries and age, and a DLQ", () => {

@@ -26,10 +26,19 @@
  *   Lambda resumes from the lowest reported record anyway, so writing later
  *   chunks now would only load the table twice; what was written stays written
  *   (item IDs are idempotent).
+ *
+ * A poison record never blocks the shard: a record whose item the table can
+ * never store (its single-item write fails with an `ITEM_ERRORS` error, e.g. an
+ * item over 400 KB, or it is refused before writing, `unstorable`) is sent to
+ * the dead-letter queue by the handler itself (`options.deadLetters`, see
+ * `dead-letter.ts`) and not reported, so Lambda moves on at once instead of
+ * retrying it until `maximum_retry_attempts`. When the send fails, or no queue
+ * is given (the redrive tool), it is reported as before: never lost.
  */
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { downstreamFault } from "../shared/downstream";
+import { type DeadLetterSender, type InvocationInfo, recordDeadLetter, type Unstorable } from "./dead-letter";
 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -146,6 +155,24 @@ export function toItem(record: StreamRecord): IngestItem {
   return { ...base, Message: messageOf(text) };
 }
 
+/** A lone UTF-16 surrogate: `\p{Cs}` matches only unpaired ones in a `u` regex (a pair is one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Why an item can never be stored, checked before writing; undefined when it
+ * can be written. A JSON string escape can name half a surrogate pair
+ * (`{"message":"\ud800"}` is valid JSON, and `messageOf` returns it as it
+ * is): such a `Message` is no Unicode text, so it has no UTF-8 form, which is
+ * what DynamoDB stores strings as. (Local engines store it anyway; the handler
+ * does not leave the outcome to the engine.)
+ */
+export function unstorable(item: IngestItem): Unstorable | undefined {
+  if (LONE_SURROGATE.test(item.Message)) {
+    return { reason: "UnpairedSurrogate", detail: "Message holds an unpaired UTF-16 surrogate (a JSON \\u escape): no UTF-8 form" };
+  }
+  return undefined;
+}
+
 /** Splits `items` into chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size = BATCH_WRITE_LIMIT): T[][] {
   const chunks: T[][] = [];
@@ -165,9 +192,16 @@ const ITEM_ERRORS = new Set(["ValidationException", "ItemCollectionSizeLimitExce
 /** Why a writer stopped before trying every item. */
 type StopReason = "deadline" | "throttled" | "failing";
 
+/** An item DynamoDB refused on its own (an `ITEM_ERRORS` error): it can never be stored. */
+interface Rejection extends Unstorable {
+  readonly id: string;
+}
+
 interface ChunkResult {
-  /** IDs not written. */
+  /** IDs not written (the rejected ones included). */
   readonly failed: string[];
+  /** Items refused alone by DynamoDB with an `ITEM_ERRORS` error. */
+  readonly rejected?: readonly Rejection[];
   /** Set when the remaining chunks should not be tried. */
   readonly stop?: StopReason;
 }
@@ -210,15 +244,17 @@ async function writeChunk(
       if (ITEM_ERRORS.has(name)) {
         if (pending.length === 1) {
           console.error(`Could not write item ${pending[0].ID}: ${errorName(err)}`);
-          return { failed: ids(pending) };
+          return { failed: ids(pending), rejected: [{ id: pending[0].ID, reason: name, detail: err instanceof Error ? err.message : "" }] };
         }
         const failed: string[] = [];
+        const rejected: Rejection[] = [];
         for (const [i, item] of pending.entries()) {
           const single = await writeChunk(client, tableName, [item], options);
           failed.push(...single.failed);
-          if (single.stop) return { failed: [...failed, ...ids(pending.slice(i + 1))], stop: single.stop };
+          rejected.push(...(single.rejected ?? []));
+          if (single.stop) return { failed: [...failed, ...ids(pending.slice(i + 1))], rejected, stop: single.stop };
         }
-        return { failed };
+        return { failed, rejected };
       }
       if (downstreamFault(err) === undefined) {
         // Access denied, no such table, a bug: every later chunk would fail the same way.
@@ -254,8 +290,27 @@ export async function writeItems(
   items: readonly IngestItem[],
   options: WriteOptions = {},
 ): Promise<string[]> {
+  return (await writeItemsReport(client, tableName, items, options)).failed;
+}
+
+/** What `writeItemsReport` could not write. */
+export interface WriteReport {
+  /** IDs not written, `rejected` included. */
+  readonly failed: string[];
+  /** IDs DynamoDB refused alone with an `ITEM_ERRORS` error, and why: they can never be stored. */
+  readonly rejected: ReadonlyMap<string, Unstorable>;
+}
+
+/** `writeItems`, telling the items DynamoDB refused (never storable) from those not written for now. */
+export async function writeItemsReport(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly IngestItem[],
+  options: WriteOptions = {},
+): Promise<WriteReport> {
   const unique = [...new Map(items.map((item) => [item.ID, item])).values()];
   const failed: string[] = [];
+  const rejected = new Map<string, Unstorable>();
   let stop: StopReason | undefined;
   let untried = 0;
   for (const part of chunk(unique)) {
@@ -266,10 +321,21 @@ export async function writeItems(
     }
     const result = await writeChunk(client, tableName, part, options);
     failed.push(...result.failed);
+    for (const { id, reason, detail } of result.rejected ?? []) rejected.set(id, { reason, detail });
     stop = result.stop;
   }
   if (stop) console.warn(JSON.stringify({ event: "ingest_stopped", reason: stop, notWritten: failed.length, untried }));
-  return failed;
+  return { failed, rejected };
+}
+
+export interface IngestOptions extends WriteOptions {
+  /**
+   * Where a record the table can never store goes instead of `batchItemFailures`
+   * (`sqsDeadLetterSender` in `dead-letter.ts`). @default none: such records are reported
+   */
+  readonly deadLetters?: DeadLetterSender;
+  /** Named in each dead letter's requestContext. */
+  readonly invocation?: InvocationInfo;
 }
 
 /**
@@ -277,17 +343,91 @@ export async function writeItems(
  * out: the sequence numbers of the records not stored, in record order (Lambda
  * resumes from the lowest one; items written again there keep their IDs, so a
  * retry duplicates nothing). `options.budget` bounds the time.
+ *
+ * With `options.deadLetters`, a record whose item can never be stored (refused
+ * before writing, or refused alone by DynamoDB) is dead-lettered and not
+ * reported, in record order, until the first record that is reported: Lambda
+ * delivers everything after that one again anyway, so a later poison record
+ * is reported too and dead-lettered on that delivery, not twice. A send that
+ * fails (throttled, timed out, refused, no time left) reports its record.
+ * When DynamoDB refused every item it was given (more than one, none stored),
+ * the cause is the table or the request, not the records: nothing is
+ * dead-lettered, every record is reported (Lambda retries, then the mapping
+ * sends its own batch pointer).
  */
 export async function handleKinesisEvent(
   client: DynamoDBDocumentClient,
   tableName: string,
   event: KinesisStreamEvent,
-  options: WriteOptions = {},
+  options: IngestOptions = {},
 ): Promise<KinesisStreamBatchResponse> {
-  const records = (event.Records ?? []).map(fromLambdaRecord);
+  const lambdaRecords = event.Records ?? [];
+  const records = lambdaRecords.map(fromLambdaRecord);
   const items = records.map(toItem);
-  const notWritten = new Set(await writeItems(client, tableName, items, options));
-  const failed = records.filter((_, i) => notWritten.has(items[i].ID)).map((record) => record.sequenceNumber);
-  console.log(JSON.stringify({ received: records.length, stored: records.length - failed.length, failed: failed.length }));
+  const refused = new Map<string, Unstorable>();
+  for (const item of items) {
+    const why = unstorable(item);
+    if (why) refused.set(item.ID, why);
+  }
+  const writable = items.filter((item) => !refused.has(item.ID));
+  const report = await writeItemsReport(client, tableName, writable, options);
+  const notWritten = new Set([...report.failed, ...refused.keys()]);
+  const stored = new Set(writable.map((item) => item.ID)).size - new Set(report.failed).size;
+  const tableRefusesAll = stored === 0 && report.rejected.size > 1;
+  if (tableRefusesAll && options.deadLetters) {
+    console.warn(JSON.stringify({ event: "dead_letters_skipped", why: "DynamoDB refused every item it was given", refused: report.rejected.size }));
+  }
+  const never = new Map([...refused, ...(tableRefusesAll ? [] : report.rejected)]);
+
+  const budget = options.budget ?? unbounded;
+  const deadLettered = new Set<string>();
+  const failed: string[] = [];
+  // Set by the first reported record: Lambda delivers every later record again, so none is dead-lettered now.
+  let resumesHere = false;
+  for (const [i, record] of records.entries()) {
+    const id = items[i].ID;
+    if (!notWritten.has(id) || deadLettered.has(id)) continue;
+    const why = never.get(id);
+    if (why && options.deadLetters && !resumesHere) {
+      const sent = await sendDeadLetter(options.deadLetters, record, lambdaRecords[i].eventSourceARN, why, budget, options.invocation);
+      if (sent) {
+        deadLettered.add(id);
+        continue;
+      }
+    }
+    failed.push(record.sequenceNumber);
+    resumesHere = true;
+  }
+  console.log(
+    JSON.stringify({ received: records.length, stored: records.length - failed.length - deadLettered.size, deadLettered: deadLettered.size, failed: failed.length }),
+  );
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Sends one record's dead letter and logs it (one JSON line either way); false when it was not sent. */
+async function sendDeadLetter(
+  send: DeadLetterSender,
+  record: StreamRecord,
+  streamArn: string | undefined,
+  why: Unstorable,
+  budget: WriteBudget,
+  invocation: InvocationInfo | undefined,
+): Promise<boolean> {
+  const where = { shardId: record.shardId, sequenceNumber: record.sequenceNumber, reason: why.reason };
+  let error: string;
+  if (!streamArn) {
+    error = "the record names no stream (eventSourceARN)";
+  } else if (budget.leftMs() < MIN_CALL_MS) {
+    error = "no time left before the deadline";
+  } else {
+    try {
+      await send(recordDeadLetter(record, streamArn, why, invocation), budget.signal());
+      console.warn(JSON.stringify({ event: "dead_lettered", ...where }));
+      return true;
+    } catch (err) {
+      error = errorName(err);
+    }
+  }
+  console.error(JSON.stringify({ event: "dead_letter_failed", ...where, error, then: "reported in batchItemFailures" }));
+  return false;
 }

@@ -10,6 +10,11 @@
  *
  * A message stays in the queue (and is reported) when its records have expired
  * from the stream, are incomplete, or still fail: the alarm keeps ringing.
+ *
+ * The consumer also sends messages of this shape itself, one per record the
+ * table can never store (`handlers/kinesis-ingest/dead-letter.ts`: a one-record
+ * range plus `reason`). Replayed, such a record fails again: it is reported as
+ * not stored (`kept`, with the reason) and stays in the queue.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -24,6 +29,12 @@ export interface KinesisBatchPointer {
   readonly streamArn: string;
   /** Records in the range, when Lambda said. */
   readonly batchSize?: number;
+  /**
+   * Why the consumer dead-lettered a single record itself (the message's `reason`, e.g.
+   * `ValidationException`): the table refused that record, so a replay is expected to fail again.
+   * Absent in Lambda's own on-failure records.
+   */
+  readonly reason?: string;
 }
 
 /** The pointer in an on-failure record's body; throws with the reason when the body is not one. */
@@ -47,6 +58,7 @@ export function parseDeadLetter(body: string | undefined): KinesisBatchPointer {
     endSequenceNumber: text("endSequenceNumber"),
     streamArn: text("streamArn"),
     batchSize: typeof info.batchSize === "number" ? info.batchSize : undefined,
+    reason: typeof (parsed as { reason?: unknown }).reason === "string" ? (parsed as { reason: string }).reason : undefined,
   };
   if (!/^\d+$/.test(pointer.startSequenceNumber) || !/^\d+$/.test(pointer.endSequenceNumber)) {
     throw new Error("KinesisBatchInfo sequence numbers are not decimal numbers");
@@ -204,7 +216,8 @@ async function redriveOne(options: RedriveOptions, messageId: string, body: stri
   }
   const failures = response?.batchItemFailures ?? [];
   if (failures.length > 0) {
-    return { messageId, outcome: "kept", pointer, records: records.length, detail: `${failures.length} record(s) still not stored` };
+    const why = pointer.reason ? ` (the consumer dead-lettered it: ${pointer.reason}; the table refuses it)` : "";
+    return { messageId, outcome: "kept", pointer, records: records.length, detail: `${failures.length} record(s) still not stored${why}` };
   }
   return { messageId, outcome: "replayed", pointer, records: records.length };
 }

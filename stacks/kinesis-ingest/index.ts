@@ -289,7 +289,9 @@ export class KinesisIngestStack extends ServerlessStack {
       memorySize: 256,
       timeout: 60,
       // Fix: the table name comes from the stack (the seed hard-codes 'example-table' in the handler).
-      environment: { TABLE_NAME: this.table.name },
+      // The DLQ's URL: a record the table can never store is dead-lettered by the handler at once
+      // (one on-failure-shaped message per record), so it does not hold the shard for every retry.
+      environment: { TABLE_NAME: this.table.name, DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queue.url },
       description: "Stores the records of the ingest stream in DynamoDB",
       // Fix: logs only to its own log group (granted by NodejsFunction; the seed grants arn:aws:logs:*:*:*).
       statements: [
@@ -306,13 +308,15 @@ export class KinesisIngestStack extends ServerlessStack {
           ],
           resources: [this.stream.arn],
         },
-        // The mapping's on-failure destination is sent with the function's role.
+        // The mapping's on-failure destination is sent with the function's role; the handler sends
+        // its own per-record dead letters (records the table can never store) with it too.
         { sid: "SendToDeadLetterQueue", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queue.arn] },
       ],
     });
 
     // Fix: partial batch failures, bisect-on-error, bounded retries and age, and a dead-letter queue,
     // so one poison record never blocks the shard (the seed retries it until it expires from the stream).
+    // A record the table can never store does not even wait for the retries: the handler dead-letters it.
     new LambdaEventSourceMapping(this, "trigger", {
       eventSourceArn: this.stream.arn,
       functionName: this.handler.function.arn,
@@ -356,7 +360,7 @@ export class KinesisIngestStack extends ServerlessStack {
     new TerraformOutput(this, "table_name", { value: this.table.name, description: "DynamoDB table the consumer stores the records in." });
     new TerraformOutput(this, "dead_letter_queue_url", {
       value: this.deadLetterQueue.queue.url,
-      description: "Where batches that failed every retry are described (shard and sequence range), for `npm run redrive:kinesis-ingest`.",
+      description: "Where batches that failed every retry, and records the table can never store, are described (shard and sequence range), for `npm run redrive:kinesis-ingest`.",
     });
   }
 }
