@@ -83,6 +83,23 @@ describe("bundle cache", () => {
     expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
   });
 
+  test("an input modified after the build started is not recorded: the next synth builds again, never a stale hit", () => {
+    const cacheDir = freshDir("bundle-cache-");
+    const src = freshDir("bundle-src-");
+    const entry = path.join(src, "index.ts");
+    writeFileSync(entry, "export const handler = async () => 1;\n");
+    // A modification time after the run's start stands for an editor saving while esbuild reads.
+    const during = new Date(Date.now() + 60_000);
+    utimesSync(entry, during, during);
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
+
+    const before = new Date(Date.now() - 60_000);
+    utimesSync(entry, before, before);
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
+    expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+  });
+
   test("an installed package file is checked by size and time, then by content: touched but the same hits, changed misses", () => {
     const cacheDir = freshDir("bundle-cache-");
     const src = freshDir("bundle-src-");

@@ -32,8 +32,8 @@ describe("replay kinesis-ingest", () => {
   });
 
   it("dead-letters poison records and stores the rest exactly once under DynamoDB throttling", async () => {
-    // The smallest run that shows every path: seed 1 poisons one of 12 requests (bisect, retries
-    // exhausted, DLQ) and the proxy throttles some puts (the handler's UnprocessedItems retry).
+    // The smallest run that shows every path: seed 1 poisons one of 12 requests (the consumer
+    // dead-letters it itself) and the proxy throttles some puts (the handler's UnprocessedItems retry).
     const summary = await runReplay("kinesis-ingest", {
       synthDir,
       requests: 12,

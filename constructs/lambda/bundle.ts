@@ -174,8 +174,15 @@ function manifestFile(absolute: string, cacheDir: string): string {
   return path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
 }
 
-/** One esbuild run for all `entries` (absolute paths); records each in the cache unless `record` is false. */
+/**
+ * One esbuild run for all `entries` (absolute paths); records each in the cache
+ * unless `record` is false. An entry one of whose input files was modified
+ * after the run started (an editor saving while esbuild reads) is not
+ * recorded: its bundle may hold the old content while the manifest would name
+ * the new, and a later synth would take the stale bundle for a hit.
+ */
 function buildBundles(entries: readonly string[], cacheDir: string, record = true): Bundle[] {
+  const startedMs = Date.now();
   const result = buildSync({
     ...BUILD_OPTIONS,
     entryPoints: entries.map((entry, i) => ({ in: entry, out: `${i}/index` })),
@@ -198,6 +205,8 @@ function buildBundles(entries: readonly string[], cacheDir: string, record = tru
         const record = recordOf(input);
         if (record) inputs[input] = record;
       }
+      const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs);
+      if (changedMeanwhile) return bundleAt(cacheDir, output, false);
       const manifest: Manifest = { inputs, output };
       const target = manifestFile(entry, cacheDir);
       mkdirSync(path.dirname(target), { recursive: true });
