@@ -3,6 +3,7 @@
  * unless told otherwise, the shared secure settings, and the one style of
  * validated variables.
  */
+import { Construct } from "constructs";
 import { TerraformStack, Testing } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
@@ -110,5 +111,18 @@ describe("validated variables: one style, literal HCL conditions under stable na
 
   test("a pattern that would start a template is refused", () => {
     expect(() => hclString("^${x}$")).toThrow(/not a literal HCL string/);
+  });
+});
+
+describe("validated variables are declared once per stack", () => {
+  test("a second declaration of a name is refused, naming the construct (not merged into one variable)", () => {
+    const stack = new TerraformStack(Testing.app(), "twice");
+    wholeNumberVariable(stack, "throttling_rate_limit", { default: 5, min: 1, description: "first" });
+    const scope = new Construct(stack, "another_stage");
+    expect(() => wholeNumberVariable(scope, "throttling_rate_limit", { default: 500, min: 1, description: "second" })).toThrow(
+      /twice\/another_stage: the Terraform variable "throttling_rate_limit" is already declared in this stack/,
+    );
+    // Another stack has its own names.
+    expect(() => wholeNumberVariable(new TerraformStack(Testing.app(), "other"), "throttling_rate_limit", { default: 5, min: 1, description: "x" })).not.toThrow();
   });
 });

@@ -6,7 +6,7 @@
  * `Op.gt(x, 0)` as `x > undefined`, and a literal reads as the plan shows it.
  */
 import { Construct } from "constructs";
-import { TerraformVariable } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 
 interface VariableBase {
   readonly description: string;
@@ -27,6 +27,14 @@ function declare(
   condition: string,
   errorMessage: string,
 ): TerraformVariable {
+  // Names are what operators type, so not made unique by cdktf: a second declaration would silently
+  // merge with the first in the JSON (one default wins, the validations double). Refuse it instead.
+  const taken = TerraformStack.of(scope)
+    .node.findAll()
+    .some((c) => c instanceof TerraformVariable && c.friendlyUniqueId === name);
+  if (taken) {
+    throw new Error(`${scope.node.path}: the Terraform variable "${name}" is already declared in this stack (give the second construct its own variable names, e.g. a variablePrefix).`);
+  }
   const variable = new TerraformVariable(scope, name, config);
   variable.overrideLogicalId(name);
   variable.addValidation({ condition: `\${${condition}}`, errorMessage });
