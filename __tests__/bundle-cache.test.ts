@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { defaultEnvironment } from "../config";
-import { buildBundle, Bundle } from "../constructs/lambda/bundle";
+import { buildBundle, Bundle, bundleWithSiblings } from "../constructs/lambda/bundle";
 import { NodejsFunction } from "../constructs/lambda/nodejs-function";
 import { ServerlessStack } from "../constructs/serverless-stack";
 
@@ -98,6 +98,26 @@ describe("bundle cache", () => {
     utimesSync(entry, before, before);
     expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
     expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
+  });
+
+  test("a miss builds the siblings the cache also misses in the same run; a sibling that does not build fails only itself", () => {
+    const cacheDir = freshDir("bundle-cache-");
+    const src = freshDir("bundle-src-");
+    const entry = (name: string, code: string): string => {
+      mkdirSync(path.join(src, name));
+      writeFileSync(path.join(src, name, "index.ts"), code);
+      return path.join(src, name, "index.ts");
+    };
+    const first = entry("first", "export const handler = async () => 1;\n");
+    const second = entry("second", "export const handler = async () => 2;\n");
+    expect(bundleWithSiblings(first, [first, second], cacheDir).cached).toBe(false);
+    expect(buildBundle(second, { cacheDir }).cached).toBe(true); // built in the first one's run
+
+    const third = entry("third", "export const handler = async () => 3;\n");
+    const broken = entry("broken", 'import { missing } from "./nowhere";\nexport const handler = async () => missing;\n');
+    const built = bundleWithSiblings(third, [third, broken], cacheDir);
+    expect(readFileSync(path.join(built.dir, "index.js"), "utf8")).toMatch(/=>\s*3\b/);
+    expect(() => bundleWithSiblings(broken, [third, broken], cacheDir)).toThrow(/nowhere/);
   });
 
   test("an installed package file is checked by size and time, then by content: touched but the same hits, changed misses", () => {

@@ -147,14 +147,30 @@ export function bundleHandler(entry: string): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
   let bundle = memo.get(absolute);
   if (!bundle) {
-    bundle = lookUp(absolute, BUNDLE_CACHE_DIR);
-    if (!bundle) {
-      const missing = [absolute, ...projectEntries().filter((e) => e !== absolute && !lookUp(e, BUNDLE_CACHE_DIR))];
-      bundle = buildBundles(missing, BUNDLE_CACHE_DIR)[0];
-    }
+    bundle = bundleWithSiblings(absolute, projectEntries(), BUNDLE_CACHE_DIR);
     memo.set(absolute, bundle);
   }
   return bundle;
+}
+
+/**
+ * `absolute`'s bundle from the cache, or built in one esbuild run with every
+ * sibling entry the cache also misses. When that run fails, `absolute` is
+ * built alone: a sibling that does not build fails its own function's synth
+ * with its own error, never this one's.
+ */
+export function bundleWithSiblings(absolute: string, siblings: readonly string[], cacheDir: string): Bundle {
+  const hit = lookUp(absolute, cacheDir);
+  if (hit) return hit;
+  const missing = siblings.filter((e) => e !== absolute && !lookUp(e, cacheDir));
+  if (missing.length > 0) {
+    try {
+      return buildBundles([absolute, ...missing], cacheDir)[0];
+    } catch {
+      // Built alone below: its own error, if it has one.
+    }
+  }
+  return buildBundles([absolute], cacheDir)[0];
 }
 
 /**
