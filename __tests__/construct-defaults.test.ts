@@ -126,3 +126,17 @@ describe("validated variables are declared once per stack", () => {
     expect(() => wholeNumberVariable(new TerraformStack(Testing.app(), "other"), "throttling_rate_limit", { default: 5, min: 1, description: "x" })).not.toThrow();
   });
 });
+
+describe("alarms added to the stack's topic", () => {
+  test("two functions with one id in different scopes get alarms of their own (ids from their paths)", () => {
+    const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const };
+    const stack = new ServerlessStack(Testing.app(), "paths", { env });
+    for (const scope of ["first", "second"]) {
+      new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role` });
+    }
+    const alarms = (JSON.parse(Testing.synth(stack)) as Json).resource.aws_cloudwatch_metric_alarm;
+    const names = Object.values(alarms).map((alarm) => alarm.alarm_name);
+    expect(names).toEqual(expect.arrayContaining(["dev-first-errors", "dev-first-throttles", "dev-second-errors", "dev-second-throttles"]));
+    expect(Object.keys(alarms).filter((id) => /^alarms_(first|second)_handler_(errors|throttles)/.test(id))).toHaveLength(4);
+  });
+});

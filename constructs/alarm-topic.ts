@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
@@ -69,6 +70,17 @@ export const KEY_ADMIN_ACTIONS: readonly string[] = [
 
 /** What SNS asks of a publisher's key use on an encrypted topic (AWS docs: "Enable compatibility between event sources ... and encrypted topics"). */
 export const PUBLISHER_KEY_ACTIONS: readonly string[] = ["kms:GenerateDataKey", "kms:Decrypt"];
+
+/**
+ * The id prefix of the alarms a construct adds to its stack's topic: its path
+ * below the stack, `_`-joined (`handler`, `job_id_handler`). Alarms live in the
+ * topic's scope, not the construct's, so the path, unique in the stack, keeps
+ * their ids (Terraform addresses) unique where two constructs share an id.
+ */
+export function alarmIdPrefixOf(construct: Construct): string {
+  const below = construct.node.scopes.slice(TerraformStack.of(construct).node.scopes.length);
+  return below.map((scope) => scope.node.id).join("_");
+}
 
 /**
  * The SNS topic a stack's alarms notify, and a factory for alarms wired to it,

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AlarmTopic } from "./alarm-topic";
+import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
 import { QUEUE_DEFAULTS } from "./defaults";
 import { ServerlessStack } from "./serverless-stack";
 
@@ -32,7 +32,7 @@ export class DeadLetterQueue extends Construct {
     });
     const dimensions = { QueueName: this.queue.name };
     const alarms = props.alarms ?? ServerlessStack.of(this).alarms;
-    alarms.alarm(`${id}_depth`, {
+    alarms.alarm(`${alarmIdPrefixOf(this)}_depth`, {
       alarmName: `${props.queueName}-not-empty`,
       alarmDescription: `Messages in ${props.queueName}: deliveries failed and wait for a replay.`,
       namespace: "AWS/SQS",
@@ -44,7 +44,7 @@ export class DeadLetterQueue extends Construct {
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
     });
-    alarms.alarm(`${id}_age`, {
+    alarms.alarm(`${alarmIdPrefixOf(this)}_age`, {
       alarmName: `${props.queueName}-oldest-message-age`,
       alarmDescription: `The oldest message in ${props.queueName} is older than ${props.maxAgeSeconds ?? 3600} s.`,
       namespace: "AWS/SQS",

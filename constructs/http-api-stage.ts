@@ -4,7 +4,7 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AlarmTopic } from "./alarm-topic";
+import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
 import { ServerlessStack } from "./serverless-stack";
 import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 
@@ -131,8 +131,7 @@ export class HttpApiStage extends Construct {
       period: 60,
       stat: "Sum",
     });
-    // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
-    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${id}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx-rate`,
       alarmDescription:
         props.alarmDescription ??

@@ -6,7 +6,7 @@ import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api"
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AlarmTopic } from "./alarm-topic";
+import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
 import { ServerlessStack } from "./serverless-stack";
 import { AccessLogFields, apiLoggingLevelVariable, StageThrottlingProps, throttlingVariables } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
@@ -166,8 +166,7 @@ export class RestApiStage extends Construct {
     });
 
     const threshold = props.errorRateThreshold ?? 0.05;
-    // Alarms live in the topic's scope: the stage's construct id keeps the alarm's id unique.
-    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${id}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx`,
       alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
       namespace: "AWS/ApiGateway",

@@ -10,7 +10,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AlarmTopic } from "../alarm-topic";
+import { AlarmTopic, alarmIdPrefixOf } from "../alarm-topic";
 import { LambdaPackaging } from "../environment";
 import { ServerlessStack } from "../serverless-stack";
 import { bundleHandler, NODE_RUNTIME } from "./bundle";
@@ -78,12 +78,6 @@ export interface NodejsFunctionProps {
    * @default the stack's alarm topic (no alarms outside a ServerlessStack)
    */
   readonly alarms?: AlarmTopic | false;
-  /**
-   * Construct id prefix of those alarms (`<prefix>_errors`, `<prefix>_throttles`); they live in
-   * the topic's scope, so it must be unique in the stack when several functions share an id.
-   * @default this construct's id
-   */
-  readonly alarmIdPrefix?: string;
 }
 
 /**
@@ -188,7 +182,7 @@ export class NodejsFunction extends Construct {
       dependsOn: [this.logGroup, ...attachments],
     });
 
-    if (alarms) this.addAlarms(alarms, props.functionName, props.alarmIdPrefix ?? this.node.id);
+    if (alarms) this.addAlarms(alarms, props.functionName, alarmIdPrefixOf(this));
   }
 
   /**

@@ -72,8 +72,6 @@ export class MediaEndpoint extends Construct {
       // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the
       // region's whole Lambda concurrency from every other function of the account.
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      // The alarms live in the stack's one AlarmTopic: their ids must be unique there.
-      alarmIdPrefix: `${id}_handler`,
     });
 
     this.targetGroup = new LbTargetGroup(this, "target_group", {
