@@ -116,7 +116,19 @@ class Reader {
 const isRegion = (value: string): boolean => AWS_REGIONS.includes(value);
 const REGION_RULE = "a region hashicorp/aws 5.100.0 knows (such as ap-northeast-1 or us-east-1)";
 
-function stateBackend(read: Reader): StateBackend {
+/**
+ * The local state file's qualifier: what differs from the default environment
+ * and region (`prod`, `us-east-1`, `prod.us-east-1`), so `APP_ENV=prod` never
+ * plans against dev's state; none for the default, whose files keep the names
+ * they always had (`terraform.<stack>.tfstate`).
+ */
+export function localStateQualifier(name: string, region: string): string | undefined {
+  const parts = [name !== defaultEnvironment.name ? name : undefined, region !== defaultEnvironment.region ? region : undefined];
+  const qualifier = parts.filter((part): part is string => part !== undefined).join(".");
+  return qualifier === "" ? undefined : qualifier;
+}
+
+function stateBackend(read: Reader, qualifier: string | undefined): StateBackend {
   const bucket = read.check(
     "STATE_BUCKET",
     (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v),
@@ -130,7 +142,7 @@ function stateBackend(read: Reader): StateBackend {
       if (read.get(name) !== undefined) read.problems.push(`${name} needs STATE_BUCKET (it configures the S3 state backend): set STATE_BUCKET or unset ${name}`);
     }
   }
-  if (bucket === undefined) return { kind: "local" };
+  if (bucket === undefined) return qualifier ? { kind: "local", qualifier } : { kind: "local" };
   return { kind: "s3", bucket, region, dynamodbLockTable: lockTable };
 }
 
@@ -148,7 +160,7 @@ export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): Environm
   const lambdaPackaging = (read.check("LAMBDA_PACKAGING", (v) => v === "archive" || v === "asset", '"archive" or "asset"') ??
     (offline ? "asset" : defaultEnvironment.lambdaPackaging)) as LambdaPackaging;
   const alarmEmail = read.check("ALARM_EMAIL", (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), "an e-mail address (name@example.com)");
-  const backend = stateBackend(read);
+  const backend = stateBackend(read, localStateQualifier(name, region));
   if (read.problems.length > 0) throw new ConfigurationError(read.problems);
   return {
     ...defaultEnvironment,

@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { AWS_REGIONS, ConfigurationError, loadEnvironment } from "../config";
+import { Testing } from "cdktf";
 import { STACK_IDS } from "../main";
+import { WebhookProxyStack } from "../stacks/webhook-proxy";
 import { readSynthesizedStack, StackJson } from "./support/synth";
 
 const run = promisify(execFile);
@@ -100,6 +102,23 @@ describe("one environment name: APP_ENV", () => {
   test.each(STACK_IDS)("%s: no Terraform variable restates the environment", (id) => {
     const names = Object.keys(stacks.get(id)?.variable ?? {});
     expect(names.filter((n) => /^(app_?)?env(ironment)?(_name)?$/i.test(n))).toEqual([]);
+  });
+});
+
+describe("local state: one file per environment and region", () => {
+  test.each([
+    [{}, undefined],
+    [{ APP_ENV: "prod" }, "prod"],
+    [{ AWS_REGION: "us-east-1" }, "us-east-1"],
+    [{ APP_ENV: "prod", AWS_REGION: "us-east-1" }, "prod.us-east-1"],
+  ])("%j -> qualifier %s (the default keeps terraform.<stack>.tfstate)", (vars, qualifier) => {
+    expect(loadEnvironment(vars).stateBackend).toEqual(qualifier ? { kind: "local", qualifier } : { kind: "local" });
+  });
+
+  test("prod's stacks synthesize their own state file, never dev's", () => {
+    const prod = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: loadEnvironment({ APP_ENV: "prod", OFFLINE: "1" }) });
+    const backend = (JSON.parse(Testing.synth(prod)) as { terraform: { backend: unknown } }).terraform.backend;
+    expect(backend).toEqual({ local: { path: "../../../terraform.prod.webhook-proxy.tfstate" } });
   });
 });
 

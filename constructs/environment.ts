@@ -13,8 +13,13 @@ export type LambdaPackaging =
 
 /** Where Terraform keeps a stack's state. */
 export type StateBackend =
-  /** A local `terraform.<stack>.tfstate` file: nothing to set up. */
-  | { readonly kind: "local" }
+  /**
+   * A local state file per stack, nothing to set up: `terraform.<stack>.tfstate`,
+   * or `terraform.<qualifier>.<stack>.tfstate` with a qualifier (config.ts gives
+   * every environment and region but the default one, e.g. `prod`,
+   * `prod.us-east-1`, so two of them never share a state file).
+   */
+  | { readonly kind: "local"; readonly qualifier?: string }
   /** A shared, encrypted S3 state with locking, for teams and CI pipelines. */
   | {
       readonly kind: "s3";

@@ -56,7 +56,8 @@ export class ServerlessStack extends TerraformStack {
     } else {
       // In the project root, like cdktf's default, but relative (from cdktf.out/stacks/<id>/) so synth
       // output is the same on every machine, and state survives a fresh `cdktf.out`.
-      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+      const file = backend.qualifier ? `terraform.${backend.qualifier}.${id}.tfstate` : `terraform.${id}.tfstate`;
+      new LocalBackend(this, { path: `../../../${file}` });
     }
 
     this.alarms = new AlarmTopic(this, "alarms", {
