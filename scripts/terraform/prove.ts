@@ -557,7 +557,7 @@ export function synthesizedAddresses(dir: string): string[] {
 async function main(): Promise<void> {
   const [dir, ...varFiles] = process.argv.slice(2);
   if (!dir) {
-    console.error("usage: npx tsx scripts/terraform/prove.ts <terraform folder> [var-file...]");
+    console.error("usage: bash scripts/tf-plan.sh <terraform folder> [var-file...]   (a stack synthesized with OFFLINE=1)");
     process.exit(2);
   }
   if (!terraformAvailable()) {
@@ -566,6 +566,9 @@ async function main(): Promise<void> {
   }
   const [result] = await proveStacks([path.resolve(dir)], { varFiles: () => varFiles });
   if (result.log) console.log(result.log);
+  if (!result.ok && /hashicorp\/archive/.test(result.log)) {
+    console.error("hint: this stack packages its code with hashicorp/archive, which the offline mirror lacks: synthesize with OFFLINE=1 (asset packaging).");
+  }
   console.log(`${result.ok ? "ok  " : "FAIL"} ${dir}: ${result.planned.length} resources to create (${(result.ms / 1000).toFixed(1)} s${result.initialized ? ", with init" : ""})`);
   process.exit(result.ok ? 0 : 1);
 }
