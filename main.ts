@@ -8,6 +8,8 @@
  * proof, the address guard, the replays and the bench all derive from it.
  */
 import "./startup"; // first: settings that must hold before cdktf loads
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import { loadEnvironment, loadEnvironmentOrExit } from "./config";
@@ -45,4 +47,21 @@ export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: st
   return app;
 }
 
-if (require.main === module) buildApp(loadEnvironmentOrExit()).synth();
+/** The warnings and errors constructs attached (`Annotations`), on stderr, as `cdktf synth` prints them for `npm run synth`. */
+function reportAnnotations(outdir: string): void {
+  const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { annotations?: { constructPath: string; level: string; message: string }[] }>;
+  };
+  for (const stack of Object.values(manifest.stacks)) {
+    for (const { level, constructPath, message } of stack.annotations ?? []) {
+      if (level !== "@cdktf/info") console.error(`[${level.replace("@cdktf/", "").toUpperCase()}] ${constructPath}: ${message}`);
+    }
+  }
+}
+
+if (require.main === module) {
+  const app = buildApp(loadEnvironmentOrExit());
+  app.synth();
+  // The cdktf CLI (which passes CDKTF_CONTEXT_JSON) prints them itself.
+  if (process.env.CDKTF_CONTEXT_JSON === undefined) reportAnnotations(app.outdir);
+}
