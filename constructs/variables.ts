@@ -14,6 +14,9 @@ interface VariableBase {
   readonly errorMessage?: string;
 }
 
+/** A lower-case DNS name of two labels or more (`example.com`, `webhook.example.com`), for domain and zone variables. */
+export const DNS_NAME_PATTERN = "^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,63}$";
+
 /** A string literal inside an HCL expression (JSON string escapes are HCL's; `${` and `%{` would start a template). */
 export function hclString(value: string): string {
   if (value.includes("${") || value.includes("%{")) throw new Error(`not a literal HCL string: ${value}`);

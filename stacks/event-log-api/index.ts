@@ -14,7 +14,7 @@ import { secureTableDefaults } from "../../constructs/defaults";
 import { HttpApiStage } from "../../constructs/http-api-stage";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { patternVariable } from "../../constructs/variables";
+import { DNS_NAME_PATTERN, patternVariable } from "../../constructs/variables";
 
 /**
  * The API's routes. The seed loops over a `routeList` variable with `count`;
@@ -241,7 +241,7 @@ export class EventLogApiStack extends ServerlessStack {
    */
   private addCustomDomain(props: EventLogApiStackProps): ApiCustomDomain {
     const zoneName = patternVariable(this, "domain_name", {
-      pattern: "^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,63}$",
+      pattern: DNS_NAME_PATTERN,
       description: "Naked domain whose Route53 hosted zone exists already (the seed's var.domain_name), e.g. example.com.",
       errorMessage: "domain_name must be a lower-case DNS name such as example.com.",
     });

@@ -14,7 +14,7 @@ import { DnsValidatedCertificate } from "../../constructs/dns-validated-certific
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { wholeNumberVariable } from "../../constructs/variables";
+import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../constructs/variables";
 import { accessLogBucket } from "./access-log-bucket";
 import { MediaEndpoint } from "./media-endpoint";
 
@@ -92,8 +92,9 @@ export class MediaAlbStack extends ServerlessStack {
     const hostLabel = props.hostLabel ?? "api-lb";
 
     // ---- Configuration an operator sets at plan time ----
-    const zoneName = new TerraformVariable(this, "zone_name", {
-      type: "string",
+    const zoneName = patternVariable(this, "zone_name", {
+      pattern: DNS_NAME_PATTERN,
+      errorMessage: "zone_name must be a lower-case DNS name such as example.com.",
       default: "example.com",
       description:
         "Public Route53 hosted zone holding the API's record (api-lb.<zone>). Looked up by name unless the environment supplies its id. The seed used nightonly.com at another DNS provider.",

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
+import { Annotations, Fn, Op, TerraformLocal, TerraformOutput } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
@@ -14,7 +14,7 @@ import { HttpApiStage } from "../../constructs/http-api-stage";
 import { AccessLogFields } from "../../constructs/stage-settings";
 import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
 import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { patternVariable, wholeNumberVariable } from "../../constructs/variables";
+import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../constructs/variables";
 import { signatureSettings, WebhookSignatureOptions } from "./signature";
 import { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 
@@ -188,9 +188,10 @@ export class WebhookProxyStack extends ServerlessStack {
       description: "ARN of an issued ACM certificate for domain_name, in this stack's region (made beforehand).",
       errorMessage: "domain_cert_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
     });
-    const domainName = new TerraformVariable(this, "domain_name", {
-      type: "string",
+    const domainName = patternVariable(this, "domain_name", {
+      pattern: DNS_NAME_PATTERN,
       description: "Host name the webhook senders call, e.g. webhook.example.com; must be covered by domain_cert_arn.",
+      errorMessage: "domain_name must be a lower-case DNS name such as webhook.example.com.",
     });
     // The seed's locals: function names with the environment.
     const sqs2upstreamName = new TerraformLocal(
