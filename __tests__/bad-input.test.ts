@@ -275,7 +275,8 @@ describe("webhook-proxy api2sqs: a proxy forwards payloads unjudged, but never o
 });
 
 describe("consumers: a poison record never blocks the rest of its batch", () => {
-  test("kinesis-ingest: an unstorable record is reported; the others land", async () => {
+  test("kinesis-ingest with no dead-letter queue: each unstorable record (over 400 KB, an unpaired surrogate) is reported; the others land", async () => {
+    expect(process.env.DEAD_LETTER_QUEUE_URL).toBeUndefined();
     process.env.TABLE_NAME = TABLES.ingest;
     const record = (seq: string, data: string): KinesisStreamEvent["Records"][number] => ({
       kinesis: {
@@ -294,11 +295,12 @@ describe("consumers: a poison record never blocks the rest of its batch", () => 
       eventSourceARN: "arn:aws:kinesis:ap-northeast-1:123456789012:stream/dev-example-stream",
     });
     const poison = JSON.stringify({ message: "p".repeat(450_000) }); // over DynamoDB's 400 KB item limit
+    const unpaired = '{"message":"\\ud800"}'; // valid JSON, half a surrogate pair: no UTF-8 form
     const result = await ingest({
-      Records: [record("1", '{"message":"a"}'), record("2", poison), record("3", "not json at all")],
+      Records: [record("1", '{"message":"a"}'), record("2", poison), record("3", "not json at all"), record("4", unpaired), record("5", '{"message":"b"}')],
     });
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "2" }]);
-    expect(await rowCount(TABLES.ingest)).toBe(2);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "2" }, { itemIdentifier: "4" }]);
+    expect(await rowCount(TABLES.ingest)).toBe(3);
   });
 
   test("webhook-proxy sqs2upstream: an unreadable message is reported; the others are delivered", async () => {

@@ -69,10 +69,20 @@ describe.each([
       expect(s.json.variable.client_daily_quota).toMatchObject({ type: "number", default: limits.quota });
     });
 
-    test("the stage throttling stays the ceiling, above one client's limits", () => {
-      const rate = s.json.variable.throttling_rate_limit.default as number;
-      expect(rate).toBeGreaterThanOrEqual(limits.rate);
-      expect(s.json.resource.aws_api_gateway_method_settings).toBeDefined();
+    test("the stage throttling (method_settings on */*, from the stage variables) stays the ceiling: its defaults at or above one client's", () => {
+      const [settings, ...more] = blocksOf(s, "aws_api_gateway_method_settings");
+      expect(more).toEqual([]);
+      expect(settings).toMatchObject({
+        method_path: "*/*",
+        settings: { throttling_rate_limit: "${var.throttling_rate_limit}", throttling_burst_limit: "${var.throttling_burst_limit}" },
+      });
+      const defaultOf = (name: string): number => {
+        const value: unknown = s.json.variable[name]?.default;
+        if (typeof value !== "number") throw new Error(`variable ${name} has no number default`);
+        return value;
+      };
+      expect(defaultOf("throttling_rate_limit")).toBeGreaterThanOrEqual(defaultOf("client_throttling_rate_limit"));
+      expect(defaultOf("throttling_burst_limit")).toBeGreaterThanOrEqual(defaultOf("client_throttling_burst_limit"));
     });
 
     test("the keys are a sensitive output, client name -> key", () => {

@@ -4,9 +4,11 @@
  * every kind of bad input answered 4xx with a JSON message and nothing written.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { EventItem, EventLogDeps, handleRequest } from "../handlers/event-log-api/events";
-import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
+import { startFaultProxy } from "./support/fault-proxy";
+import { FAKE_CREDENTIALS, LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
 interface RequestInit {
   body?: string;
@@ -168,10 +170,20 @@ describe("pagination", () => {
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 
-  test("without a limit, a page holds at most the default page size", async () => {
-    const res = await call(deps, "GET /events");
-    expect(res.statusCode).toBe(200);
-    expect((res.json.items as EventItem[]).length).toBeLessThanOrEqual(25);
+  test("without a limit, a page of a 30-row table holds exactly the default 25 items and a nextToken to the other 5", async () => {
+    const big = await freshDeps();
+    const thirty = Array.from({ length: 30 }, (_, i) => event("2021-08-30", `12:00:${String(i).padStart(2, "0")}`, `user-${i}`));
+    for (const e of thirty) expect((await post(big, e)).statusCode).toBe(201);
+
+    const first = await call(big, "GET /events");
+    expect(first.statusCode).toBe(200);
+    expect(first.json.items as EventItem[]).toHaveLength(25);
+    expect(typeof first.json.nextToken).toBe("string");
+    const rest = await call(big, "GET /events", { query: { nextToken: first.json.nextToken as string } });
+    expect(rest.json.items as EventItem[]).toHaveLength(5);
+    expect(rest.json.nextToken).toBeUndefined();
+    const key = (e: EventItem): string => e.time;
+    expect([...(first.json.items as EventItem[]), ...(rest.json.items as EventItem[])].map(key).sort()).toEqual(thirty.map(key));
   });
 
   test("the token is opaque (URL-safe) and bound to its date", async () => {
@@ -231,12 +243,17 @@ describe("bad input: 4xx with a JSON message, nothing written", () => {
   ];
 
   test("a repeated parameter: the last value counts (the project's one rule), not HTTP API's comma-joined values", async () => {
+    // Its own table with rows in it (the block's table stays empty): a limit of 1 then shows as exactly 1 item.
+    const seeded = await freshDeps();
+    for (const e of [event("2021-08-28", "09:00:00"), event("2021-08-28", "10:00:00")]) expect((await post(seeded, e)).statusCode).toBe(201);
     // HTTP API's own view of `?limit=abc&limit=1` is "abc,1" (a 400); the last value, 1, is valid.
-    const event = apiEvent("GET /events", { query: { limit: "abc,1" } });
-    const res = await handleRequest({ ...event, rawQueryString: "limit=abc&limit=1" }, deps);
+    const get = apiEvent("GET /events", { query: { limit: "abc,1" } });
+    const res = await handleRequest({ ...get, rawQueryString: "limit=abc&limit=1" }, seeded);
     expect(res.statusCode).toBe(200);
-    expect((JSON.parse(res.body) as { items: unknown[] }).items.length).toBeLessThanOrEqual(1);
-    const first = await handleRequest({ ...event, rawQueryString: "limit=1&limit=abc" }, deps);
+    const page = JSON.parse(res.body) as { items: unknown[]; nextToken?: string };
+    expect(page.items).toHaveLength(1);
+    expect(page.nextToken).toEqual(expect.any(String));
+    const first = await handleRequest({ ...get, rawQueryString: "limit=1&limit=abc" }, seeded);
     expect(first.statusCode).toBe(400);
   });
 
@@ -270,24 +287,42 @@ describe("failures inside", () => {
     expect(errorLog).toHaveBeenCalled();
   });
 
-  test("exhausted table capacity answers 503 with Retry-After (a stub client: dynalite never throttles)", async () => {
-    const throttled = Object.assign(new Error("Throughput exceeds the current capacity"), { name: "ProvisionedThroughputExceededException" });
-    const db = { send: () => Promise.reject(throttled) } as unknown as DynamoDBDocumentClient;
-    const res = await call({ db, tableName: "EventLog" }, "POST /events", { body: JSON.stringify(event("2021-08-28", "10:00:00")) });
-    expect(res.statusCode).toBe(503);
-    expect(res.headers["retry-after"]).toBe("1");
-    expect(res.json.message).not.toContain("Throughput");
+  test("exhausted table capacity (dynalite behind the fault proxy, every call throttled) answers 503 with Retry-After; nothing written", async () => {
+    const deps = await freshDeps();
+    const faults = await startFaultProxy(local, { kind: "throttle" });
+    // One attempt per call: the throttling answer reaches the handler at once instead of after the SDK's backoff.
+    const raw = new DynamoDBClient({ endpoint: faults.endpoint, region: REGION, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const res = await call({ db: DynamoDBDocumentClient.from(raw), tableName: deps.tableName }, "POST /events", {
+        body: JSON.stringify(event("2021-08-28", "10:00:00")),
+      });
+      expect(faults.stats.throttled).toBe(1);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("1");
+      expect(res.json.message).toMatch(/retry in 1 s/);
+      expect(res.json.message).not.toMatch(/Rate exceeded|fault proxy/);
+    } finally {
+      raw.destroy();
+      await faults.stop();
+    }
+    expect(await rows(deps)).toEqual([]);
   });
 });
 
 describe("the Lambda entry (index.ts) reads its table and endpoint from the environment", () => {
   const saved = { ...process.env };
   let entry: typeof import("../handlers/event-log-api/index");
+  let tableName: string;
 
   beforeAll(async () => {
-    const tableName = await eventLogTable("EventLog-entry");
-    Object.assign(process.env, { TABLE_NAME: tableName, ...sdkEnv({ dynamodb: local }) });
+    tableName = await eventLogTable("EventLog-entry");
+    Object.assign(process.env, sdkEnv({ dynamodb: local }));
     entry = await import("../handlers/event-log-api/index");
+  });
+
+  // Set before each test: the test without TABLE_NAME deletes it.
+  beforeEach(() => {
+    process.env.TABLE_NAME = tableName;
   });
 
   afterAll(() => {

@@ -353,18 +353,19 @@ describe("event-log-api: supplied lookups and options", () => {
 
   test("the supplied hosted zone id replaces the zone lookup", () => {
     expect(s.json.data?.aws_route53_zone).toBeUndefined();
-    for (const record of blocksOf(s, "aws_route53_record")) expect(record.zone_id).toBe(offlineLookups.hostedZoneId);
+    // Both records: the API's alias and the certificate's validation records.
+    expect(blocksOf(s, "aws_route53_record").map((record) => record.zone_id)).toEqual([offlineLookups.hostedZoneId, offlineLookups.hostedZoneId]);
     expect(s.json.variable?.api_subdomain).toMatchObject({ default: "events" });
   });
 
-  test("the supplied account id is used in the requester's route ARNs", () => {
+  test("the requester may invoke exactly the two route ARNs (GET and POST /events), built with the supplied account id", () => {
     expect(s.json.data?.aws_caller_identity).toBeUndefined();
     const policy = Object.values(s.json.resource.aws_iam_policy).find((p) => p.name === "dev-api-gateway-log-event-requester-policy")!;
-    const arns = statementsOf(s, policy.policy)[0].resources;
-    expect(arns).toBeDefined();
-    for (const arn of arns ?? []) {
-      expect(arn).toContain(`:${offlineLookups.accountId}:`);
-    }
+    const statements = statementsOf(s, policy.policy);
+    expect(statements).toHaveLength(1);
+    const api = `arn:aws:execute-api:\${data.aws_region.current_region.name}:${offlineLookups.accountId}:\${aws_apigatewayv2_api.api.id}`;
+    // Exactly the API's two routes, in any stage: nothing broader.
+    expect(statements[0].resources).toEqual([`${api}/*/GET/events`, `${api}/*/POST/events`]);
   });
 
   test("CORS, throttling defaults and capacity follow the props", () => {

@@ -1,13 +1,14 @@
 /**
  * The shared constructs every stack is built from: configuration, the stack
  * base (tags, state backend), the Lambda-from-TypeScript construct and its
- * packaging, the custom domain, alarms and the dead-letter queue.
+ * packaging, the custom domain, alarms, the dead-letter queue and entry-point declarations.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
@@ -23,6 +24,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { defaultEnvironment, loadEnvironment, offlineLookups } from "../config";
 import { ApiCustomDomain } from "../constructs/api-custom-domain";
 import { DeadLetterQueue } from "../constructs/dead-letter-queue";
+import { declareEntryPoint, ENTRY_POINT_CALLERS_LOCAL } from "../constructs/entry-points";
 import { EnvironmentConfig } from "../constructs/environment";
 import { buildBundle } from "../constructs/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../constructs/lambda/nodejs-function";
@@ -114,6 +116,13 @@ describe("ServerlessStack", () => {
     expect(s3.use_lockfile).toBeUndefined();
   });
 
+  test("ServerlessStack.of finds the stack of a construct inside one, and throws, naming the construct, outside one", () => {
+    const stack = new ServerlessStack(Testing.app(), "of", { env: defaultEnvironment });
+    expect(ServerlessStack.of(new Construct(stack, "inside"))).toBe(stack);
+    const plain = new TerraformStack(Testing.app(), "plain");
+    expect(() => ServerlessStack.of(new Construct(plain, "outside"))).toThrow("plain/outside is not in a ServerlessStack");
+  });
+
   test("offline: the provider makes no call to AWS; account id comes from the supplied lookups", () => {
     const stack = new ServerlessStack(Testing.app(), "offline", { env: loadEnvironment({ OFFLINE: "1" }) });
     expect(stack.accountId).toBe(offlineLookups.accountId);
@@ -124,6 +133,19 @@ describe("ServerlessStack", () => {
       skip_metadata_api_check: "true",
     });
     expect(JSON.parse(Testing.synth(stack)).data?.aws_caller_identity).toBeUndefined();
+  });
+});
+
+describe("declareEntryPoint", () => {
+  test("a declaration whose reason is empty or blank throws, naming the entry point, and declares nothing", () => {
+    const stack = new TerraformStack(Testing.app(), "entry");
+    const queue = new SqsQueue(stack, "queue");
+    for (const reason of ["", "  \t"]) {
+      expect(() => declareEntryPoint(queue, { caller: "public", reason })).toThrow("entry/queue: an entry point declaration needs a reason");
+    }
+    expect(stack.node.tryFindChild(ENTRY_POINT_CALLERS_LOCAL)).toBeUndefined();
+    declareEntryPoint(queue, { caller: "public", reason: "a reason" });
+    expect(stack.node.tryFindChild(ENTRY_POINT_CALLERS_LOCAL)).toBeDefined(); // the check above can tell
   });
 });
 

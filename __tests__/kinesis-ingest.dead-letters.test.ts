@@ -16,7 +16,8 @@ import { KinesisBatchPointer, parseDeadLetter, readRange, redriveDeadLetters, to
 import { LocalDynamo, LocalKinesis, LocalSqs, startLocalDynamo, startLocalKinesis, startLocalSqs } from "./support/local-aws";
 
 const STREAM = "dev-example-stream";
-const TABLE = "dev-example-table";
+/** Each test's table and queue are its own (`newTable`, `newQueue`): no test sees what another stored or left queued. */
+const TABLE_PREFIX = "dev-example-table";
 const STREAM_ARN = `arn:aws:kinesis:ap-northeast-1:123456789012:stream/${STREAM}`;
 
 /** The on-failure record Lambda sends for a stream batch: a pointer, not the data. */
@@ -40,7 +41,12 @@ describe("kinesis-ingest dead-letter replay", () => {
   let sqs: LocalSqs;
   let shardId: string;
   let records: KinesisRecord[];
-  let queueUrl: string;
+  let tables = 0;
+  let queues = 0;
+
+  const newTable = (): Promise<string> => dynamo.createTable(`${TABLE_PREFIX}-${++tables}`, "ID");
+  const newQueue = async (name: string): Promise<string> =>
+    (await sqs.client.send(new CreateQueueCommand({ QueueName: `${name}-${++queues}` }))).QueueUrl as string;
 
   beforeAll(async () => {
     [dynamo, kinesis, sqs] = await Promise.all([startLocalDynamo(), startLocalKinesis(), startLocalSqs()]);
@@ -50,9 +56,6 @@ describe("kinesis-ingest dead-letter replay", () => {
       if (status === "ACTIVE") break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await dynamo.createTable(TABLE, "ID");
-    queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: "dev-kinesis-to-dynamo-dlq" }))).QueueUrl as string;
-
     const bodies = ['{"message":"a"}', '{"message":"b"}', "plain text", '{"message":"d"}', "{}", '{"message":"f"}', "42"];
     await kinesis.client.send(
       new PutRecordsCommand({ StreamName: STREAM, Records: bodies.map((b, i) => ({ Data: Buffer.from(b), PartitionKey: `k${i}` })) }),
@@ -69,6 +72,8 @@ describe("kinesis-ingest dead-letter replay", () => {
 
   test("records failed into the DLQ are stored from their pointers, each exactly once", async () => {
     expect(records).toHaveLength(7);
+    const table = await newTable();
+    const queueUrl = await newQueue("dev-kinesis-to-dynamo-dlq");
     const pointer = (batch: KinesisRecord[]): KinesisBatchPointer => parseDeadLetter(deadLetterBody(shardId, batch));
     const batches = [records.slice(0, 3), records.slice(3)];
     const silent = jest.spyOn(console, "error").mockImplementation(() => undefined);
@@ -81,14 +86,14 @@ describe("kinesis-ingest dead-letter replay", () => {
         await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: deadLetterBody(shardId, batch) }));
       }
       // One record of the second batch was stored before the failure; the first pointer arrives twice.
-      await handleKinesisEvent(dynamo.doc, TABLE, toKinesisEvent(pointer(batches[1]), batches[1].slice(0, 1)));
+      await handleKinesisEvent(dynamo.doc, table, toKinesisEvent(pointer(batches[1]), batches[1].slice(0, 1)));
       await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: deadLetterBody(shardId, batches[0]) }));
 
       const results = await redriveDeadLetters({
         sqs: sqs.client,
         kinesis: kinesis.client,
         queueUrl,
-        handler: (event) => handleKinesisEvent(dynamo.doc, TABLE, event),
+        handler: (event) => handleKinesisEvent(dynamo.doc, table, event),
       });
       expect(results.map((r) => [r.outcome, r.records])).toEqual([
         ["replayed", 3],
@@ -100,7 +105,7 @@ describe("kinesis-ingest dead-letter replay", () => {
       silent.mockRestore();
     }
 
-    const items = await dynamo.items(TABLE);
+    const items = await dynamo.items(table);
     const ids = items.map((item) => String(item.ID)).sort();
     expect(ids).toEqual(records.map((r) => itemId(shardId, r.SequenceNumber as string)).sort());
     expect(items.find((item) => item.ID === itemId(shardId, records[2].SequenceNumber as string))?.Message).toBe("plain text");
@@ -109,6 +114,7 @@ describe("kinesis-ingest dead-letter replay", () => {
   });
 
   test("a message that is no pointer, or points to records the stream no longer has, stays in the queue", async () => {
+    const queueUrl = await newQueue("dev-kinesis-to-dynamo-dlq");
     const gone = { ...JSON.parse(deadLetterBody(shardId, records.slice(0, 1))) };
     gone.KinesisBatchInfo.shardId = "shardId-000000000009"; // no such shard: its records are gone
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "not json" }));
@@ -124,16 +130,17 @@ describe("kinesis-ingest dead-letter replay", () => {
   });
 
   test("a dry run reads and checks each range, stores and deletes nothing", async () => {
-    const dry = await sqs.client.send(new CreateQueueCommand({ QueueName: "dry-run-dlq" }));
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: dry.QueueUrl, MessageBody: deadLetterBody(shardId, records.slice(1, 4)) }));
+    const dry = await newQueue("dry-run-dlq");
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: dry, MessageBody: deadLetterBody(shardId, records.slice(1, 4)) }));
     const handler = jest.fn();
-    const results = await redriveDeadLetters({ sqs: sqs.client, kinesis: kinesis.client, queueUrl: dry.QueueUrl as string, handler, dryRun: true, visibilityTimeoutSeconds: 0 });
+    const results = await redriveDeadLetters({ sqs: sqs.client, kinesis: kinesis.client, queueUrl: dry, handler, dryRun: true, visibilityTimeoutSeconds: 0 });
     expect(results.map((r) => [r.outcome, r.records])).toEqual([["checked", 3]]);
     expect(handler).not.toHaveBeenCalled();
   });
 
   test("a record the consumer dead-lettered itself (the table refuses it) is reported as not stored, with its reason, and stays", async () => {
-    const queue = (await sqs.client.send(new CreateQueueCommand({ QueueName: "consumer-dead-letters" }))).QueueUrl as string;
+    const table = await newTable();
+    const queue = await newQueue("consumer-dead-letters");
     // A record DynamoDB can never store (an item over 400 KB) between two good ones, in the stream.
     const bodies = ['{"message":"before"}', JSON.stringify({ message: "x".repeat(410 * 1024) }), '{"message":"after"}'];
     const put = await kinesis.client.send(
@@ -148,13 +155,13 @@ describe("kinesis-ingest dead-letter replay", () => {
     jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       // The consumer, as Lambda runs it: the poison record goes to the queue, the others are stored.
-      const response = await handleKinesisEvent(dynamo.doc, TABLE, toKinesisEvent(range, batch), { deadLetters: sqsDeadLetterSender(sqs.client, queue) });
+      const response = await handleKinesisEvent(dynamo.doc, table, toKinesisEvent(range, batch), { deadLetters: sqsDeadLetterSender(sqs.client, queue) });
       expect(response.batchItemFailures).toEqual([]);
       const results = await redriveDeadLetters({
         sqs: sqs.client,
         kinesis: kinesis.client,
         queueUrl: queue,
-        handler: (event) => handleKinesisEvent(dynamo.doc, TABLE, event),
+        handler: (event) => handleKinesisEvent(dynamo.doc, table, event),
         visibilityTimeoutSeconds: 0,
       });
       expect(results).toEqual([
@@ -169,7 +176,7 @@ describe("kinesis-ingest dead-letter replay", () => {
     } finally {
       jest.restoreAllMocks();
     }
-    const stored = new Set((await dynamo.items(TABLE)).map((item) => String(item.ID)));
+    const stored = new Set((await dynamo.items(table)).map((item) => String(item.ID)));
     expect([sequences[0], sequences[2]].every((s) => stored.has(itemId(shardId, s)))).toBe(true);
     expect(stored.has(itemId(shardId, sequences[1]))).toBe(false);
     // Kept: the message is still in the queue, and the DLQ alarm keeps ringing.

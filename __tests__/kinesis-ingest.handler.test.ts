@@ -62,10 +62,19 @@ describe("kinesis-ingest handler against dynalite", () => {
   let errors: jest.SpyInstance;
 
   beforeAll(async () => {
-    jest.spyOn(console, "log").mockImplementation(() => undefined);
-    errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
     dynamo = await startLocalDynamo();
     ({ doc } = dynamo);
+  });
+
+  // Fresh spies per test: what one test logged (or restored) is never seen by another.
+  beforeEach(() => {
+    jest.spyOn(console, "log").mockImplementation(() => undefined);
+    jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
   });
 
   afterAll(async () => {
@@ -145,7 +154,7 @@ describe("kinesis-ingest handler against dynalite", () => {
     expect(sizes).toEqual([25, 25, 25, 25, 1]);
   });
 
-  it("without a dead-letter queue, reports a record DynamoDB rejects (an item over 400 KB) in batchItemFailures while the rest land", async () => {
+  it("logs a record DynamoDB rejects (an item over 400 KB) by its item id, never its payload; the 40 around it land across two chunks", async () => {
     const table = await newTable();
     const records = Array.from({ length: 40 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
     const poison = record(JSON.stringify({ message: "x".repeat(410 * 1024) }));
@@ -161,6 +170,40 @@ describe("kinesis-ingest handler against dynalite", () => {
     const logged = errors.mock.calls.map((call) => String(call[0])).join("\n");
     expect(logged).toContain(itemId(SHARD, poison.kinesis.sequenceNumber));
     expect(logged).not.toContain("xxxx");
+  });
+
+  it("after an error that is no downstream fault (no such table), tries no later chunk: 1 call for 60 records, all reported, ingest_stopped logs 35 untried", async () => {
+    const calls: number[] = [];
+    const counting = dynamo.newClients();
+    counting.raw.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { RequestItems?: Record<string, unknown[]> };
+        if (input.RequestItems) calls.push(Object.values(input.RequestItems)[0]?.length ?? 0);
+        return next(args);
+      },
+      { step: "initialize", name: "countBatchWrites" },
+    );
+    const warn = jest.mocked(console.warn);
+    // 60 records: chunks of 25, 25 and 10; the table does not exist (ResourceNotFoundException, not throttling or a 5xx).
+    const records = Array.from({ length: 60 }, (_, i) => record(`plain ${i}`));
+    try {
+      const result = await handleKinesisEvent(counting.doc, "no-such-table", eventOf(records), noSleep);
+      expect(result.batchItemFailures).toEqual(records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })));
+    } finally {
+      counting.raw.destroy();
+    }
+    expect(calls).toEqual([25]);
+    const stopped = warn.mock.calls.map((call) => String(call[0])).filter((line) => line.includes("ingest_stopped"));
+    expect(stopped.map((line) => JSON.parse(line) as unknown)).toEqual([{ event: "ingest_stopped", reason: "failing", notWritten: 60, untried: 35 }]);
+    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/^BatchWriteItem failed for 25 item\(s\): ResourceNotFoundException/));
+  });
+
+  it("an eventID without ':' is taken whole as the shard id in the item ID", async () => {
+    const table = await newTable();
+    const whole = { ...record('{"message":"no colon"}'), eventID: "shardId-000000000007" };
+    const result = await handleKinesisEvent(doc, table, eventOf([whole]), noSleep);
+    expect(result.batchItemFailures).toEqual([]);
+    expect((await scan(table)).map((item) => [item.ID, item.Message])).toEqual([[`shardId-000000000007:${whole.kinesis.sequenceNumber}`, "no colon"]]);
   });
 
   describe("UnprocessedItems", () => {
@@ -248,13 +291,11 @@ describe("kinesis-ingest handler against dynalite", () => {
     });
 
     it("fails the invocation when TABLE_NAME is missing (Lambda retries; nothing is dropped), with a logged config_error", async () => {
-      const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
       process.env = { ...saved, ...sdkEnv({ dynamodb: dynamo }) };
       delete process.env.TABLE_NAME;
       const { handler } = await import("../handlers/kinesis-ingest");
       await expect(handler(eventOf([record('{"message":"kept"}')]), {} as Context)).rejects.toMatchObject({ name: "ConfigError", variable: "TABLE_NAME" });
-      expect(error).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"TABLE_NAME"'));
-      error.mockRestore();
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"TABLE_NAME"'));
     });
   });
 });

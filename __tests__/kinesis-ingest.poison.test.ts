@@ -14,7 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type Message, ReceiveMes
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { type DeadLetterSender, RECORD_NOT_STORABLE, sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
-import { handleKinesisEvent, itemId } from "../handlers/kinesis-ingest/ingest";
+import { handleKinesisEvent, itemId, MIN_CALL_MS, type WriteBudget } from "../handlers/kinesis-ingest/ingest";
 import { Deadline } from "../handlers/shared/time-budget";
 import { parseDeadLetter } from "../scripts/redrive/kinesis-dead-letters";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
@@ -198,12 +198,55 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
     ]);
   });
 
-  it("without a dead-letter queue (the redrive tool), reports the poison record as before", async () => {
+  it("reports, instead of sending, the dead letter of a record that names no stream (no eventSourceARN); nothing is queued", async () => {
     const table = await newTable();
-    const records = [record("a"), record(OVERSIZED), record(UNPAIRED), record("b")];
-    const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), noSleep);
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: seq(records[1]) }, { itemIdentifier: seq(records[2]) }]);
-    expect(await storedIds(table)).toEqual(idsOf([records[0], records[3]]));
+    const queueUrl = await newQueue();
+    const { eventSourceARN: _omitted, ...withoutArn } = record(UNPAIRED);
+    const nameless = withoutArn as KinesisStreamRecord;
+    const records = [record("a"), nameless, record("b")];
+    const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), { ...noSleep, deadLetters: sqsDeadLetterSender(sqs.client, queueUrl) });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: seq(nameless) }]);
+    expect(await storedIds(table)).toEqual(idsOf([records[0], records[2]]));
+    expect(await depth(queueUrl)).toBe(0);
+    expect(jsonLines(errors)).toContainEqual(
+      expect.objectContaining({ event: "dead_letter_failed", sequenceNumber: seq(nameless), error: "the record names no stream (eventSourceARN)" }),
+    );
+  });
+
+  it("reports, instead of sending, a dead letter when the writes left no time for the send; nothing is queued", async () => {
+    const table = await newTable();
+    const queueUrl = await newQueue();
+    // The budget is plenty until the batch write returns, then below MIN_CALL_MS: the writes used up the invocation.
+    let leftMs = 10_000;
+    const budget: WriteBudget = { leftMs: () => leftMs, signal: () => new AbortController().signal };
+    const clients = dynamo.newClients();
+    clients.raw.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        leftMs = MIN_CALL_MS - 1;
+        return out;
+      },
+      { step: "initialize", name: "useUpTheTime" },
+    );
+    const records = [record("a"), record(UNPAIRED), record("b")];
+    let sends = 0;
+    const send = sqsDeadLetterSender(sqs.client, queueUrl);
+    const counted: DeadLetterSender = (message, signal) => {
+      sends++;
+      return send(message, signal);
+    };
+    try {
+      const result = await handleKinesisEvent(clients.doc, table, eventOf(records), { ...noSleep, budget, deadLetters: counted });
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: seq(records[1]) }]);
+    } finally {
+      clients.raw.destroy();
+    }
+    expect(await storedIds(table)).toEqual(idsOf([records[0], records[2]]));
+    expect(sends).toBe(0);
+    expect(await depth(queueUrl)).toBe(0);
+    expect(jsonLines(errors)).toContainEqual(
+      expect.objectContaining({ event: "dead_letter_failed", sequenceNumber: seq(records[1]), error: "no time left before the deadline" }),
+    );
   });
 
   describe("the dead-letter queue unreachable: the record is reported in batchItemFailures, never lost", () => {
@@ -344,16 +387,12 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       expect(await depth(queueUrl)).toBe(0);
     });
 
-    it("fails the invocation on a DEAD_LETTER_QUEUE_URL that is no URL (config_error), and reports as before when it is unset", async () => {
+    it("fails the invocation on a DEAD_LETTER_QUEUE_URL that is no URL, with a logged config_error", async () => {
+      // Unset, the entry reports the record instead: bad-input.test.ts, "kinesis-ingest with no dead-letter queue".
       const table = await newTable();
       const bad = await entryWith({ TABLE_NAME: table, DEAD_LETTER_QUEUE_URL: "dev-kinesis-to-dynamo-dlq", ...sdkEnv({ dynamodb: dynamo }) });
       await expect(bad(eventOf([record("kept")]), context)).rejects.toMatchObject({ name: "ConfigError", variable: "DEAD_LETTER_QUEUE_URL" });
       expect(errors).toHaveBeenCalledWith(expect.stringContaining('"event":"config_error","variable":"DEAD_LETTER_QUEUE_URL"'));
-      jest.resetModules();
-
-      const unset = await entryWith({ TABLE_NAME: table, ...sdkEnv({ dynamodb: dynamo }) });
-      const poison = record(OVERSIZED);
-      expect(await unset(eventOf([poison]), context)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(poison) }] });
     });
   });
 });

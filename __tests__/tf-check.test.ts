@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { STACK_IDS } from "../main";
 import { PlanResult, summaryLine, withOfflineSynth } from "../scripts/terraform-check";
 
 const run = promisify(execFile);
@@ -22,7 +23,7 @@ describe("tf:check", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr.trim().split("\n")).toEqual([
-      'tf:check: unknown stack "nope"; the stacks are kinesis-ingest, event-log-api, webhook-proxy, media-alb, translate-api',
+      `tf:check: unknown stack "nope"; the stacks are ${STACK_IDS.join(", ")}`,
     ]);
   }, 60_000);
 

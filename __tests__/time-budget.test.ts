@@ -44,8 +44,11 @@ describe("sdkCallBudget: one call with all its retries fits in the function's ti
     const deadline = Deadline.of({ getRemainingTimeInMillis: () => 3000 }, { FUNCTION_TIMEOUT_MS: "3000" });
     expect(deadline.leftMs()).toBe(3000 - safetyMarginMs(3000));
     const signal = Deadline.in(20).signal();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(signal.aborted).toBe(false);
+    // Waits for the abort itself (a signal that never aborts fails on the test timeout), not for a guessed delay.
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     expect(signal.aborted).toBe(true);
+    expect(signal.reason).toMatchObject({ name: "TimeoutError" });
   });
 });
 

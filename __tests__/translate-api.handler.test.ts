@@ -147,13 +147,15 @@ describe("200: translation answered and recorded", () => {
 
 describe("the hands-on's key collision is fixed", () => {
   it("two requests in the same millisecond leave two history items", async () => {
-    jest.useFakeTimers({ now: Date.UTC(2025, 5, 22, 1, 0, 36, 123), doNotFake: nonDateTimers });
-    expect(Date.now()).toBe(Date.now()); // the clock is frozen: both requests see the same millisecond
+    const frozen = Date.UTC(2025, 5, 22, 1, 0, 36, 123);
+    jest.useFakeTimers({ now: frozen, doNotFake: nonDateTimers });
+    expect(Date.now()).toBe(frozen); // the faked clock is in place...
 
     const results = await Promise.all([
       handler(getEvent({ input_text: "一つ目" })),
       handler(getEvent({ input_text: "二つ目" })),
     ]);
+    expect(Date.now()).toBe(frozen); // ...and did not move: both requests ran in the same millisecond
 
     expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
     const items = await dynamo.items(table);

@@ -161,7 +161,9 @@ describe("characters SQS refuses (U+FFFE, U+FFFF) anywhere in the request", () =
     await strict.stop();
   });
 
-  test("the local engine queues them as they are; SQS's rule (the strict stand-in) refuses them", async () => {
+  // A check of the test's own stand-in, not of project code: it makes the next test's 202 mean something
+  // (the stand-in does refuse what SQS refuses, where local-aws-sqs alone would take anything).
+  test("stand-in check (support/strict-sqs.ts): local-aws-sqs queues U+FFFE as it is; the strict stand-in refuses it with InvalidMessageContents", async () => {
     const accepted = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "a\ufffeb" }));
     expect(accepted.MessageId).toEqual(expect.any(String));
     await expect(

@@ -18,6 +18,7 @@ import {
 } from "../handlers/webhook-proxy/api2sqs/signature";
 import { parseMessage } from "../handlers/webhook-proxy/message";
 import { type Engine, type ParameterStoreStats, startParameterStore } from "../scripts/replay/engines";
+import { startFaultProxy } from "./support/fault-proxy";
 import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
 import { apiEvent } from "./webhook-proxy/fixtures";
 
@@ -68,6 +69,20 @@ beforeAll(async () => {
   });
   ({ handler } = await import("../handlers/webhook-proxy/api2sqs"));
 });
+
+/**
+ * The Lambda entry as a new container loads it: its own module registry, so
+ * its signing secrets and SDK clients start empty (read from the environment
+ * as it is now), whatever the tests before it did with the shared `handler`.
+ */
+async function newContainer(): Promise<typeof handler> {
+  let fresh: typeof handler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    ({ handler: fresh } = await import("../handlers/webhook-proxy/api2sqs"));
+  });
+  if (fresh === undefined) throw new Error("api2sqs did not load");
+  return fresh;
+}
 
 let queues = 0;
 beforeEach(async () => {
@@ -129,13 +144,15 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
     expect(await queued()).toEqual([]);
   });
 
-  test("the secret is read once per container, not per request", async () => {
+  test("a new container reads the secret exactly once, on its first request, and keeps it for the next two", async () => {
+    const coldHandler = await newContainer();
     const before = ssm.stats.found;
     for (let i = 0; i < 3; i++) {
       const body = `{"n":${i}}`;
-      expect((await handler(signed(body, `sha256=${hmac(body)}`))).statusCode).toBe(202);
+      expect((await coldHandler(signed(body, `sha256=${hmac(body)}`))).statusCode).toBe(202);
     }
-    expect(ssm.stats.found - before).toBe(0); // read by the first test's call, kept since
+    expect(ssm.stats.found - before).toBe(1);
+    expect(await queued()).toHaveLength(3);
   });
 
   test("another scheme: a base64 digest without prefix in another header", async () => {
@@ -169,15 +186,23 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
     }
   });
 
-  test("a stalled Parameter Store: 503 (the SSM client gives up after two 500 ms attempts), not a killed invocation", async () => {
-    process.env.SIGNATURE_SECRET_PARAMETER = "/test/stalled";
+  test("a stalled Parameter Store: 503 after exactly the SSM client's two attempts, nothing queued, not a killed invocation", async () => {
+    // A new container whose SSM client goes through a proxy that accepts each call and never answers: it counts the attempts.
+    const stalled = await startFaultProxy(ssm, { kind: "silent" });
+    const endpoint = process.env.AWS_ENDPOINT_URL_SSM;
+    process.env.AWS_ENDPOINT_URL_SSM = stalled.endpoint;
     try {
+      const coldHandler = await newContainer();
       const body = '{"a":1}';
-      const result = await handler(signed(body, `sha256=${hmac(body)}`));
+      const result = await coldHandler(signed(body, `sha256=${hmac(body)}`));
       expect(result.statusCode).toBe(503);
+      expect(json(result).message).toContain("could not be verified");
+      expect(stalled.stats.silenced).toBe(2);
+      expect(stalled.stats.requests).toBe(2);
       expect(await queued()).toEqual([]);
     } finally {
-      process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
+      process.env.AWS_ENDPOINT_URL_SSM = endpoint;
+      await stalled.stop();
     }
   }, 10_000);
 });
