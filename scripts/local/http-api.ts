@@ -122,7 +122,7 @@ export function httpApi(runtime: LocalRuntime, credentials: LocalCredentials): H
       const route = routes.find((r) => r.path !== "$default" && matches(r, req.method, path)) ?? routes.find((r) => r.path === "$default");
       if (!route) return jsonResponse(404, { message: "Not Found" }, corsHeaders(req));
       if (route.iam) {
-        const verdict = await verifySigV4(req, credentials);
+        const verdict = await verifySigV4(req, credentials, runtime.region);
         if (!verdict.ok) return jsonResponse(403, { message: verdict.message }, corsHeaders(req));
       }
       if (bucket && !bucket.take()) return jsonResponse(429, { message: "Too Many Requests" }, corsHeaders(req));

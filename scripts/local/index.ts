@@ -7,9 +7,12 @@
  * REST APIs, HTTP APIs and ALB listeners in front of the bundled functions,
  * event source mappings polling kinesalite / local-aws-sqs, tables on
  * dynalite. Prints the base URL, every route and every engine's endpoint
- * (for `aws --endpoint-url`), then one line per request. SIGINT / SIGTERM
- * stop everything (all engines run in this process). Exit codes: 0 after a
- * clean stop, 2 on a usage error, 1 when the stack cannot start.
+ * (for `aws --endpoint-url`), then one line per request. SIGINT, SIGTERM
+ * and SIGHUP stop everything (all engines run in this process). `npm run
+ * local` execs node in place of npm's script shell, so a SIGTERM to npm
+ * reaches this process (a shell would die of it and leave the server
+ * running). Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the
+ * stack cannot start.
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
@@ -28,6 +31,7 @@ import { type FrontDoor, serve } from "./server";
 import { evaluateTemplate } from "./terraform-expression";
 import { newCredentials } from "./sigv4";
 import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
+import { describeKey } from "./usage-plans";
 
 /**
  * main.ts's STACK_IDS: importing main.ts would load every stack and the provider
@@ -133,7 +137,6 @@ export function synthesizedStack(synthDir: string, id: string): SynthesizedStack
 export async function startLocal(options: LocalOptions, log: (line: string) => void): Promise<RunningStack> {
   const stack = synthesizedStack(options.synthDir, options.stack);
   const credentials = newCredentials();
-  const apiKey = `local-${randomBytes(12).toString("hex")}`;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -180,10 +183,10 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
     const banner: string[] = [`${stack.id}: serving ${path.join(options.synthDir, "stacks", stack.id, "cdk.tf.json")} and its bundled functions on local engines`];
     let door: FrontDoor;
     if (resources(stack, "aws_api_gateway_rest_api").length > 0) {
-      const api = restApi(runtime, { credentials, apiKey });
+      const api = restApi(runtime, { credentials });
       door = await serve(options.port, (req) => api.handle(req), log);
       banner.push(`base URL: ${door.url}/${api.stageName}  (REST API, stage ${api.stageName})`, "routes:", ...api.routes.map((r) => `  ${r}`));
-      if (api.usesApiKeys) banner.push(`API key (send as x-api-key): ${apiKey}`);
+      if (api.usesApiKeys) for (const key of api.apiKeys) banner.push(`API key (send as x-api-key): ${key.value}  (${key.client}: ${describeKey(key)})`);
     } else if (resources(stack, "aws_apigatewayv2_api").length > 0) {
       const api = httpApi(runtime, credentials);
       door = await serve(options.port, (req) => api.handle(req), log);
@@ -204,11 +207,12 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
     const usesSigV4 = JSON.stringify(stack.json.resource ?? {}).includes('"AWS_IAM"');
     if (usesSigV4) {
       banner.push(
-        "AWS_IAM routes take SigV4 signatures by these local credentials (service execute-api):",
-        `  AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${REGION}`,
+        `AWS_IAM routes take SigV4 signatures by these local credentials (service execute-api, the stack's region ${runtime.region}):`,
+        `  AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${runtime.region}`,
       );
     }
-    banner.push("engines (any AWS client: --endpoint-url URL, region " + REGION + `, keys ${FAKE_CREDENTIALS.accessKeyId}/${FAKE_CREDENTIALS.secretAccessKey}):`);
+    const engineRegion = runtime.region === REGION ? REGION : `${REGION} (the engines' own, whatever the stack's)`;
+    banner.push(`engines (any AWS client: --endpoint-url URL, region ${engineRegion}, keys ${FAKE_CREDENTIALS.accessKeyId}/${FAKE_CREDENTIALS.secretAccessKey}):`);
     if (runtime.engines.dynamodb) banner.push(`  DynamoDB  ${runtime.engines.dynamodb.endpoint}  tables: ${resources(stack, "aws_dynamodb_table").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.kinesis) banner.push(`  Kinesis   ${runtime.engines.kinesis.endpoint}  streams: ${resources(stack, "aws_kinesis_stream").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.sqs) banner.push(`  SQS       ${runtime.engines.sqs.endpoint}  queues: ${resources(stack, "aws_sqs_queue").map(([, t]) => String(t.name)).join(", ")}`);
@@ -262,8 +266,7 @@ async function main(argv: readonly string[]): Promise<number> {
         },
       );
     };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * A REST API (API Gateway v1) played from cdk.tf.json: the resource tree,
  * each method's authorization (`AWS_IAM`: SigV4; `api_key_required`: the
- * `x-api-key` header), request validator (required parameters, a JSON body
+ * `x-api-key` header, with the key's usage plan throttle and quota, see
+ * ./usage-plans.ts), request validator (required parameters, a JSON body
  * model), stage throttling, and its integration:
  * - `AWS` to a service action (Kinesis PutRecord, DynamoDB): the request
  *   template rendered (velocityjs) and sent to the local engine, the answer
@@ -18,6 +19,7 @@ import type { LocalRuntime } from "./runtime";
 import { flatHeaders, header, isTextContent, jsonResponse, type LocalRequest, type LocalResponse } from "./server";
 import { verifySigV4, type LocalCredentials } from "./sigv4";
 import { validateJsonSchema } from "./json-schema";
+import { type LocalApiKey, readApiKeys } from "./usage-plans";
 
 interface RestMethod {
   readonly path: string;
@@ -34,6 +36,8 @@ export interface RestApi {
   readonly stageName: string;
   readonly routes: string[];
   readonly usesApiKeys: boolean;
+  /** The keys the methods with `api_key_required` take (send as `x-api-key`), each with its usage plan. */
+  readonly apiKeys: readonly LocalApiKey[];
   handle(req: LocalRequest): Promise<LocalResponse>;
 }
 
@@ -115,7 +119,6 @@ const SERVICE_TARGETS: Record<string, { target: string; contentType: string; eng
 
 export interface RestApiOptions {
   readonly credentials: LocalCredentials;
-  readonly apiKey: string;
 }
 
 export function restApi(runtime: LocalRuntime, options: RestApiOptions): RestApi {
@@ -128,6 +131,7 @@ export function restApi(runtime: LocalRuntime, options: RestApiOptions): RestApi
   const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
   const bucket = rate !== undefined && burst !== undefined ? new TokenBucket(rate, burst) : undefined;
   const patterns = methods.map((m) => ({ method: m, pattern: pathPattern(m.path) }));
+  const apiKeys = readApiKeys(stack);
 
   // Check at start that every integration can be played locally.
   for (const m of methods) {
@@ -242,6 +246,7 @@ export function restApi(runtime: LocalRuntime, options: RestApiOptions): RestApi
   return {
     stageName,
     usesApiKeys: methods.some((m) => m.apiKeyRequired),
+    apiKeys: apiKeys.keys,
     routes: methods.map((m) => `${m.httpMethod} /${stageName}${m.path === "/" ? "" : m.path}  (${String(m.integration.type)}${m.authorization === "AWS_IAM" ? ", SigV4" : ""}${m.apiKeyRequired ? ", x-api-key" : ""})`),
     async handle(req) {
       const requestId = randomUUID();
@@ -255,10 +260,14 @@ export function restApi(runtime: LocalRuntime, options: RestApiOptions): RestApi
       if (!match) return jsonResponse(403, { message: "Missing Authentication Token" });
       const m = match.method;
       if (m.authorization === "AWS_IAM") {
-        const verdict = await verifySigV4(req, options.credentials);
+        const verdict = await verifySigV4(req, options.credentials, runtime.region);
         if (!verdict.ok) return jsonResponse(403, { message: verdict.message });
       }
-      if (m.apiKeyRequired && header(req, "x-api-key") !== options.apiKey) return jsonResponse(403, { message: "Forbidden" });
+      if (m.apiKeyRequired) {
+        // The key's usage plan (its throttle, then its quota) before the stage's throttle.
+        const verdict = apiKeys.check(header(req, "x-api-key"));
+        if (!verdict.ok) return jsonResponse(verdict.status, { message: verdict.message });
+      }
       if (bucket && !bucket.take()) return jsonResponse(429, { message: "Too Many Requests" });
       const missing = m.requiredParameters.filter((p) => {
         const [, where, name] = /^method\.request\.(querystring|header|path)\.(.+)$/.exec(p) ?? [];

@@ -22,7 +22,7 @@ import {
 import { Random } from "../replay/random";
 import { handlerSandbox, type FunctionSettings, type Handler, invoke, loadHandler } from "../replay/handler";
 import { createStream, createTable, functionSettings } from "../replay/resources";
-import { type Block, environmentVariables, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack } from "../replay/synth";
+import { type Block, environmentVariables, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack, variableDefault } from "../replay/synth";
 import { resolveEnvironment, type Resolvers } from "../replay/util";
 import { evaluateTemplate } from "./terraform-expression";
 
@@ -45,6 +45,8 @@ export interface LocalFunction {
 
 export interface LocalRuntime {
   readonly stack: SynthesizedStack;
+  /** The region the stack deploys to (its default `aws` provider's): what SigV4 clients sign for. */
+  readonly region: string;
   readonly engines: LocalEngines;
   /** `aws_<type>.<name>` -> the local resource's attributes (name, arn, url). */
   readonly resolvers: Resolvers;
@@ -52,6 +54,20 @@ export interface LocalRuntime {
   /** Local URL of each queue, by Terraform name. */
   readonly queueUrls: Map<string, string>;
   stop(): Promise<void>;
+}
+
+/**
+ * The region of the stack's default `aws` provider block (the one without an
+ * alias) in cdk.tf.json: `AWS_REGION` at synth. The project default when the
+ * block names none.
+ */
+export function providerRegion(stack: SynthesizedStack): string {
+  const providers = (stack.json as { provider?: Record<string, Block[] | undefined> }).provider?.aws ?? [];
+  const region = providers.find((p) => p.alias === undefined)?.region;
+  if (region === undefined) return REGION;
+  const value = variableDefault(stack, region);
+  if (typeof value !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new Error(`${stack.id}: the aws provider's region ${JSON.stringify(region)} is not a region name`);
+  return value;
 }
 
 const arn = (service: string, resource: string): string => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
@@ -167,6 +183,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
     await Promise.all(started.map((e) => e.stop()));
   };
   try {
+    const region = providerRegion(stack);
     const engines = await startStackEngines(stack, started);
     Object.assign(engines.extra, options.extraEndpoints ?? {});
     if (engines.dynamodb) await createTables(stack, engines.dynamodb);
@@ -197,7 +214,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
       const undo = setProcessEnv(envs.get(name)!);
       let handler: Handler<unknown, unknown>;
       try {
-        handler = loadHandler<unknown, unknown>(functionCode(stack, block).file, scratch, name);
+        handler = loadHandler<unknown, unknown>(functionCode(stack, block), scratch, name);
       } finally {
         undo();
         setProcessEnv(conflicting);
@@ -205,7 +222,7 @@ export async function startRuntime(stack: SynthesizedStack, options: RuntimeOpti
       const settings = functionSettings(stack, block);
       functions.set(name, { resourceName: name, settings, block, invoke: async <R>(event: unknown) => (await invoke(handler, settings, event)) as R });
     }
-    return { stack, engines, resolvers, functions, queueUrls, stop };
+    return { stack, region, engines, resolvers, functions, queueUrls, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -8,7 +8,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, HttpRequest, SourceData } from "@smithy/types";
-import { REGION } from "../replay/engines";
 import { header, type LocalRequest } from "./server";
 
 export interface LocalCredentials {
@@ -47,15 +46,15 @@ export type Verdict = { ok: true } | { ok: false; message: string };
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
-/** Checks a request signed for `execute-api` in this region with `credentials`. */
-export async function verifySigV4(req: LocalRequest, credentials: LocalCredentials, service = "execute-api"): Promise<Verdict> {
+/** Checks a request signed for `service` in `region` (the stack's) with `credentials`. */
+export async function verifySigV4(req: LocalRequest, credentials: LocalCredentials, region: string, service = "execute-api"): Promise<Verdict> {
   const authorization = header(req, "authorization");
   if (!authorization) return { ok: false, message: "Missing Authentication Token" };
   const m = AUTH.exec(authorization.trim());
   if (!m) return { ok: false, message: "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' (AWS4-HMAC-SHA256)" };
-  const [, accessKeyId, , region, signedService, signedHeaderList, signature] = m;
+  const [, accessKeyId, , signedRegion, signedService, signedHeaderList, signature] = m;
   if (accessKeyId !== credentials.accessKeyId) return { ok: false, message: "The security token included in the request is invalid." };
-  if (region !== REGION || signedService !== service) return { ok: false, message: `Credential should be scoped to a valid region and service ('${REGION}', '${service}')` };
+  if (signedRegion !== region || signedService !== service) return { ok: false, message: `Credential should be scoped to a valid region and service ('${region}', '${service}')` };
   const amzDate = header(req, "x-amz-date");
   const dm = amzDate ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) : null;
   if (!dm) return { ok: false, message: "Signed requests need an X-Amz-Date header (yyyyMMddTHHmmssZ)" };
@@ -93,7 +92,7 @@ export async function verifySigV4(req: LocalRequest, credentials: LocalCredentia
     headers,
     body: req.body,
   };
-  const signer = new SignatureV4({ credentials, region: REGION, service, sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+  const signer = new SignatureV4({ credentials, region, service, sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
   const signed = await signer.sign(request, { signingDate, signableHeaders: new Set(signedHeaders) });
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? "";
   const ok = expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));

@@ -1,14 +1,16 @@
 /**
  * Loads and invokes a bundled Lambda handler: the `index.js` that synth
- * packaged, copied to a fresh folder and `require`d there, so each run gets
- * fresh module-scope SDK clients built from the environment of that run.
- * Invocations get a Lambda-like context and are cut at the function's timeout.
+ * packaged (a folder with archive packaging, the single entry of `code.zip`
+ * with asset packaging), written to a fresh folder and `require`d there, so
+ * each run gets fresh module-scope SDK clients built from the environment of
+ * that run. Invocations get a Lambda-like context and are cut at the
+ * function's timeout.
  */
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
 import { randomUUID } from "node:crypto";
-import { scratchDir } from "./synth";
+import { type FunctionCode, isZip, scratchDir, unzipSingle } from "./synth";
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -22,13 +24,29 @@ export class FunctionTimeoutError extends Error {
 
 let loaded = 0;
 
-export function loadHandler<E, R>(bundleFile: string, scratch: string, name: string): Handler<E, R> {
+/**
+ * The handler a bundle exports. `bundle` is `functionCode(...)` or the file
+ * synth wrote: an `index.js`, or a `code.zip` (asset packaging) whose
+ * `index.js` entry is loaded.
+ */
+export function loadHandler<E, R>(bundle: string | FunctionCode, scratch: string, name: string): Handler<E, R> {
+  const source = typeof bundle === "string" ? bundle : bundle.file;
+  const read = (file: string): Buffer => {
+    const data = readFileSync(file);
+    return isZip(data) ? unzipSingle(data, "index.js") : data;
+  };
+  const code = typeof bundle === "string" ? read(bundle) : bundle.code;
   const dir = path.join(scratch, `${name}-${++loaded}`);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "index.js");
-  copyFileSync(bundleFile, file);
-  const mod = require(file) as { handler?: unknown };
-  if (typeof mod.handler !== "function") throw new Error(`${bundleFile} exports no handler function`);
+  writeFileSync(file, code);
+  let mod: { handler?: unknown };
+  try {
+    mod = require(file) as { handler?: unknown };
+  } catch (err) {
+    throw new Error(`cannot load the bundle of ${name} (${source}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof mod.handler !== "function") throw new Error(`${source} exports no handler function`);
   return mod.handler as Handler<E, R>;
 }
 

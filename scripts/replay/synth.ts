@@ -93,12 +93,20 @@ export function numberSetting(stack: SynthesizedStack, value: unknown, what: str
   return n;
 }
 
+/** A function's bundle: where synth wrote it (`index.js`, or the asset's `code.zip`) and its `index.js` text. */
+export interface FunctionCode {
+  /** The file synth wrote: `index.js` (archive packaging) or the zip holding it (asset packaging). */
+  readonly file: string;
+  /** The bundled `index.js` itself (read out of the zip for asset packaging). */
+  readonly code: Buffer;
+}
+
 /**
  * The bundled `index.js` of a Lambda function: its `filename` points at an
  * `archive_file` whose `source_dir` is the bundle folder (archive packaging),
  * or at a zip asset (asset packaging), whose single `index.js` entry is read.
  */
-export function functionCode(stack: SynthesizedStack, fn: Block): { file: string; code: Buffer } {
+export function functionCode(stack: SynthesizedStack, fn: Block): FunctionCode {
   const filename = fn.filename;
   const archive = referenceOf(filename);
   if (archive && archive.type === "archive_file") {
@@ -115,8 +123,11 @@ export function functionCode(stack: SynthesizedStack, fn: Block): { file: string
   throw new Error(`${stack.id}: cannot find the code of function ${String(fn.function_name)}`);
 }
 
+/** Whether `data` is a zip archive (starts with a local file header). */
+export const isZip = (data: Buffer): boolean => data.length >= 4 && data.readUInt32LE(0) === 0x04034b50;
+
 /** Reads one stored or deflated entry of a zip (the deterministic zips have a single `index.js`). */
-function unzipSingle(zip: Buffer, name: string): Buffer {
+export function unzipSingle(zip: Buffer, name: string): Buffer {
   let offset = 0;
   while (offset + 30 <= zip.length && zip.readUInt32LE(offset) === 0x04034b50) {
     const method = zip.readUInt16LE(offset + 8);
