@@ -221,7 +221,9 @@ function buildBundles(entries: readonly string[], cacheDir: string, record = tru
         const record = recordOf(input);
         if (record) inputs[input] = record;
       }
-      const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs);
+      // Date.now() is whole milliseconds, modification times are not: a file written in the run's first
+      // millisecond counts as written before it (a save racing esbuild that closely is not told apart).
+      const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs + 1);
       if (changedMeanwhile) return bundleAt(cacheDir, output, false);
       const manifest: Manifest = { inputs, output };
       const target = manifestFile(entry, cacheDir);
