@@ -11,6 +11,8 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { defaultEnvironment } from "../config";
+import { AlarmTopic } from "../constructs/alarm-topic";
+import { DeadLetterQueue } from "../constructs/dead-letter-queue";
 import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../constructs/defaults";
 import { NodejsFunction } from "../constructs/lambda/nodejs-function";
 import { ServerlessStack } from "../constructs/serverless-stack";
@@ -138,5 +140,14 @@ describe("alarms added to the stack's topic", () => {
     const names = Object.values(alarms).map((alarm) => alarm.alarm_name);
     expect(names).toEqual(expect.arrayContaining(["dev-first-errors", "dev-first-throttles", "dev-second-errors", "dev-second-throttles"]));
     expect(Object.keys(alarms).filter((id) => /^alarms_(first|second)_handler_(errors|throttles)/.test(id))).toHaveLength(4);
+  });
+});
+
+describe("outside a ServerlessStack", () => {
+  test("a construct that would take a setting from the stack names the prop to pass instead", () => {
+    const plain = new TerraformStack(Testing.app(), "plain");
+    expect(() => new DeadLetterQueue(plain, "dlq", { queueName: "q" })).toThrow("plain/dlq is not in a ServerlessStack: pass alarms");
+    const topic = new AlarmTopic(plain, "alarms", { topicName: "t", accountId: "123456789012" });
+    expect(() => new DeadLetterQueue(plain, "dlq_with_topic", { queueName: "q", alarms: topic })).not.toThrow();
   });
 });

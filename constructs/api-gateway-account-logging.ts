@@ -90,7 +90,7 @@ export class ApiGatewayAccountLogging extends Construct {
     const count = Token.asNumber(Fn.conditional(this.manage.booleanValue, 1, 0));
 
     const partition = new DataAwsPartition(this, "partition").partition;
-    const accountId = props.accountId ?? ServerlessStack.of(this).accountId;
+    const accountId = props.accountId ?? ServerlessStack.of(this, "accountId").accountId;
     const roleArn = `arn:${partition}:iam::${accountId}:role/${props.roleName}`;
 
     this.role = new IamRole(this, "role", {

@@ -31,7 +31,7 @@ export class DeadLetterQueue extends Construct {
       messageRetentionSeconds: props.messageRetentionSeconds ?? 1209600,
     });
     const dimensions = { QueueName: this.queue.name };
-    const alarms = props.alarms ?? ServerlessStack.of(this).alarms;
+    const alarms = props.alarms ?? ServerlessStack.of(this, "alarms").alarms;
     alarms.alarm(`${alarmIdPrefixOf(this)}_depth`, {
       alarmName: `${props.queueName}-not-empty`,
       alarmDescription: `Messages in ${props.queueName}: deliveries failed and wait for a replay.`,

@@ -101,7 +101,7 @@ export class HttpApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}`,
-      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this).env.logRetentionDays,
+      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this, "accessLogRetentionDays").env.logRetentionDays,
     });
 
     const throttling = throttlingVariables(this, props, `the ${stageName} stage of the HTTP API (all routes together)`);
@@ -131,7 +131,7 @@ export class HttpApiStage extends Construct {
       period: 60,
       stat: "Sum",
     });
-    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this, "alarms").alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx-rate`,
       alarmDescription:
         props.alarmDescription ??

@@ -138,7 +138,7 @@ export class RestApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,
-      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this).env.logRetentionDays,
+      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this, "accessLogRetentionDays").env.logRetentionDays,
     });
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId: props.api.id,
@@ -166,7 +166,7 @@ export class RestApiStage extends Construct {
     });
 
     const threshold = props.errorRateThreshold ?? 0.05;
-    this.alarm = (props.alarms ?? ServerlessStack.of(this).alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
+    this.alarm = (props.alarms ?? ServerlessStack.of(this, "alarms").alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx`,
       alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
       namespace: "AWS/ApiGateway",

@@ -77,10 +77,13 @@ export class ServerlessStack extends TerraformStack {
     return stack instanceof ServerlessStack ? stack : undefined;
   }
 
-  /** The ServerlessStack `scope` belongs to (its environment, its alarm topic); throws in any other stack. */
-  static of(scope: IConstruct): ServerlessStack {
+  /**
+   * The ServerlessStack `scope` belongs to (its environment, its alarm topic); throws in any
+   * other stack, naming what to pass instead (`needed`: the props a construct would take from it).
+   */
+  static of(scope: IConstruct, needed?: string): ServerlessStack {
     const stack = ServerlessStack.tryOf(scope);
-    if (!stack) throw new Error(`${scope.node.path} is not in a ServerlessStack`);
+    if (!stack) throw new Error(`${scope.node.path} is not in a ServerlessStack${needed ? `: pass ${needed}` : ""}`);
     return stack;
   }
 
