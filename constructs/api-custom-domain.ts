@@ -75,8 +75,11 @@ export class ApiCustomDomain extends Construct {
   }
 }
 
-/** The certificate of a custom domain: requested and DNS-validated here, or the given ARN. */
-function domainCertificate(
+/**
+ * The certificate of a host name: requested and DNS-validated in `scope` (id
+ * `certificate`), or the given ARN. A user of the ARN waits for validation.
+ */
+export function domainCertificate(
   scope: Construct,
   props: Pick<ApiCustomDomainProps, "domainName" | "hostedZoneId" | "certificate">,
 ): { certificate?: DnsValidatedCertificate; certificateArn: string } {

@@ -8,7 +8,6 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { ApiKeyClients, CallerAuth, ClientLimits, restApiCallers } from "./api-key-clients";
 import { RestApiCustomDomain, RestApiDomainOptions } from "./api-custom-domain";
 import { RateLimitWebAcl, WebAclOptions } from "./rate-limit-web-acl";
@@ -69,9 +68,7 @@ export function restApiFrontDoor(scope: Construct, props: RestApiFrontDoorProps)
   if (props.customDomain) {
     domain = new RestApiCustomDomain(scope, "domain", {
       domainName: props.customDomain.domainName,
-      hostedZoneId:
-        ServerlessStack.of(scope).env.lookups.hostedZoneId ??
-        new DataAwsRoute53Zone(scope, "zone", { name: props.customDomain.zoneName }).zoneId,
+      hostedZoneId: ServerlessStack.of(scope).hostedZoneId(props.customDomain.zoneName),
       certificate: props.customDomain.certificate ?? { kind: "create" },
       restApiId: props.api.id,
       stageName: stage.stageName,

@@ -3,6 +3,7 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf"
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { AlarmTopic } from "./alarm-topic";
 import { EnvironmentConfig, physicalName } from "./environment";
 
@@ -22,6 +23,7 @@ export class ServerlessStack extends TerraformStack {
   readonly alarms: AlarmTopic;
   private regionData?: DataAwsRegion;
   private callerIdentity?: DataAwsCallerIdentity;
+  private zoneData?: DataAwsRoute53Zone;
 
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
@@ -103,5 +105,12 @@ export class ServerlessStack extends TerraformStack {
     if (this.env.lookups.accountId) return this.env.lookups.accountId;
     this.callerIdentity ??= new DataAwsCallerIdentity(this, "current_identity");
     return this.callerIdentity.accountId;
+  }
+
+  /** The id of the public hosted zone `zoneName` (a stack has one): supplied, or looked up with `data.aws_route53_zone` (id `zone`). */
+  hostedZoneId(zoneName: string): string {
+    if (this.env.lookups.hostedZoneId) return this.env.lookups.hostedZoneId;
+    this.zoneData ??= new DataAwsRoute53Zone(this, "zone", { name: zoneName, privateZone: false });
+    return this.zoneData.zoneId;
   }
 }

@@ -4,7 +4,6 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
@@ -252,8 +251,7 @@ export class EventLogApiStack extends ServerlessStack {
       errorMessage: "api_subdomain must be DNS labels such as sample-http-api.",
     });
     const hostName = `${subdomain.stringValue}.${zoneName.stringValue}`;
-    const hostedZoneId =
-      props.env.lookups.hostedZoneId ?? new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue }).zoneId;
+    const hostedZoneId = this.hostedZoneId(zoneName.stringValue);
 
     const domain = new ApiCustomDomain(this, "domain", {
       domainName: hostName,

@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
@@ -9,7 +8,7 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import type { DomainCertificate } from "../../constructs/api-custom-domain";
+import { domainCertificate, type DomainCertificate } from "../../constructs/api-custom-domain";
 import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
 import { declareEntryPoint } from "../../constructs/entry-points";
 import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
@@ -133,9 +132,7 @@ export class MediaAlbStack extends ServerlessStack {
             ...(lookups.vpcId ? [] : [{ name: "default-for-az", values: ["true"] }]),
           ],
         }).ids;
-    const zoneId =
-      lookups.hostedZoneId ??
-      new DataAwsRoute53Zone(this, "zone", { name: zoneName.stringValue, privateZone: false }).zoneId;
+    const zoneId = this.hostedZoneId(zoneName.stringValue);
 
     // ---- Security group AllowHttpGroup: HTTP/HTTPS in from anywhere (IPv4 and IPv6), nothing out ----
     // Standalone rule resources, not inline blocks: one rule per CIDR as AWS stores them, each
@@ -185,14 +182,12 @@ export class MediaAlbStack extends ServerlessStack {
 
     // The listener's certificate: the given ARN, or one requested for the host name and
     // DNS-validated in the zone; the listener takes the validation's ARN, so it waits for issuance.
-    const certificate = props.certificate ?? { kind: "create" };
-    let certificateArn: string;
-    if (certificate.kind === "existing") {
-      certificateArn = certificate.certificateArn;
-    } else {
-      this.certificate = new DnsValidatedCertificate(this, "certificate", { domainName: hostName, hostedZoneId: zoneId });
-      certificateArn = this.certificate.certificateArn;
-    }
+    const { certificate, certificateArn } = domainCertificate(this, {
+      domainName: hostName,
+      hostedZoneId: zoneId,
+      certificate: props.certificate ?? { kind: "create" },
+    });
+    this.certificate = certificate;
 
     // HTTPS 443: the seed's listener, its default action replaced by a fixed 404 (the seed's final edit).
     this.httpsListener = new LbListener(this, "https_listener", {
