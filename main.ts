@@ -5,7 +5,7 @@
  *   npx cdktf deploy <id>              -> deploy one stack
  *
  * The registry is the one list of stacks: the app, the policy suite, the Terraform
- * proof, the address guard, the replays and the bench all derive from it.
+ * proof, the address guard and the bench derive from it (README "How to add a stack").
  */
 import "./startup"; // first: settings that must hold before cdktf loads
 import { readFileSync } from "node:fs";
@@ -24,7 +24,7 @@ import { WebhookProxyStack } from "./stacks/webhook-proxy";
 export interface StackEntry {
   /** The id `cdktf synth` writes under `cdktf.out/stacks/`: fixed, users and scripts rely on it. */
   readonly id: string;
-  /** The seed document in `shared/seeds/` the stack reproduces. */
+  /** The seed the stack reproduces: `../shared/seeds/<seed>.txt`, beside this project (not in it). */
   readonly seed: string;
   readonly summary: string;
   readonly Stack: new (scope: Construct, id: string, props: ServerlessStackProps) => ServerlessStack;
@@ -43,6 +43,7 @@ export const STACK_IDS: readonly StackId[] = STACKS.map((entry) => entry.id);
 
 export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: string): App {
   const app = new App({ outdir });
+  // Every stack with its defaults; to set a stack's props, construct it here with them (`{ env, ...props }`).
   for (const { Stack, id } of STACKS) new Stack(app, id, { env });
   return app;
 }

@@ -151,3 +151,14 @@ describe("outside a ServerlessStack", () => {
     expect(() => new DeadLetterQueue(plain, "dlq_with_topic", { queueName: "q", alarms: topic })).not.toThrow();
   });
 });
+
+describe("a stack's hosted zone", () => {
+  test("looked up once by name (data.aws_route53_zone `zone`, public); another name is refused", () => {
+    const stack = new ServerlessStack(Testing.app(), "zones", { env: defaultEnvironment });
+    stack.hostedZoneId("example.com");
+    stack.hostedZoneId("example.com");
+    expect(() => stack.hostedZoneId("example.org")).toThrow("zones: a stack has one hosted zone; asked for example.org after example.com");
+    const zones = (JSON.parse(Testing.synth(stack)) as { data: Record<string, Record<string, Record<string, unknown>>> }).data.aws_route53_zone;
+    expect(Object.values(zones)).toEqual([{ name: "example.com", private_zone: false }]);
+  });
+});

@@ -17,8 +17,12 @@ export interface DeadLetterQueueProps {
 
 /**
  * Where failed messages or records end up instead of being dropped: an
- * encrypted SQS queue kept 14 days, with alarms on depth > 0 and on the age of
- * its oldest message, so a failure is seen before it expires.
+ * encrypted SQS queue (messages kept 14 days by default), with alarms on depth
+ * > 0 and on the age of its oldest message, so a failure is seen before it expires.
+ *
+ * Copying it: with alarm-topic.ts and defaults.ts; serverless-stack.ts and
+ * environment.ts come along (imported), though with `alarms` passed it needs no
+ * ServerlessStack.
  */
 export class DeadLetterQueue extends Construct {
   readonly queue: SqsQueue;

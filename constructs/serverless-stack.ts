@@ -24,6 +24,7 @@ export class ServerlessStack extends TerraformStack {
   private regionData?: DataAwsRegion;
   private callerIdentity?: DataAwsCallerIdentity;
   private zoneData?: DataAwsRoute53Zone;
+  private zoneName?: string;
 
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
@@ -107,8 +108,16 @@ export class ServerlessStack extends TerraformStack {
     return this.callerIdentity.accountId;
   }
 
-  /** The id of the public hosted zone `zoneName` (a stack has one): supplied, or looked up with `data.aws_route53_zone` (id `zone`). */
+  /**
+   * The id of the public hosted zone `zoneName`: supplied, or looked up with
+   * `data.aws_route53_zone` (id `zone`). A stack has one zone (the supplied id is
+   * one value): asking for another throws.
+   */
   hostedZoneId(zoneName: string): string {
+    if (this.zoneName !== undefined && this.zoneName !== zoneName) {
+      throw new Error(`${this.node.path}: a stack has one hosted zone; asked for ${zoneName} after ${this.zoneName}`);
+    }
+    this.zoneName = zoneName;
     if (this.env.lookups.hostedZoneId) return this.env.lookups.hostedZoneId;
     this.zoneData ??= new DataAwsRoute53Zone(this, "zone", { name: zoneName, privateZone: false });
     return this.zoneData.zoneId;

@@ -151,14 +151,15 @@ export class WebhookProxyStack extends ServerlessStack {
     }
     if (defaultReserved < MIN_MAXIMUM_CONCURRENCY) {
       Annotations.of(this).addWarning(
-        `webhook-proxy: reserved_concurrent_executions defaults to ${defaultReserved}, below the event source ` +
+        `reserved_concurrent_executions defaults to ${defaultReserved} (the seed's), below the event source ` +
           `mapping's minimum maximum concurrency (${MIN_MAXIMUM_CONCURRENCY}): the mapping is not capped, ` +
           `throttled invocations spend receives, and maxReceiveCount is raised to ` +
-          `${props.throttledMaxReceiveCount ?? 20}. See README "Concurrency".`
+          `${props.throttledMaxReceiveCount ?? 20}. See stacks/webhook-proxy/README.md#concurrency-reserved-vs-maximum.`
       );
     }
 
-    // ---- Variables: the seed's six but app_env (the stage's throttling variables come with HttpApiStage) ----
+    // ---- Variables: the seed's, minus app_env (below). HttpApiStage adds throttling_*, signatureSettings
+    // signing_secret_parameter and signature_*. ----
     // The seed's `app_env` (the queue's `Environment` tag) is gone: the environment is APP_ENV alone,
     // which names every resource and tags every one `environment = <env>` (provider default tags).
     // A second, plan-time label could only disagree with it.
@@ -368,7 +369,7 @@ export class WebhookProxyStack extends ServerlessStack {
       evaluateTargetHealth: true,
     });
 
-    // ---- Alarms beyond the DLQ's and the functions' ----
+    // ---- Alarms beyond those DeadLetterQueue, NodejsFunction and HttpApiStage add ----
     const backlogAge = props.backlogAgeAlarmSeconds ?? 900;
     this.alarms.alarm("queue_age", {
       alarmName: `${this.name("proxy-queue")}-backlog-age`,
