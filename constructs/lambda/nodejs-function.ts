@@ -86,6 +86,13 @@ export interface NodejsFunctionProps {
  * from that zip, IAM role with least-privilege statements, log group with
  * retention. The code ships inside the stack folder, so `terraform plan` run in
  * `cdktf.out/stacks/<id>/` (or a copy of it) finds it.
+ *
+ * Copying it: the whole `constructs/lambda/` folder (bundle.ts finds the project
+ * root two folders above itself and bundles the `handlers/**\/index.ts` entries
+ * it misses in one esbuild run; zip.ts needs Node.js >= 20.15), with
+ * alarm-topic.ts, environment.ts and serverless-stack.ts; the packages `esbuild`
+ * and `@cdktf/provider-archive`. Handlers read `FUNCTION_TIMEOUT_MS` to size their
+ * time budget (handlers/shared/time-budget.ts).
  */
 export class NodejsFunction extends Construct {
   readonly function: LambdaFunction;
