@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { STACK_IDS } from "../main";
-import { exportHcl } from "../scripts/export-hcl";
+import { exportHcl, refusedOutdir } from "../scripts/export-hcl";
 import {
   BlockShape,
   Json,
@@ -273,3 +273,19 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+describe("where the export goes", () => {
+  test("a new, empty or previous export's folder is taken; one holding anything else is refused (it would be replaced)", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "hcl-outdir-"));
+    try {
+      expect(refusedOutdir(path.join(root, "new"))).toBeUndefined();
+      mkdirSync(path.join(root, "previous", "stacks", "demo"), { recursive: true });
+      expect(refusedOutdir(path.join(root, "previous"))).toBeUndefined();
+      mkdirSync(path.join(root, "docs"));
+      writeFileSync(path.join(root, "docs", "notes.md"), "mine");
+      expect(refusedOutdir(path.join(root, "docs"))).toMatch(/holds more than a previous export \(notes\.md\)/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,4 +3,4 @@
 # plus its assets). See scripts/export-hcl.ts; `npm run synth:hcl [-- <outdir>]`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec npx tsx scripts/export-hcl.ts "$@"
+exec node --require tsx/cjs scripts/export-hcl.ts "$@"

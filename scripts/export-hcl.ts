@@ -36,7 +36,8 @@ export function exportHcl(jsonOutdir: string, hclOutdir: string): string[] {
   const requiredProviders = Object.assign({}, ...[...documents.values()].map((d) => d.terraform?.required_providers ?? {}));
   const shapes = loadProviderShapes(requiredProviders);
 
-  rmSync(hclOutdir, { recursive: true, force: true });
+  // Only a previous export is replaced: a folder holding anything but `stacks/` is refused (see main).
+  rmSync(path.join(hclOutdir, "stacks"), { recursive: true, force: true });
   for (const [id, document] of documents) {
     const target = path.join(hclOutdir, "stacks", id);
     cpSync(path.join(stacksDir, id), target, {
@@ -50,8 +51,32 @@ export function exportHcl(jsonOutdir: string, hclOutdir: string): string[] {
   return stacks;
 }
 
+const USAGE = "usage: npm run synth:hcl [-- <outdir>]   (default cdktf.out.hcl; writes <outdir>/stacks/<id>/cdk.tf)";
+
+/** Why `dir` may not receive an export (it holds more than a previous export's `stacks/`), or undefined. */
+export function refusedOutdir(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const others = readdirSync(dir).filter((entry) => entry !== "stacks");
+  if (others.length === 0) return undefined;
+  return `${dir} holds more than a previous export (${others.slice(0, 3).join(", ")}${others.length > 3 ? ", ..." : ""}); give an empty or new folder`;
+}
+
 function main(): void {
-  const hclOutdir = path.resolve(process.argv[2] ?? "cdktf.out.hcl");
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  if (args.length > 1 || args.some((arg) => arg.startsWith("-"))) {
+    console.error(`synth:hcl: unexpected arguments: ${args.join(" ")}\n${USAGE}`);
+    process.exit(2);
+  }
+  const hclOutdir = path.resolve(args[0] ?? "cdktf.out.hcl");
+  const refused = refusedOutdir(hclOutdir);
+  if (refused) {
+    console.error(`synth:hcl: ${refused}\n${USAGE}`);
+    process.exit(2);
+  }
   const env = loadEnvironmentOrExit();
   const jsonOutdir = mkdtempSync(path.join(tmpdir(), "synth-hcl-"));
   try {
