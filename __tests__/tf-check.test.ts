@@ -1,5 +1,5 @@
 /**
- * `npm run tf:check`'s edges: an unknown stack is one clear line and exit status 2, the
+ * `npm run tf:check`'s edges: an unknown stack is one clear line (then the usage) and exit status 2, the
  * temporary synth folder is removed, and the summary says what was planned against what was
  * expected. (The plans themselves are proven in terraform.test.ts.)
  */
@@ -13,7 +13,7 @@ import { PlanResult, summaryLine, withOfflineSynth } from "../scripts/terraform-
 const run = promisify(execFile);
 
 describe("tf:check", () => {
-  test("an unknown stack: one line naming it and the known stacks, exit status 2, nothing synthesized", async () => {
+  test("an unknown stack: one line naming it and the known stacks, then the usage, exit status 2, nothing synthesized", async () => {
     const result = await run(path.join("node_modules", ".bin", "tsx"), ["scripts/terraform-check.ts", "nope"], {
       cwd: path.resolve(__dirname, ".."),
     }).then(
@@ -22,9 +22,9 @@ describe("tf:check", () => {
     );
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr.trim().split("\n")).toEqual([
-      `tf:check: unknown stack "nope"; the stacks are ${STACK_IDS.join(", ")}`,
-    ]);
+    const [message, usage] = result.stderr.trim().split("\n");
+    expect(message).toBe(`tf:check: unknown stack "nope"; the stacks are ${STACK_IDS.join(", ")}`);
+    expect(usage).toMatch(/^usage: npm run tf:check/);
   }, 60_000);
 
   test("the temporary synth folder is gone afterwards, also when planning throws", async () => {

@@ -6,10 +6,13 @@
  * without a `moved` block that carries it to its new address.
  *
  *   npm run addresses:record     re-record after a reviewed change (commit the diff)
+ *
+ * Takes no arguments: anything else is a usage error (exit status 2, nothing
+ * written); `--help` prints the usage.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { makeTempDir, removeTempDir, runMain, UsageError } from "./cli";
 
 /** The parts of a synthesized stack (`cdk.tf.json`) that define addresses. */
 export interface AddressedStack {
@@ -73,7 +76,7 @@ export function writeRecorded(projectRoot: string, stackId: string, addresses: r
 export async function synthesizeForAddresses(): Promise<Map<string, AddressedStack>> {
   const { buildApp, STACK_IDS } = await import("../main");
   const { defaultEnvironment } = await import("../config");
-  const outdir = mkdtempSync(path.join(tmpdir(), "addresses-"));
+  const outdir = makeTempDir("addresses-");
   try {
     buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, outdir).synth();
     return new Map(
@@ -83,22 +86,25 @@ export async function synthesizeForAddresses(): Promise<Map<string, AddressedSta
       ]),
     );
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    removeTempDir(outdir);
   }
 }
 
-async function record(): Promise<void> {
+const USAGE = `usage: npm run addresses:record
+  synthesizes every stack and rewrites stacks/<id>/addresses.txt with its resource addresses
+  (after a reviewed change; commit the diff). Takes no arguments.
+  --help, -h   this text`;
+
+async function record(argv: readonly string[]): Promise<number> {
+  const [first] = argv;
+  if (first !== undefined) throw new UsageError(first.startsWith("-") ? `unknown option ${first}` : `unexpected argument "${first}": addresses:record takes no arguments`);
   const root = path.resolve(__dirname, "..");
   for (const [id, stack] of await synthesizeForAddresses()) {
     const addresses = resourceAddresses(stack);
     writeRecorded(root, id, addresses);
     console.log(`${id}: ${addresses.length} addresses -> ${path.relative(root, addressFile(root, id))}`);
   }
+  return 0;
 }
 
-if (require.main === module) {
-  record().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain("addresses:record", USAGE, record, { exitOnSignals: true });

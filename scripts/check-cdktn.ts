@@ -18,13 +18,16 @@
  *      npm registry), the `cdktn` CLI: `cdktn synth` and `cdktn synth --hcl` against
  *      the reference's `cdktf` CLI output.
  *
- * Prints one summary line; exits 1 on any difference or failure. Takes minutes;
- * not part of `npm test`. `-- --keep` keeps the temporary folder for inspection.
+ * Prints one summary line; exits 1 on any difference or failure, 2 on a usage
+ * error (any argument but `--keep`), 0 with the usage on `--help` (nothing run).
+ * Takes minutes; not part of `npm test`. `-- --keep` keeps the temporary folder
+ * for inspection; without it the folder goes at the end and on SIGINT / SIGTERM.
  */
 import { ChildProcess, execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { atExit, readOptions, runMain } from "./cli";
 import { compareSynthDirs, formatComparison, identical, StackComparison } from "./synth-diff";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -173,16 +176,27 @@ async function cliNode(dir: string, env: NodeJS.ProcessEnv): Promise<{ binDir?: 
   return { binDir, version, note: `${CLI_NODE_PACKAGE} from the npm registry` };
 }
 
-async function main(): Promise<void> {
+const USAGE = `usage: npm run check:cdktn [-- --keep]
+  proves the move onto CDK Terrain (cdktn ${CDKTN_VERSION}) in a temporary copy of the project; takes minutes
+  --keep       keep the temporary folder for inspection (printed at the start)
+  --help, -h   this text`;
+
+/** `--keep` or nothing; anything else is a usage error (a UsageError). */
+export function parseArgs(argv: readonly string[]): { keep: boolean } {
+  let keep = false;
+  for (const [name] of readOptions(argv, ["keep"], [])) if (name === "keep") keep = true;
+  return { keep };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { keep } = parseArgs(argv);
   const started = Date.now();
-  const keep = process.argv.includes("--keep");
   const work = mkdtempSync(path.join(tmpdir(), "check-cdktn-"));
-  const cleanUp = (): void => {
+  // At exit, also on SIGINT / SIGTERM (runMain's exitOnSignals): children stopped, the folder removed unless kept.
+  atExit(() => {
     for (const child of children) child.kill("SIGTERM");
     if (!keep) rmSync(work, { recursive: true, force: true });
-  };
-  process.on("exit", cleanUp);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
+  });
 
   // Children's temporary files (tf:check's synth, jest's cache) stay inside `work`, so cleaning it cleans them.
   mkdirSync(path.join(work, "tmp"));
@@ -286,15 +300,16 @@ async function main(): Promise<void> {
     if (hclRef.ok && hclCli.ok) hclSame = compare("synth --hcl", compareSynthDirs(refHcl, cliHcl, "cdk.tf"), problems);
     results.push(`cdktn-cli on Node.js ${node.version}: synth ${jsonSame}, synth --hcl ${hclSame} identical`);
   }
-  finish(started, problems, results);
+  return finish(started, problems, results);
 }
 
-function finish(started: number, problems: readonly string[], results: readonly string[]): void {
+/** Prints the problems and the summary line; the exit status. */
+function finish(started: number, problems: readonly string[], results: readonly string[]): number {
   const elapsed = Math.round((Date.now() - started) / 1000);
   const took = `${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, "0")}s`;
   for (const problem of problems) console.log(`  problem: ${problem}`);
   console.log(`check:cdktn ${problems.length ? "FAIL" : "PASS"} in ${took}: cdktn ${CDKTN_VERSION}: ${results.join("; ")}`);
-  process.exit(problems.length ? 1 : 0);
+  return problems.length ? 1 : 0;
 }
 
-if (require.main === module) void main();
+if (require.main === module) runMain("check:cdktn", USAGE, main, { exitOnSignals: true });

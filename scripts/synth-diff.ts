@@ -30,8 +30,8 @@ export interface BlockDifference {
 
 export interface StackComparison {
   readonly stack: string;
-  /** The stack folder is missing on one side. */
-  readonly missing?: "before" | "after";
+  /** The stack's file (`cdk.tf.json` / `cdk.tf`) is missing on one side, or on both (a stack folder without it). */
+  readonly missing?: "before" | "after" | "both";
   /** Blocks that differ: any entry is a difference. */
   readonly blocks: readonly BlockDifference[];
   /** Asset files (relative to the stack folder) added, removed or changed. */
@@ -129,7 +129,8 @@ export function compareSynthDirs(beforeDir: string, afterDir: string, file = "cd
     const dirs = [beforeDir, afterDir].map((d) => path.join(d, "stacks", stack));
     const [before, after] = dirs.map((d) => path.join(d, file));
     if (!existsSync(before) || !existsSync(after)) {
-      return { stack, missing: existsSync(before) ? "after" : "before", blocks: [], assets: [], metadata: [] };
+      const missing = existsSync(before) ? "after" : existsSync(after) ? "before" : "both";
+      return { stack, missing, blocks: [], assets: [], metadata: [] };
     }
     const [textBefore, textAfter] = [before, after].map((f) => readFileSync(f, "utf8"));
     const { blocks, metadata } = file.endsWith(".json")
@@ -153,7 +154,8 @@ const show = (value: unknown): string => {
 
 /** Human-readable lines, resource by resource; metadata notes last. */
 export function formatComparison(c: StackComparison): string[] {
-  if (c.missing) return [`${c.stack}: stack missing ${c.missing === "before" ? "in the reference" : "in the candidate"}`];
+  const where = { before: "in the reference", after: "in the candidate", both: "on both sides" } as const;
+  if (c.missing) return [`${c.stack}: stack missing ${where[c.missing]}`];
   const lines = [`${c.stack}: ${identical(c) ? "identical" : `${c.blocks.length} block(s), ${c.assets.length} asset file(s) differ`}`];
   for (const block of c.blocks) {
     lines.push(`  ${block.kind === "added" ? "+" : block.kind === "removed" ? "-" : "~"} ${block.address}`);

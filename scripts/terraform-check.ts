@@ -7,18 +7,22 @@
  * against its stack by a plan of that stack alone.
  *
  *   npm run tf:check                 # every stack, with its defaults and with its options on
- *   npm run tf:check -- media-alb    # some stacks
+ *   npm run tf:check -- media-alb    # some stacks (each once, however often named)
  *
  * `__tests__/terraform.test.ts` proves the same stacks the same way, on the
  * synth the test run shares; without a `terraform` CLI this says so and fails.
+ * Exit status 0 when every plan passed, 1 otherwise, 2 on a usage error; the
+ * temporary synth folders (tf-check-*, tf-check-options-*, and the proof's
+ * terraform-proof-*) are removed at the end, when a synth throws, and on
+ * SIGINT / SIGTERM.
  */
 import "../startup"; // as main.ts: before cdktf loads
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
+import { makeTempDir, removeTempDir, runMain, stackArguments } from "./cli";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
@@ -32,11 +36,21 @@ const ROOT = path.resolve(__dirname, "..");
 /** The environment the Terraform proof synthesizes with: `OFFLINE=1` (supplied lookups, asset packaging, provider skips). */
 export const offlineEnvironment = () => loadEnvironment({ OFFLINE: "1" });
 
+/** Runs `synth` on a fresh temporary folder `<tmpdir>/<prefix>*` and returns it; the folder is removed if `synth` throws. */
+export function synthInto(prefix: string, synth: (outdir: string) => void): string {
+  const outdir = makeTempDir(prefix);
+  try {
+    synth(outdir);
+  } catch (err) {
+    removeTempDir(outdir);
+    throw err;
+  }
+  return outdir;
+}
+
 /** Synthesizes every stack as `OFFLINE=1` would, into a fresh temporary folder. */
 export function synthOffline(): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-"));
-  buildApp(offlineEnvironment(), outdir).synth();
-  return outdir;
+  return synthInto("tf-check-", (outdir) => buildApp(offlineEnvironment(), outdir).synth());
 }
 
 /**
@@ -65,12 +79,12 @@ export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<type
 
 /** Synthesizes the `OPTIONS_ON` variants (offline settings) into a fresh temporary folder. */
 export function synthOptionsOn(stacks: readonly string[] = Object.keys(OPTIONS_ON)): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), "tf-check-options-"));
-  const app = new App({ outdir });
-  const env = offlineEnvironment();
-  for (const id of stacks) OPTIONS_ON[id]?.(app, env);
-  app.synth();
-  return outdir;
+  return synthInto("tf-check-options-", (outdir) => {
+    const app = new App({ outdir });
+    const env = offlineEnvironment();
+    for (const id of new Set(stacks)) OPTIONS_ON[id]?.(app, env);
+    app.synth();
+  });
 }
 
 export interface PlanResult extends ProofResult {
@@ -132,20 +146,20 @@ export async function withSynth<T>(synth: () => string, fn: (outdir: string) => 
   try {
     return await fn(outdir);
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    removeTempDir(outdir);
   }
 }
 
-async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((s) => !(STACK_IDS as readonly string[]).includes(s));
-  if (unknown.length > 0) {
-    console.error(`tf:check: unknown stack ${unknown.map((s) => `"${s}"`).join(", ")}; the stacks are ${STACK_IDS.join(", ")}`);
-    process.exit(2);
-  }
+const USAGE = `usage: npm run tf:check [-- <stack>...]
+  plans every stack (or the stacks named, each once) with its defaults and with its options on, offline
+  stacks: ${STACK_IDS.join(", ")}
+  --help, -h   this text`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const wanted = stackArguments(argv, STACK_IDS);
   if (!terraformAvailable()) {
     console.error("terraform CLI not found: cannot validate or plan. Install Terraform >= 1.10.");
-    process.exit(1);
+    return 1;
   }
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
   const variants = stacks.filter((s) => s in OPTIONS_ON);
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
   const batch = results.flat().find((r) => r.batchSize > 1);
   const how = batch ? `in one Terraform run (${(batch.ms / 1000).toFixed(1)} s${batch.initialized ? ", with init" : ""})` : "one Terraform run each";
   console.log(`${stacks.length + variants.length} plan(s) ${how}; ${((Date.now() - start) / 1000).toFixed(1)} s in all`);
-  process.exit(failed ? 1 : 0);
+  return failed ? 1 : 0;
 }
 
-if (require.main === module) void main();
+if (require.main === module) runMain("tf:check", USAGE, main, { exitOnSignals: true });

@@ -6,10 +6,11 @@
  * that run. Invocations get a Lambda-like context and are cut at the
  * function's timeout.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
 import { randomUUID } from "node:crypto";
+import { removeTempDir } from "../cli";
 import { type FunctionCode, isZip, scratchDir, unzipSingle } from "./synth";
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -114,6 +115,6 @@ export function handlerSandbox(prefix: string, log: ((level: string, line: strin
     }),
   );
   const scratch = scratchDir(prefix);
-  restore.push(() => rmSync(scratch, { recursive: true, force: true }));
+  restore.push(() => removeTempDir(scratch));
   return { scratch, errorLines: () => errorLines };
 }

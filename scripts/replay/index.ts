@@ -6,17 +6,20 @@
  *                                    [--ddb-throttle-rate 0.3] [--ddb-silence-ms 5000] [--ddb-silence-at 1000]
  *   npm run replay -- webhook-proxy  [--requests 1000] [--concurrency 16] [--fail-rate 0.2] [--hang-rate 0.05]
  *                                    [--reserved 4] [--time-scale 0.1]
+ *                                    [--upstream-delay-ms 0]
  *   common: [--seed 1] [--json FILE] [--chart FILE.svg] [--synth-dir DIR] [--log FILE] [--no-progress]
  *
  * Prints a summary; exits 1 if anything accepted was lost (or the upstream saw
- * more concurrent requests than the limit), 2 on a usage error.
+ * more concurrent requests than the limit), 2 on a usage error (an option of the
+ * other stack included), 0 with the usage on `--help`. The app is synthesized into
+ * a temporary folder, removed at the end and on SIGINT / SIGTERM.
  * See docs/replay-and-bench.md.
  */
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { StackId } from "../../main";
+import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError } from "../cli";
 import { renderChart } from "./chart";
-import { numberOption, readOptions, runMain, stackArgument, UsageError } from "./cli";
 import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
 import { formatSummary, ReplaySummary } from "./metrics";
 import { readStack, synthApp } from "./synth";
@@ -49,7 +52,7 @@ export async function runReplay(stackId: ReplayStack, options: ReplayOptions = {
     return await replayWebhookProxy(stack, options);
   } finally {
     // A synth made for this run is removed with it; a given --synth-dir is left alone.
-    if (!options.synthDir) rmSync(synthDir, { recursive: true, force: true });
+    if (!options.synthDir) removeTempDir(synthDir);
   }
 }
 
@@ -57,13 +60,13 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   --requests N          requests / webhooks to send (default 1000)
   --concurrency C       requests in flight at once (default 16)
   --seed S              seed of the generated bodies and injected faults (default 1)
-  kinesis-ingest:
+  kinesis-ingest only:
   --poison-rate R       share of requests too large to store (> 400 KB items) (default 0)
   --throttle-rate R     share of BatchWriteItem puts answered as UnprocessedItems (default 0)
   --ddb-throttle-rate R share of DynamoDB calls answered ProvisionedThroughputExceededException (default 0)
   --ddb-silence-ms MS   DynamoDB accepts connections and never answers for MS ms (default 0)
   --ddb-silence-at MS   ... starting MS ms after the first request (default 1000)
-  webhook-proxy:
+  webhook-proxy only:
   --fail-rate R         share of upstream requests answered 500 (default 0)
   --hang-rate R         share of upstream requests never answered (default 0)
   --reserved N          the stack's reserved_concurrent_executions variable (default: its default)
@@ -74,22 +77,46 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   --chart FILE.svg      draw arrivals, deliveries and backlog over time
   --log FILE            append the handlers' log lines to FILE (default: discarded)
   --synth-dir DIR       read an existing synth output (e.g. cdktf.out) instead of synthesizing
-  --no-progress         no progress bar (it is drawn only when stderr is a terminal)`;
+  --no-progress         no progress bar (it is drawn only when stderr is a terminal)
+  --help, -h            this text`;
 
-const OPTIONS = ["requests", "concurrency", "seed", "poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at", "fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms", "json", "chart", "log", "synth-dir"];
+/** Options every replay reads, and those only one stack's replay reads. */
+const COMMON_OPTIONS = ["requests", "concurrency", "seed", "json", "chart", "log", "synth-dir"];
+const STACK_OPTIONS: Record<ReplayStack, readonly string[]> = {
+  "kinesis-ingest": ["poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at"],
+  "webhook-proxy": ["fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms"],
+};
 
-function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: ReplayOptions; json?: string; chart?: string; log?: string } {
+export interface ReplayCommand {
+  readonly stack: ReplayStack;
+  readonly options: ReplayOptions;
+  readonly json?: string;
+  readonly chart?: string;
+  readonly log?: string;
+}
+
+/** The command line (after `npm run replay --`); a UsageError for an unknown option, an option of the other stack, a bad value or a synth output without the stack. */
+export function parseArgs(argv: readonly string[]): ReplayCommand {
   const [first, ...rest] = argv;
   const stack = stackArgument(first, REPLAY_STACKS);
   const values: Record<string, string> = {};
   let progress: boolean | undefined;
-  for (const [name, value] of readOptions(rest, ["no-progress"])) {
+  const known = [...COMMON_OPTIONS, ...REPLAY_STACKS.flatMap((other) => STACK_OPTIONS[other])];
+  for (const [name, value] of readOptions(rest, ["no-progress"], known)) {
     if (value === true) progress = false;
-    else if (OPTIONS.includes(name)) values[name] = value;
-    else throw new UsageError(`unknown option --${name}`);
+    else if (COMMON_OPTIONS.includes(name) || STACK_OPTIONS[stack].includes(name)) values[name] = value;
+    else {
+      const owner = REPLAY_STACKS.find((other) => STACK_OPTIONS[other].includes(name));
+      throw new UsageError(owner ? `--${name} is a ${owner} option: ${stack} does not read it` : `unknown option --${name}`);
+    }
   }
   const num = (key: string, min: number, max: number, integer = false): number | undefined =>
     values[key] === undefined ? undefined : numberOption(key, values[key], min, max, integer);
+  const synthDir = values["synth-dir"];
+  if (synthDir !== undefined && !existsSync(path.join(synthDir, "stacks", stack, "cdk.tf.json"))) {
+    const what = existsSync(synthDir) ? `has no stacks/${stack}/cdk.tf.json` : "does not exist";
+    throw new UsageError(`--synth-dir ${synthDir} ${what}: synthesize first (npm run synth) or omit --synth-dir`);
+  }
   return {
     stack,
     options: {
@@ -106,7 +133,7 @@ function parseArgs(argv: readonly string[]): { stack: ReplayStack; options: Repl
       reservedConcurrency: num("reserved", 1, 1000, true),
       timeScale: num("time-scale", 0.001, 100) ?? num("visibility-scale", 0.001, 100),
       upstreamDelayMs: num("upstream-delay-ms", 0, 60_000),
-      synthDir: values["synth-dir"],
+      synthDir,
       progress,
     },
     json: values.json,
@@ -122,7 +149,7 @@ function write(file: string, text: string): void {
 
 async function main(argv: readonly string[]): Promise<number> {
   const { stack, options, json, chart, log } = parseArgs(argv);
-  if (log) writeFileSync(log, "");
+  if (log) write(log, "");
   if (!options.synthDir) process.stderr.write("synthesizing the app (archive packaging) ...\n");
   const summary = await runReplay(stack, {
     ...options,
@@ -159,5 +186,5 @@ function quietRepeatedSdkWarning(): void {
 
 if (require.main === module) {
   quietRepeatedSdkWarning();
-  runMain("replay", USAGE, main);
+  runMain("replay", USAGE, main, { exitOnSignals: true });
 }

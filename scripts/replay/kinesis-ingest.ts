@@ -228,10 +228,22 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     for (let i = 0; i < requests; i++) if (random.next() < poisonRate) poisoned.add(i);
     const putRecordUrl = `${kinesalite.endpoint}/`;
     const sendStart = Date.now();
+    // The silent window, unless the stream is drained before it starts (then it could change nothing, and is reported so).
+    let drainedAtMs: number | undefined;
+    let silentFromMs: number | undefined;
+    let stopWaiting = (): void => undefined;
     const silence =
       faults && ddbSilenceMs > 0
         ? (async () => {
-            await sleep(ddbSilenceAtMs);
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, ddbSilenceAtMs);
+              stopWaiting = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            if (drainedAtMs !== undefined) return;
+            silentFromMs = Date.now() - sendStart;
             await faults.setMode({ kind: "silent" });
             await sleep(ddbSilenceMs);
             await faults.setMode(normalMode);
@@ -275,6 +287,8 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
     const sendMs = Date.now() - sendStart;
     producerDone = true;
     await Promise.all(pollers);
+    drainedAtMs = Date.now() - sendStart;
+    stopWaiting();
     await silence;
     const samples = recorder.stop();
 
@@ -340,8 +354,16 @@ export async function replayKinesisIngest(stack: SynthesizedStack, options: Kine
       const f = faults.stats;
       notes.push(
         `fault proxy: ${f.throttled} of ${f.requests} DynamoDB call(s) throttled as a whole, ${f.silenced} never answered` +
-          (ddbSilenceMs > 0 ? ` (silent for ${ddbSilenceMs} ms from ${ddbSilenceAtMs} ms)` : ""),
+          (ddbSilenceMs > 0 && silentFromMs !== undefined ? ` (silent for ${ddbSilenceMs} ms from ${ddbSilenceAtMs} ms)` : ""),
       );
+      if (ddbSilenceMs > 0 && silentFromMs === undefined) {
+        notes.push(
+          `DynamoDB's silent window (from ${ddbSilenceAtMs} ms) was never reached: the stream was drained after ${drainedAtMs ?? 0} ms; ` +
+            "send more --requests or lower --ddb-silence-at to exercise it",
+        );
+      } else if (ddbSilenceMs > 0 && f.silenced === 0) {
+        notes.push(`no DynamoDB call came during the silent window (${ddbSilenceAtMs}..${ddbSilenceAtMs + ddbSilenceMs} ms): it exercised nothing`);
+      }
     }
     if (proxy) notes.push(`throttling proxy answered ${proxy.stats.throttledItems} put request(s) of ${proxy.stats.batchWrites} BatchWriteItem call(s) as UnprocessedItems`);
     if (rewrites > 0) notes.push(`${rewrites} idempotent re-write(s) of already stored records by retried batches (same item IDs: no duplicates)`);

@@ -168,9 +168,25 @@ export function formatSummary(s: ReplaySummary): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = [`replay ${s.stack}  (${settings})`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
   for (const note of s.notes) lines.push(`  note: ${note}`);
-  const timedOut = s.timedOutInvocations ?? 0;
-  if (s.lost > 0) lines.push(`  result: FAILED, ${s.lost} lost`);
-  else if (timedOut > 0) lines.push(`  result: FAILED, nothing lost but ${timedOut} invocation(s) killed by their timeout`);
-  else lines.push("  result: OK, nothing lost");
+  lines.push(`  result: ${resultLine(s)}`);
   return lines.join("\n");
+}
+
+/**
+ * The verdict, as `passed` (scripts/replay/index.ts) decides it: OK means nothing
+ * accepted was lost (every request written / delivered, or dead-lettered), no
+ * invocation was killed by its timeout and the concurrency limit held. It says
+ * how much was delivered and dead-lettered, and plainly when nothing was delivered.
+ */
+export function resultLine(s: ReplaySummary): string {
+  const timedOut = s.timedOutInvocations ?? 0;
+  const verb = s.stack === "kinesis-ingest" ? "written" : "delivered";
+  if (s.lost > 0) return `FAILED, ${s.lost} lost`;
+  if (timedOut > 0) return `FAILED, nothing lost but ${timedOut} invocation(s) killed by their timeout`;
+  if (s.concurrencyLimit !== undefined && s.maxConcurrency > s.concurrencyLimit) {
+    return `FAILED, nothing lost but ${s.maxConcurrency} concurrent ${s.stack === "kinesis-ingest" ? "invocations" : "upstream requests"}, above the limit of ${s.concurrencyLimit}`;
+  }
+  const counts = [`${fmt(s.delivered)} ${verb}`, `${fmt(s.deadLettered)} dead-lettered`, ...(s.rejected > 0 ? [`${fmt(s.rejected)} rejected at the front door`] : [])];
+  const but = s.accepted === 0 ? ", but nothing was accepted" : s.delivered === 0 ? `, but nothing was ${verb}` : "";
+  return `OK: nothing lost (${counts.join(", ")})${but}`;
 }

@@ -5,10 +5,10 @@
  * the API's mapping template, and the bundled handler code that `cdktf deploy`
  * would upload.
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
+import { makeTempDir, removeTempDir } from "../cli";
 
 /** One resource or data block of cdk.tf.json (attributes as Terraform JSON has them). */
 export type Block = Record<string, unknown>;
@@ -26,14 +26,20 @@ export interface SynthesizedStack {
 
 /**
  * Synthesizes the whole app (archive packaging: the bundled `index.js` stays a
- * folder next to cdk.tf.json) into a fresh temporary folder and returns it.
+ * folder next to cdk.tf.json) into a fresh temporary folder and returns it
+ * (removed when synth throws, and at exit if the caller has not: `removeTempDir`).
  */
 export function synthApp(): string {
   // Loaded here: readers of an existing synth output (npm run local) start without the whole app.
   const { loadEnvironment } = require("../../config") as typeof import("../../config");
   const { buildApp } = require("../../main") as typeof import("../../main");
-  const outdir = mkdtempSync(path.join(tmpdir(), "replay-synth-"));
-  buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), outdir).synth();
+  const outdir = makeTempDir("replay-synth-");
+  try {
+    buildApp(loadEnvironment({ LAMBDA_PACKAGING: "archive" }), outdir).synth();
+  } catch (err) {
+    removeTempDir(outdir);
+    throw err;
+  }
   return outdir;
 }
 
@@ -143,9 +149,9 @@ export function unzipSingle(zip: Buffer, name: string): Buffer {
   throw new Error(`${name} not found in the zip`);
 }
 
-/** The folder replays copy handler code into (fresh per run, so every run loads fresh modules). */
+/** The folder replays copy handler code into (fresh per run, so every run loads fresh modules); removed at exit if not before (`removeTempDir`). */
 export function scratchDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }
 
 /**

@@ -116,6 +116,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
   const hangRate = options.hangRate ?? 0;
   const timeScale = options.timeScale ?? 1;
   const pollIntervalMs = options.pollIntervalMs ?? 50;
+  const upstreamDelayMs = options.upstreamDelayMs ?? 0;
   const seed = options.seed ?? 1;
   const random = new Random(seed);
   const vars: Record<string, number> = options.reservedConcurrency !== undefined ? { reserved_concurrent_executions: options.reservedConcurrency } : {};
@@ -136,7 +137,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
   try {
     const sqs = await startSqs();
     engines.push(sqs);
-    const upstream = await startUpstream(expected, failRate, hangRate, new Random(seed + 1), options.upstreamDelayMs ?? 0);
+    const upstream = await startUpstream(expected, failRate, hangRate, new Random(seed + 1), upstreamDelayMs);
     engines.push(upstream);
     const client = sqsClient(sqs);
     const dlqUrl = (await client.send(new CreateQueueCommand({ QueueName: s.dlqName }))).QueueUrl!;
@@ -289,8 +290,18 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
     }
     const lastDelivery = Math.max(0, ...upstream.stats.firstDeliveredAt.values());
 
-    if (failRate > 0 || hangRate > 0) {
-      notes.push(`upstream: ${upstream.stats.requests} request(s), ${upstream.stats.failed} failed and ${upstream.stats.hung} hung on purpose`);
+    // What the upstream saw, always: a run can dead-letter everything while the upstream answered 2xx (too late).
+    const u = upstream.stats;
+    notes.push(
+      `upstream: ${u.requests} request(s) for ${u.received.size} of ${acceptedAt.size} accepted webhook(s), ${u.answeredOk} answered 2xx` +
+        (u.answeredLate > 0 ? ` (${u.answeredLate} after the handler had given up at its ${upstreamTimeoutMs} ms upstream timeout: not deliveries)` : "") +
+        `, ${u.failed} failed and ${u.hung} hung on purpose`,
+    );
+    if (upstreamDelayMs > 0 && upstreamDelayMs >= upstreamTimeoutMs) {
+      notes.push(
+        `the upstream answers after ${upstreamDelayMs} ms (--upstream-delay-ms), not before the handler's upstream timeout of ${upstreamTimeoutMs} ms` +
+          `${timeScale !== 1 ? ` (scaled by ${timeScale})` : ""}: no delivery can succeed; raise --time-scale or lower --upstream-delay-ms`,
+      );
     }
     if (upstream.stats.corrupted > 0) notes.push(`${upstream.stats.corrupted} request(s) arrived with a body, signature or target that differs from what was sent`);
     if (deadOnly > 0) notes.push(`${deadOnly} webhook(s) only in the DLQ (received ${s.maxReceiveCount} times without a delivery)`);
@@ -310,6 +321,7 @@ export async function replayWebhookProxy(stack: SynthesizedStack, options: Webho
         hangRate,
         seed,
         timeScale,
+        upstreamDelayMs,
         consumers,
         batchSize: s.mapping.batchSize,
         maxReceiveCount: s.maxReceiveCount,

@@ -89,7 +89,13 @@ export interface UpstreamStats {
   failed: number;
   hung: number;
   corrupted: number;
-  /** id -> times delivered (answered 2xx after a byte-exact body). */
+  /** Requests answered 2xx (a byte-exact body), whether or not the handler was still waiting. */
+  answeredOk: number;
+  /** Of those, answered after the handler had given up (closed the connection): not deliveries. */
+  answeredLate: number;
+  /** Ids of the webhooks that reached the upstream at all. */
+  readonly received: Set<number>;
+  /** id -> times delivered (answered 2xx after a byte-exact body, to a handler still waiting). */
   readonly deliveries: Map<number, number>;
   readonly firstDeliveredAt: Map<number, number>;
 }
@@ -102,7 +108,19 @@ export async function startUpstream(
   random: Random,
   delayMs = 0,
 ): Promise<Engine & { stats: UpstreamStats }> {
-  const stats: UpstreamStats = { active: 0, maxActive: 0, requests: 0, failed: 0, hung: 0, corrupted: 0, deliveries: new Map(), firstDeliveredAt: new Map() };
+  const stats: UpstreamStats = {
+    active: 0,
+    maxActive: 0,
+    requests: 0,
+    failed: 0,
+    hung: 0,
+    corrupted: 0,
+    answeredOk: 0,
+    answeredLate: 0,
+    received: new Set(),
+    deliveries: new Map(),
+    firstDeliveredAt: new Map(),
+  };
   const server = http.createServer((req, res) => {
     stats.active++;
     stats.requests++;
@@ -113,9 +131,10 @@ export async function startUpstream(
       ended = true;
     };
     res.on("close", end);
+    const id = Number(req.headers["x-webhook-id"]);
+    if (expected.has(id)) stats.received.add(id);
     void readBody(req).then((body) => (delayMs > 0 ? setTimeout(answer, delayMs, body) : answer(body)));
     const answer = (body: Buffer): void => {
-      const id = Number(req.headers["x-webhook-id"]);
       const hook = expected.get(id);
       const roll = random.next();
       if (roll < hangRate) {
@@ -136,6 +155,12 @@ export async function startUpstream(
       if (!exact) {
         stats.corrupted++;
         res.writeHead(400, { "content-type": "text/plain" }).end("body, signature or target differs from what was sent");
+        return;
+      }
+      stats.answeredOk++;
+      // The handler gave up (its upstream timeout) before this answer: it never sees it.
+      if (ended || res.destroyed) {
+        stats.answeredLate++;
         return;
       }
       res.writeHead(200, { "content-type": "text/plain" }).end("ok", () => {

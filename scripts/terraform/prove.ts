@@ -42,7 +42,6 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -51,8 +50,8 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { atExit, makeTempDir, removeTempDir } from "../cli";
 import { ProviderConfigs, providerConfigs } from "./shared-provider";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -196,13 +195,21 @@ interface Run {
   readonly stderr: string;
 }
 
+/** Runs the Terraform CLI; a run still going when this process exits (a signal, say) is stopped with it. */
 function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile("terraform", [...args], { cwd, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile("terraform", [...args], { cwd, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      forget();
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr: err && !stderr ? err.message : stderr });
     });
+    const forget = atExit(() => child.kill("SIGTERM"));
   });
+}
+
+/** The lock file init wrote (none when the configuration needs no provider) is kept with `.terraform`: copied `from` -> `to`. */
+function lock(from: string, to: string): void {
+  if (existsSync(path.join(from, ".terraform.lock.hcl"))) copyFileSync(path.join(from, ".terraform.lock.hcl"), path.join(to, ".terraform.lock.hcl"));
 }
 
 /** Written into a cached `.terraform` once init has completed there. */
@@ -216,15 +223,22 @@ const INITIALIZED = "proof-initialized";
 async function dataDirFor(dir: string, inputs = initInputs(dir)): Promise<{ dataDir: string; initialized: boolean; log: string; ok: boolean }> {
   const key = sha256([version(), cliConfig(), inputs].join("\n")).slice(0, 16);
   const dataDir = path.join(TERRAFORM_CACHE, "data", key);
-  // The lock file init wrote (none when the configuration needs no provider) is kept with `.terraform`.
-  const lock = (from: string, to: string): void => {
-    if (existsSync(path.join(from, ".terraform.lock.hcl"))) copyFileSync(path.join(from, ".terraform.lock.hcl"), path.join(to, ".terraform.lock.hcl"));
-  };
   if (existsSync(path.join(dataDir, INITIALIZED))) {
     lock(dataDir, dir);
     return { dataDir, initialized: false, log: "", ok: true };
   }
   const fresh = `${dataDir}.${process.pid}.${Date.now()}`;
+  // Half an init is never kept: removed at exit (a signal, say) unless renamed into place below.
+  const forgetFresh = atExit(() => rmSync(fresh, { recursive: true, force: true }));
+  try {
+    return await initInto(fresh, dir, dataDir);
+  } finally {
+    forgetFresh();
+  }
+}
+
+/** `terraform init` of root module `dir` into data folder `fresh`, then moved to `dataDir` (see `dataDirFor`). */
+async function initInto(fresh: string, dir: string, dataDir: string): Promise<{ dataDir: string; initialized: boolean; log: string; ok: boolean }> {
   const init = await terraform(["init", "-input=false", "-no-color"], dir, terraformEnv(fresh));
   if (init.code !== 0) {
     rmSync(fresh, { recursive: true, force: true });
@@ -368,7 +382,7 @@ const BATCH_ARTIFACT = /^warning: Backend configuration ignored/;
  */
 async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => readonly string[], planJson: boolean): Promise<ProofResult[] | undefined> {
   const start = process.hrtime.bigint();
-  const root = mkdtempSync(path.join(os.tmpdir(), "terraform-proof-"));
+  const root = makeTempDir("terraform-proof-"); // removed below, or at exit (a signal, say)
   try {
     const names = moduleNames(dirs);
     const shared = sharedProviders(dirs);
@@ -396,7 +410,7 @@ async function proveBatch(dirs: readonly string[], varFiles: (dir: string) => re
       return { dir, ok: true, log, planned: [...own.planned], initialized: run.initialized, ms, batchSize: dirs.length, sharedProvider, plan };
     });
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    removeTempDir(root);
   }
 }
 

@@ -1,0 +1,368 @@
+/**
+ * The scripts' command lines (scripts/cli.ts, shared by all of them): `--help` prints the
+ * usage and exits 0, a usage error is one line and the usage with exit status 2 (never a
+ * stack trace, never work done or files written), and temporary folders are gone
+ * afterwards, also when a synth throws and on SIGINT / SIGTERM. Plus what the replays
+ * report when nothing was delivered or a fault window was never reached.
+ *
+ * The scripts run as `npm run` runs them, minus npm: `node --require tsx/cjs scripts/...`,
+ * each with its own TMPDIR so that what it leaves behind can be listed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { STACK_IDS } from "../main";
+import { numberOption, readOptions, stackArguments, UsageError } from "../scripts/cli";
+import { parseArgs as parseCheckArgs } from "../scripts/check-cdktn";
+import { parseArgs as parseRedriveArgs } from "../scripts/redrive";
+import { parseArgs as parseReplayArgs, passed, runReplay } from "../scripts/replay";
+import { formatSummary, resultLine, type ReplaySummary } from "../scripts/replay/metrics";
+import { compareSynthDirs, formatComparison } from "../scripts/synth-diff";
+import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { sharedSynthDir } from "./support/synth";
+
+const ROOT = path.resolve(__dirname, "..");
+/** Folders the scripts make in TMPDIR (tsx's own cache, `tsx-*`, is not theirs). */
+const OURS = /^(replay-|tf-check-|terraform-proof-|addresses-|check-cdktn-)/;
+
+interface Ran {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a script; `whenReady(tmp)` may return a signal to send once it returns one (polled every 100 ms). */
+function runScript(script: string, args: readonly string[], tmp: string, interrupt?: { when: (tmp: string) => boolean; signal: NodeJS.Signals }): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--require", "tsx/cjs", script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const poll = interrupt
+      ? setInterval(() => {
+          if (interrupt.when(tmp)) {
+            clearInterval(poll);
+            child.kill(interrupt.signal);
+          }
+        }, 100)
+      : undefined;
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (poll) clearInterval(poll);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const ours = (tmp: string): string[] => readdirSync(tmp).filter((name) => OURS.test(name));
+
+const PROC = existsSync("/proc/self/cwd");
+
+/** Terraform processes working in `dir` now (Linux: /proc; elsewhere 0). */
+function terraformsIn(dir: string): number {
+  if (!PROC) return 0;
+  return readdirSync("/proc").filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "terraform" && readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  }).length;
+}
+
+/** `terraformsIn(dir)` once it is 0, or after `waitMs`. */
+async function terraformsLeftIn(dir: string, waitMs = 5000): Promise<number> {
+  for (const end = Date.now() + waitMs; terraformsIn(dir) > 0 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  return terraformsIn(dir);
+}
+
+let tmp: string;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), "script-usage-"));
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A usage error: exit 2, `<command>: <one line>` then the usage, no stack trace, nothing on stdout. */
+function expectUsageError(ran: Ran, command: string, message: RegExp): void {
+  expect(ran.code).toBe(2);
+  expect(ran.stdout).toBe("");
+  const [first, second] = ran.stderr.split("\n");
+  expect(first).toMatch(new RegExp(`^${command}: `));
+  expect(first).toMatch(message);
+  expect(second).toMatch(/^usage: /);
+  expect(ran.stderr).not.toMatch(/\n\s+at /);
+}
+
+function expectHelp(ran: Ran): void {
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toMatch(/^usage: /);
+  expect(ran.stderr).toBe("");
+}
+
+describe("the shared command line (scripts/cli.ts)", () => {
+  test("options: values, flags, a missing value, an option where a value belongs, unknown names", () => {
+    expect(readOptions(["--a", "1", "--b=2", "--c"], ["c"])).toEqual([["a", "1"], ["b", "2"], ["c", true]]);
+    expect(() => readOptions(["--json"])).toThrow(new UsageError("--json needs a value"));
+    // `--json --no-progress` would have written a file named "--no-progress" into the project.
+    expect(() => readOptions(["--json", "--no-progress"], ["no-progress"])).toThrow(new UsageError("--json needs a value"));
+    expect(() => readOptions(["--c=1"], ["c"])).toThrow(new UsageError("--c takes no value"));
+    expect(() => readOptions(["--x", "1"], [], ["a"])).toThrow(new UsageError("unknown option --x"));
+    expect(() => readOptions(["-x"])).toThrow(new UsageError("unknown option -x"));
+    expect(() => readOptions(["stray"])).toThrow(new UsageError('unexpected argument "stray"'));
+    expect(numberOption("n", "-1", -5, 5, true)).toBe(-1);
+  });
+
+  test("stack ids: each once, in order; unknown ones and options refused", () => {
+    expect(stackArguments(["media-alb", "kinesis-ingest", "media-alb"], STACK_IDS)).toEqual(["media-alb", "kinesis-ingest"]);
+    expect(() => stackArguments(["nope", "nope"], STACK_IDS)).toThrow(`unknown stack "nope"; the stacks are ${STACK_IDS.join(", ")}`);
+    expect(() => stackArguments(["--all"], STACK_IDS)).toThrow("unknown option --all");
+  });
+});
+
+describe("npm run replay", () => {
+  test("--help (after a stack or alone) prints the usage, every option in it", async () => {
+    for (const args of [["kinesis-ingest", "--help"], ["-h"]]) expectHelp(await runScript("scripts/replay/index.ts", args, tmp));
+    const usage = (await runScript("scripts/replay/index.ts", ["--help"], tmp)).stdout;
+    const doc = readFileSync(path.join(ROOT, "docs", "replay-and-bench.md"), "utf8");
+    // Every option of the usage is in docs/replay-and-bench.md's options table.
+    for (const option of usage.match(/^ {2}--[a-z-]+/gm) ?? []) expect(doc).toContain(`| \`${option.trim()}`);
+  }, 60_000);
+
+  test("usage errors: a missing synth output, another stack's option, an unknown option", async () => {
+    expectUsageError(await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp), "replay", /--synth-dir \/nonexistent does not exist/);
+    expectUsageError(await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp), "replay", /--fail-rate is a webhook-proxy option/);
+    expect(ours(tmp)).toEqual([]);
+  }, 60_000);
+
+  test("each stack's options are refused for the other stack, and say whose they are", () => {
+    for (const option of ["--fail-rate", "--hang-rate", "--reserved", "--time-scale", "--visibility-scale", "--upstream-delay-ms"]) {
+      expect(() => parseReplayArgs(["kinesis-ingest", option, "1"])).toThrow(new UsageError(`${option} is a webhook-proxy option: kinesis-ingest does not read it`));
+    }
+    for (const option of ["--poison-rate", "--throttle-rate", "--ddb-throttle-rate", "--ddb-silence-ms", "--ddb-silence-at"]) {
+      expect(() => parseReplayArgs(["webhook-proxy", option, "1"])).toThrow(new UsageError(`${option} is a kinesis-ingest option: webhook-proxy does not read it`));
+    }
+    expect(() => parseReplayArgs(["webhook-proxy", "--bogus", "1"])).toThrow(new UsageError("unknown option --bogus"));
+    expect(() => parseReplayArgs(["webhook-proxy", "--synth-dir", ROOT])).toThrow(/has no stacks\/webhook-proxy\/cdk.tf.json/);
+    expect(parseReplayArgs(["webhook-proxy", "--upstream-delay-ms", "800", "--no-progress"]).options).toMatchObject({ upstreamDelayMs: 800, progress: false });
+  });
+
+  test("--log into a folder that does not exist yet: the folder is made", async () => {
+    const log = path.join(tmp, "out", "nodir", "replay.log");
+    const ran = await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--requests", "5", "--synth-dir", sharedSynthDir("app"), "--log", log, "--no-progress"], tmp);
+    expect(ran.stderr).not.toMatch(/ENOENT/);
+    expect(ran.code).toBe(0);
+    expect(existsSync(log)).toBe(true);
+    expect(ran.stdout).toMatch(/result: OK: nothing lost \(5 written, 0 dead-lettered\)/);
+  }, 120_000);
+
+  test("Ctrl-C during a replay: its synth and handler folders are removed, exit status 130", async () => {
+    const seen = new Set<string>();
+    const ran = await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--requests", "100000", "--no-progress"], tmp, {
+      signal: "SIGINT",
+      when: (dir) => {
+        for (const name of ours(dir)) seen.add(name.replace(/-[^-]+$/, "-*"));
+        return seen.has("replay-kinesis-*");
+      },
+    });
+    expect([...seen].sort()).toEqual(["replay-kinesis-*", "replay-synth-*"]);
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toMatch(/replay: SIGINT: stopped, 2 temporary folder\(s\) removed/);
+    expect(ours(tmp)).toEqual([]);
+  }, 120_000);
+});
+
+describe("replay reporting", () => {
+  const summary = (over: Partial<ReplaySummary>): ReplaySummary => ({
+    stack: "webhook-proxy",
+    settings: {},
+    sent: 30,
+    accepted: 30,
+    rejected: 0,
+    delivered: 30,
+    duplicates: 0,
+    deadLettered: 0,
+    lost: 0,
+    invocations: 30,
+    failedInvocations: 0,
+    maxConcurrency: 2,
+    concurrencyLimit: 2,
+    durationMs: 1000,
+    acceptRate: 1,
+    throughput: 1,
+    latency: { p50: 0, p90: 0, p99: 0, max: 0 },
+    notes: [],
+    samples: [],
+    ...over,
+  });
+
+  test.each<[string, Partial<ReplaySummary>, string]>([
+    ["all delivered", {}, "OK: nothing lost (30 delivered, 0 dead-lettered)"],
+    ["nothing delivered", { delivered: 0, deadLettered: 30 }, "OK: nothing lost (0 delivered, 30 dead-lettered), but nothing was delivered"],
+    ["some rejected", { accepted: 28, rejected: 2, delivered: 28 }, "OK: nothing lost (28 delivered, 0 dead-lettered, 2 rejected at the front door)"],
+    ["nothing accepted", { accepted: 0, rejected: 30, delivered: 0 }, "OK: nothing lost (0 delivered, 0 dead-lettered, 30 rejected at the front door), but nothing was accepted"],
+    ["kinesis", { stack: "kinesis-ingest", delivered: 29, deadLettered: 1 }, "OK: nothing lost (29 written, 1 dead-lettered)"],
+    ["lost", { delivered: 29, lost: 1 }, "FAILED, 1 lost"],
+    ["the limit broken", { maxConcurrency: 3 }, "FAILED, nothing lost but 3 concurrent upstream requests, above the limit of 2"],
+  ])("the result line: %s", (_case, over, line) => {
+    const s = summary(over);
+    expect(resultLine(s)).toBe(line);
+    expect(formatSummary(s).split("\n").pop()).toBe(`  result: ${line}`);
+    expect(line.startsWith("OK")).toBe(passed(s));
+  });
+
+  test("webhook-proxy with an upstream slower than the handler's timeout: the upstream's late 2xx answers are reported, and that nothing was delivered", async () => {
+    const s = await runReplay("webhook-proxy", {
+      synthDir: sharedSynthDir("app"),
+      requests: 2,
+      concurrency: 2,
+      reservedConcurrency: 2,
+      timeScale: 0.01, // upstream timeout 500 ms
+      upstreamDelayMs: 700,
+      pollIntervalMs: 20,
+      progress: false,
+    });
+    expect(s.lost).toBe(0);
+    expect(s.delivered).toBe(0);
+    expect(s.deadLettered).toBe(2);
+    const notes = s.notes.join("\n");
+    expect(notes).toMatch(/upstream: (\d+) request\(s\) for 2 of 2 accepted webhook\(s\), (\d+) answered 2xx \(\2 after the handler had given up at its 500 ms upstream timeout: not deliveries\)/);
+    expect(notes).toMatch(/the upstream answers after 700 ms .*no delivery can succeed/);
+    expect(formatSummary(s)).toMatch(/result: OK: nothing lost \(0 delivered, 2 dead-lettered\), but nothing was delivered$/);
+  }, 120_000);
+
+  test("webhook-proxy without faults: the upstream note is there all the same", async () => {
+    const s = await runReplay("webhook-proxy", { synthDir: sharedSynthDir("app"), requests: 5, concurrency: 5, progress: false });
+    expect(s.notes.join("\n")).toMatch(/upstream: 5 request\(s\) for 5 of 5 accepted webhook\(s\), 5 answered 2xx, 0 failed and 0 hung on purpose/);
+  }, 60_000);
+
+  test("kinesis-ingest: a DynamoDB silent window after the run has drained is reported as never reached (and not waited for)", async () => {
+    const started = Date.now();
+    const s = await runReplay("kinesis-ingest", {
+      synthDir: sharedSynthDir("app"),
+      requests: 10,
+      ddbSilenceMs: 30_000,
+      ddbSilenceAtMs: 20_000,
+      progress: false,
+    });
+    expect(s.lost).toBe(0);
+    expect(s.notes.join("\n")).toMatch(/DynamoDB's silent window \(from 20000 ms\) was never reached: the stream was drained after \d+ ms/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+});
+
+describe("npm run tf:check", () => {
+  test("--help, and an option it does not have", async () => {
+    expectHelp(await runScript("scripts/terraform-check.ts", ["--help"], tmp));
+    expectUsageError(await runScript("scripts/terraform-check.ts", ["kinesis-ingest", "--all"], tmp), "tf:check", /unknown option --all/);
+  }, 60_000);
+
+  test("a stack named twice is synthesized once (no 'There is already a Construct')", () => {
+    const outdir = synthOptionsOn(["kinesis-ingest", "kinesis-ingest"]);
+    try {
+      expect(readdirSync(path.join(outdir, "stacks"))).toEqual(["kinesis-ingest"]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("a synth that throws leaves no temporary folder", () => {
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      expect(() =>
+        synthInto("tf-check-options-", (outdir) => {
+          writeFileSync(path.join(outdir, "half"), "");
+          throw new Error("There is already a Construct with name 'kinesis-ingest'");
+        }),
+      ).toThrow("already a Construct");
+    } finally {
+      process.env.TMPDIR = before;
+    }
+    expect(ours(tmp)).toEqual([]);
+  });
+
+  (terraformAvailable() ? test : test.skip)(
+    "SIGTERM while planning: tf-check-*, tf-check-options-* and terraform-proof-* removed, terraform stopped, exit status 143",
+    async () => {
+      const seen = new Set<string>();
+      const ran = await runScript("scripts/terraform-check.ts", ["kinesis-ingest", "kinesis-ingest", "webhook-proxy"], tmp, {
+        signal: "SIGTERM",
+        when: (dir) => {
+          for (const name of ours(dir)) seen.add(name.replace(/-[^-]+$/, "-*"));
+          // Once Terraform itself runs there (where /proc tells), so that stopping it is part of the proof.
+          return seen.has("terraform-proof-*") && (!PROC || terraformsIn(dir) > 0);
+        },
+      });
+      expect([...seen].sort()).toEqual(["terraform-proof-*", "tf-check-*", "tf-check-options-*"]);
+      expect(ran.code).toBe(143);
+      expect(ran.stderr).toMatch(/tf:check: SIGTERM: stopped, 3 temporary folder\(s\) removed/);
+      expect(ran.stderr).not.toMatch(/already a Construct/);
+      expect(ours(tmp)).toEqual([]);
+      expect(await terraformsLeftIn(tmp)).toBe(0);
+    },
+    120_000,
+  );
+});
+
+describe("npm run redrive:kinesis-ingest", () => {
+  test("--help and -h print the usage", async () => {
+    for (const flag of ["--help", "-h"]) expectHelp(await runScript("scripts/redrive/index.ts", [flag], tmp));
+  }, 60_000);
+
+  test("a queue URL that is no URL is a usage error before any AWS call", async () => {
+    expectUsageError(await runScript("scripts/redrive/index.ts", ["--queue-url", "u", "--table", "t"], tmp), "redrive:kinesis-ingest", /--queue-url must be an http\(s\) URL, got "u"/);
+  }, 60_000);
+
+  test("parse errors: each names what is wrong", () => {
+    const url = "https://sqs.ap-northeast-1.amazonaws.com/123456789012/dlq";
+    expect(parseRedriveArgs(["--queue-url", url, "--table", "t", "--dry-run"])).toEqual({ queueUrl: url, table: "t", maxMessages: 100, dryRun: true });
+    expect(() => parseRedriveArgs(["--table", "t"])).toThrow(new UsageError("--queue-url missing"));
+    expect(() => parseRedriveArgs([])).toThrow(new UsageError("--queue-url and --table missing"));
+    expect(() => parseRedriveArgs(["--queue-url", url, "--table", "t", "--max-messages", "0"])).toThrow(/--max-messages must be a whole number/);
+    expect(() => parseRedriveArgs(["--queue-url", url, "--table", "t", "--bogus"])).toThrow(new UsageError("unknown option --bogus"));
+  });
+});
+
+describe("npm run addresses:record", () => {
+  const files = (): string[] => STACK_IDS.map((id) => readFileSync(path.join(ROOT, "stacks", id, "addresses.txt"), "utf8"));
+
+  test("--help prints the usage and rewrites nothing; any argument is refused and rewrites nothing", async () => {
+    const before = files();
+    expectHelp(await runScript("scripts/addresses.ts", ["--help"], tmp));
+    expectUsageError(await runScript("scripts/addresses.ts", ["--force"], tmp), "addresses:record", /unknown option --force/);
+    expectUsageError(await runScript("scripts/addresses.ts", ["media-alb"], tmp), "addresses:record", /takes no arguments/);
+    expect(files()).toEqual(before);
+    expect(ours(tmp)).toEqual([]);
+  }, 60_000);
+});
+
+describe("npm run check:cdktn", () => {
+  test("--help prints the usage and starts nothing; an unknown argument is refused", async () => {
+    expectHelp(await runScript("scripts/check-cdktn.ts", ["--help"], tmp));
+    expectUsageError(await runScript("scripts/check-cdktn.ts", ["--kep"], tmp), "check:cdktn", /unknown option --kep/);
+    expect(ours(tmp)).toEqual([]);
+  }, 60_000);
+
+  test("arguments: --keep or nothing", () => {
+    expect(parseCheckArgs([])).toEqual({ keep: false });
+    expect(parseCheckArgs(["--keep"])).toEqual({ keep: true });
+    expect(() => parseCheckArgs(["--keep=yes"])).toThrow(new UsageError("--keep takes no value"));
+    expect(() => parseCheckArgs(["keep"])).toThrow(new UsageError('unexpected argument "keep"'));
+  });
+});
+
+describe("synth-diff", () => {
+  test("a stack folder without its file on both sides is 'missing on both sides', not 'in the reference'", () => {
+    for (const side of ["before", "after"]) mkdirSync(path.join(tmp, side, "stacks", "ghost"), { recursive: true });
+    const [ghost] = compareSynthDirs(path.join(tmp, "before"), path.join(tmp, "after"));
+    expect(ghost.missing).toBe("both");
+    expect(formatComparison(ghost)).toEqual(["ghost: stack missing on both sides"]);
+  });
+});
