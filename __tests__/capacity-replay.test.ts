@@ -49,6 +49,9 @@ describe.each([2, 4])(`webhook-proxy with reserved concurrency %i and a ${UPSTRE
     const deliveryRate = predicted.bottleneck.capacity;
     const predictedSeconds = traffic.burstSeconds! + predicted.burst!.drainSeconds;
     expect(deliveryRate).toBe((reserved * 1000) / UPSTREAM_MS);
+    // What the burst adds, and only that: none refused, and all 12 waiting in the queue at its end (under 0.4 delivered in 0.1 s).
+    expect(Object.values(predicted.burst!.refused).every((n) => n === 0)).toBe(true);
+    expect(predicted.burst!.backlogPeak).toBe(WEBHOOKS);
 
     const summary = await runReplay("webhook-proxy", {
       synthDir,

@@ -4,15 +4,21 @@
  * the stack class, the price table's sources and dates, and the CLI's
  * one-line errors. Stacks are synthesized in memory (Testing.synth).
  */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
+import { STACKS } from "../main";
 import { breakEven, frontDoorCost } from "../scripts/capacity/cost";
-import { main } from "../scripts/capacity/index";
+import { evaluateCondition, HclValue, Unsupported } from "../scripts/capacity/hcl";
+import { FLAG_OPTIONS, main, USAGE, VALUE_OPTIONS } from "../scripts/capacity/index";
 import { LIMITS } from "../scripts/capacity/limits";
 import { analyse, buildModel, TrafficOptions } from "../scripts/capacity/model";
 import { plan, verdict } from "../scripts/capacity/plan";
 import { HOURS_PER_MONTH, PRICES, priceEntries, REGIONS, SECONDS_PER_MONTH, undatedOrUnsourced } from "../scripts/capacity/prices";
-import { applySets, CapacityError, parseSet, readTopology } from "../scripts/capacity/stack";
+import { formatPlan } from "../scripts/capacity/report";
+import { applySets, CapacityError, checkSets, parseSet, readTopology } from "../scripts/capacity/stack";
 import type { SynthesizedStack } from "../scripts/replay/synth";
 import { EventLogApiStack, EventLogApiStackProps } from "../stacks/event-log-api";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
@@ -144,6 +150,179 @@ describe("model per component, against hand-computed cases", () => {
   });
 });
 
+describe("a burst: what it adds, and the verdict with it", () => {
+  it("event-log-api at 2/s with a 5/s burst for 10 s: the burst adds its 30 extra requests to the refusals, not an hour of the steady rate's", () => {
+    // Steady 2/s against 1 WCU: the table's burst capacity is long spent, 1/s refused. The burst brings (5 - 2) x 10 = 30
+    // more requests; the stage (10/s) passes them, the table still serves 1/s: all 30 refused on top of the steady 10.
+    const a = verdict(eventLog, traffic({ rps: 2, burstRps: 5, burstSeconds: 10 }));
+    const burst = a.burst!;
+    expect(burst.extraRequests).toBe(30);
+    expect(burst.refused["dynamodb:dev-EventLog"]).toBe(30);
+    expect(burst.refused["apigateway:stage"]).toBe(0);
+    expect(burst.steadyRefused).toBe(10);
+    expect(burst.drainSeconds).toBe(0); // no buffer
+    const text = formatPlan(plan(eventLog, traffic({ rps: 2, burstRps: 5, burstSeconds: 10 }), cost));
+    expect(text).toMatch(/burst: 5 requests\/s for 10 s, 30 requests above the steady rate: 30 refused at DynamoDB dev-EventLog \(PROVISIONED writes\) \(beyond the 10 the steady rate alone has refused in those 10 s\)/);
+  });
+
+  it("kinesis-ingest stream, steady 250/s drained at 500/s: a 900/s burst for 10 s leaves 4,000 waiting, drained in 16 s, 8 s the longest wait", () => {
+    // 1 shard x 100 records / 200 ms = 500/s of drain. Burst: (900 - 500) x 10 = 4,000 behind; after it, (500 - 250)/s: 16 s.
+    const stack = set(kinesis, ...OPEN_FRONT_DOOR);
+    const t = traffic({ rps: 250, durationMs: 200, burstRps: 900, burstSeconds: 10 });
+    const a = verdict(stack, t);
+    const burst = a.burst!;
+    expect(Object.values(burst.refused).every((n) => n === 0)).toBe(true);
+    expect(Math.abs(burst.backlogPeak - 4000)).toBeLessThanOrEqual(1);
+    expect(Math.abs(burst.drainSeconds - 16)).toBeLessThanOrEqual(0.2);
+    expect(burst.longestWaitS).toBeCloseTo(8, 2);
+    expect(a.holds).toBe(true);
+  });
+
+  it("webhook-proxy queue, steady 20/s delivered at 10/s: the burst adds (500 - 20) x 10 = 4,800 to a backlog that never drains, not an hour's growth", () => {
+    const a = verdict(webhook, traffic({ rps: 20, burstRps: 500, burstSeconds: 10 }));
+    expect(a.steadyHolds).toBe(false);
+    expect(Math.abs(a.burst!.backlogPeak - 4800)).toBeLessThanOrEqual(1);
+    expect(a.burst!.drainSeconds).toBe(Number.POSITIVE_INFINITY);
+    expect(a.burst!.longestWaitS).toBeCloseTo(480, 0);
+  });
+
+  it("kinesis-ingest at 100/s holds, its 3,000/s burst does not: the verdict says so and the smallest change holds both", () => {
+    // Stage 1,000/s with a bucket of 2,000: of 30,000 requests in 10 s it passes 2,000 + 10,000 and refuses 18,000.
+    const t = traffic({ rps: 100, burstRps: 3000, burstSeconds: 10 });
+    const a = verdict(kinesis, t);
+    expect(a.steadyHolds).toBe(true);
+    expect(a.burst!.holds).toBe(false);
+    expect(a.holds).toBe(false);
+    expect(Math.abs(a.burst!.refused["apigateway:stage"] - 18000)).toBeLessThanOrEqual(1);
+    const p = plan(kinesis, t, cost);
+    const text = formatPlan(p);
+    expect(text).toMatch(/^verdict: does NOT hold the burst of 3,000 requests\/s for 10 s: /m);
+    expect(text).not.toMatch(/^verdict: holds/m);
+    expect(p.fixes.sets).toEqual(expect.arrayContaining(["throttling_rate_limit=3000", "aws_kinesis_stream.stream.shard_count=3"]));
+    expect(p.fixes.verified).toBe(true);
+    expect(verdict(set(kinesis, ...p.fixes.sets), t).holds).toBe(true);
+  });
+
+  it("a burst absorbed by the stage's token bucket holds, and the verdict names it", () => {
+    // Stage 1,000/s, bucket 2,000: 1,500/s for 2 s is 3,000 requests against 2,000 + 2 x 1,000: none refused.
+    const t = traffic({ rps: 100, burstRps: 1500, burstSeconds: 2 });
+    const stack = set(kinesis, "client_throttling_rate_limit=2000", "client_throttling_burst_limit=2000", "aws_kinesis_stream.stream.shard_count=2");
+    const p = plan(stack, t, cost);
+    expect(p.analysis.holds).toBe(true);
+    expect(p.fixes.sets).toEqual([]);
+    expect(formatPlan(p)).toMatch(/^verdict: holds 100 requests\/s \(.*\) and the burst of 1,500 requests\/s for 2 s$/m);
+  });
+
+  it("a burst whose backlog outlives the stream's maximum record age does not hold; the change drains it in time", () => {
+    // Drain 1 shard x 100 / 1 s = 100/s. 1,000/s for 600 s leaves 540,000 waiting: 5,400 s > maximum_record_age 3,600 s.
+    const stack = set(kinesis, ...OPEN_FRONT_DOOR);
+    const t = traffic({ rps: 50, durationMs: 1000, burstRps: 1000, burstSeconds: 600 });
+    const a = verdict(stack, t);
+    expect(a.steadyHolds).toBe(true);
+    expect(a.burst!.passesMaxAge).toBe(true);
+    expect(a.burst!.longestWaitS).toBeCloseTo(5400, -1);
+    expect(a.holds).toBe(false);
+    // Needed: drain D with (1,000 - D) x 600 / D < 3,600, D > 143/s: parallelization 2 (200/s).
+    const p = plan(stack, t, cost);
+    expect(p.fixes.sets).toEqual(["aws_lambda_event_source_mapping.trigger.parallelization_factor=2"]);
+    expect(p.fixes.verified).toBe(true);
+  }, 30_000);
+});
+
+describe("--set checks each variable's validation, as terraform plan would", () => {
+  it("refuses what the validation refuses, with the variable's own error_message", () => {
+    expect(() => set(webhook, "reserved_concurrent_executions=-1")).toThrow(/reserved_concurrent_executions must be a whole number >= 1/);
+    expect(() => set(webhook, "reserved_concurrent_executions=2.5")).toThrow(CapacityError);
+    expect(() => set(kinesis, "stream_retention_hours=1")).toThrow(/stream_retention_hours must be a whole number in 73\.\.8760/);
+    expect(() => set(kinesis, "stream_retention_hours=9000")).toThrow(CapacityError);
+    expect(() => set(kinesis, "api_logging_level=DEBUG")).toThrow(/api_logging_level must be OFF, ERROR or INFO/);
+    expect(() => set(webhook, "upstream=https://example.com")).toThrow(/upstream must be a host name/);
+    expect(() => set(eventLog, "throttling_rate_limit=0")).toThrow(/throttling_rate_limit must be > 0/);
+    // Accepted values pass, typed as declared.
+    expect(set(kinesis, "stream_retention_hours=73").json.variable!.stream_retention_hours.default).toBe(73);
+    expect(set(webhook, "upstream=example.com:8443/hook").json.variable!.upstream.default).toBe("example.com:8443/hook");
+    expect(set(kinesis, "api_logging_level=INFO").json.variable!.api_logging_level.default).toBe("INFO");
+  });
+
+  it("refuses a value of the wrong type in one line", () => {
+    expect(() => set(webhook, "reserved_concurrent_executions=abc")).toThrow(/the variable is a number, got "abc"/);
+    expect(() => set(kinesis, "api_clients=a")).toThrow(/is a set\(string\)/);
+  });
+
+  it("says so when a condition cannot be evaluated, rather than passing it silently", () => {
+    const json = structuredClone(webhook.json) as { variable: Record<string, { validation?: { condition: string; error_message: string }[] }> };
+    json.variable.reserved_concurrent_executions.validation = [{ condition: "${startswith(tostring(var.reserved_concurrent_executions), \"1\")}", error_message: "x" }];
+    const odd = { ...webhook, json: json as SynthesizedStack["json"] };
+    const { unchecked } = checkSets(odd, [parseSet("reserved_concurrent_executions=2")]);
+    expect(unchecked).toHaveLength(1);
+    expect(unchecked[0]).toMatch(/reserved_concurrent_executions=2: its validation .* was NOT checked \(cannot evaluate the function startswith\(\)/);
+    expect(plan(odd, traffic({ rps: 5 }), cost, [parseSet("reserved_concurrent_executions=2")]).analysis.notes[0]).toMatch(/NOT checked/);
+  });
+
+  it("evaluates every validation condition every stack writes (none is left unchecked)", () => {
+    const sample = (type: unknown): HclValue => (type === "number" ? 1 : type === "bool" ? true : String(type).startsWith("set") || String(type).startsWith("list") ? ["a"] : "example.com");
+    let conditions = 0;
+    for (const { id, Stack } of STACKS) {
+      const json = JSON.parse(Testing.synth(new Stack(Testing.app(), id, { env }))) as { variable?: Record<string, { type?: string; default?: HclValue; validation?: { condition: string }[] }> };
+      for (const [name, variable] of Object.entries(json.variable ?? {})) {
+        for (const { condition } of variable.validation ?? []) {
+          conditions++;
+          const value = variable.default ?? sample(variable.type);
+          const result = evaluateCondition(condition, (n) => (n === name ? value : (json.variable?.[n]?.default ?? null)));
+          // A default always passes its own validation; a sample value just has to evaluate.
+          if (variable.default !== undefined) expect([id, name, result]).toEqual([id, name, true]);
+          else expect(typeof result).toBe("boolean");
+        }
+      }
+    }
+    expect(conditions).toBeGreaterThan(20);
+  }, 120_000);
+
+  it("the evaluator: the forms constructs/variables.ts writes, Terraform's semantics, and what it refuses to guess", () => {
+    const vars = (x: HclValue) => (name: string): HclValue => (name === "x" ? x : null);
+    expect(evaluateCondition("${var.x > 0}", vars(1))).toBe(true);
+    expect(evaluateCondition("${var.x > 0}", vars(0))).toBe(false);
+    expect(evaluateCondition("${var.x >= 1 && var.x <= 10 && floor(var.x) == var.x}", vars(10))).toBe(true);
+    expect(evaluateCondition("${var.x >= 1 && var.x <= 10 && floor(var.x) == var.x}", vars(1.5))).toBe(false);
+    expect(evaluateCondition('${can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\\\.)+[a-z]{2,63}$", var.x))}', vars("example.com"))).toBe(true);
+    expect(evaluateCondition('${can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\\\.)+[a-z]{2,63}$", var.x))}', vars("examplexcom"))).toBe(false);
+    expect(evaluateCondition('${contains(["OFF","ERROR","INFO"], var.x)}', vars("INFO"))).toBe(true);
+    expect(evaluateCondition('${contains(["OFF","ERROR","INFO"], var.x)}', vars("info"))).toBe(false);
+    expect(evaluateCondition('${alltrue([for item in var.x : can(regex("^[a-z]+$", item))])}', vars(["a", "b"]))).toBe(true);
+    expect(evaluateCondition('${alltrue([for item in var.x : can(regex("^[a-z]+$", item))])}', vars(["a", "B"]))).toBe(false);
+    expect(evaluateCondition("${!(var.x == 3) || -var.x < -2}", vars(3))).toBe(true);
+    expect(evaluateCondition("${var.x == 1 ? true : false}", vars(1))).toBe(true);
+    expect(() => evaluateCondition("${startswith(var.x, \"a\")}", vars("a"))).toThrow(Unsupported);
+    expect(() => evaluateCondition("${local.limit > var.x}", vars(1))).toThrow(Unsupported);
+    expect(() => evaluateCondition('${var.x == "${var.y}"}', vars(1))).toThrow(Unsupported);
+    expect(() => evaluateCondition('${can(regex("(?P<n>a)", var.x))}', vars("a"))).toThrow(Unsupported);
+    // A type error is Terraform's error too (it refuses the plan), not a silent pass.
+    expect(() => evaluateCondition("${var.x > 0}", vars("abc"))).toThrow(/a number is required/);
+  });
+});
+
+describe("webhook-proxy: the upstream as the true bottleneck", () => {
+  const t = traffic({ rps: 200, upstreamRps: 100, upstreamLatencyMs: 50 });
+
+  it("says so in a note and never suggests more concurrency than the upstream takes", () => {
+    // At 50 ms a delivery, the upstream's 100/s takes 100 x 0.05 = 5 concurrent deliveries: no more.
+    const p = plan(webhook, t, cost);
+    expect(p.fixes.sets).toEqual(["reserved_concurrent_executions=5"]);
+    expect(p.fixes.verified).toBe(false);
+    expect(p.analysis.notes.join("\n")).toMatch(/the upstream application is the bottleneck no setting of this stack changes: it takes 100 of the 200 requests\/s/);
+    expect(p.fixes.notes.join("\n")).toMatch(/upstream application: the true bottleneck/);
+    expect(p.fixes.notes.join("\n")).toMatch(/with it applied: the backlog grows by 100 requests\/s at .*upstream application/);
+    const text = formatPlan(p);
+    expect(text).not.toMatch(/reserved_concurrent_executions=(1[0-9]|[6-9])\b/);
+  });
+
+  it("without an upstream limit, the change is what the steady rate and the burst need, with no float error (220 x 0.05 = 11, not 12)", () => {
+    const p = plan(webhook, traffic({ rps: 200, upstreamLatencyMs: 50, burstRps: 400, burstSeconds: 10 }), cost);
+    expect(p.fixes.sets).toEqual(["reserved_concurrent_executions=11"]);
+    expect(p.fixes.verified).toBe(true);
+  });
+});
+
 describe("--set changes the verdict exactly as the same change synthesized", () => {
   const cases: [string, () => SynthesizedStack, () => SynthesizedStack, string, TrafficOptions][] = [
     ["kinesis-ingest shardCount 6", () => kinesis, () => kinesisIngest({ shardCount: 6 }), "aws_kinesis_stream.stream.shard_count=6", traffic({ rps: 900, payloadKb: 2 })],
@@ -216,5 +395,86 @@ describe("CLI errors: one line, exit 2", () => {
     expect(stderr).toHaveLength(1);
     expect(stderr[0]).toMatch(message);
     expect(stderr[0].trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("CLI: help, --name=value, --chart, and the flags documented", () => {
+  let dir: string;
+  let stdout: string[];
+  let stderr: string[];
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "capacity-cli-"));
+    mkdirSync(path.join(dir, "stacks", "webhook-proxy"), { recursive: true });
+    writeFileSync(path.join(dir, "stacks", "webhook-proxy", "cdk.tf.json"), JSON.stringify(webhook.json));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    stdout = [];
+    stderr = [];
+    jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+    jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([[["--help"]], [["-h"]], [["webhook-proxy", "--rps", "5", "--help"]]])("%j prints the usage and exits 0", (argv) => {
+    expect(main(argv)).toBe(0);
+    expect(stdout.join("")).toBe(`${USAGE}\n`);
+    expect(stderr).toEqual([]);
+  });
+
+  it("no stack: the message, then the usage, exit 2", () => {
+    expect(main([])).toBe(2);
+    expect(stderr.join("")).toBe(`capacity: name a stack: ${STACKS.map((s) => s.id).join(", ")}\n${USAGE}\n`);
+  });
+
+  it.each([
+    [["webhook-proxy", "--rps", "5", "--set", "reserved_concurrent_executions=abc"], /the variable is a number, got "abc"/],
+    [["webhook-proxy", "--rps", "5", "--set", "reserved_concurrent_executions=-1"], /reserved_concurrent_executions must be a whole number >= 1/],
+    [["webhook-proxy", "--rps", "5", "--json=yes"], /--json takes no value/],
+    [["webhook-proxy", "--rps", "5", "--burst", "2", "--burst-seconds", "1"], /--burst 2 is below --rps 5/],
+  ])("%j: one line, exit 2", (argv, message) => {
+    expect(main([...argv, "--synth-dir", dir])).toBe(2);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(message);
+    expect(stderr[0].trim().split("\n")).toHaveLength(1);
+    expect(stdout).toEqual([]);
+  });
+
+  it("--name=value reads as --name value", () => {
+    expect(main(["webhook-proxy", "--rps", "20", "--set", "reserved_concurrent_executions=3", "--synth-dir", dir])).toBe(0);
+    const spaced = stdout.join("");
+    stdout.length = 0;
+    expect(main(["webhook-proxy", "--rps=20", "--set=reserved_concurrent_executions=3", `--synth-dir=${dir}`])).toBe(0);
+    expect(stdout.join("")).toBe(spaced);
+    expect(spaced).toMatch(/\(--set reserved_concurrent_executions=3\)/);
+  });
+
+  it("--chart creates its folder; a path that cannot be written fails before the report, in one line", () => {
+    const chart = path.join(dir, "new", "folder", "c.svg");
+    expect(main(["webhook-proxy", "--rps", "5", "--chart", chart, "--synth-dir", dir])).toBe(0);
+    expect(readFileSync(chart, "utf8")).toMatch(/^<svg /);
+    expect(stdout.join("")).toMatch(new RegExp(`chart: ${chart.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n$`));
+    stdout.length = 0;
+    const blocked = path.join(dir, "stacks", "webhook-proxy", "cdk.tf.json", "c.svg"); // under a file
+    expect(main(["webhook-proxy", "--rps", "5", "--chart", blocked, "--synth-dir", dir])).toBe(2);
+    expect(stdout).toEqual([]);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(/^capacity: --chart .*: cannot write it \(/);
+    expect(existsSync(blocked)).toBe(false);
+  });
+
+  it("every option the CLI accepts is in the usage text and in docs/capacity.md", () => {
+    const docs = readFileSync(path.join(__dirname, "..", "docs", "capacity.md"), "utf8");
+    for (const option of [...VALUE_OPTIONS, ...FLAG_OPTIONS]) {
+      expect([option, USAGE.includes(option)]).toEqual([option, true]);
+      const word = new RegExp(`(^|[\\s\`(\\[])${option}(?![a-z-])`, "m");
+      expect([option, word.test(docs)]).toEqual([option, true]);
+    }
   });
 });

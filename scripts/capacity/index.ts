@@ -1,17 +1,18 @@
 /**
  * Where a stack breaks under a spike, and what it costs:
  *
- *   npm run capacity -- <stack> --rps N [--burst N --burst-seconds S] [--payload-kb K]
- *                       [--region ap-northeast-1|us-east-1] [--set name=value ...] [--json] [--chart FILE.svg]
+ *   npm run capacity -- <stack> --rps N [--burst N --burst-seconds S] [--payload-kb K] [--set name=value ...]
+ *                       [--json] [--chart FILE.svg] ... (USAGE below lists every option; --help prints it)
  *
  * Reads cdktf.out/stacks/<stack>/cdk.tf.json (npm run synth), applies
  * --set overrides (the stack's Terraform variables, or <type>.<name>.<attribute>),
  * and prints each component's capacity and utilisation, the first bottleneck,
- * a burst's backlog and drain time, the smallest --set change that holds
- * the traffic, the monthly cost and the ALB / API Gateway break-even.
- * Exits 2 with a one-line message on a usage error.
+ * what a burst adds (refusals, backlog and drain time), the smallest --set
+ * change that holds the traffic, the monthly cost and the ALB / API Gateway
+ * break-even. Exits 2 with a one-line message on a usage error (with the
+ * usage text when no stack is named), 0 with the usage text on --help.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { STACK_IDS } from "../../main";
 import { synthApp } from "../replay/synth";
@@ -24,7 +25,7 @@ import { applySets, CapacityError, loadStack, parseSet, readTopology, SetValue }
 
 export const USAGE = `usage: npm run capacity -- <${STACK_IDS.join("|")}> --rps N [options]
   --rps N                  steady request rate, requests/s (required)
-  --burst N                request rate during a burst, requests/s (with --burst-seconds)
+  --burst N                request rate during a burst, requests/s, at least --rps (with --burst-seconds)
   --burst-seconds S        length of the burst, s
   --payload-kb K           request payload, KB (default 1)
   --duration-ms D          Lambda duration per invocation, ms (default 100)
@@ -33,11 +34,33 @@ export const USAGE = `usage: npm run capacity -- <${STACK_IDS.join("|")}> --rps 
   --clients N              API keys sharing the traffic (usage plans limit each key) (default 1)
   --requests-per-connection N   ALB keep-alive reuse (default 1: a new connection per request)
   --region R               ${REGIONS.join(" | ")} (default ap-northeast-1, the stacks')
-  --set name=value         a Terraform variable of the stack, or <type>.<name>.<attribute> (repeatable)
+  --set name=value         a Terraform variable of the stack (checked against its validation), or <type>.<name>.<attribute> (repeatable)
   --json                   print the plan as JSON
-  --chart FILE.svg         draw cost vs request rate and utilisation per component
+  --chart FILE.svg         draw cost vs request rate and utilisation per component (creates the folder)
   --synth-dir DIR          read this synth output (default cdktf.out)
-  --synth                  synthesize the app into a temporary folder first`;
+  --synth                  synthesize the app into a temporary folder first
+  --help, -h               print this text
+Options take --name value or --name=value.`;
+
+/** Options that take a value. */
+export const VALUE_OPTIONS = [
+  "--rps",
+  "--burst",
+  "--burst-seconds",
+  "--payload-kb",
+  "--duration-ms",
+  "--upstream-rps",
+  "--upstream-latency-ms",
+  "--clients",
+  "--requests-per-connection",
+  "--region",
+  "--set",
+  "--chart",
+  "--synth-dir",
+] as const;
+
+/** Options that take none. */
+export const FLAG_OPTIONS = ["--json", "--synth", "--help", "-h"] as const;
 
 export interface CliArgs {
   readonly stack: string;
@@ -51,6 +74,9 @@ export interface CliArgs {
   readonly synth: boolean;
 }
 
+/** A usage error printed with the usage text (no stack named). */
+class MissingStack extends CapacityError {}
+
 function positive(flag: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
   if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
@@ -59,41 +85,38 @@ function positive(flag: string, value: string | undefined, allowZero = false): n
   return n;
 }
 
+/** True when the arguments ask for the usage text (`--help` or `-h` in place of an option). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") return true;
+    // Skip an option's separate value (`--set -h` is a value, not a request for help).
+    if ((VALUE_OPTIONS as readonly string[]).includes(arg)) i++;
+  }
+  return false;
+}
+
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [stack, ...rest] = argv;
-  if (!stack || stack.startsWith("-")) throw new CapacityError(`name a stack: ${STACK_IDS.join(", ")}`);
+  if (!stack || stack.startsWith("-")) throw new MissingStack(`name a stack: ${STACK_IDS.join(", ")}`);
   if (!(STACK_IDS as readonly string[]).includes(stack)) throw new CapacityError(`unknown stack "${stack}": one of ${STACK_IDS.join(", ")}`);
   const values = new Map<string, string>();
   const sets: [string, SetValue][] = [];
   const flags = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === "--json" || arg === "--synth") {
-      flags.add(arg);
+    const m = /^(--[a-z-]+)(?:=([\s\S]*))?$/.exec(rest[i]);
+    if (!m) throw new CapacityError(`unexpected argument "${rest[i]}"`);
+    const [, name, inline] = m;
+    if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
+      if (inline !== undefined) throw new CapacityError(`${name} takes no value`);
+      flags.add(name);
       continue;
     }
-    if (!arg.startsWith("--")) throw new CapacityError(`unexpected argument "${arg}"`);
-    const value = rest[++i];
-    if (value === undefined) throw new CapacityError(`${arg} needs a value`);
-    if (arg === "--set") sets.push(parseSet(value));
-    else if (
-      [
-        "--rps",
-        "--burst",
-        "--burst-seconds",
-        "--payload-kb",
-        "--duration-ms",
-        "--upstream-rps",
-        "--upstream-latency-ms",
-        "--clients",
-        "--requests-per-connection",
-        "--region",
-        "--chart",
-        "--synth-dir",
-      ].includes(arg)
-    )
-      values.set(arg, value);
-    else throw new CapacityError(`unknown option ${arg}`);
+    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw new CapacityError(`unknown option ${name}`);
+    const value = inline ?? rest[++i];
+    if (value === undefined) throw new CapacityError(`${name} needs a value`);
+    if (name === "--set") sets.push(parseSet(value));
+    else values.set(name, value);
   }
   if (!values.has("--rps")) throw new CapacityError("--rps N is required");
   if (values.has("--burst") !== values.has("--burst-seconds")) throw new CapacityError("--burst and --burst-seconds go together");
@@ -110,6 +133,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     upstreamLatencyMs: opt("--upstream-latency-ms", 100),
     clients: opt("--clients", 1),
   };
+  if (traffic.burstRps !== undefined && traffic.burstRps < traffic.rps) {
+    throw new CapacityError(`--burst ${traffic.burstRps} is below --rps ${traffic.rps}: a burst is the rate on top of which the steady rate resumes`);
+  }
   return {
     stack,
     traffic,
@@ -123,7 +149,28 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   };
 }
 
+/** Creates `dir` and its missing parents one level at a time (node 20's recursive mkdir spins forever under /proc). */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  makeFolder(path.dirname(dir));
+  mkdirSync(dir);
+}
+
+/** Writes `text` to `file`, creating its folder; a path that cannot be written is a usage error. */
+function writeChart(file: string, text: string): void {
+  try {
+    makeFolder(path.dirname(path.resolve(file)));
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new CapacityError(`--chart ${file}: cannot write it (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+  }
+}
+
 export function main(argv: readonly string[]): number {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let tempDir: string | undefined;
   try {
     const args = parseArgs(argv);
@@ -131,15 +178,15 @@ export function main(argv: readonly string[]): number {
     const stack = loadStack(tempDir ?? args.synthDir, args.stack);
     const cost = { region: args.region, requestsPerConnection: args.requestsPerConnection, responseKb: 1 };
     const result = plan(stack, args.traffic, cost, args.sets);
+    // The chart first: a path that cannot be written fails before the report, not after it.
+    if (args.chart) writeChart(args.chart, renderPlanChart(result, readTopology(applySets(stack, args.sets))));
     process.stdout.write(args.json ? planJson(result) : formatPlan(result));
-    if (args.chart) {
-      writeFileSync(args.chart, renderPlanChart(result, readTopology(applySets(stack, args.sets))));
-      if (!args.json) process.stdout.write(`chart: ${path.resolve(args.chart)}\n`);
-    }
+    if (args.chart && !args.json) process.stdout.write(`chart: ${path.resolve(args.chart)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof CapacityError) {
       process.stderr.write(`capacity: ${error.message}\n`);
+      if (error instanceof MissingStack) process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     throw error;

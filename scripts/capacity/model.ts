@@ -63,7 +63,8 @@ export interface Model {
   readonly notes: string[];
 }
 
-const ceil = Math.ceil;
+/** Math.ceil, forgiving the last bits of float error (220 x 0.05 is 11.000000000000002, and needs 11). */
+const ceil = (x: number): number => Math.ceil(x - 1e-9 * Math.max(1, Math.abs(x)));
 const fmt = (n: number): string => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString("en-US") : String(+n.toFixed(2))) : "unlimited");
 
 function lambdaComponent(fn: FunctionInfo, share: number, options: TrafficOptions, durationMs: number, symptom: string, stage: Stage): Component {
@@ -324,6 +325,8 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
       const start = LIMITS.sqsEventSourceInitialConcurrency.value;
       const perSecond = LIMITS.sqsEventSourceScalingPerMinute.value / 60;
       const warm = Math.min(concurrency, (options.rps * d) / batch);
+      /** Concurrent deliveries the upstream takes (at most --upstream-rps), when it is limited. */
+      const upstreamMax = b.consumer.upstream && options.upstreamRps !== undefined ? Math.max(1, Math.floor((options.upstreamRps * d) / batch + 1e-9)) : undefined;
       components.push({
         id: `consumer:${b.consumer.name}`,
         name: `Lambda ${b.consumer.name} (queue consumer)`,
@@ -337,12 +340,18 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
         symptom: "a growing backlog in the queue (ApproximateAgeOfOldestMessage rises)",
         limits: ["sqsEventSourceInitialConcurrency", "sqsEventSourceScalingPerMinute", "sqsEventSourceMaxConcurrency"],
         fix: (target) => {
-          const needed = ceil((target * d) / batch);
+          let needed = ceil((target * d) / batch);
+          // Never more concurrent deliveries than the upstream takes: the excess is refused there, retried, and dead-lettered.
+          const capped = upstreamMax !== undefined && needed > upstreamMax;
+          if (capped) needed = upstreamMax;
           if (needed > LIMITS.sqsEventSourceMaxConcurrency.value) return `needs ${needed} concurrent batches: above the mapping's ${LIMITS.sqsEventSourceMaxConcurrency.value}; raise ${b.mapping.batchSize.setName}`;
           const lines: string[] = [];
           if (reserved !== undefined && reserved < needed) lines.push(`${b.consumer.reserved.setName}=${needed}`);
           if (b.mapping.maximumConcurrency !== undefined && b.mapping.maximumConcurrency < needed && b.mapping.maximumConcurrencySetName) lines.push(`${b.mapping.maximumConcurrencySetName}=${needed}`);
-          return lines.length > 0 ? lines : `needs ${needed} concurrent executions from the account pool`;
+          if (lines.length > 0) return lines;
+          return capped
+            ? `already delivers ${fmt((concurrency * batch) / d)}/s, as much as the upstream takes (${fmt(options.upstreamRps ?? 0)}/s): more concurrency would not help`
+            : `needs ${needed} concurrent executions from the account pool`;
         },
         share: 1,
       });
@@ -354,6 +363,19 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
       }
       if (b.consumer.upstream) {
         const upstream = options.upstreamRps ?? Number.POSITIVE_INFINITY;
+        const keep =
+          upstreamMax !== undefined
+            ? `keep ${b.consumer.reserved.setName} at or below ${upstreamMax} (${upstreamMax} x ${batch} message(s) / ${consumerMs} ms = ${fmt((upstreamMax * batch) / d)}/s): ` +
+              "more concurrent deliveries only send it requests it refuses, retried after the visibility timeout and sent to the DLQ after maxReceiveCount receives"
+            : `keep ${b.consumer.reserved.setName} at or below what it takes`;
+        const peak = Math.max(options.rps, options.burstRps ?? 0);
+        if (upstream < options.rps || (upstream <= options.rps && peak > options.rps)) {
+          notes.push(
+            `the upstream application is the bottleneck no setting of this stack changes: it takes ${fmt(upstream)} of the ${fmt(options.rps)} requests/s` +
+              (upstream < options.rps ? `, so the queue grows by at least ${fmt(options.rps - upstream)} requests/s whatever the consumer's concurrency` : `, so a burst's backlog never drains`) +
+              `; ${keep}`,
+          );
+        }
         components.push({
           id: "upstream",
           name: "upstream application",
@@ -363,7 +385,9 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
           basis: options.upstreamRps === undefined ? "not given (--upstream-rps)" : `--upstream-rps ${fmt(upstream)}`,
           symptom: "a growing backlog in the queue; failed deliveries retry after the visibility timeout and reach the DLQ after maxReceiveCount",
           limits: [],
-          fix: () => `the upstream's own limit; keep ${b.consumer.reserved.setName} at or below what it takes`,
+          fix: () =>
+            `the true bottleneck: it takes ${fmt(upstream)} of the ${fmt(options.rps)} requests/s${upstream >= options.rps ? " and nothing more to drain a burst" : ""}; no setting of this stack holds it, only an upstream that takes more` +
+            (upstreamMax !== undefined ? ` (the consumer's concurrency stops at ${upstreamMax}, what it takes)` : ""),
           share: 1,
         });
       }
@@ -390,18 +414,34 @@ export interface ComponentResult {
 export interface BurstResult {
   readonly burstRps: number;
   readonly burstSeconds: number;
-  /** Requests refused during and after the burst, per front component id. */
+  /** Requests the burst brings above the steady rate: (burstRps - rps) x burstSeconds. */
+  readonly extraRequests: number;
+  /**
+   * Requests refused because of the burst, per front component id: refused
+   * with the burst minus refused at the steady rate alone over the same time
+   * (what the burst adds, not the steady rate's own refusals).
+   */
   readonly refused: Record<string, number>;
+  /** Requests the steady rate alone refuses during the burst's seconds (left out of `refused`). */
+  readonly steadyRefused: number;
+  /** Backlog the burst adds in the buffer (above the steady rate's own), at its peak. */
   readonly backlogPeak: number;
-  /** Seconds after the burst ends until the backlog is back to zero (Infinity: never). */
+  /** Seconds after the burst ends until that added backlog is gone (Infinity: never; 0 without a buffer). */
   readonly drainSeconds: number;
-  /** Longest wait in the buffer, seconds (backlog peak / drain rate). */
+  /** Longest wait the burst adds in the buffer, seconds (added backlog / drain rate). */
   readonly longestWaitS: number;
+  /** The burst's waiting requests pass the buffer's maximum age (lost, or sent to the DLQ). */
+  readonly passesMaxAge: boolean;
+  /** Nothing refused, nothing past the maximum age, and the backlog drains. */
+  readonly holds: boolean;
 }
 
 export interface Analysis {
   readonly components: ComponentResult[];
+  /** The steady rate holds and so does the burst, if any: nothing refused or lost, no backlog that grows or never drains. */
   readonly holds: boolean;
+  /** The steady rate alone holds: nothing refused, the backlog does not grow. */
+  readonly steadyHolds: boolean;
   readonly bottleneck: { id: string; name: string; capacity: number; symptom: string; stage: Stage };
   /** Requests/s refused at steady state (front bottleneck). */
   readonly refusedRps: number;
@@ -435,11 +475,12 @@ export function analyse(model: Model, options: TrafficOptions): Analysis {
   const refusedRps = Math.max(0, rps - frontCap);
   const backlogGrowthRps = model.buffer ? Math.max(0, accepted - drainCap) : 0;
   const secondsToMaxAge = backlogGrowthRps > 0 && model.buffer?.maxAgeS !== undefined ? (model.buffer.maxAgeS * drainCap) / backlogGrowthRps : undefined;
-  const holds = refusedRps === 0 && backlogGrowthRps === 0;
+  const steadyHolds = refusedRps === 0 && backlogGrowthRps === 0;
   const burst = options.burstRps !== undefined && options.burstSeconds !== undefined ? simulateBurst(model, options) : undefined;
   return {
     components,
-    holds,
+    holds: steadyHolds && (burst?.holds ?? true),
+    steadyHolds,
     bottleneck: { id: bottleneck.id, name: bottleneck.name, capacity: bottleneck.capacity, symptom: bottleneck.symptom, stage: bottleneck.stage },
     refusedRps,
     backlogGrowthRps,
@@ -449,73 +490,142 @@ export function analyse(model: Model, options: TrafficOptions): Analysis {
   };
 }
 
+interface Run {
+  /** Tokens left in each front component's bucket. */
+  readonly tokens: number[];
+  /** Requests refused so far, per front component. */
+  readonly refused: number[];
+  backlog: number;
+}
+
 /**
- * Steps a burst through the path: `burstRps` for `burstSeconds`, then `rps`.
- * Front components pass what their token bucket admits (refusing the rest);
- * the buffer takes what passes and drains at the smallest drain capacity.
+ * What a burst adds: `burstRps` for `burstSeconds`, then the steady `rps`,
+ * stepped beside the steady rate alone from the same start, and the
+ * difference reported. The start is the steady state: a front component
+ * the steady rate overflows has spent its token bucket, the others are full.
+ * Front components pass what their bucket admits (refusing the rest); the
+ * buffer takes what passes and drains at the smallest drain capacity. The
+ * two runs are stepped until they agree again (or an hour after the burst),
+ * so neither an hour of the steady rate's own refusals nor its own growing
+ * backlog is counted as the burst's.
  */
 export function simulateBurst(model: Model, options: TrafficOptions): BurstResult {
+  const { rps } = options;
   const burstRps = options.burstRps!;
   const burstSeconds = options.burstSeconds!;
   const fronts = model.components.filter((c) => c.stage === "front");
   const drains = model.components.filter((c) => c.stage === "drain");
-  const dt = Math.min(0.1, Math.max(0.0005, burstSeconds / 200));
-  const tokens = fronts.map((c) => c.bucket + c.capacity * dt);
-  const refused: Record<string, number> = Object.fromEntries(fronts.map((c) => [c.id, 0]));
+  const fine = Math.min(0.1, Math.max(0.0005, burstSeconds / 200));
   const capAt = (c: Component, t: number): number => (c.capacityAt ? Math.min(c.capacity, c.capacityAt(t)) : c.capacity);
-  let backlog = 0;
-  let peak = 0;
-  let drainSeconds = Number.POSITIVE_INFINITY;
-  let longestWait = 0;
-  const horizon = burstSeconds + 3600;
-  let t = 0;
-  for (; t < horizon; t += dt) {
-    let flow = (t < burstSeconds ? burstRps : options.rps) * dt;
+  const drainAt = (t: number): number => (drains.length > 0 ? Math.min(...drains.map((c) => capAt(c, t))) : Number.POSITIVE_INFINITY);
+  const start = (): Run => {
+    let flow = rps;
+    const tokens = fronts.map((c) => {
+      const rate = capAt(c, 0);
+      const spent = flow > rate;
+      flow = Math.min(flow, rate);
+      return spent ? 0 : c.bucket;
+    });
+    return { tokens, refused: fronts.map(() => 0), backlog: 0 };
+  };
+  const step = (run: Run, t: number, dt: number, arrivals: number): void => {
+    let flow = arrivals;
     fronts.forEach((c, i) => {
       const rate = capAt(c, t);
-      tokens[i] = Math.min(tokens[i] + rate * dt, c.bucket + rate * dt);
-      const pass = Math.min(flow, tokens[i]);
-      tokens[i] -= pass;
-      refused[c.id] += flow - pass;
+      const available = Math.min(run.tokens[i] + rate * dt, c.bucket + rate * dt);
+      const pass = Math.min(flow, available);
+      run.tokens[i] = available - pass;
+      run.refused[i] += flow - pass;
       flow = pass;
     });
-    if (!model.buffer) continue;
-    const drainRate = drains.length > 0 ? Math.min(...drains.map((c) => capAt(c, t))) : Number.POSITIVE_INFINITY;
-    backlog += flow;
-    backlog -= Math.min(backlog, drainRate * dt);
-    if (backlog > peak) peak = backlog;
-    if (drainRate > 0 && Number.isFinite(drainRate)) longestWait = Math.max(longestWait, backlog / drainRate);
-    if (t >= burstSeconds && backlog <= 1e-6) {
-      drainSeconds = Math.max(0, t + dt - burstSeconds);
-      break;
-    }
+    if (!model.buffer) return;
+    run.backlog += flow;
+    run.backlog -= Math.min(run.backlog, drainAt(t) * dt);
+  };
+  const total = (run: Run): number => run.refused.reduce((a, b) => a + b, 0);
+  const same = (a: number, b: number, scale: number): boolean => a === b || Math.abs(a - b) <= 1e-9 * (1 + scale);
+
+  const withBurst = start();
+  const steady = start();
+  const horizon = burstSeconds + 3600;
+  let t = 0;
+  let peak = 0;
+  let longestWait = 0;
+  let steadyRefused = 0;
+  let drainSeconds: number | undefined = model.buffer ? undefined : 0;
+  while (t < horizon) {
+    // Fine steps through the burst; after it, steps grow with the time since (at most 0.1 s).
+    const dt = t < burstSeconds ? fine : Math.max(fine, Math.min(0.1, (t - burstSeconds) / 200));
+    const inBurst = Math.min(dt, Math.max(0, burstSeconds - t));
+    const steadyBefore = total(steady);
+    step(withBurst, t, dt, burstRps * inBurst + rps * (dt - inBurst));
+    step(steady, t, dt, rps * dt);
+    steadyRefused += ((total(steady) - steadyBefore) * inBurst) / dt;
+    t += dt;
+    const extra = withBurst.backlog - steady.backlog;
+    const drainRate = drainAt(t);
+    peak = Math.max(peak, extra);
+    if (drainRate > 0 && Number.isFinite(drainRate)) longestWait = Math.max(longestWait, extra / drainRate);
+    if (t < burstSeconds - 1e-9) continue;
+    if (drainSeconds === undefined && extra <= 1e-6 * Math.max(1, steady.backlog)) drainSeconds = Math.max(0, t - burstSeconds);
+    if (drainSeconds !== undefined && fronts.every((c, i) => same(withBurst.tokens[i], steady.tokens[i], c.bucket))) break;
   }
-  if (!model.buffer) drainSeconds = 0;
-  else if (t >= horizon) {
-    // Past the simulated hour: the backlog drains at (drain - rps) if positive.
-    const drainRate = drains.length > 0 ? Math.min(...drains.map((c) => c.capacity)) : Number.POSITIVE_INFINITY;
-    const net = drainRate - Math.min(options.rps, Math.min(...fronts.map((c) => c.capacity)));
-    drainSeconds = net > 0 ? horizon - burstSeconds + backlog / net : Number.POSITIVE_INFINITY;
+  if (drainSeconds === undefined) {
+    // Past the simulated hour: the added backlog drains at (drain - steady arrivals) if positive.
+    const drainCap = drains.length > 0 ? Math.min(...drains.map((c) => c.capacity)) : Number.POSITIVE_INFINITY;
+    const net = drainCap - Math.min(rps, ...fronts.map((c) => c.capacity));
+    drainSeconds = net > 0 ? t - burstSeconds + (withBurst.backlog - steady.backlog) / net : Number.POSITIVE_INFINITY;
   }
-  for (const id of Object.keys(refused)) refused[id] = Math.round(refused[id]);
-  return { burstRps, burstSeconds, refused, backlogPeak: Math.round(peak), drainSeconds, longestWaitS: longestWait };
+  const refused: Record<string, number> = Object.fromEntries(fronts.map((c, i) => [c.id, Math.max(0, Math.round(withBurst.refused[i] - steady.refused[i]))]));
+  const passesMaxAge = model.buffer?.maxAgeS !== undefined && longestWait > model.buffer.maxAgeS;
+  return {
+    burstRps,
+    burstSeconds,
+    extraRequests: Math.max(0, (burstRps - rps) * burstSeconds),
+    refused,
+    steadyRefused: Math.round(steadyRefused),
+    backlogPeak: Math.round(peak),
+    drainSeconds,
+    longestWaitS: longestWait,
+    passesMaxAge,
+    holds: Object.values(refused).every((n) => n === 0) && Number.isFinite(drainSeconds) && !passesMaxAge,
+  };
 }
 
 /**
  * The first component on the path (in the order a request meets it) that
- * cannot hold the traffic, skipping `skip`, with the rate it must hold:
- * front components the peak rate (the burst rate, if any), drain components
- * a little more than the steady rate (a backlog only shrinks if the drain
- * is faster than arrivals).
+ * cannot hold the traffic, skipping `skip`, with the rate it must hold.
+ * Front components: short of the steady rate, or refusing part of the
+ * burst (`burst`, the simulated one; without it, short of the burst rate);
+ * they must hold the peak rate. Drain components: short of the steady rate,
+ * or, with a burst, not faster than it (the backlog never drains) or so slow
+ * that the burst's backlog passes the buffer's maximum age; they must hold a
+ * little more than the steady rate (a backlog only shrinks if the drain is
+ * faster than arrivals), or what drains the burst within the maximum age.
  */
-export function firstShort(model: Model, options: TrafficOptions, skip: ReadonlySet<string> = new Set()): { component: Component; target: number } | undefined {
+export function firstShort(
+  model: Model,
+  options: TrafficOptions,
+  skip: ReadonlySet<string> = new Set(),
+  burst?: BurstResult,
+): { component: Component; target: number } | undefined {
   const peak = Math.max(options.rps, options.burstRps ?? 0);
+  const bursting = peak > options.rps && options.burstSeconds !== undefined;
+  const drains = model.components.filter((c) => c.stage === "drain");
+  const slowestDrain = drains.length > 0 ? minBy(drains, (c) => c.capacity) : undefined;
   for (const c of model.components) {
     if (skip.has(c.id)) continue;
-    if (c.stage === "front" && c.capacity < peak) return { component: c, target: peak };
-    if (c.stage === "drain") {
-      const short = c.capacity < options.rps || (c.capacity === options.rps && peak > options.rps);
-      if (short) return { component: c, target: peak > options.rps ? options.rps * 1.1 : options.rps };
+    if (c.stage === "front") {
+      const short = c.capacity < options.rps || (burst ? (burst.refused[c.id] ?? 0) > 0 : c.capacity < peak);
+      if (short) return { component: c, target: peak };
+      continue;
+    }
+    if (c.capacity < options.rps || (bursting && c.capacity <= options.rps)) return { component: c, target: bursting ? options.rps * 1.1 : options.rps };
+    if (burst?.passesMaxAge && c === slowestDrain && model.buffer?.maxAgeS !== undefined) {
+      // The added backlog (A - D) x S waits (A - D) x S / D: under the maximum age M when D > A x S / (M + S).
+      const admitted = Math.min(peak, ...model.components.filter((f) => f.stage === "front").map((f) => f.capacity));
+      const needed = (admitted * options.burstSeconds!) / (model.buffer.maxAgeS + options.burstSeconds!);
+      return { component: c, target: Math.max(options.rps * 1.1, needed * 1.05) };
     }
   }
   return undefined;

@@ -25,21 +25,45 @@ export function formatPlan(p: Plan): string {
   out.push("");
   const b = a.bottleneck;
   out.push(`first bottleneck: ${b.name} at ${num(b.capacity)} requests/s -> ${b.symptom}`);
-  if (a.holds) out.push(`verdict: holds ${num(t.rps)} requests/s (${pct(t.rps / b.capacity)} of the bottleneck)`);
+  const burst = a.burst;
+  const burstText = burst ? `the burst of ${num(burst.burstRps)} requests/s for ${burst.burstSeconds} s` : "";
+  if (a.holds) out.push(`verdict: holds ${num(t.rps)} requests/s (${pct(t.rps / b.capacity)} of the bottleneck)${burst ? ` and ${burstText}` : ""}`);
   else if (a.refusedRps > 0) out.push(`verdict: does NOT hold: ${num(a.refusedRps)} requests/s refused (${pct(a.refusedRps / t.rps)} of requests) -> ${b.symptom}`);
-  else {
+  else if (a.backlogGrowthRps > 0) {
     out.push(`verdict: does NOT hold: the backlog grows by ${num(a.backlogGrowthRps)} requests/s -> ${b.symptom}`);
     if (a.secondsToMaxAge !== undefined) out.push(`         waiting requests pass the buffer's maximum age after ${duration(a.secondsToMaxAge)}`);
+  } else if (burst) {
+    // The steady rate holds; the burst does not.
+    const refused = Object.entries(burst.refused).filter(([, n]) => n > 0);
+    const first = refused.length ? a.components.find((c) => c.id === refused[0][0]) : undefined;
+    const why = [
+      ...(refused.length ? [`${num(refused.reduce((sum, [, n]) => sum + n, 0))} of its requests refused${first ? ` -> ${first.symptom}` : ""}`] : []),
+      ...(!Number.isFinite(burst.drainSeconds) ? ["its backlog never drains (the drain is not faster than the steady rate)"] : []),
+      ...(burst.passesMaxAge ? [`its backlog waits ${duration(burst.longestWaitS)}, past the buffer's maximum age -> ${p.buffer?.maxAgeNote ?? "lost"}`] : []),
+    ];
+    out.push(`verdict: does NOT hold ${burstText}: ${why.join("; ")}`);
+    out.push(`         (the steady ${num(t.rps)} requests/s alone holds: ${pct(t.rps / b.capacity)} of the bottleneck)`);
   }
-  if (a.burst) {
-    const refused = Object.entries(a.burst.refused).filter(([, n]) => n > 0);
-    out.push(
-      `burst: ${num(a.burst.burstRps)} requests/s for ${a.burst.burstSeconds} s: ` +
-        (refused.length ? `${refused.map(([id, n]) => `${num(n)} refused at ${a.components.find((c) => c.id === id)?.name ?? id}`).join(", ")}; ` : "none refused; ") +
-        `backlog peak ${num(a.burst.backlogPeak)}, ` +
-        (Number.isFinite(a.burst.drainSeconds) ? `drained ${duration(a.burst.drainSeconds)} after the burst` : "never drains (the drain is not faster than the steady rate)") +
-        `, longest wait ${duration(a.burst.longestWaitS)}`,
-    );
+  if (burst) {
+    const refused = Object.entries(burst.refused).filter(([, n]) => n > 0);
+    const parts = [
+      refused.length
+        ? `${refused.map(([id, n]) => `${num(n)} refused at ${a.components.find((c) => c.id === id)?.name ?? id}`).join(", ")}` +
+          (burst.steadyRefused > 0 ? ` (beyond the ${num(burst.steadyRefused)} the steady rate alone has refused in those ${burst.burstSeconds} s)` : "")
+        : "none refused beyond the steady rate's own" + (burst.steadyRefused > 0 ? ` (${num(burst.steadyRefused)} in those ${burst.burstSeconds} s)` : ""),
+    ];
+    if (p.buffer) {
+      if (burst.backlogPeak === 0 && !burst.passesMaxAge) parts.push("no backlog");
+      else {
+        parts.push(
+          `backlog up to ${num(burst.backlogPeak)} above the steady rate's, ` +
+            (Number.isFinite(burst.drainSeconds) ? `drained ${duration(burst.drainSeconds)} after the burst` : "never drains (the drain is not faster than the steady rate)") +
+            `, longest added wait ${duration(burst.longestWaitS)}` +
+            (burst.passesMaxAge ? `: past the buffer's maximum age -> ${p.buffer.maxAgeNote ?? "lost"}` : ""),
+        );
+      }
+    }
+    out.push(`burst: ${num(burst.burstRps)} requests/s for ${burst.burstSeconds} s, ${num(burst.extraRequests)} requests above the steady rate: ${parts.join("; ")}`);
   }
   for (const note of a.notes) out.push(`note: ${note}`);
   if (p.fixes.sets.length || p.fixes.notes.length) {

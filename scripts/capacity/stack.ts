@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Block, environmentVariables, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../replay/synth";
 import { maximumConcurrencyOf } from "../replay/event-source";
+import { evaluateCondition, HclValue, Unsupported } from "./hcl";
 
 export class CapacityError extends Error {}
 
@@ -33,13 +34,81 @@ export function loadStack(synthDir: string, id: string, sets: readonly [string, 
   return applySets(stack, sets);
 }
 
-/** A copy of `stack` with `sets` applied; throws on a name that is neither a variable nor an existing resource. */
+interface VariableBlock {
+  readonly type?: string;
+  readonly default?: unknown;
+  readonly validation?: readonly { readonly condition?: unknown; readonly error_message?: unknown }[];
+}
+
+/** A `--set` value as the variable's declared type takes it (`--set name=123` of a string variable is "123"). */
+function typed(stackId: string, name: string, type: string | undefined, value: SetValue): SetValue {
+  const shown = `"${String(value)}"`;
+  switch (type?.replace(/\s+/g, "")) {
+    case undefined:
+    case "any":
+      return value;
+    case "number":
+      if (typeof value !== "number") throw new CapacityError(`${stackId}: --set ${name}: the variable is a number, got ${shown}`);
+      return value;
+    case "bool":
+      if (typeof value !== "boolean") throw new CapacityError(`${stackId}: --set ${name}: the variable is a bool (true or false), got ${shown}`);
+      return value;
+    case "string":
+      return String(value);
+    default:
+      throw new CapacityError(`${stackId}: --set ${name}: the variable is a ${type}; --set takes one number, bool or string`);
+  }
+}
+
+/**
+ * The `--set` values typed as their variables declare, each checked against
+ * its variable's `validation` blocks as `terraform plan` would: a failed
+ * condition throws the variable's own error_message. Returns a sentence per
+ * condition that could not be evaluated here (not checked: say so, don't pass).
+ * Resource attributes (`<type>.<name>.<attribute>`) have no validation blocks
+ * in the JSON and pass as given.
+ */
+export function checkSets(stack: SynthesizedStack, sets: readonly [string, SetValue][]): { sets: [string, SetValue][]; unchecked: string[] } {
+  const variables = (stack.json.variable ?? {}) as Record<string, VariableBlock>;
+  const typedSets = sets.map(([name, value]): [string, SetValue] => (name in variables ? [name, typed(stack.id, name, variables[name].type, value)] : [name, value]));
+  const values = new Map<string, unknown>(Object.entries(variables).map(([name, v]) => [name, v.default]));
+  for (const [name, value] of typedSets) if (name in variables) values.set(name, value);
+  const lookup = (name: string): HclValue => {
+    const value = values.get(name);
+    if (value === undefined) throw new Unsupported(`var.${name} has no value`);
+    return value as HclValue;
+  };
+  const unchecked: string[] = [];
+  for (const [name, value] of typedSets) {
+    for (const validation of variables[name]?.validation ?? []) {
+      const condition = String(validation.condition);
+      let ok: boolean;
+      try {
+        ok = evaluateCondition(condition, lookup);
+      } catch (error) {
+        if (error instanceof Unsupported) {
+          unchecked.push(`--set ${name}=${String(value)}: its validation ${condition} was NOT checked (cannot evaluate ${error.message}); terraform plan may refuse it`);
+          continue;
+        }
+        throw new CapacityError(`${stack.id}: --set ${name}=${String(value)}: ${String(validation.error_message ?? "invalid value")} (${error instanceof Error ? error.message : String(error)})`);
+      }
+      if (!ok) throw new CapacityError(`${stack.id}: --set ${name}=${String(value)}: ${String(validation.error_message ?? `fails ${condition}`)}`);
+    }
+  }
+  return { sets: typedSets, unchecked };
+}
+
+/**
+ * A copy of `stack` with `sets` applied; throws on a name that is neither a
+ * variable nor an existing resource, on a value of the wrong type, and on a
+ * value the variable's validation refuses (checkSets).
+ */
 export function applySets(stack: SynthesizedStack, sets: readonly [string, SetValue][]): SynthesizedStack {
   const json = structuredClone(stack.json) as {
     resource?: Record<string, Record<string, Block>>;
     variable?: Record<string, { default?: unknown }>;
   };
-  for (const [name, value] of sets) {
+  for (const [name, value] of checkSets(stack, sets).sets) {
     if (json.variable && name in json.variable) {
       json.variable[name] = { ...json.variable[name], default: value };
       continue;
@@ -230,12 +299,22 @@ function functionInfo(stack: SynthesizedStack, name: string): FunctionInfo {
     memoryMb: numeric(stack, fn.memory_size) ?? 128,
     timeoutS: numeric(stack, fn.timeout) ?? 3,
     arm: architectures.includes("arm64"),
-    reserved: setting(stack, "aws_lambda_function", name, "reserved_concurrent_executions"),
+    reserved: reservedConcurrency(stack, name),
     writes,
     reads,
     upstream: "UPSTREAM" in env,
     translate: /translate:TranslateText/.test(policy),
   };
+}
+
+/** Reserved concurrency: -1 is the AWS provider's "unreserved" (its default), as if not set. */
+function reservedConcurrency(stack: SynthesizedStack, name: string): Setting {
+  const reserved = setting(stack, "aws_lambda_function", name, "reserved_concurrent_executions");
+  if (reserved.value === -1) return { ...reserved, value: undefined };
+  if (reserved.value !== undefined && (reserved.value < 0 || !Number.isInteger(reserved.value))) {
+    throw new CapacityError(`${stack.id}: ${reserved.setName} = ${reserved.value}: reserved concurrency is a whole number >= 0 (or -1: unreserved)`);
+  }
+  return reserved;
 }
 
 function streamInfo(stack: SynthesizedStack, name: string): StreamInfo {
