@@ -3,7 +3,8 @@ import { money } from "./cost";
 import { Plan } from "./plan";
 
 const num = (n: number): string => (!Number.isFinite(n) ? "unlimited" : n >= 100 ? Math.round(n).toLocaleString("en-US") : String(+n.toFixed(2)));
-const pct = (u: number): string => (u === 0 ? "0 %" : u < 0.001 ? "<0.1 %" : `${(u * 100).toFixed(u < 0.1 ? 1 : 0)} %`);
+const pct = (u: number): string =>
+  !Number.isFinite(u) ? "all refused" : u === 0 ? "0 %" : u < 0.001 ? "<0.1 %" : `${(u * 100).toFixed(u < 0.1 ? 1 : 0)} %`;
 const duration = (s: number): string => (!Number.isFinite(s) ? "never (drain capacity is not above the steady rate)" : s < 120 ? `${+s.toFixed(s < 10 ? 2 : 0)} s` : s < 7200 ? `${+(s / 60).toFixed(1)} min` : `${+(s / 3600).toFixed(1)} h`);
 
 export function formatPlan(p: Plan): string {
