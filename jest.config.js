@@ -3,11 +3,11 @@
  * type checking is `npm run typecheck`, a separate step, so tests start fast.
  * - one synth of the app per run, shared by the suites that read synthesized
  *   JSON (`__tests__/support/global-setup.ts`, read with `support/synth.ts`);
- * - three workers for two cores: jest's default (cores - 1) runs everything in
- *   one process on a 2-core machine, while the slowest suites mostly wait (on
- *   `terraform`, on replays against local engines, on handler child processes),
- *   so a third worker runs short suites in their gaps (measured: 39 s with two
- *   workers, 34 s with three);
+ * - two workers per core: jest's default (cores - 1) runs everything in one
+ *   process on a 2-core machine, while the slowest suites mostly wait (on
+ *   `terraform`, on replays, local servers and script processes), so more
+ *   workers run short suites in their gaps (measured with 1,082 tests, jest's
+ *   cache empty: 47 s with three workers, 43 s with four);
  * - the slowest suites first on a fresh clone (`support/sequencer.js`).
  * @type {import('jest').Config}
  */
@@ -22,6 +22,6 @@ module.exports = {
   globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   testSequencer: "<rootDir>/__tests__/support/sequencer.js",
-  maxWorkers: Math.ceil(require("node:os").availableParallelism() * 1.5),
+  maxWorkers: require("node:os").availableParallelism() * 2,
   testTimeout: 60000,
 };

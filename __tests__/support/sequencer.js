@@ -12,12 +12,15 @@ const Sequencer = require("@jest/test-sequencer").default;
  * on replays, local servers and child processes; the short ones fill the gaps around them.
  */
 const SLOW_SUITES = [
+  "script-usage.test.ts",
   "terraform.test.ts",
   "hcl-export.test.ts",
   "capacity-replay.test.ts",
   "replay.test.ts",
   "local.test.ts",
   "downstream-faults.test.ts",
+  "replay-reporting.test.ts",
+  "local-packaging.test.ts",
 ];
 
 class SlowSuitesFirst extends Sequencer {
