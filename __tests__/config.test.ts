@@ -67,7 +67,7 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
   });
 
   test("synth answers a bad configuration with one line per problem and exit status 2, no stack trace", async () => {
-    const result = await run(path.join("node_modules", ".bin", "tsx"), ["main.ts"], {
+    const result = await run(process.execPath, ["--require", "tsx/cjs", "main.ts"], {
       cwd: path.resolve(__dirname, ".."),
       env: { ...process.env, AWS_REGION: "mars-north-9", ALARM_EMAIL: "not-an-email" },
     }).then(

@@ -17,7 +17,8 @@ import * as path from "node:path";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { loadEnvironment } from "../config";
-import { buildApp } from "../main";
+import { App } from "cdktf";
+import { EventLogApiStack } from "../stacks/event-log-api";
 import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
 import { loadHandler } from "../scripts/replay/handler";
 import { functionCode, readStack, resources, scratchDir } from "../scripts/replay/synth";
@@ -26,7 +27,6 @@ import { readApiKeys } from "../scripts/local/usage-plans";
 import { sharedSynthDir } from "./support/synth";
 
 const ROOT = path.join(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const BANNER_END = "Ctrl-C stops everything.";
 
 /** The run's OFFLINE=1 synth: supplied lookups, asset packaging. */
@@ -71,9 +71,9 @@ function server(child: ChildProcessWithoutNullStreams, out: () => string): Serve
   return { child, out, url: line(/base URL: (\S+)/), line };
 }
 
-/** `tsx scripts/local/index.ts <stack> --synth-dir <dir>` on a free port, once its banner is out. */
+/** What `npm run local -- <stack> --synth-dir <dir>` runs, on a free port, once its banner is out. */
 async function startServer(stack: string, synthDir: string): Promise<Server> {
-  const child = spawn(TSX, ["scripts/local/index.ts", stack, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
+  const child = spawn(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", stack, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
   const { out } = wrap(child);
   await banner(child, out);
   return server(child, out);
@@ -144,7 +144,10 @@ describe("a synth for us-east-1 (AWS_REGION=us-east-1)", () => {
   let s: Server;
   beforeAll(async () => {
     synthDir = mkdtempSync(path.join(tmpdir(), "local-region-"));
-    buildApp(loadEnvironment({ AWS_REGION: "us-east-1" }), synthDir).synth();
+    // The one stack served, not the app.
+    const app = new App({ outdir: synthDir });
+    new EventLogApiStack(app, "event-log-api", { env: loadEnvironment({ AWS_REGION: "us-east-1" }) });
+    app.synth();
     s = await startServer("event-log-api", synthDir);
   }, 60_000);
   afterAll(async () => {

@@ -22,7 +22,6 @@ import { sharedSynthDir } from "./support/synth";
 import { NodeSha256 } from "../scripts/local/sigv4";
 
 const ROOT = path.join(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 const hasPythonRequests = spawnSync("python3", ["-c", "import requests"]).status === 0;
 const hasCurl = spawnSync("curl", ["--version"]).status === 0;
@@ -104,7 +103,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000)
 
 describe("npm run local: usage errors", () => {
   it("names the stacks for an unknown one, offers synth when the stack is not synthesized, refuses bad options", () => {
-    const unknown = spawnSync(TSX, ["scripts/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
+    const unknown = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown stack "no-such-stack".*kinesis-ingest/);
     expect(LOCAL_STACKS).toEqual(STACK_IDS);

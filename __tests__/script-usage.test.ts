@@ -127,16 +127,21 @@ describe("the shared command line (scripts/cli.ts)", () => {
 
 describe("npm run replay", () => {
   test("--help (after a stack or alone) prints the usage, every option in it", async () => {
-    for (const args of [["kinesis-ingest", "--help"], ["-h"]]) expectHelp(await runScript("scripts/replay/index.ts", args, tmp));
-    const usage = (await runScript("scripts/replay/index.ts", ["--help"], tmp)).stdout;
+    const [afterStack, alone] = await Promise.all([["kinesis-ingest", "--help"], ["-h"]].map((args) => runScript("scripts/replay/index.ts", args, tmp)));
+    for (const ran of [afterStack, alone]) expectHelp(ran);
+    const usage = alone.stdout;
     const doc = readFileSync(path.join(ROOT, "docs", "replay-and-bench.md"), "utf8");
     // Every option of the usage is in docs/replay-and-bench.md's options table.
     for (const option of usage.match(/^ {2}--[a-z-]+/gm) ?? []) expect(doc).toContain(`| \`${option.trim()}`);
   }, 60_000);
 
   test("usage errors: a missing synth output, another stack's option, an unknown option", async () => {
-    expectUsageError(await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp), "replay", /--synth-dir \/nonexistent does not exist/);
-    expectUsageError(await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp), "replay", /--fail-rate is a webhook-proxy option/);
+    const [missing, foreign] = await Promise.all([
+      runScript("scripts/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp),
+      runScript("scripts/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp),
+    ]);
+    expectUsageError(missing, "replay", /--synth-dir \/nonexistent does not exist/);
+    expectUsageError(foreign, "replay", /--fail-rate is a webhook-proxy option/);
     expect(ours(tmp)).toEqual([]);
   }, 60_000);
 
@@ -233,7 +238,7 @@ describe("npm run tf:check", () => {
 
 describe("npm run redrive:kinesis-ingest", () => {
   test("--help and -h print the usage", async () => {
-    for (const flag of ["--help", "-h"]) expectHelp(await runScript("scripts/redrive/index.ts", [flag], tmp));
+    for (const ran of await Promise.all(["--help", "-h"].map((flag) => runScript("scripts/redrive/index.ts", [flag], tmp)))) expectHelp(ran);
   }, 60_000);
 
   test("a queue URL that is no URL is a usage error before any AWS call", async () => {
@@ -255,9 +260,10 @@ describe("npm run addresses:record", () => {
 
   test("--help prints the usage and rewrites nothing; any argument is refused and rewrites nothing", async () => {
     const before = files();
-    expectHelp(await runScript("scripts/addresses.ts", ["--help"], tmp));
-    expectUsageError(await runScript("scripts/addresses.ts", ["--force"], tmp), "addresses:record", /unknown option --force/);
-    expectUsageError(await runScript("scripts/addresses.ts", ["media-alb"], tmp), "addresses:record", /takes no arguments/);
+    const [help, option, argument] = await Promise.all([["--help"], ["--force"], ["media-alb"]].map((args) => runScript("scripts/addresses.ts", args, tmp)));
+    expectHelp(help);
+    expectUsageError(option, "addresses:record", /unknown option --force/);
+    expectUsageError(argument, "addresses:record", /takes no arguments/);
     expect(files()).toEqual(before);
     expect(ours(tmp)).toEqual([]);
   }, 60_000);

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 describe("tf:check", () => {
   test("an unknown stack: one line naming it and the known stacks, then the usage, exit status 2, nothing synthesized", async () => {
-    const result = await run(path.join("node_modules", ".bin", "tsx"), ["scripts/terraform-check.ts", "nope"], {
+    const result = await run(process.execPath, ["--require", "tsx/cjs", "scripts/terraform-check.ts", "nope"], {
       cwd: path.resolve(__dirname, ".."),
     }).then(
       () => ({ code: 0, stdout: "", stderr: "" }),

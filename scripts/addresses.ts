@@ -10,6 +10,7 @@
  * Takes no arguments: anything else is a usage error (exit status 2, nothing
  * written); `--help` prints the usage.
  */
+import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { makeTempDir, removeTempDir, runMain, UsageError } from "./cli";

@@ -9,6 +9,7 @@
  * native syntax by `scripts/hcl/writer.ts`, with the provider schemas from Terraform itself
  * (so `terraform` must be on PATH, and the providers installable: registry or local mirror).
  */
+import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -12,6 +12,7 @@
  * break-even. Exits 2 with a one-line message on a usage error (with the
  * usage text when no stack is named), 0 with the usage text on --help.
  */
+import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { STACK_IDS } from "../../main";

@@ -15,6 +15,7 @@
  * a temporary folder, removed at the end and on SIGINT / SIGTERM.
  * See docs/replay-and-bench.md.
  */
+import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { StackId } from "../../main";
