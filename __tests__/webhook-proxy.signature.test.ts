@@ -252,15 +252,32 @@ describe("a rotated secret is taken up by warm containers", () => {
     test("bad signatures re-read the secret at most once per interval, however many arrive", async () => {
       const before = ssm.stats.found;
       expect(await check(OLD)).toBeUndefined(); // read on first use
-      for (let i = 0; i < 20; i++) {
+      // One bad signature a second for an interval less a second.
+      for (let t = 1000; t < SECRET_RECHECK_INTERVAL_MS; t += 1000) {
         now += 1000;
         expect((await check("forged"))?.statusCode).toBe(401);
       }
-      expect(ssm.stats.found - before).toBe(2); // the first use, and one re-read in the 20 s of bad signatures
+      expect(ssm.stats.found - before).toBe(2); // the first use, and one re-read in that interval
       now += SECRET_RECHECK_INTERVAL_MS;
       expect((await check("forged"))?.statusCode).toBe(401);
       expect((await check("forged"))?.statusCode).toBe(401);
-      expect(ssm.stats.found - before).toBe(3); // a minute later: one more
+      expect(ssm.stats.found - before).toBe(3); // an interval later: one more
+    });
+
+    test("after a failed re-read, a mismatch within the interval is a 503 too (unsettled), not a 401; then the secret is read again", async () => {
+      expect(await check(OLD)).toBeUndefined();
+      parameters[ROTATING] = NEW;
+      let failing = true;
+      const read = (name: string, signal?: AbortSignal): Promise<string> =>
+        failing ? Promise.reject(new Error("SSM unavailable")) : readSecureParameter(name, { signal });
+      const withNew = (): Promise<APIGatewayProxyStructuredResultV2 | undefined> =>
+        rejectUnsigned(signed("b", `sha256=${hmac("b", NEW)}`), env, { secrets, read });
+      expect((await withNew())?.statusCode).toBe(503); // the re-read fails
+      now += 1000;
+      expect((await withNew())?.statusCode).toBe(503); // within the interval: still unknown, never 401
+      failing = false;
+      now += SECRET_RECHECK_INTERVAL_MS;
+      expect(await withNew()).toBeUndefined(); // read again: the new secret verifies
     });
 
     test("a missing or malformed signature never reads the secret again (only a mismatch can mean rotation)", async () => {

@@ -92,7 +92,7 @@ export const SECRET_TTL_MS = 5 * 60_000;
  * this often per container and parameter, so a flood of badly signed requests
  * is at most one SSM call a minute per container, not one per request.
  */
-export const SECRET_RECHECK_INTERVAL_MS = 60_000;
+export const SECRET_RECHECK_INTERVAL_MS = 10_000;
 
 /** Reads a secret parameter; aborts when `signal` fires. */
 export type ReadSecret = (name: string, signal?: AbortSignal) => Promise<string>;
@@ -106,7 +106,7 @@ const readFromSsm: ReadSecret = (name, signal) => readSecureParameter(name, { si
  */
 export class SigningSecrets {
   private readonly known = new Map<string, { value: string; readAt: number }>();
-  private readonly lastRecheck = new Map<string, number>();
+  private readonly lastRecheck = new Map<string, { at: number; failed: boolean }>();
   private readonly inflight = new Map<string, Promise<string>>();
   private readonly now: () => number;
   private readonly ttlMs: number;
@@ -141,16 +141,22 @@ export class SigningSecrets {
 
   /**
    * After a signature mismatch with `used`: the secret read anew, when it is
-   * another one (rotated); undefined when it is the same or when the last
-   * recheck of this parameter was less than `recheckIntervalMs` ago. Throws
-   * when the read fails (the interval still counts: a failing SSM is not
-   * called once per request either).
+   * another one (rotated); undefined when it is the same, or when the last
+   * recheck of this parameter, less than `recheckIntervalMs` ago, read it.
+   * Throws when the read fails, and for the rest of the interval after a failed
+   * one (a failing SSM is not called once per request, and what it would have
+   * said stays unknown: the caller answers 503, never a 401 it cannot back).
    */
   async recheck(parameter: string, used: string, read: ReadSecret, signal?: AbortSignal): Promise<string | undefined> {
     const last = this.lastRecheck.get(parameter);
-    if (last !== undefined && this.now() - last < this.recheckIntervalMs) return undefined;
-    this.lastRecheck.set(parameter, this.now());
+    if (last !== undefined && this.now() - last.at < this.recheckIntervalMs) {
+      if (last.failed) throw new Error("the last re-read of the secret failed less than the recheck interval ago");
+      return undefined;
+    }
+    const entry = { at: this.now(), failed: true };
+    this.lastRecheck.set(parameter, entry);
     const fresh = await this.read(parameter, read, signal);
+    entry.failed = false;
     return fresh !== used ? fresh : undefined;
   }
 
