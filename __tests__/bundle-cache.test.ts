@@ -18,6 +18,16 @@ import { ServerlessStack } from "../constructs/serverless-stack";
 /** A real handler with its AWS SDK imports (hundreds of input files). */
 const ENTRY = "handlers/webhook-proxy/api2sqs/index.ts";
 
+/**
+ * Writes a source file as an editor saved it a while ago: a file modified within a moment of
+ * a build counts as saved during it, and that build is not recorded (the race check).
+ */
+function write(file: string, text: string): void {
+  writeFileSync(file, text);
+  const before = new Date(Date.now() - 1000);
+  utimesSync(file, before, before);
+}
+
 const scratch: string[] = [];
 function freshDir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -64,19 +74,19 @@ describe("bundle cache", () => {
     const src = freshDir("bundle-src-");
     const entry = path.join(src, "index.ts");
     const imported = path.join(src, "greeting.ts");
-    writeFileSync(imported, 'export const greeting = "hello";\n');
-    writeFileSync(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 200, body: greeting });\n');
+    write(imported, 'export const greeting = "hello";\n');
+    write(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 200, body: greeting });\n');
 
     const first = buildBundle(entry, { cacheDir });
     expect(first.cached).toBe(false);
     expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
 
-    writeFileSync(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 201, body: greeting });\n');
+    write(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => ({ statusCode: 201, body: greeting });\n');
     const changedEntry = buildBundle(entry, { cacheDir });
     expect(changedEntry.cached).toBe(false);
     expect(changedEntry.zipBase64Sha256).not.toBe(first.zipBase64Sha256);
 
-    writeFileSync(imported, 'export const greeting = "bonjour";\n');
+    write(imported, 'export const greeting = "bonjour";\n');
     const changedImport = buildBundle(entry, { cacheDir });
     expect(changedImport.cached).toBe(false);
     expect(readFileSync(path.join(changedImport.dir, "index.js"), "utf8")).toContain("bonjour");
@@ -105,7 +115,7 @@ describe("bundle cache", () => {
     const src = freshDir("bundle-src-");
     const entry = (name: string, code: string): string => {
       mkdirSync(path.join(src, name));
-      writeFileSync(path.join(src, name, "index.ts"), code);
+      write(path.join(src, name, "index.ts"), code);
       return path.join(src, name, "index.ts");
     };
     const first = entry("first", "export const handler = async () => 1;\n");
@@ -126,16 +136,16 @@ describe("bundle cache", () => {
     const pkg = path.join(src, "node_modules", "greeter");
     mkdirSync(pkg, { recursive: true });
     const installed = path.join(pkg, "index.js");
-    writeFileSync(installed, 'exports.greeting = "hello";\n');
+    write(installed, 'exports.greeting = "hello";\n');
     const entry = path.join(src, "index.ts");
-    writeFileSync(entry, 'import { greeting } from "greeter";\nexport const handler = async () => greeting;\n');
+    write(entry, 'import { greeting } from "greeter";\nexport const handler = async () => greeting;\n');
 
     expect(buildBundle(entry, { cacheDir }).cached).toBe(false);
     const later = new Date(Date.now() + 60_000);
     utimesSync(installed, later, later); // as a reinstall of the same version would
     expect(buildBundle(entry, { cacheDir }).cached).toBe(true);
 
-    writeFileSync(installed, 'exports.greeting = "hallo";\n'); // same size, new time: the content decides
+    write(installed, 'exports.greeting = "hallo";\n'); // same size, new time: the content decides
     const changed = buildBundle(entry, { cacheDir });
     expect(changed.cached).toBe(false);
     expect(readFileSync(path.join(changed.dir, "index.js"), "utf8")).toContain("hallo");

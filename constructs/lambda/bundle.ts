@@ -190,6 +190,9 @@ function manifestFile(absolute: string, cacheDir: string): string {
   return path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
 }
 
+/** How long before a build an input's modification time still counts as "during the build" (see buildBundles). */
+const RACE_SLACK_MS = 50;
+
 /**
  * One esbuild run for all `entries` (absolute paths); records each in the cache
  * unless `record` is false. An entry one of whose input files was modified
@@ -221,9 +224,10 @@ function buildBundles(entries: readonly string[], cacheDir: string, record = tru
         const record = recordOf(input);
         if (record) inputs[input] = record;
       }
-      // Date.now() is whole milliseconds, modification times are not: a file written in the run's first
-      // millisecond counts as written before it (a save racing esbuild that closely is not told apart).
-      const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs + 1);
+      // Modification times come from the kernel's coarse clock (measured up to ~6 ms behind
+      // Date.now()): a file saved just after the run started can look older than the start.
+      // So anything modified less than RACE_SLACK_MS before the start counts as modified during it.
+      const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs - RACE_SLACK_MS);
       if (changedMeanwhile) return bundleAt(cacheDir, output, false);
       const manifest: Manifest = { inputs, output };
       const target = manifestFile(entry, cacheDir);
