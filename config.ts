@@ -154,8 +154,12 @@ export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): Environm
   const read = new Reader(vars);
   const offline = read.flag("OFFLINE");
   const name =
-    read.check("APP_ENV", (v) => /^[a-z][a-z0-9-]{0,15}$/.test(v), "lower-case letters, digits and dashes, starting with a letter (max 16)") ??
-    defaultEnvironment.name;
+    read.check(
+      "APP_ENV",
+      // Not a region's name: the local state file names environments and regions alike (localStateQualifier).
+      (v) => /^[a-z][a-z0-9-]{0,15}$/.test(v) && !isRegion(v),
+      "lower-case letters, digits and dashes, starting with a letter (max 16), not a region's name",
+    ) ?? defaultEnvironment.name;
   const region = read.check("AWS_REGION", isRegion, REGION_RULE) ?? defaultEnvironment.region;
   const lambdaPackaging = (read.check("LAMBDA_PACKAGING", (v) => v === "archive" || v === "asset", '"archive" or "asset"') ??
     (offline ? "asset" : defaultEnvironment.lambdaPackaging)) as LambdaPackaging;

@@ -115,6 +115,10 @@ describe("local state: one file per environment and region", () => {
     expect(loadEnvironment(vars).stateBackend).toEqual(qualifier ? { kind: "local", qualifier } : { kind: "local" });
   });
 
+  test("an environment named like a region is refused (its state file would be the region's)", () => {
+    expect(() => loadEnvironment({ APP_ENV: "us-east-1" })).toThrow(/APP_ENV must be .*not a region's name/);
+  });
+
   test("prod's stacks synthesize their own state file, never dev's", () => {
     const prod = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: loadEnvironment({ APP_ENV: "prod", OFFLINE: "1" }) });
     const backend = (JSON.parse(Testing.synth(prod)) as { terraform: { backend: unknown } }).terraform.backend;
