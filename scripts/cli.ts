@@ -125,8 +125,9 @@ export function runMain(name: string, usage: string, main: (argv: readonly strin
 
 const exitTasks = new Set<() => void>();
 
+/** Last added first: a process started in a temporary folder is stopped before the folder is removed. */
 function runExitTasks(): void {
-  for (const task of [...exitTasks]) {
+  for (const task of [...exitTasks].reverse()) {
     exitTasks.delete(task);
     try {
       task();
