@@ -372,8 +372,11 @@ export async function handleKinesisEvent(
   const writable = items.filter((item) => !refused.has(item.ID));
   const report = await writeItemsReport(client, tableName, writable, options);
   const notWritten = new Set([...report.failed, ...refused.keys()]);
-  const stored = new Set(writable.map((item) => item.ID)).size - new Set(report.failed).size;
-  const tableRefusesAll = stored === 0 && report.rejected.size > 1;
+  // Every item of several refused one by one: the table, not the records (its key schema, a missing
+  // attribute definition), so nothing is dead-lettered and everything is reported for Lambda to retry.
+  // A batch of one cannot tell the two apart: its record is dead-lettered (the DLQ alarm fires either way).
+  const uniqueWritable = new Set(writable.map((item) => item.ID)).size;
+  const tableRefusesAll = uniqueWritable > 1 && report.rejected.size === uniqueWritable;
   if (tableRefusesAll && options.deadLetters) {
     console.warn(JSON.stringify({ event: "dead_letters_skipped", why: "DynamoDB refused every item it was given", refused: report.rejected.size }));
   }
