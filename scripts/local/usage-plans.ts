@@ -90,7 +90,7 @@ function quotaWindow(period: "DAY" | "WEEK" | "MONTH", now: number): string {
   const d = new Date(now);
   if (period === "MONTH") return `${d.getUTCFullYear()}-${d.getUTCMonth()}`;
   const day = Math.floor(now / 86_400_000);
-  // 1970-01-01 was a Thursday: day 3 of the week counted from Sunday 1969-12-28.
+  // 1970-01-01 was a Thursday: day 4 of the week counted from Sunday 1969-12-28 (day 0).
   return period === "DAY" ? String(day) : String(Math.floor((day + 4) / 7));
 }
 
@@ -136,14 +136,15 @@ export function readApiKeys(stack: SynthesizedStack): ApiKeys {
       if (!found) return { ok: false, status: 403, message: "Forbidden" };
       if (found.key.unlimited) return { ok: true };
       if (!found.key.plan) return { ok: false, status: 403, message: "Forbidden" };
-      if (found.bucket && !found.bucket.take()) return { ok: false, status: 429, message: "Too Many Requests" };
+      // The quota first: a request refused for it takes no throttle token; one refused by the throttle counts for no quota.
       const quota = found.key.plan.quota;
       if (quota) {
         const window = quotaWindow(quota.period, Date.now());
         if (found.used.window !== window) found.used = { window, count: 0 };
         if (found.used.count >= quota.limit) return { ok: false, status: 429, message: "Limit Exceeded" };
-        found.used.count++;
       }
+      if (found.bucket && !found.bucket.take()) return { ok: false, status: 429, message: "Too Many Requests" };
+      if (quota) found.used.count++;
       return { ok: true };
     },
   };
