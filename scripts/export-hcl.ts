@@ -11,10 +11,10 @@
  */
 import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadEnvironmentOrExit } from "../config";
+import { exitOnSignals, makeTempDir, removeTempDir } from "./cli";
 import { buildApp } from "../main";
 import { loadProviderShapes } from "./hcl/schema";
 import { Json, jsonToHcl } from "./hcl/writer";
@@ -79,7 +79,8 @@ function main(): void {
     process.exit(2);
   }
   const env = loadEnvironmentOrExit();
-  const jsonOutdir = mkdtempSync(path.join(tmpdir(), "synth-hcl-"));
+  exitOnSignals("synth:hcl"); // Ctrl-C removes the temporary synth too
+  const jsonOutdir = makeTempDir("synth-hcl-");
   try {
     buildApp(env, jsonOutdir).synth();
     for (const id of exportHcl(jsonOutdir, hclOutdir)) {
@@ -94,7 +95,7 @@ function main(): void {
     console.error(`synth:hcl: ${(err as Error).message.split("\n")[0]}.${hint}`);
     process.exitCode = 1;
   } finally {
-    rmSync(jsonOutdir, { recursive: true, force: true });
+    removeTempDir(jsonOutdir);
   }
 }
 
