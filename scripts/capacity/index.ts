@@ -13,9 +13,10 @@
  * usage text when no stack is named), 0 with the usage text on --help.
  */
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { STACK_IDS } from "../../main";
+import { exitOnSignals, removeTempDir } from "../cli";
 import { synthApp } from "../replay/synth";
 import { renderPlanChart } from "./chart";
 import { TrafficOptions } from "./model";
@@ -192,8 +193,11 @@ export function main(argv: readonly string[]): number {
     }
     throw error;
   } finally {
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    if (tempDir) removeTempDir(tempDir);
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  exitOnSignals("capacity"); // Ctrl-C during the synth removes its folder
+  process.exitCode = main(process.argv.slice(2));
+}
