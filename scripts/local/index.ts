@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { StackId } from "../../main";
-import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../replay/cli";
+import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../replay/engines";
 import { Random } from "../replay/random";
 import { type Block, environmentVariables, readStack, resources, type SynthesizedStack } from "../replay/synth";
