@@ -16,6 +16,7 @@ import type {
   APIGatewayProxyEventV2,
   Context,
   KinesisStreamEvent,
+  KinesisStreamRecord,
   SQSBatchResponse,
 } from "aws-lambda";
 import {
@@ -28,7 +29,8 @@ import { TranslateClient } from "@aws-sdk/client-translate";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { albEvent, httpApiEvent } from "./media-alb/local";
-import { LocalDynamo, LocalSqs, REGION, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
+import { kinesisRecord } from "./support/kinesis";
+import { LocalDynamo, LocalSqs, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
 import { getEvent, postEvent } from "./translate-api/events";
 import { bodyBytes, parseMessage } from "../handlers/webhook-proxy/message";
 import { apiEvent, sqsRecord, startUpstream, TestUpstream } from "./webhook-proxy/fixtures";
@@ -278,22 +280,7 @@ describe("consumers: a poison record never blocks the rest of its batch", () => 
   test("kinesis-ingest with no dead-letter queue: each unstorable record (over 400 KB, an unpaired surrogate) is reported; the others land", async () => {
     expect(process.env.DEAD_LETTER_QUEUE_URL).toBeUndefined();
     process.env.TABLE_NAME = TABLES.ingest;
-    const record = (seq: string, data: string): KinesisStreamEvent["Records"][number] => ({
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: "pk",
-        sequenceNumber: seq,
-        data: Buffer.from(data).toString("base64"),
-        approximateArrivalTimestamp: 1735689600,
-      },
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventID: `shardId-000000000000:${seq}`,
-      eventName: "aws:kinesis:record",
-      invokeIdentityArn: "arn:aws:iam::123456789012:role/x",
-      awsRegion: REGION,
-      eventSourceARN: "arn:aws:kinesis:ap-northeast-1:123456789012:stream/dev-example-stream",
-    });
+    const record = (seq: string, data: string): KinesisStreamRecord => kinesisRecord(data, seq);
     const poison = JSON.stringify({ message: "p".repeat(450_000) }); // over DynamoDB's 400 KB item limit
     const unpaired = '{"message":"\\ud800"}'; // valid JSON, half a surrogate pair: no UTF-8 form
     const result = await ingest({

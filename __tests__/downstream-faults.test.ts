@@ -16,6 +16,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { bundleHandler } from "../constructs/lambda/bundle";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
+import { kinesisEventOf, kinesisRecord } from "./support/kinesis";
 import { type Invocation, invokeBundled } from "./support/lambda-process";
 import { type LocalDynamo, type LocalSqs, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
 import { startThrottlingService } from "./support/throttling-service";
@@ -98,29 +99,8 @@ function expectFaultAnswer(answer: HttpAnswer, mode: ModeName, messageField = "m
 
 describe("kinesis-ingest consumer: a batch of 60 records", () => {
   const RECORDS = 60;
-  function kinesisEvent(): KinesisStreamEvent {
-    return {
-      Records: Array.from({ length: RECORDS }, (_, i) => {
-        const sequenceNumber = `4960${String(i).padStart(20, "0")}`;
-        return {
-          kinesis: {
-            kinesisSchemaVersion: "1.0",
-            partitionKey: "p",
-            sequenceNumber,
-            data: Buffer.from(JSON.stringify({ message: `record ${i}` })).toString("base64"),
-            approximateArrivalTimestamp: 1735689600,
-          },
-          eventSource: "aws:kinesis",
-          eventVersion: "1.0",
-          eventID: `shardId-000000000000:${sequenceNumber}`,
-          eventName: "aws:kinesis:record",
-          invokeIdentityArn: "arn:aws:iam::123456789012:role/test",
-          awsRegion: "ap-northeast-1",
-          eventSourceARN: "arn:aws:kinesis:ap-northeast-1:123456789012:stream/test",
-        };
-      }),
-    };
-  }
+  const kinesisEvent = (): KinesisStreamEvent =>
+    kinesisEventOf(Array.from({ length: RECORDS }, (_, i) => kinesisRecord(JSON.stringify({ message: `record ${i}` }), `4960${String(i).padStart(20, "0")}`)));
 
   test.concurrent.each(modeNames)("%s: answers in time; every record is stored or reported, none twice", async (mode) => {
     const table = await dynamo.createTable(`ingest-${++tables}`, "ID");

@@ -9,7 +9,7 @@
  */
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamRecord } from "aws-lambda";
 import {
   fromGetRecordsRecord,
   handleKinesisEvent,
@@ -17,34 +17,10 @@ import {
   NO_MESSAGE,
   toItem,
 } from "../handlers/kinesis-ingest/ingest";
-import { LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
+import { kinesisEventOf as eventOf, kinesisRecord as record, SHARD } from "./support/kinesis";
+import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
-const SHARD = "shardId-000000000000";
 const noSleep = { sleep: async () => undefined };
-
-let nextSequence = 49590338271490256608559692538361571095921575989136588800n;
-
-function record(data: string | Buffer): KinesisStreamRecord {
-  const sequenceNumber = String(nextSequence++);
-  return {
-    awsRegion: REGION,
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: "aws:kinesis:record",
-    eventSource: "aws:kinesis",
-    eventSourceARN: `arn:aws:kinesis:${REGION}:123456789012:stream/dev-example-stream`,
-    eventVersion: "1.0",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/dev-lambda_kinesis_to_dynamo_role",
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "request-id",
-      sequenceNumber,
-      data: (typeof data === "string" ? Buffer.from(data, "utf8") : data).toString("base64"),
-      approximateArrivalTimestamp: 1737763200.123,
-    },
-  };
-}
-
-const eventOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
 
 describe("kinesis-ingest handler against dynalite", () => {
   let dynamo: LocalDynamo;

@@ -12,16 +12,15 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { Context, KinesisStreamRecord } from "aws-lambda";
 import { type DeadLetterSender, RECORD_NOT_STORABLE, sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
 import { handleKinesisEvent, itemId, MIN_CALL_MS, type WriteBudget } from "../handlers/kinesis-ingest/ingest";
 import { Deadline } from "../handlers/shared/time-budget";
 import { parseDeadLetter } from "../scripts/redrive/kinesis-dead-letters";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
+import { kinesisEventOf as eventOf, kinesisRecord as record, SHARD, STREAM_ARN } from "./support/kinesis";
 import { FAKE_CREDENTIALS, type LocalDynamo, type LocalSqs, REGION, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
 
-const SHARD = "shardId-000000000000";
-const STREAM_ARN = `arn:aws:kinesis:${REGION}:123456789012:stream/dev-example-stream`;
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:123456789012:function:dev-kinesis_to_dynamo`;
 const noSleep = { sleep: async () => undefined };
 /** Over DynamoDB's 400 KB item limit (dynalite enforces it: ValidationException). */
@@ -29,29 +28,6 @@ const OVERSIZED = JSON.stringify({ message: "x".repeat(410 * 1024) });
 /** Valid JSON whose message is half a surrogate pair: no UTF-8 form. */
 const UNPAIRED = '{"message":"\\ud800"}';
 
-let nextSequence = 49590338271490256608559692538361571095921575989136588800n;
-
-function record(data: string): KinesisStreamRecord {
-  const sequenceNumber = String(nextSequence++);
-  return {
-    awsRegion: REGION,
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: "aws:kinesis:record",
-    eventSource: "aws:kinesis",
-    eventSourceARN: STREAM_ARN,
-    eventVersion: "1.0",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/dev-lambda_kinesis_to_dynamo_role",
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "request-id",
-      sequenceNumber,
-      data: Buffer.from(data, "utf8").toString("base64"),
-      approximateArrivalTimestamp: 1737763200.123,
-    },
-  };
-}
-
-const eventOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
 const seq = (r: KinesisStreamRecord): string => r.kinesis.sequenceNumber;
 const idOf = (r: KinesisStreamRecord): string => itemId(SHARD, seq(r));
 

@@ -9,9 +9,8 @@
  * - a SIGTERM to the `npm run local` process itself reaches the server (which
  *   the script execs in place of npm's shell) and stops it and its engines.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -24,87 +23,13 @@ import { loadHandler } from "../scripts/replay/handler";
 import { functionCode, readStack, resources, scratchDir } from "../scripts/replay/synth";
 import { NodeSha256 } from "../scripts/local/sigv4";
 import { readApiKeys } from "../scripts/local/usage-plans";
+import { attachLocalServer, type LocalServer, refused, startLocalServer, stopLocalServer, until } from "./support/local-server";
 import { sharedSynthDir } from "./support/synth";
 
 const ROOT = path.join(__dirname, "..");
-const BANNER_END = "Ctrl-C stops everything.";
 
 /** The run's OFFLINE=1 synth: supplied lookups, asset packaging. */
 const offlineDir = sharedSynthDir("offline");
-
-interface Server {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly out: () => string;
-  readonly url: string;
-  readonly line: (pattern: RegExp) => string;
-}
-
-/** Resolves once `text()` holds the end of the start banner; rejects if the child exits first. */
-function banner(child: ChildProcessWithoutNullStreams, text: () => string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (text().includes(BANNER_END)) {
-        child.stdout.off("data", check);
-        child.off("exit", exited);
-        resolve();
-      }
-    };
-    const exited = (code: number | null): void => reject(new Error(`local exited with ${code}:\n${text()}`));
-    child.stdout.on("data", check);
-    child.once("exit", exited);
-  });
-}
-
-function wrap(child: ChildProcessWithoutNullStreams): { out: () => string } {
-  let text = "";
-  child.stdout.on("data", (c: Buffer) => (text += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (text += c.toString()));
-  return { out: () => text };
-}
-
-function server(child: ChildProcessWithoutNullStreams, out: () => string): Server {
-  const line = (pattern: RegExp): string => {
-    const m = pattern.exec(out());
-    if (!m) throw new Error(`no ${pattern} in:\n${out()}`);
-    return m[1];
-  };
-  return { child, out, url: line(/base URL: (\S+)/), line };
-}
-
-/** What `npm run local -- <stack> --synth-dir <dir>` runs, on a free port, once its banner is out. */
-async function startServer(stack: string, synthDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", stack, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
-  const { out } = wrap(child);
-  await banner(child, out);
-  return server(child, out);
-}
-
-function stopServer(s: Server, signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (s.child.exitCode !== null) return resolve(s.child.exitCode);
-    s.child.once("exit", (code) => resolve(code));
-    s.child.kill(signal);
-  });
-}
-
-const refused = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      resolve(false);
-    });
-    req.on("error", () => resolve(true));
-  });
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`${what}: not reached in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("an OFFLINE=1 synth (asset packaging)", () => {
   it("holds each function's bundle only as code.zip, which the replays' loader loads", () => {
@@ -125,7 +50,7 @@ describe("an OFFLINE=1 synth (asset packaging)", () => {
   });
 
   it("media-alb: served from the zips, a rule reaches its function", async () => {
-    const s = await startServer("media-alb", offlineDir);
+    const s = await startLocalServer(["media-alb"], offlineDir);
     try {
       const dynamo = new DynamoDBClient({ endpoint: s.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
       await dynamo.send(new PutItemCommand({ TableName: "dev-MediaConvertJobIdToStatus", Item: { JobId: { S: "job-9" }, JobStatus: { S: "COMPLETE" }, ProgressRate: { N: "100" } } }));
@@ -134,24 +59,24 @@ describe("an OFFLINE=1 synth (asset packaging)", () => {
       expect(answer.status).toBe(200);
       expect(await answer.json()).toMatchObject({ job_status: "COMPLETE", progress_rate: 100 });
     } finally {
-      expect(await stopServer(s)).toBe(0);
+      expect(await stopLocalServer(s)).toBe(0);
     }
   });
 });
 
 describe("a synth for us-east-1 (AWS_REGION=us-east-1)", () => {
   let synthDir: string;
-  let s: Server;
+  let s: LocalServer;
   beforeAll(async () => {
     synthDir = mkdtempSync(path.join(tmpdir(), "local-region-"));
     // The one stack served, not the app.
     const app = new App({ outdir: synthDir });
     new EventLogApiStack(app, "event-log-api", { env: loadEnvironment({ AWS_REGION: "us-east-1" }) });
     app.synth();
-    s = await startServer("event-log-api", synthDir);
+    s = await startLocalServer(["event-log-api"], synthDir);
   }, 60_000);
   afterAll(async () => {
-    if (s) expect(await stopServer(s, "SIGTERM")).toBe(0);
+    if (s) expect(await stopLocalServer(s, "SIGTERM")).toBe(0);
     rmSync(synthDir, { recursive: true, force: true });
   });
 
@@ -202,7 +127,7 @@ describe("usage plans of a REST API (translate-api: 1 rps, burst 2, 200 a day pe
   afterAll(() => rmSync(synthDir, { recursive: true, force: true }));
 
   it("answers a key past its burst 429 Too Many Requests while another key still gets through", async () => {
-    const s = await startServer("translate-api", synthDir);
+    const s = await startLocalServer(["translate-api"], synthDir);
     try {
       const keys = Object.fromEntries([...s.out().matchAll(/API key \(send as x-api-key\): (\S+) {2}\((\w+): usage plan dev-translate-api-\2: 1 rps, burst 2, 200 requests per DAY/g)].map((m) => [m[2], m[1]]));
       expect(Object.keys(keys).sort()).toEqual(["alpha", "beta"]);
@@ -221,7 +146,7 @@ describe("usage plans of a REST API (translate-api: 1 rps, burst 2, 200 a day pe
       expect(await other.text()).toMatch(/local pseudo-translation/);
       expect((await get("local-not-a-key")).status).toBe(403);
     } finally {
-      expect(await stopServer(s)).toBe(0);
+      expect(await stopLocalServer(s)).toBe(0);
     }
   });
 
@@ -244,7 +169,6 @@ describe("SIGTERM to the npm run local process", () => {
   it("stops the server and its engines (no shell left between npm and the server to swallow it)", async () => {
     // Its own process group, so that whatever is left can be found (and, failing the test, cleaned up).
     const child = spawn("npm", ["run", "local", "--", "media-alb", "--port", "0", "--synth-dir", offlineDir], { cwd: ROOT, detached: true });
-    const { out } = wrap(child);
     const group = child.pid!;
     const alive = (): boolean => {
       try {
@@ -255,14 +179,13 @@ describe("SIGTERM to the npm run local process", () => {
       }
     };
     try {
-      await banner(child, out);
-      const s = server(child, out);
+      const s = await attachLocalServer(child);
       const endpoints = [s.url, s.line(/HTTP listener \(port 80\): (\S+)/), s.line(/DynamoDB +(\S+)/)];
       for (const endpoint of endpoints) expect(await refused(endpoint)).toBe(false);
       process.kill(child.pid!, "SIGTERM");
       await until(() => (alive() ? undefined : true), "every process of the group gone");
       for (const endpoint of endpoints) expect(await refused(endpoint)).toBe(true);
-      expect(out()).toMatch(/stopping the entry points, mappings and engines \.\.\.\nstopped/);
+      expect(s.out()).toMatch(/stopping the entry points, mappings and engines \.\.\.\nstopped/);
     } finally {
       if (alive()) process.kill(-group, "SIGKILL");
     }

@@ -6,7 +6,7 @@
  * by a signal and must exit cleanly, its engines gone with it.
  */
 import { createHmac } from "node:crypto";
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,7 @@ import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
 import { STACK_IDS } from "../main";
 import { LOCAL_STACKS, parseArgs, synthesizedStack } from "../scripts/local";
 import { serve } from "../scripts/local/server";
+import { type LocalServer, refused, startLocalServer, stopLocalServer, until } from "./support/local-server";
 import { sharedSynthDir } from "./support/synth";
 import { NodeSha256 } from "../scripts/local/sigv4";
 
@@ -31,74 +32,12 @@ if (!hasCurl) console.warn("SKIPPED: curl tests need the curl CLI on PATH");
 /** The test run's shared synth of the app (archive packaging, the defaults): what `npm run synth` writes. */
 const synthDir = sharedSynthDir("app");
 
-interface Server {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly out: () => string;
-  readonly url: string;
-  readonly line: (pattern: RegExp) => string;
-}
-
-/** Starts what `npm run local` runs (node with tsx's require hook) and waits for its banner. */
-async function startServer(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", ...args, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
-  let text = "";
-  child.stdout.on("data", (c: Buffer) => (text += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (text += c.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (text.includes("Ctrl-C stops everything.")) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 50);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`local exited with ${code}:\n${text}`));
-    });
-  });
-  const line = (pattern: RegExp): string => {
-    const m = pattern.exec(text);
-    if (!m) throw new Error(`no ${pattern} in:\n${text}`);
-    return m[1];
-  };
-  return { child, out: () => text, url: line(/base URL: (\S+)/), line };
-}
-
-/** Stops the server with `signal`; resolves its exit code. */
-function stopServer(server: Server, signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve(server.child.exitCode);
-    server.child.once("exit", (code) => resolve(code));
-    server.child.kill(signal);
-  });
-}
-
-const engineEndpoints = (server: Server): string[] => [...server.out().matchAll(/^ {2}(?:DynamoDB|Kinesis|SQS|Translate) +(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => m[1]);
-
-const refused = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const req = http.get(url, () => resolve(false));
-    req.on("error", () => resolve(true));
-    req.setTimeout(2000, () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
+const engineEndpoints = (server: LocalServer): string[] => [...server.out().matchAll(/^ {2}(?:DynamoDB|Kinesis|SQS|Translate) +(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => m[1]);
 
 function curl(args: string[]): { status: number; headers: string; body: string } {
   const out = spawnSync("curl", ["-s", "-i", "--max-time", "10", ...args], { encoding: "utf8" });
   const [head, ...rest] = out.stdout.split(/\r?\n\r?\n/);
   return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(head)?.[1] ?? 0), headers: head, body: rest.join("\n\n") };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("npm run local: usage errors", () => {
@@ -126,7 +65,7 @@ describe("npm run local: usage errors", () => {
 
 describe("kinesis-ingest", () => {
   (hasPythonRequests ? it : it.skip)("stores each of send_api.py's requests exactly once, and stops on SIGINT with its engines", async () => {
-    const server = await startServer(["kinesis-ingest"]);
+    const server = await startLocalServer(["kinesis-ingest"], synthDir);
     try {
       const count = 12;
       const run = spawnSync("python3", [path.join(__dirname, "fixtures", "send_api.py")], {
@@ -146,7 +85,7 @@ describe("kinesis-ingest", () => {
       expect(server.out()).toMatch(/^POST \/dev 200 [\d.]+ms$/m);
     } finally {
       const endpoints = engineEndpoints(server);
-      expect(await stopServer(server, "SIGINT")).toBe(0);
+      expect(await stopLocalServer(server, "SIGINT")).toBe(0);
       expect(endpoints.length).toBe(3);
       for (const endpoint of endpoints) expect(await refused(endpoint)).toBe(true);
     }
@@ -160,7 +99,7 @@ describe("kinesis-ingest with API keys and faults", () => {
       resource: Record<string, Record<string, Record<string, unknown>>>;
     };
     expect(Object.values(json.resource.aws_api_gateway_method).map((m) => m.api_key_required)).toEqual([true]);
-    const child = await startServer(["kinesis-ingest", "--fault", "poison=0.3", "--fault", "throttle=0.3"]);
+    const child = await startLocalServer(["kinesis-ingest", "--fault", "poison=0.3", "--fault", "throttle=0.3"], synthDir);
     try {
       const key = child.line(/API key \(send as x-api-key\): (\S+)/);
       const post = (i: number, extra: string[] = []): number =>
@@ -179,25 +118,25 @@ describe("kinesis-ingest with API keys and faults", () => {
         for (const m of got.Messages ?? []) deadLettered += (JSON.parse(m.Body ?? "{}") as { KinesisBatchInfo: { batchSize: number } }).KinesisBatchInfo.batchSize;
         const items = (await dynamo.send(new ScanCommand({ TableName: child.line(/tables: (\S+)/), ConsistentRead: true }))).Items ?? [];
         return items.length + deadLettered === count ? items.length : undefined;
-      }, 30_000);
+      }, "every record written or dead-lettered", 30_000);
       dynamo.destroy();
       sqs.destroy();
       // Poison records can never be stored: they end in the DLQ; the rest are stored despite throttling.
       expect(deadLettered).toBeGreaterThan(0);
       expect(stored).toBeGreaterThan(0);
     } finally {
-      expect(await stopServer(child, "SIGTERM")).toBe(0);
+      expect(await stopLocalServer(child, "SIGTERM")).toBe(0);
     }
   });
 });
 
 describe("event-log-api", () => {
-  let server: Server;
+  let server: LocalServer;
   beforeAll(async () => {
-    server = await startServer(["event-log-api"]);
+    server = await startLocalServer(["event-log-api"], synthDir);
   }, 60_000);
   afterAll(async () => {
-    expect(await stopServer(server, "SIGTERM")).toBe(0);
+    expect(await stopLocalServer(server, "SIGTERM")).toBe(0);
   });
 
   const signed = async (accessKeyId: string, secretAccessKey: string, body: string): Promise<{ headers: Record<string, string>; url: URL }> => {
@@ -242,7 +181,7 @@ describe("event-log-api", () => {
 
 (hasCurl ? describe : describe.skip)("curl against the other stacks", () => {
   it("webhook-proxy: POST / reaches the echo upstream through the queue, byte for byte", async () => {
-    const server = await startServer(["webhook-proxy"]);
+    const server = await startLocalServer(["webhook-proxy"], synthDir);
     try {
       const body = '{"event":"delivered","note":"配信完了"}';
       // The stack checks each webhook's signature (GitHub's scheme by default) with a secret the banner prints.
@@ -255,12 +194,12 @@ describe("event-log-api", () => {
       expect(post(["-H", `x-hub-signature-256: ${signature}`])).toBe(202);
       await until(async () => (server.out().includes(`upstream <- POST /?source=curl application/json ${Buffer.byteLength(body)} B: ${body}`) ? true : undefined));
     } finally {
-      expect(await stopServer(server)).toBe(0);
+      expect(await stopLocalServer(server)).toBe(0);
     }
   });
 
   it("media-alb: rules forward to the functions, 404 by default, HTTP answered with the redirect to HTTPS", async () => {
-    const server = await startServer(["media-alb"]);
+    const server = await startLocalServer(["media-alb"], synthDir);
     try {
       // Each rule reaches its own function, which reads its own table (both functions read TABLE_NAME).
       const dynamo = new DynamoDBClient({ endpoint: server.line(/DynamoDB +(\S+)/), region: REGION, credentials: FAKE_CREDENTIALS });
@@ -281,12 +220,12 @@ describe("event-log-api", () => {
       expect(plain.status).toBe(301);
       expect(plain.headers).toMatch(/location: https:\/\/127\.0\.0\.1:443\/media\/job_id\?input_file=a\.mp4/i);
     } finally {
-      expect(await stopServer(server)).toBe(0);
+      expect(await stopLocalServer(server)).toBe(0);
     }
   });
 
   it("translate-api: validator, MOCK route, and the labelled Translate stand-in", async () => {
-    const server = await startServer(["translate-api"]);
+    const server = await startLocalServer(["translate-api"], synthDir);
     try {
       const mock = curl([`${server.url}/mock`]);
       expect(mock.status).toBe(200); // the MOCK route needs no key
@@ -311,7 +250,7 @@ describe("event-log-api", () => {
       dynamo.destroy();
       expect(JSON.stringify(history)).toContain("こんにちは");
     } finally {
-      expect(await stopServer(server)).toBe(0);
+      expect(await stopLocalServer(server)).toBe(0);
     }
   });
 });
