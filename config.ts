@@ -17,7 +17,7 @@
  * malformed e-mail, a boolean other than 1/0/true/false, state settings without `STATE_BUCKET`
  * are errors, one line each, never a silent fallback.
  */
-import { EnvironmentConfig, LambdaPackaging, StateBackend, SuppliedLookups } from "./constructs/environment";
+import { EnvironmentConfig, LambdaPackaging, StateBackend, SuppliedLookups } from "./blocks/environment";
 
 export const defaultEnvironment: EnvironmentConfig = {
   name: "dev",

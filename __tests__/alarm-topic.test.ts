@@ -8,8 +8,8 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { offlineLookups, defaultEnvironment } from "../config";
-import { AlarmTopic, PUBLISHER_KEY_ACTIONS } from "../constructs/alarm-topic";
-import { ServerlessStack } from "../constructs/serverless-stack";
+import { AlarmTopic, PUBLISHER_KEY_ACTIONS } from "../blocks/alarm-topic";
+import { ServerlessStack } from "../blocks/serverless-stack";
 import { onlyOf, PolicyStatement, synthesize } from "./support/synth";
 
 interface Request {

@@ -1,5 +1,5 @@
 /**
- * The bundle cache (constructs/lambda/bundle.ts): content-addressed by every
+ * The bundle cache (blocks/lambda/bundle.ts): content-addressed by every
  * input file of a bundle (esbuild's metafile inputs) and the recipe (esbuild
  * version and options, target, zip writer). A hit must be indistinguishable
  * from a cold build; any changed input must miss. Installed package files are
@@ -11,9 +11,9 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { defaultEnvironment } from "../config";
-import { buildBundle, Bundle, bundleWithSiblings } from "../constructs/lambda/bundle";
-import { NodejsFunction } from "../constructs/lambda/nodejs-function";
-import { ServerlessStack } from "../constructs/serverless-stack";
+import { buildBundle, Bundle, bundleWithSiblings } from "../blocks/lambda/bundle";
+import { NodejsFunction } from "../blocks/lambda/nodejs-function";
+import { ServerlessStack } from "../blocks/serverless-stack";
 
 /** A real handler with its AWS SDK imports (hundreds of input files). */
 const ENTRY = "handlers/webhook-proxy/api2sqs/index.ts";

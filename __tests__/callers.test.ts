@@ -12,8 +12,8 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
-import { ENTRY_POINT_CALLERS_LOCAL } from "../constructs/entry-points";
-import { BODY_SIZE_RULE } from "../constructs/rate-limit-web-acl";
+import { ENTRY_POINT_CALLERS_LOCAL } from "../blocks/entry-points";
+import { BODY_SIZE_RULE } from "../blocks/rate-limit-web-acl";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";

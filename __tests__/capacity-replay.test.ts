@@ -20,10 +20,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { loadEnvironment } from "../config";
-import { TrafficOptions } from "../scripts/capacity/model";
-import { verdict } from "../scripts/capacity/plan";
-import { loadStack, parseSet } from "../scripts/capacity/stack";
-import { runReplay } from "../scripts/replay";
+import { TrafficOptions } from "../tools/capacity/model";
+import { verdict } from "../tools/capacity/plan";
+import { loadStack, parseSet } from "../tools/capacity/stack";
+import { runReplay } from "../tools/replay";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
 
 /** Measurement noise: the replay may beat the model by this much at most. */

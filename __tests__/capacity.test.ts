@@ -10,16 +10,16 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
 import { STACKS } from "../main";
-import { breakEven, frontDoorCost } from "../scripts/capacity/cost";
-import { evaluateCondition, HclValue, Unsupported } from "../scripts/capacity/hcl";
-import { FLAG_OPTIONS, main, USAGE, VALUE_OPTIONS } from "../scripts/capacity/index";
-import { LIMITS } from "../scripts/capacity/limits";
-import { analyse, buildModel, TrafficOptions } from "../scripts/capacity/model";
-import { plan, verdict } from "../scripts/capacity/plan";
-import { HOURS_PER_MONTH, PRICES, priceEntries, REGIONS, SECONDS_PER_MONTH, undatedOrUnsourced } from "../scripts/capacity/prices";
-import { formatPlan } from "../scripts/capacity/report";
-import { applySets, CapacityError, checkSets, parseSet, readTopology } from "../scripts/capacity/stack";
-import type { SynthesizedStack } from "../scripts/replay/synth";
+import { breakEven, frontDoorCost } from "../tools/capacity/cost";
+import { evaluateCondition, HclValue, Unsupported } from "../tools/capacity/hcl";
+import { FLAG_OPTIONS, main, USAGE, VALUE_OPTIONS } from "../tools/capacity/index";
+import { LIMITS } from "../tools/capacity/limits";
+import { analyse, buildModel, TrafficOptions } from "../tools/capacity/model";
+import { plan, verdict } from "../tools/capacity/plan";
+import { HOURS_PER_MONTH, PRICES, priceEntries, REGIONS, SECONDS_PER_MONTH, undatedOrUnsourced } from "../tools/capacity/prices";
+import { formatPlan } from "../tools/capacity/report";
+import { applySets, CapacityError, checkSets, parseSet, readTopology } from "../tools/capacity/stack";
+import type { SynthesizedStack } from "../tools/emulator/synth";
 import { EventLogApiStack, EventLogApiStackProps } from "../stacks/event-log-api";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
@@ -278,7 +278,7 @@ describe("--set checks each variable's validation, as terraform plan would", () 
     expect(conditions).toBeGreaterThan(20);
   }, 120_000);
 
-  it("the evaluator: the forms constructs/variables.ts writes, Terraform's semantics, and what it refuses to guess", () => {
+  it("the evaluator: the forms blocks/variables.ts writes, Terraform's semantics, and what it refuses to guess", () => {
     const vars = (x: HclValue) => (name: string): HclValue => (name === "x" ? x : null);
     expect(evaluateCondition("${var.x > 0}", vars(1))).toBe(true);
     expect(evaluateCondition("${var.x > 0}", vars(0))).toBe(false);

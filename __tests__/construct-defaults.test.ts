@@ -11,12 +11,12 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { defaultEnvironment } from "../config";
-import { AlarmTopic } from "../constructs/alarm-topic";
-import { DeadLetterQueue } from "../constructs/dead-letter-queue";
-import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../constructs/defaults";
-import { NodejsFunction } from "../constructs/lambda/nodejs-function";
-import { ServerlessStack } from "../constructs/serverless-stack";
-import { enumVariable, hclString, patternVariable, positiveNumberVariable, wholeNumberVariable } from "../constructs/variables";
+import { AlarmTopic } from "../blocks/alarm-topic";
+import { DeadLetterQueue } from "../blocks/dead-letter-queue";
+import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../blocks/defaults";
+import { NodejsFunction } from "../blocks/lambda/nodejs-function";
+import { ServerlessStack } from "../blocks/serverless-stack";
+import { enumVariable, hclString, patternVariable, positiveNumberVariable, wholeNumberVariable } from "../blocks/variables";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
 

@@ -13,7 +13,7 @@
  * FUNCTION_TIMEOUT_MS the stacks set.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { bundleHandler } from "../constructs/lambda/bundle";
+import { bundleHandler } from "../blocks/lambda/bundle";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
 import { kinesisEventOf, kinesisRecord } from "./support/kinesis";

@@ -25,7 +25,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { EnvironmentConfig } from "../blocks/environment";
 import { EventLogApiStack, EventLogApiStackProps } from "../stacks/event-log-api";
 import { Block, blocksOf, findOne, metricDimensionsOf, onlyOf, statementsOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 

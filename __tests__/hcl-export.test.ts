@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { STACK_IDS } from "../main";
-import { exportHcl, refusedOutdir } from "../scripts/export-hcl";
+import { exportHcl, refusedOutdir } from "../tools/hcl/export-hcl";
 import {
   BlockShape,
   Json,
@@ -23,7 +23,7 @@ import {
   ProviderShapes,
   templateExpression,
   valueExpression,
-} from "../scripts/hcl/writer";
+} from "../tools/hcl/writer";
 import { exampleVarFiles, terraformAvailable } from "../scripts/terraform-check";
 import { proveStacks } from "../scripts/terraform/prove";
 import { sharedSynthDir } from "./support/synth";

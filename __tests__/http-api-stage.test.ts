@@ -13,9 +13,9 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { defaultEnvironment } from "../config";
-import { DnsValidatedCertificate } from "../constructs/dns-validated-certificate";
-import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../constructs/http-api-stage";
-import { ServerlessStack } from "../constructs/serverless-stack";
+import { DnsValidatedCertificate } from "../blocks/dns-validated-certificate";
+import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../blocks/http-api-stage";
+import { ServerlessStack } from "../blocks/serverless-stack";
 import { onlyOf, Synthesized, synthesize } from "./support/synth";
 
 /** A stack with an HTTP API, an alarm topic and HttpApiStage(s) with the given props. */

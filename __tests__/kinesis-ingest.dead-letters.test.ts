@@ -11,8 +11,8 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, G
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
 import { handleKinesisEvent, itemId } from "../handlers/kinesis-ingest/ingest";
-import { formatResult } from "../scripts/redrive";
-import { KinesisBatchPointer, parseDeadLetter, readRange, redriveDeadLetters, toKinesisEvent } from "../scripts/redrive/kinesis-dead-letters";
+import { formatResult } from "../tools/redrive";
+import { KinesisBatchPointer, parseDeadLetter, readRange, redriveDeadLetters, toKinesisEvent } from "../tools/redrive/kinesis-dead-letters";
 import { LocalDynamo, LocalKinesis, LocalSqs, startLocalDynamo, startLocalKinesis, startLocalSqs } from "./support/local-aws";
 
 const STREAM = "dev-example-stream";

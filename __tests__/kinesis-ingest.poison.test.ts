@@ -16,7 +16,7 @@ import type { Context, KinesisStreamRecord } from "aws-lambda";
 import { type DeadLetterSender, RECORD_NOT_STORABLE, sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
 import { handleKinesisEvent, itemId, MIN_CALL_MS, type WriteBudget } from "../handlers/kinesis-ingest/ingest";
 import { Deadline } from "../handlers/shared/time-budget";
-import { parseDeadLetter } from "../scripts/redrive/kinesis-dead-letters";
+import { parseDeadLetter } from "../tools/redrive/kinesis-dead-letters";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
 import { kinesisEventOf as eventOf, kinesisRecord as record, SHARD, STREAM_ARN } from "./support/kinesis";
 import { FAKE_CREDENTIALS, type LocalDynamo, type LocalSqs, REGION, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";

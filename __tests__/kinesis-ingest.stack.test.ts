@@ -27,7 +27,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { EnvironmentConfig } from "../blocks/environment";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
 import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 

@@ -10,8 +10,8 @@ import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, Kinesi
 import { startFaultProxy } from "./support/fault-proxy";
 import { Engine, LocalKinesis, startLocalKinesis } from "./support/local-aws";
 import { Testing } from "cdktf";
-import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../scripts/replay/apigateway";
-import type { SynthesizedStack } from "../scripts/replay/synth";
+import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../tools/emulator/apigateway";
+import type { SynthesizedStack } from "../tools/emulator/synth";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
 

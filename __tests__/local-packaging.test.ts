@@ -18,11 +18,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { loadEnvironment } from "../config";
 import { App } from "cdktf";
 import { EventLogApiStack } from "../stacks/event-log-api";
-import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
-import { loadHandler } from "../scripts/replay/handler";
-import { functionCode, readStack, resources, scratchDir } from "../scripts/replay/synth";
-import { NodeSha256 } from "../scripts/local/sigv4";
-import { readApiKeys } from "../scripts/local/usage-plans";
+import { FAKE_CREDENTIALS, REGION } from "../tools/emulator/engines";
+import { loadHandler } from "../tools/emulator/handler";
+import { functionCode, readStack, resources, scratchDir } from "../tools/emulator/synth";
+import { NodeSha256 } from "../tools/local/sigv4";
+import { readApiKeys } from "../tools/local/usage-plans";
 import { attachLocalServer, type LocalServer, refused, startLocalServer, stopLocalServer, until } from "./support/local-server";
 import { sharedSynthDir } from "./support/synth";
 

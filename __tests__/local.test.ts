@@ -14,13 +14,13 @@ import * as path from "node:path";
 import { DynamoDBClient, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { FAKE_CREDENTIALS, REGION } from "../scripts/replay/engines";
+import { FAKE_CREDENTIALS, REGION } from "../tools/emulator/engines";
 import { STACK_IDS } from "../main";
-import { LOCAL_STACKS, parseArgs, synthesizedStack } from "../scripts/local";
-import { serve } from "../scripts/local/server";
+import { LOCAL_STACKS, parseArgs, synthesizedStack } from "../tools/local";
+import { serve } from "../tools/local/server";
 import { type LocalServer, refused, startLocalServer, stopLocalServer, until } from "./support/local-server";
 import { sharedSynthDir } from "./support/synth";
-import { NodeSha256 } from "../scripts/local/sigv4";
+import { NodeSha256 } from "../tools/local/sigv4";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -42,7 +42,7 @@ function curl(args: string[]): { status: number; headers: string; body: string }
 
 describe("npm run local: usage errors", () => {
   it("names the stacks for an unknown one, offers synth when the stack is not synthesized, refuses bad options", () => {
-    const unknown = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
+    const unknown = spawnSync(process.execPath, ["--require", "tsx/cjs", "tools/local/index.ts", "no-such-stack"], { cwd: ROOT, encoding: "utf8" });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown stack "no-such-stack".*kinesis-ingest/);
     expect(LOCAL_STACKS).toEqual(STACK_IDS);

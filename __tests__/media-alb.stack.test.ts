@@ -27,7 +27,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Testing } from "cdktf";
 import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { EnvironmentConfig } from "../blocks/environment";
 import { ELB_LOG_DELIVERY_PRINCIPAL, MediaAlbStack, MediaAlbStackProps } from "../stacks/media-alb";
 import { blocksOf, findOne, policyStatements, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { NODE_RUNTIME } from "../constructs/lambda/bundle";
+import { NODE_RUNTIME } from "../blocks/lambda/bundle";
 
 const pkg = JSON.parse(readFileSync(path.resolve(__dirname, "..", "package.json"), "utf8")) as {
   engines: { node: string };

@@ -1,11 +1,11 @@
 /**
- * What the replays report (scripts/replay/metrics.ts): the result line says what "OK" means
+ * What the replays report (tools/replay/metrics.ts): the result line says what "OK" means
  * (nothing lost) and says so when nothing was delivered or accepted; the upstream's answers
  * are reported even when they came too late to count; a fault window the run never reached
  * is named, not passed over as "0 never answered".
  */
-import { passed, runReplay } from "../scripts/replay";
-import { formatSummary, resultLine, type ReplaySummary } from "../scripts/replay/metrics";
+import { passed, runReplay } from "../tools/replay";
+import { formatSummary, resultLine, type ReplaySummary } from "../tools/replay/metrics";
 import { sharedSynthDir } from "./support/synth";
 
 describe("replay reporting", () => {

@@ -4,8 +4,8 @@
  * starts and stops itself: with and without injected faults, nothing accepted
  * may be lost. No timing assertions: the figures depend on the machine.
  */
-import { passed, runReplay } from "../scripts/replay";
-import type { ReplaySummary } from "../scripts/replay/metrics";
+import { passed, runReplay } from "../tools/replay";
+import type { ReplaySummary } from "../tools/replay/metrics";
 import { readSynthesizedStack, sharedSynthDir } from "./support/synth";
 
 // The run's shared synth (support/global-setup.ts): archive packaging, as `npm run replay` synthesizes.

@@ -15,9 +15,9 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AlarmTopic } from "../constructs/alarm-topic";
-import { ApiGatewayAccountLogging, ApiGatewayAccountLoggingProps } from "../constructs/api-gateway-account-logging";
-import { DEFAULT_REST_ACCESS_LOG_FIELDS, RestApiStage, RestApiStageProps } from "../constructs/rest-api-stage";
+import { AlarmTopic } from "../blocks/alarm-topic";
+import { ApiGatewayAccountLogging, ApiGatewayAccountLoggingProps } from "../blocks/api-gateway-account-logging";
+import { DEFAULT_REST_ACCESS_LOG_FIELDS, RestApiStage, RestApiStageProps } from "../blocks/rest-api-stage";
 import { Block, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 type StageOptions = Omit<RestApiStageProps, "api" | "deployment" | "alarms" | "accountLogging" | "accessLogRetentionDays">;

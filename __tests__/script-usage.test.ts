@@ -1,5 +1,5 @@
 /**
- * The scripts' command lines (scripts/cli.ts, shared by all of them): `--help` prints the
+ * The scripts' command lines (tools/cli.ts, shared by all of them): `--help` prints the
  * usage and exits 0, a usage error is one line and the usage with exit status 2 (never a
  * stack trace, never work done or files written), and temporary folders are gone
  * afterwards, also when a synth throws and on SIGINT / SIGTERM. (What the replays report:
@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { STACK_IDS } from "../main";
-import { numberOption, readOptions, stackArguments, UsageError } from "../scripts/cli";
+import { numberOption, readOptions, stackArguments, UsageError } from "../tools/cli";
 import { parseArgs as parseCheckArgs } from "../scripts/check-cdktn";
-import { parseArgs as parseRedriveArgs } from "../scripts/redrive";
-import { parseArgs as parseReplayArgs } from "../scripts/replay";
+import { parseArgs as parseRedriveArgs } from "../tools/redrive";
+import { parseArgs as parseReplayArgs } from "../tools/replay";
 import { compareSynthDirs, formatComparison } from "../scripts/synth-diff";
 import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
 
@@ -104,7 +104,7 @@ function expectHelp(ran: Ran): void {
   expect(ran.stderr).toBe("");
 }
 
-describe("the shared command line (scripts/cli.ts)", () => {
+describe("the shared command line (tools/cli.ts)", () => {
   test("options: values, flags, a missing value, an option where a value belongs, unknown names", () => {
     expect(readOptions(["--a", "1", "--b=2", "--c"], ["c"])).toEqual([["a", "1"], ["b", "2"], ["c", true]]);
     expect(() => readOptions(["--json"])).toThrow(new UsageError("--json needs a value"));
@@ -126,7 +126,7 @@ describe("the shared command line (scripts/cli.ts)", () => {
 
 describe("npm run replay", () => {
   test("--help (after a stack or alone) prints the usage, every option in it", async () => {
-    const [afterStack, alone] = await Promise.all([["kinesis-ingest", "--help"], ["-h"]].map((args) => runScript("scripts/replay/index.ts", args, tmp)));
+    const [afterStack, alone] = await Promise.all([["kinesis-ingest", "--help"], ["-h"]].map((args) => runScript("tools/replay/index.ts", args, tmp)));
     for (const ran of [afterStack, alone]) expectHelp(ran);
     const usage = alone.stdout;
     const doc = readFileSync(path.join(ROOT, "docs", "replay-and-bench.md"), "utf8");
@@ -136,8 +136,8 @@ describe("npm run replay", () => {
 
   test("usage errors: a missing synth output, another stack's option, an unknown option", async () => {
     const [missing, foreign] = await Promise.all([
-      runScript("scripts/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp),
-      runScript("scripts/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp),
+      runScript("tools/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp),
+      runScript("tools/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp),
     ]);
     expectUsageError(missing, "replay", /--synth-dir \/nonexistent does not exist/);
     expectUsageError(foreign, "replay", /--fail-rate is a webhook-proxy option/);
@@ -159,7 +159,7 @@ describe("npm run replay", () => {
   test("Ctrl-C during a replay: its synth and handler folders are removed, exit status 130; --log made its folder", async () => {
     const seen = new Set<string>();
     const log = path.join(tmp, "out", "nodir", "replay.log");
-    const ran = await runScript("scripts/replay/index.ts", ["kinesis-ingest", "--requests", "100000", "--no-progress", "--log", log], tmp, {
+    const ran = await runScript("tools/replay/index.ts", ["kinesis-ingest", "--requests", "100000", "--no-progress", "--log", log], tmp, {
       signal: "SIGINT",
       when: (dir) => {
         for (const name of ours(dir)) seen.add(name.replace(/-[^-]+$/, "-*"));
@@ -231,11 +231,11 @@ describe("npm run tf:check", () => {
 
 describe("npm run redrive:kinesis-ingest", () => {
   test("--help and -h print the usage", async () => {
-    for (const ran of await Promise.all(["--help", "-h"].map((flag) => runScript("scripts/redrive/index.ts", [flag], tmp)))) expectHelp(ran);
+    for (const ran of await Promise.all(["--help", "-h"].map((flag) => runScript("tools/redrive/index.ts", [flag], tmp)))) expectHelp(ran);
   }, 60_000);
 
   test("a queue URL that is no URL is a usage error before any AWS call", async () => {
-    expectUsageError(await runScript("scripts/redrive/index.ts", ["--queue-url", "u", "--table", "t"], tmp), "redrive:kinesis-ingest", /--queue-url must be an http\(s\) URL, got "u"/);
+    expectUsageError(await runScript("tools/redrive/index.ts", ["--queue-url", "u", "--table", "t"], tmp), "redrive:kinesis-ingest", /--queue-url must be an http\(s\) URL, got "u"/);
   }, 60_000);
 
   test("parse errors: each names what is wrong", () => {

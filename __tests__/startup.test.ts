@@ -27,7 +27,7 @@ test.each([
 });
 
 test("a project file named like a package is not one", () => {
-  expect(JSII_PACKAGE_FILE.test(path.resolve(__dirname, "..", "constructs", "lambda", "bundle.js"))).toBe(false);
+  expect(JSII_PACKAGE_FILE.test(path.resolve(__dirname, "..", "blocks", "lambda", "bundle.js"))).toBe(false);
 });
 
 test.each(JSII_PACKAGES)("%s is installed as CommonJS (what loading it without the scan relies on)", (name) => {

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
-import { ServerlessStack } from "../constructs/serverless-stack";
+import { ServerlessStack } from "../blocks/serverless-stack";
 import { STACK_IDS } from "../main";
 import { terraformAvailable } from "../scripts/terraform-check";
 import { synthesize } from "./support/synth";

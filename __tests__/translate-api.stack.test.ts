@@ -27,7 +27,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { defaultEnvironment } from "../config";
-import { EnvironmentConfig } from "../constructs/environment";
+import { EnvironmentConfig } from "../blocks/environment";
 import { TranslateApiStack, TranslateApiStackProps } from "../stacks/translate-api";
 import { Block, blockAt, byPath, Found, onlyOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 

@@ -16,7 +16,7 @@ import {
 import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "../handlers/webhook-proxy/api2sqs/enqueue";
 import { messageFromRequest, parseMessage } from "../handlers/webhook-proxy/message";
 import { parseUpstream, processRecords } from "../handlers/webhook-proxy/sqs2upstream/deliver";
-import { sqsClient as engineSqsClient } from "../scripts/replay/engines";
+import { sqsClient as engineSqsClient } from "../tools/emulator/engines";
 import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
 import { REFUSED_BY_SQS, type StrictSqs, startStrictSqs } from "./support/strict-sqs";
 import { apiEvent, sqsRecord, startUpstream, TestUpstream } from "./webhook-proxy/fixtures";

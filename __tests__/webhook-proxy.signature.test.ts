@@ -17,7 +17,7 @@ import {
   verifySignature,
 } from "../handlers/webhook-proxy/api2sqs/signature";
 import { parseMessage } from "../handlers/webhook-proxy/message";
-import { type Engine, type ParameterStoreStats, startParameterStore } from "../scripts/replay/engines";
+import { type Engine, type ParameterStoreStats, startParameterStore } from "../tools/emulator/engines";
 import { startFaultProxy } from "./support/fault-proxy";
 import { LocalSqs, sdkEnv, startLocalSqs } from "./support/local-aws";
 import { apiEvent } from "./webhook-proxy/fixtures";

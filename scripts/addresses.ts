@@ -13,7 +13,7 @@
 import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { makeTempDir, removeTempDir, runMain, UsageError } from "./cli";
+import { makeTempDir, removeTempDir, runMain, UsageError } from "../tools/cli";
 
 /** The parts of a synthesized stack (`cdk.tf.json`) that define addresses. */
 export interface AddressedStack {

@@ -27,7 +27,7 @@ import { ChildProcess, execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { atExit, readOptions, runMain } from "./cli";
+import { atExit, readOptions, runMain } from "../tools/cli";
 import { compareSynthDirs, formatComparison, identical, StackComparison } from "./synth-diff";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -282,7 +282,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const synthJson = await step(`copy: cdktn synth (CLI ${CDKTN_VERSION})`, () =>
       sh(path.join(project, "node_modules", ".bin", "cdktn"), ["synth", "--output", cliJson], project, cliEnv),
     );
-    // The CLIs' own HCL renderers, compared with each other (the project's export, scripts/export-hcl.ts,
+    // The CLIs' own HCL renderers, compared with each other (the project's export, tools/hcl/export-hcl.ts,
     // writes HCL itself and runs in the copy's test suite above).
     const hcl = (cli: string, out: string, env: NodeJS.ProcessEnv): Promise<Ran> => sh(cli, ["synth", "--hcl", "--output", out], path.dirname(path.dirname(path.dirname(cli))), env);
     const refHcl = path.join(work, "ref", "hcl");

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { loadEnvironment } from "../config";
 import { buildApp, STACK_IDS } from "../main";
-import { makeTempDir, removeTempDir, runMain, stackArguments } from "./cli";
+import { makeTempDir, removeTempDir, runMain, stackArguments } from "../tools/cli";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";

@@ -163,7 +163,7 @@ function attachedTo(stack: StackJson, type: string, field: string, address: stri
 
 const MODERN_TLS_POLICIES = /^ELBSecurityPolicy-(TLS13-1-2|TLS-1-2|FS-1-2)/;
 
-/** The stack's `entry_point_callers` local (constructs/entry-points.ts): address -> { caller, reason }. */
+/** The stack's `entry_point_callers` local (blocks/entry-points.ts): address -> { caller, reason }. */
 function entryPointDeclarations(stack: StackJson): Record<string, { caller?: unknown; reason?: unknown }> {
   const value = stack.locals?.entry_point_callers;
   return typeof value === "object" && value !== null ? (value as Record<string, { caller?: unknown; reason?: unknown }>) : {};
@@ -174,7 +174,7 @@ const IDENTIFYING_AUTHORIZATION = ["AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM", "J
 
 /**
  * An entry point that API Gateway or the ALB does not identify: fine only when
- * declared (constructs/entry-points.ts) as `public` with a reason, or as
+ * declared (blocks/entry-points.ts) as `public` with a reason, or as
  * `signature` with a reason and a function behind it that names its signing
  * secret (`SIGNATURE_SECRET_PARAMETER`).
  */

@@ -1,2 +1,2 @@
-/** The fault-injecting proxy the replays use, for tests: see `scripts/replay/fault-proxy.ts`. */
-export { type FaultMode, type FaultProxy, PASS, startFaultProxy } from "../../scripts/replay/fault-proxy";
+/** The fault-injecting proxy the replays use, for tests: see `tools/emulator/fault-proxy.ts`. */
+export { type FaultMode, type FaultProxy, PASS, startFaultProxy } from "../../tools/emulator/fault-proxy";

@@ -3,7 +3,7 @@
  * suites that invoke it directly (handler, poison, bad-input, downstream-faults).
  */
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { REGION } from "../../scripts/replay/engines";
+import { REGION } from "../../tools/emulator/engines";
 
 export const SHARD = "shardId-000000000000";
 export const STREAM_ARN = `arn:aws:kinesis:${REGION}:123456789012:stream/dev-example-stream`;

@@ -8,7 +8,7 @@
  * function that runs past it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { bundleHandler } from "../../constructs/lambda/bundle";
+import { bundleHandler } from "../../blocks/lambda/bundle";
 
 export interface Invocation<R> {
   /** The handler's return value; absent when it threw or was killed. */

@@ -2,7 +2,7 @@
  * Local AWS engines for the tests, each started in this process on 127.0.0.1
  * with a free port and stopped in afterAll: dynalite (DynamoDB), kinesalite
  * (Kinesis) and local-aws-sqs (SQS), each with an SDK v3 client on it. The
- * engines themselves are the replay tool's (`scripts/replay/engines.ts`), so
+ * engines themselves are the replay tool's (`tools/emulator/engines.ts`), so
  * there is one starter per engine; this module adds the clients tests want.
  */
 import { CreateTableCommand, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
@@ -20,7 +20,7 @@ import {
   startDynalite,
   startKinesalite,
   startSqs,
-} from "../../scripts/replay/engines";
+} from "../../tools/emulator/engines";
 
 export { FAKE_CREDENTIALS, REGION };
 export type { Engine };

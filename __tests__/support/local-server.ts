@@ -47,7 +47,7 @@ export async function attachLocalServer(child: ChildProcessWithoutNullStreams): 
 
 /** `npm run local -- <args> --port 0 --synth-dir <synthDir>`, once its banner is out. */
 export function startLocalServer(args: readonly string[], synthDir: string): Promise<LocalServer> {
-  const child = spawn(process.execPath, ["--require", "tsx/cjs", "scripts/local/index.ts", ...args, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
+  const child = spawn(process.execPath, ["--require", "tsx/cjs", "tools/local/index.ts", ...args, "--port", "0", "--synth-dir", synthDir], { cwd: ROOT });
   return attachLocalServer(child);
 }
 

@@ -8,8 +8,8 @@
  * accepted message, to the engine unchanged.
  */
 import * as http from "node:http";
-import { type Engine, listen, readBody } from "../../scripts/replay/engines";
-import { forward } from "../../scripts/replay/fault-proxy";
+import { type Engine, listen, readBody } from "../../tools/emulator/engines";
+import { forward } from "../../tools/emulator/fault-proxy";
 
 /** Characters SQS refuses in a message body. */
 export const REFUSED_BY_SQS = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;

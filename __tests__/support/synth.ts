@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { defaultEnvironment, offlineLookups } from "../../config";
-import { EnvironmentConfig } from "../../constructs/environment";
+import { EnvironmentConfig } from "../../blocks/environment";
 
 export const SHARED_SYNTH_ENV = "SHARED_SYNTH_DIR";
 

@@ -9,7 +9,7 @@
  * dependencies; this is the one answer the tests need of a throttled one.
  */
 import * as http from "node:http";
-import { type Engine, listen } from "../../scripts/replay/engines";
+import { type Engine, listen } from "../../tools/emulator/engines";
 
 export interface ThrottlingServiceOptions {
   /** How long each answer takes. @default 0 */

@@ -7,7 +7,7 @@
  * tests stub the client with aws-sdk-client-mock instead.
  */
 import * as http from "node:http";
-import { type Engine, listen } from "../../scripts/replay/engines";
+import { type Engine, listen } from "../../tools/emulator/engines";
 
 export interface TranslateStandIn extends Engine {
   /** TranslateText calls answered. */

@@ -51,7 +51,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import * as path from "node:path";
-import { atExit, makeTempDir, removeTempDir } from "../cli";
+import { atExit, makeTempDir, removeTempDir } from "../../tools/cli";
 import { ProviderConfigs, providerConfigs } from "./shared-provider";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -8,12 +8,12 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy-attachment";
-import { ApiCustomDomain } from "../../constructs/api-custom-domain";
-import { secureTableDefaults } from "../../constructs/defaults";
-import { HttpApiStage } from "../../constructs/http-api-stage";
-import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { DNS_NAME_PATTERN, patternVariable } from "../../constructs/variables";
+import { ApiCustomDomain } from "../../blocks/api-custom-domain";
+import { secureTableDefaults } from "../../blocks/defaults";
+import { HttpApiStage } from "../../blocks/http-api-stage";
+import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
+import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
+import { DNS_NAME_PATTERN, patternVariable } from "../../blocks/variables";
 
 /**
  * The API's routes. The seed loops over a `routeList` variable with `count`;

@@ -12,14 +12,14 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { DeadLetterQueue } from "../../constructs/dead-letter-queue";
-import { secureTableDefaults } from "../../constructs/defaults";
-import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
-import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
-import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { wholeNumberVariable } from "../../constructs/variables";
+import { ClientLimits, methodAuthorization } from "../../blocks/api-key-clients";
+import { DeadLetterQueue } from "../../blocks/dead-letter-queue";
+import { secureTableDefaults } from "../../blocks/defaults";
+import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../blocks/rest-api-front-door";
+import { RestApiStage, restApiStackStage } from "../../blocks/rest-api-stage";
+import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
+import { wholeNumberVariable } from "../../blocks/variables";
 import { checkStreamRetention, minimumStreamRetentionHours, STREAM_RETENTION_LIMITS } from "./retention";
 import {
   CLIENT_ERROR_TEMPLATE,

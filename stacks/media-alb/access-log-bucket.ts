@@ -7,7 +7,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import type { ServerlessStack } from "../../constructs/serverless-stack";
+import type { ServerlessStack } from "../../blocks/serverless-stack";
 
 /**
  * Regions whose load balancers deliver access logs as the regional ELB

@@ -8,12 +8,12 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { domainCertificate, type DomainCertificate } from "../../constructs/api-custom-domain";
-import { DnsValidatedCertificate } from "../../constructs/dns-validated-certificate";
-import { declareEntryPoint } from "../../constructs/entry-points";
-import { RateLimitWebAcl, WebAclOptions } from "../../constructs/rate-limit-web-acl";
-import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../constructs/variables";
+import { domainCertificate, type DomainCertificate } from "../../blocks/api-custom-domain";
+import { DnsValidatedCertificate } from "../../blocks/dns-validated-certificate";
+import { declareEntryPoint } from "../../blocks/entry-points";
+import { RateLimitWebAcl, WebAclOptions } from "../../blocks/rate-limit-web-acl";
+import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
+import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../blocks/variables";
 import { accessLogBucket } from "./access-log-bucket";
 import { MediaEndpoint } from "./media-endpoint";
 

@@ -4,9 +4,9 @@ import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
-import { secureTableDefaults } from "../../constructs/defaults";
-import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { ServerlessStack } from "../../constructs/serverless-stack";
+import { secureTableDefaults } from "../../blocks/defaults";
+import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
+import { ServerlessStack } from "../../blocks/serverless-stack";
 
 export interface MediaEndpointProps {
   /** Physical name of the function (the seed's, with the environment prefix). */

@@ -22,13 +22,13 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { ClientLimits, methodAuthorization } from "../../constructs/api-key-clients";
-import { secureTableDefaults } from "../../constructs/defaults";
-import { NodejsFunction } from "../../constructs/lambda/nodejs-function";
-import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../constructs/rest-api-front-door";
-import { RestApiStage, restApiStackStage } from "../../constructs/rest-api-stage";
-import { ServerlessStack, ServerlessStackProps } from "../../constructs/serverless-stack";
-import { wholeNumberVariable } from "../../constructs/variables";
+import { ClientLimits, methodAuthorization } from "../../blocks/api-key-clients";
+import { secureTableDefaults } from "../../blocks/defaults";
+import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
+import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../blocks/rest-api-front-door";
+import { RestApiStage, restApiStackStage } from "../../blocks/rest-api-stage";
+import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
+import { wholeNumberVariable } from "../../blocks/variables";
 import { maxHistoryWriteBudgetMs, MIN_TRANSLATE_MS } from "../../handlers/translate-api/config";
 import {
   DEFAULT_MOCK_RESPONSE,

@@ -1,8 +1,8 @@
 /** Signed webhooks: the secret stays in SSM; the function's environment only names it. */
 import { TerraformVariable } from "cdktf";
-import type { IamStatement } from "../../constructs/lambda/nodejs-function";
-import type { ServerlessStack } from "../../constructs/serverless-stack";
-import { enumVariable, patternVariable } from "../../constructs/variables";
+import type { IamStatement } from "../../blocks/lambda/nodejs-function";
+import type { ServerlessStack } from "../../blocks/serverless-stack";
+import { enumVariable, patternVariable } from "../../blocks/variables";
 
 /** What the `signing_secret_parameter` variable admits: a full path (the ARN is built from it). No `{n,m}` above 1000: RE2 refuses it. */
 export const PARAMETER_NAME_PATTERN = "^/[A-Za-z0-9_./-]+$";

@@ -1,6 +1,0 @@
-#!/usr/bin/env bash
-# The way out of archived CDKTF: every stack as plain Terraform HCL (cdktf.out.hcl/stacks/<id>/cdk.tf
-# plus its assets). See scripts/export-hcl.ts; `npm run synth:hcl [-- <outdir>]`.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-exec node --require tsx/cjs scripts/export-hcl.ts "$@"

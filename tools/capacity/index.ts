@@ -1,0 +1,203 @@
+/**
+ * Where a stack breaks under a spike, and what it costs:
+ *
+ *   npm run capacity -- <stack> --rps N [--burst N --burst-seconds S] [--payload-kb K] [--set name=value ...]
+ *                       [--json] [--chart FILE.svg] ... (USAGE below lists every option; --help prints it)
+ *
+ * Reads cdktf.out/stacks/<stack>/cdk.tf.json (npm run synth), applies
+ * --set overrides (the stack's Terraform variables, or <type>.<name>.<attribute>),
+ * and prints each component's capacity and utilisation, the first bottleneck,
+ * what a burst adds (refusals, backlog and drain time), the smallest --set
+ * change that holds the traffic, the monthly cost and the ALB / API Gateway
+ * break-even. Exits 2 with a one-line message on a usage error (with the
+ * usage text when no stack is named), 0 with the usage text on --help.
+ */
+import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { STACK_IDS } from "../../main";
+import { exitOnSignals, removeTempDir } from "../cli";
+import { synthApp } from "../emulator/synth";
+import { renderPlanChart } from "./chart";
+import { TrafficOptions } from "./model";
+import { plan } from "./plan";
+import { Region, REGIONS } from "./prices";
+import { formatPlan, planJson } from "./report";
+import { applySets, CapacityError, loadStack, parseSet, readTopology, SetValue } from "./stack";
+
+export const USAGE = `usage: npm run capacity -- <${STACK_IDS.join("|")}> --rps N [options]
+  --rps N                  steady request rate, requests/s (required)
+  --burst N                request rate during a burst, requests/s, at least --rps (with --burst-seconds)
+  --burst-seconds S        length of the burst, s
+  --payload-kb K           request payload, KB (default 1)
+  --duration-ms D          Lambda duration per invocation, ms (default 100)
+  --upstream-rps N         webhook-proxy: what the upstream accepts, requests/s (default: not limited)
+  --upstream-latency-ms L  webhook-proxy: upstream response time, ms (default 100)
+  --clients N              API keys sharing the traffic (usage plans limit each key) (default 1)
+  --requests-per-connection N   ALB keep-alive reuse (default 1: a new connection per request)
+  --region R               ${REGIONS.join(" | ")} (default ap-northeast-1, the stacks')
+  --set name=value         a Terraform variable of the stack (checked against its validation), or <type>.<name>.<attribute> (repeatable)
+  --json                   print the plan as JSON
+  --chart FILE.svg         draw cost vs request rate and utilisation per component (creates the folder)
+  --synth-dir DIR          read this synth output (default cdktf.out)
+  --synth                  synthesize the app into a temporary folder first
+  --help, -h               print this text
+Options take --name value or --name=value.`;
+
+/** Options that take a value. */
+export const VALUE_OPTIONS = [
+  "--rps",
+  "--burst",
+  "--burst-seconds",
+  "--payload-kb",
+  "--duration-ms",
+  "--upstream-rps",
+  "--upstream-latency-ms",
+  "--clients",
+  "--requests-per-connection",
+  "--region",
+  "--set",
+  "--chart",
+  "--synth-dir",
+] as const;
+
+/** Options that take none. */
+export const FLAG_OPTIONS = ["--json", "--synth", "--help", "-h"] as const;
+
+export interface CliArgs {
+  readonly stack: string;
+  readonly traffic: TrafficOptions;
+  readonly region: Region;
+  readonly requestsPerConnection: number;
+  readonly sets: [string, SetValue][];
+  readonly json: boolean;
+  readonly chart?: string;
+  readonly synthDir: string;
+  readonly synth: boolean;
+}
+
+/** A usage error printed with the usage text (no stack named). */
+class MissingStack extends CapacityError {}
+
+function positive(flag: string, value: string | undefined, allowZero = false): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new CapacityError(`${flag} needs a ${allowZero ? "non-negative" : "positive"} number, got ${value === undefined ? "nothing" : `"${value}"`}`);
+  }
+  return n;
+}
+
+/** True when the arguments ask for the usage text (`--help` or `-h` in place of an option). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") return true;
+    // Skip an option's separate value (`--set -h` is a value, not a request for help).
+    if ((VALUE_OPTIONS as readonly string[]).includes(arg)) i++;
+  }
+  return false;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const [stack, ...rest] = argv;
+  if (!stack || stack.startsWith("-")) throw new MissingStack(`name a stack: ${STACK_IDS.join(", ")}`);
+  if (!(STACK_IDS as readonly string[]).includes(stack)) throw new CapacityError(`unknown stack "${stack}": one of ${STACK_IDS.join(", ")}`);
+  const values = new Map<string, string>();
+  const sets: [string, SetValue][] = [];
+  const flags = new Set<string>();
+  for (let i = 0; i < rest.length; i++) {
+    const m = /^(--[a-z-]+)(?:=([\s\S]*))?$/.exec(rest[i]);
+    if (!m) throw new CapacityError(`unexpected argument "${rest[i]}"`);
+    const [, name, inline] = m;
+    if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
+      if (inline !== undefined) throw new CapacityError(`${name} takes no value`);
+      flags.add(name);
+      continue;
+    }
+    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw new CapacityError(`unknown option ${name}`);
+    const value = inline ?? rest[++i];
+    if (value === undefined) throw new CapacityError(`${name} needs a value`);
+    if (name === "--set") sets.push(parseSet(value));
+    else values.set(name, value);
+  }
+  if (!values.has("--rps")) throw new CapacityError("--rps N is required");
+  if (values.has("--burst") !== values.has("--burst-seconds")) throw new CapacityError("--burst and --burst-seconds go together");
+  const region = values.get("--region") ?? "ap-northeast-1";
+  if (!(REGIONS as readonly string[]).includes(region)) throw new CapacityError(`no price table for region "${region}": one of ${REGIONS.join(", ")}`);
+  const opt = (flag: string, fallback: number, allowZero = false): number => (values.has(flag) ? positive(flag, values.get(flag), allowZero) : fallback);
+  const traffic: TrafficOptions = {
+    rps: positive("--rps", values.get("--rps"), true),
+    burstRps: values.has("--burst") ? positive("--burst", values.get("--burst")) : undefined,
+    burstSeconds: values.has("--burst-seconds") ? positive("--burst-seconds", values.get("--burst-seconds")) : undefined,
+    payloadKb: opt("--payload-kb", 1),
+    durationMs: opt("--duration-ms", 100),
+    upstreamRps: values.has("--upstream-rps") ? positive("--upstream-rps", values.get("--upstream-rps")) : undefined,
+    upstreamLatencyMs: opt("--upstream-latency-ms", 100),
+    clients: opt("--clients", 1),
+  };
+  if (traffic.burstRps !== undefined && traffic.burstRps < traffic.rps) {
+    throw new CapacityError(`--burst ${traffic.burstRps} is below --rps ${traffic.rps}: a burst is the rate on top of which the steady rate resumes`);
+  }
+  return {
+    stack,
+    traffic,
+    region: region as Region,
+    requestsPerConnection: opt("--requests-per-connection", 1),
+    sets,
+    json: flags.has("--json"),
+    chart: values.get("--chart"),
+    synthDir: values.get("--synth-dir") ?? "cdktf.out",
+    synth: flags.has("--synth"),
+  };
+}
+
+/** Creates `dir` and its missing parents one level at a time (node 20's recursive mkdir spins forever under /proc). */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  makeFolder(path.dirname(dir));
+  mkdirSync(dir);
+}
+
+/** Writes `text` to `file`, creating its folder; a path that cannot be written is a usage error. */
+function writeChart(file: string, text: string): void {
+  try {
+    makeFolder(path.dirname(path.resolve(file)));
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new CapacityError(`--chart ${file}: cannot write it (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+  }
+}
+
+export function main(argv: readonly string[]): number {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let tempDir: string | undefined;
+  try {
+    const args = parseArgs(argv);
+    if (args.synth) tempDir = synthApp();
+    const stack = loadStack(tempDir ?? args.synthDir, args.stack);
+    const cost = { region: args.region, requestsPerConnection: args.requestsPerConnection, responseKb: 1 };
+    const result = plan(stack, args.traffic, cost, args.sets);
+    // The chart first: a path that cannot be written fails before the report, not after it.
+    if (args.chart) writeChart(args.chart, renderPlanChart(result, readTopology(applySets(stack, args.sets))));
+    process.stdout.write(args.json ? planJson(result) : formatPlan(result));
+    if (args.chart && !args.json) process.stdout.write(`chart: ${path.resolve(args.chart)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof CapacityError) {
+      process.stderr.write(`capacity: ${error.message}\n`);
+      if (error instanceof MissingStack) process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    if (tempDir) removeTempDir(tempDir);
+  }
+}
+
+if (require.main === module) {
+  exitOnSignals("capacity"); // Ctrl-C during the synth removes its folder
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,276 @@
+/**
+ * Serves one synthesized stack's entry points on 127.0.0.1 until interrupted,
+ * driven by `cdktf.out/stacks/<id>/cdk.tf.json` and the bundles synth wrote:
+ *
+ *   npm run local -- <stack> [--port N] [--upstream URL] [--fault NAME[=RATE]]... [--synth-dir DIR]
+ *
+ * REST APIs, HTTP APIs and ALB listeners in front of the bundled functions,
+ * event source mappings polling kinesalite / local-aws-sqs, tables on
+ * dynalite. Prints the base URL, every route and every engine's endpoint
+ * (for `aws --endpoint-url`), then one line per request. SIGINT, SIGTERM
+ * and SIGHUP stop everything (all engines run in this process). `npm run
+ * local` execs node in place of npm's script shell, so a SIGTERM to npm
+ * reaches this process (a shell would die of it and leave the server
+ * running). Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the
+ * stack cannot start.
+ */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { StackId } from "../../main";
+import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
+import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../emulator/engines";
+import { Random } from "../emulator/random";
+import { type Block, environmentVariables, readStack, resources, type SynthesizedStack } from "../emulator/synth";
+import { alb } from "./alb";
+import { httpApi } from "./http-api";
+import { type Mapping, startMappings } from "./mappings";
+import { restApi } from "./rest-api";
+import { type LocalRuntime, startRuntime } from "./runtime";
+import { type FrontDoor, serve } from "./server";
+import { evaluateTemplate } from "./terraform-expression";
+import { newCredentials } from "./sigv4";
+import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
+import { describeKey } from "./usage-plans";
+
+/**
+ * main.ts's STACK_IDS: importing main.ts would load every stack and the provider
+ * classes, seconds of start-up this server does not need. The type below fails
+ * `npm run typecheck` when the registry has a stack this list lacks (and a test
+ * keeps the two equal, order included).
+ */
+export const LOCAL_STACKS = ["kinesis-ingest", "event-log-api", "webhook-proxy", "media-alb", "translate-api"] as const satisfies readonly StackId[];
+type NotServed = Exclude<StackId, (typeof LOCAL_STACKS)[number]>;
+const everyStackServed: [NotServed] extends [never] ? true : NotServed = true;
+void everyStackServed;
+
+/** Faults from the replays, switched on with `--fault NAME[=RATE]`. */
+export const FAULTS = {
+  throttle: "kinesis-ingest: DynamoDB answers a share of BatchWriteItem puts as UnprocessedItems (default 0.3)",
+  poison: "kinesis-ingest: a share of stream records reach the consumer padded past the 400 KB item limit (default 0.1)",
+  "upstream-fail": "webhook-proxy: the local echo upstream answers a share of deliveries 500 (default 0.5)",
+} as const;
+type FaultName = keyof typeof FAULTS;
+const FAULT_DEFAULTS: Record<FaultName, number> = { throttle: 0.3, poison: 0.1, "upstream-fail": 0.5 };
+
+const USAGE = `usage: npm run local -- <${LOCAL_STACKS.join("|")}> [options]
+  --port N           port of the entry point on 127.0.0.1 (default 3000; 0: a free port)
+  --upstream URL     webhook-proxy: where deliveries go (default: a local echo server that logs them)
+  --fault NAME[=R]   switch on a fault (repeatable):
+${Object.entries(FAULTS).map(([k, v]) => `                     ${k}: ${v}`).join("\n")}
+  --synth-dir DIR    the synth output to serve (default cdktf.out)`;
+
+export interface LocalOptions {
+  readonly stack: string;
+  readonly port: number;
+  readonly upstream?: string;
+  readonly faults: Partial<Record<FaultName, number>>;
+  readonly synthDir: string;
+}
+
+export function parseArgs(argv: readonly string[]): LocalOptions {
+  const [first, ...rest] = argv;
+  const stack = stackArgument(first, LOCAL_STACKS);
+  let port = 3000;
+  let upstream: string | undefined;
+  let synthDir = "cdktf.out";
+  const faults: Partial<Record<FaultName, number>> = {};
+  for (const [name, value] of readOptions(rest)) {
+    if (name === "port") port = numberOption("port", value, 0, 65535, true);
+    else if (name === "upstream") {
+      try {
+        const url = new URL(value);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+      } catch {
+        throw new UsageError(`--upstream must be an http(s) URL, got "${value}"`);
+      }
+      upstream = value;
+    } else if (name === "fault") {
+      const [fault, rate] = value.split("=");
+      if (!(fault in FAULTS)) throw new UsageError(`unknown fault "${fault}": choose one of ${Object.keys(FAULTS).join(", ")}`);
+      const r = rate === undefined ? FAULT_DEFAULTS[fault as FaultName] : Number(rate);
+      if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`--fault ${fault}=R needs R in [0, 1], got "${rate}"`);
+      faults[fault as FaultName] = r;
+    } else if (name === "synth-dir") synthDir = value;
+    else throw new UsageError(`unknown option --${name}`);
+  }
+  return { stack, port, upstream, faults, synthDir };
+}
+
+export interface RunningStack {
+  readonly url: string;
+  /** The start banner, as printed. */
+  readonly banner: string[];
+  stop(): Promise<void>;
+}
+
+interface SigningSettings {
+  readonly parameter: string;
+  readonly header: string;
+  readonly prefix: string;
+  readonly encoding: string;
+}
+
+/** The signature check a function of the stack makes before it accepts a request, if any (`SIGNATURE_*` variables). */
+function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
+  for (const [, fn] of resources(stack, "aws_lambda_function")) {
+    const vars = environmentVariables(fn);
+    if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
+    const value = (name: string): string => evaluateTemplate(stack, String(vars[name] ?? ""));
+    return {
+      parameter: value("SIGNATURE_SECRET_PARAMETER"),
+      header: value("SIGNATURE_HEADER"),
+      prefix: value("SIGNATURE_PREFIX"),
+      encoding: value("SIGNATURE_ENCODING"),
+    };
+  }
+  return undefined;
+}
+
+/** Whether the synth output holds the stack; the message says how to make it. */
+export function synthesizedStack(synthDir: string, id: string): SynthesizedStack {
+  const file = path.join(synthDir, "stacks", id, "cdk.tf.json");
+  if (!existsSync(file)) throw new Error(`${id} is not synthesized: ${file} does not exist. Run \`npm run synth\` first (it writes cdktf.out/stacks/<id>/), then start again.`);
+  return readStack(synthDir, id);
+}
+
+export async function startLocal(options: LocalOptions, log: (line: string) => void): Promise<RunningStack> {
+  const stack = synthesizedStack(options.synthDir, options.stack);
+  const credentials = newCredentials();
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    // Stand-ins first: the functions' endpoints point at them.
+    const extraEndpoints: Record<string, string> = {};
+    const usesTranslate = JSON.stringify(stack.json).includes("translate:TranslateText");
+    if (usesTranslate) {
+      const translate = await startTranslateStandIn();
+      cleanups.push(() => translate.stop());
+      extraEndpoints.translate = translate.endpoint;
+    }
+    // A signature check (webhook-proxy's api2sqs): its secret from a local Parameter Store stand-in.
+    const signing = signingSettings(stack);
+    const signingSecret = `local-${randomBytes(16).toString("hex")}`;
+    if (signing) {
+      const ssm = await startParameterStore({ [signing.parameter]: signingSecret });
+      cleanups.push(() => ssm.stop());
+      extraEndpoints.ssm = ssm.endpoint;
+    }
+    let upstream = options.upstream;
+    const callsUpstream = (fn: Block): boolean => "UPSTREAM" in environmentVariables(fn);
+    const usesUpstream = resources(stack, "aws_lambda_function").some(([, fn]) => callsUpstream(fn));
+    if (usesUpstream && !upstream) {
+      const random = new Random(1);
+      const echo = await startEchoUpstream(log, options.faults["upstream-fail"] ?? 0, () => random.next());
+      cleanups.push(() => echo.stop());
+      upstream = echo.endpoint;
+    }
+    const runtime: LocalRuntime = await startRuntime(stack, {
+      extraEndpoints,
+      throttleRate: options.faults.throttle,
+      environmentOverrides: (fn): Record<string, string> =>
+        callsUpstream(fn) && upstream ? { UPSTREAM: upstream } : {},
+      log,
+    });
+    cleanups.push(() => runtime.stop());
+    const mappings: Mapping[] = startMappings(runtime, log, { poisonRate: options.faults.poison });
+    cleanups.push(async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    });
+
+    const banner: string[] = [`${stack.id}: serving ${path.join(options.synthDir, "stacks", stack.id, "cdk.tf.json")} and its bundled functions on local engines`];
+    let door: FrontDoor;
+    if (resources(stack, "aws_api_gateway_rest_api").length > 0) {
+      const api = restApi(runtime, { credentials });
+      door = await serve(options.port, (req) => api.handle(req), log);
+      banner.push(`base URL: ${door.url}/${api.stageName}  (REST API, stage ${api.stageName})`, "routes:", ...api.routes.map((r) => `  ${r}`));
+      if (api.usesApiKeys) for (const key of api.apiKeys) banner.push(`API key (send as x-api-key): ${key.value}  (${key.client}: ${describeKey(key)})`);
+    } else if (resources(stack, "aws_apigatewayv2_api").length > 0) {
+      const api = httpApi(runtime, credentials);
+      door = await serve(options.port, (req) => api.handle(req), log);
+      banner.push(`base URL: ${door.url}  (HTTP API, as on its custom domain)`, "routes:", ...api.routes.map((r) => `  ${r}`));
+    } else if (resources(stack, "aws_lb").length > 0) {
+      const lb = alb(runtime);
+      door = await serve(options.port, (req) => lb.handle(lb.main, req), log, "");
+      banner.push(`base URL: ${door.url}  (the ALB's ${lb.main.protocol}:${lb.main.port} listener, served as plain HTTP)`, "rules:", ...lb.routes.map((r) => `  ${r}`));
+      if (lb.redirect) {
+        const redirectListener = lb.redirect;
+        const plain = await serve(0, (req) => lb.handle(redirectListener, req), log, "[HTTP:80] ");
+        cleanups.push(() => plain.stop());
+        banner.push(`HTTP listener (port ${redirectListener.port}): ${plain.url}  (answers as the ALB does: ${redirectListener.defaultActions.map((a) => String(a.type)).join(",")})`);
+      }
+    } else throw new Error(`${stack.id} has no REST API, HTTP API or load balancer to serve`);
+    cleanups.push(() => door.stop());
+
+    const usesSigV4 = JSON.stringify(stack.json.resource ?? {}).includes('"AWS_IAM"');
+    if (usesSigV4) {
+      banner.push(
+        `AWS_IAM routes take SigV4 signatures by these local credentials (service execute-api, the stack's region ${runtime.region}):`,
+        `  AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${runtime.region}`,
+      );
+    }
+    const engineRegion = runtime.region === REGION ? REGION : `${REGION} (the engines' own, whatever the stack's)`;
+    banner.push(`engines (any AWS client: --endpoint-url URL, region ${engineRegion}, keys ${FAKE_CREDENTIALS.accessKeyId}/${FAKE_CREDENTIALS.secretAccessKey}):`);
+    if (runtime.engines.dynamodb) banner.push(`  DynamoDB  ${runtime.engines.dynamodb.endpoint}  tables: ${resources(stack, "aws_dynamodb_table").map(([, t]) => String(t.name)).join(", ")}`);
+    if (runtime.engines.kinesis) banner.push(`  Kinesis   ${runtime.engines.kinesis.endpoint}  streams: ${resources(stack, "aws_kinesis_stream").map(([, t]) => String(t.name)).join(", ")}`);
+    if (runtime.engines.sqs) banner.push(`  SQS       ${runtime.engines.sqs.endpoint}  queues: ${resources(stack, "aws_sqs_queue").map(([, t]) => String(t.name)).join(", ")}`);
+    if (signing) {
+      banner.push(
+        `webhook signatures: ${signing.header}: ${signing.prefix}<HMAC-SHA256 of the raw body, ${signing.encoding}> with the local secret ${signingSecret}`,
+        `  e.g. body='{"a":1}'; curl -X POST -H "${signing.header}: ${signing.prefix}$(printf %s "$body" | openssl dgst -sha256 -hmac ${signingSecret} ${signing.encoding === "base64" ? "-binary | base64" : "-hex | sed 's/^.* //'"})" --data-binary "$body" <base URL>/`,
+        `  Parameter Store stand-in ${extraEndpoints.ssm}  parameter: ${signing.parameter}`,
+      );
+    }
+    if (extraEndpoints.translate) banner.push(`  Translate ${extraEndpoints.translate}  STAND-IN: answers ${PSEUDO_TRANSLATION_LABEL} text, not a translation`);
+    if (upstream) banner.push(`upstream: ${upstream}${options.upstream ? "" : "  (local echo server: logs what it receives)"}`);
+    for (const m of mappings) banner.push(`event source mapping: ${m.description}`);
+    const faults = Object.entries(options.faults);
+    if (faults.length) banner.push(`faults on: ${faults.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    banner.push("Ctrl-C stops everything.");
+    return { url: door.url, banner, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseArgs(argv);
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let running: RunningStack;
+  try {
+    running = await startLocal(options, log);
+  } catch (err) {
+    process.stderr.write(`local: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  for (const line of running.banner) log(line);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: stopping the entry points, mappings and engines ...`);
+      running.stop().then(
+        () => {
+          log("stopped");
+          resolve(0);
+        },
+        (err: unknown) => {
+          process.stderr.write(`local: stop failed: ${String(err)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+  });
+}
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  runMain("local", USAGE, main);
+}
