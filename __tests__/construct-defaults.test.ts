@@ -29,7 +29,15 @@ type Json = {
 describe("a ServerlessStack's defaults", () => {
   const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const, logRetentionDays: 30 };
   const stack = new ServerlessStack(Testing.app(), "defaults", { env });
-  const fn = new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "dev-hello", roleName: "dev-hello-role" });
+  // The stack passes its settings: the construct takes nothing from it by itself.
+  const fn = new NodejsFunction(stack, "handler", {
+    entry: ENTRY,
+    functionName: "dev-hello",
+    roleName: "dev-hello-role",
+    packaging: env.lambdaPackaging,
+    logRetentionDays: env.logRetentionDays,
+    alarms: stack.alarms,
+  });
   fn.allowInvoke("api_permission", {
     statementId: "AllowApi",
     principal: "apigateway.amazonaws.com",
@@ -46,7 +54,7 @@ describe("a ServerlessStack's defaults", () => {
     expect(json.output?.alarm_topic_arn.description).toBeTruthy();
   });
 
-  test("NodejsFunction takes log retention from the environment and alarms on the stack's topic", () => {
+  test("NodejsFunction keeps the log retention it is given and alarms on the topic it is given", () => {
     expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/dev-hello", retention_in_days: 30 });
     const alarms = Object.values(json.resource[CloudwatchMetricAlarm.tfResourceType]);
     expect(alarms.map((a) => a.metric_name).sort()).toEqual(["Errors", "Throttles"]);
@@ -56,7 +64,7 @@ describe("a ServerlessStack's defaults", () => {
     }
   });
 
-  test("NodejsFunction takes packaging from the environment (asset: no archive provider)", () => {
+  test("NodejsFunction packages as it is told (asset: no archive provider)", () => {
     expect(synth).not.toContain("archive_file");
     expect(synth).toHaveResourceWithProperties(LambdaFunction, { filename: expect.stringContaining("assets/") });
   });
@@ -84,11 +92,14 @@ describe("a ServerlessStack's defaults", () => {
   });
 });
 
-test("outside a ServerlessStack, NodejsFunction asks for packaging and retention", () => {
+test("NodejsFunction in any stack, given nothing: asset packaging, 14 days of logs, no alarms (its documented defaults)", () => {
   const stack = new TerraformStack(Testing.app(), "plain");
-  expect(() => new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "f", roleName: "r" })).toThrow(
-    /pass packaging and logRetentionDays/,
-  );
+  new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "f", roleName: "r" });
+  const synth = Testing.synth(stack);
+  expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/f", retention_in_days: 14 });
+  expect(synth).toHaveResourceWithProperties(LambdaFunction, { filename: expect.stringContaining("assets/") });
+  expect(synth).not.toContain("archive_file");
+  expect(synth).not.toHaveResource(CloudwatchMetricAlarm);
 });
 
 describe("validated variables: one style, literal HCL conditions under stable names", () => {
@@ -134,7 +145,7 @@ describe("alarms added to the stack's topic", () => {
     const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const };
     const stack = new ServerlessStack(Testing.app(), "paths", { env });
     for (const scope of ["first", "second"]) {
-      new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role` });
+      new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role`, alarms: stack.alarms });
     }
     const alarms = (JSON.parse(Testing.synth(stack)) as Json).resource.aws_cloudwatch_metric_alarm;
     const names = Object.values(alarms).map((alarm) => alarm.alarm_name);

@@ -1,11 +1,29 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync, BuildOptions, Metafile, version as esbuildVersion } from "esbuild";
+import type * as Esbuild from "esbuild";
+import type { BuildOptions, Metafile } from "esbuild";
+import { prebuiltBundle, runsInstalled } from "./prebuilt";
+import type { BundlingOptions } from "./props";
 import { deterministicZip } from "./zip";
 
-/** The project root: esbuild resolves and names paths from here, so output is the same in any clone. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The project root: esbuild resolves and names paths from here, so output is the same in any clone.
+ * From the installed package (dist/, its handlers prebuilt), the working directory: the user's project.
+ */
+export const PROJECT_ROOT = runsInstalled() ? process.cwd() : path.resolve(__dirname, "..", "..");
+
+/**
+ * esbuild, loaded on first use only: the installed package runs on its prebuilt bundles
+ * and does not need it (a user bundling an entry of their own installs it).
+ */
+function esbuild(): typeof Esbuild {
+  try {
+    return require("esbuild") as typeof Esbuild;
+  } catch (error) {
+    throw new Error(`NodejsFunction: bundling a TypeScript entry needs the esbuild package (npm install --save-dev esbuild): ${String(error)}`);
+  }
+}
 
 /**
  * The bundle cache: bundles and zips, and per entry what it was built from.
@@ -54,6 +72,8 @@ export interface Bundle {
 export interface BundleOptions {
   /** Look the bundle up in (and record it in) this cache folder. @default none: always build */
   readonly cacheDir?: string;
+  /** The function's bundling options. @default the defaults of `BundlingOptions` */
+  readonly bundling?: BundlingOptions;
 }
 
 const sha256 = (...parts: (string | Buffer)[]): string => {
@@ -65,20 +85,53 @@ const sha256 = (...parts: (string | Buffer)[]): string => {
 const readIfExists = (file: string): Buffer | string => (existsSync(file) ? readFileSync(file) : "");
 
 /**
+ * Per-function bundling options as they change the build: undefined when they
+ * leave every default, else a stable JSON key (sorted) that joins the recipe.
+ */
+export function bundlingKey(bundling: BundlingOptions | undefined): string | undefined {
+  if (!bundling) return undefined;
+  const external = [...(bundling.externalModules ?? [])].sort();
+  const define = Object.entries(bundling.define ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const minify = bundling.minify ?? BUILD_OPTIONS.minify;
+  const sourcemap = bundling.sourcemap ?? false;
+  if (minify === BUILD_OPTIONS.minify && !sourcemap && external.length === 0 && define.length === 0) return undefined;
+  return JSON.stringify({ minify, sourcemap, external, define });
+}
+
+/** esbuild options for a `bundlingKey` (the defaults for undefined). */
+function buildOptionsFor(key: string | undefined): BuildOptions {
+  if (key === undefined) return BUILD_OPTIONS;
+  const options = JSON.parse(key) as { minify: boolean; sourcemap: boolean; external: string[]; define: [string, string][] };
+  return {
+    ...BUILD_OPTIONS,
+    minify: options.minify,
+    // Linked: the `sourceMappingURL` comment Node needs to find the map.
+    sourcemap: options.sourcemap ? "linked" : false,
+    external: options.external,
+    define: Object.fromEntries(options.define),
+  };
+}
+
+/** The files of a bundle's folder: the map beside the code when there is one. */
+const filesFor = (key: string | undefined): string[] =>
+  key !== undefined && (JSON.parse(key) as { sourcemap: boolean }).sourcemap ? ["index.js.map", "index.js"] : ["index.js"];
+
+/**
  * Everything besides the bundle's input files that decides its bytes and its
  * zip's: esbuild's version and options, the target, the TypeScript settings
- * esbuild reads, the lock file (how imports resolve), the zip writer.
+ * esbuild reads, the lock file (how imports resolve), the zip writer; and the
+ * function's own bundling options, when it has any.
  */
 let recipe: string | undefined;
-function bundleRecipe(): string {
+function bundleRecipe(key?: string): string {
   recipe ??= sha256(
-    JSON.stringify({ esbuild: esbuildVersion, options: BUILD_OPTIONS, runtime: NODE_RUNTIME, manifest: 2 }),
+    JSON.stringify({ esbuild: esbuild().version, options: BUILD_OPTIONS, runtime: NODE_RUNTIME, manifest: 2 }),
     readIfExists(path.join(PROJECT_ROOT, "tsconfig.json")),
     readIfExists(path.join(PROJECT_ROOT, "package-lock.json")),
     // The zip writer, by what it writes for a probe (robust to the code being bundled or compiled).
     deterministicZip([{ name: "probe.js", data: Buffer.from("probe") }]),
   );
-  return recipe;
+  return key === undefined ? recipe : sha256(recipe, key);
 }
 
 /** An input file as the cache last saw it: its content hash, and its size and modification time then. */
@@ -143,12 +196,21 @@ function projectEntries(dir = path.join(PROJECT_ROOT, "handlers")): string[] {
  * once, the bundles are built on all cores; each bundle's bytes are the same as
  * alone), so a cold synth of the app runs esbuild once, not once per handler.
  */
-export function bundleHandler(entry: string): Bundle {
+export function bundleHandler(entry: string, bundling?: BundlingOptions): Bundle {
+  const key = bundlingKey(bundling);
+  const prebuilt = prebuiltBundle(entry, key !== undefined);
+  if (prebuilt) return prebuilt;
   const absolute = path.resolve(PROJECT_ROOT, entry);
-  let bundle = memo.get(absolute);
+  const memoKey = `${absolute}\0${key ?? ""}`;
+  let bundle = memo.get(memoKey);
   if (!bundle) {
-    bundle = bundleWithSiblings(absolute, projectEntries(), BUNDLE_CACHE_DIR);
-    memo.set(absolute, bundle);
+    if (!existsSync(absolute)) throw new Error(`NodejsFunction: entry ${entry} not found (looked for ${absolute})`);
+    // Options of its own: its own esbuild run (the siblings are built with the defaults).
+    bundle =
+      key === undefined
+        ? bundleWithSiblings(absolute, projectEntries(), BUNDLE_CACHE_DIR)
+        : (lookUp(absolute, BUNDLE_CACHE_DIR, key) ?? buildBundles([absolute], BUNDLE_CACHE_DIR, true, key)[0]);
+    memo.set(memoKey, bundle);
   }
   return bundle;
 }
@@ -182,12 +244,13 @@ export function bundleWithSiblings(absolute: string, siblings: readonly string[]
  */
 export function buildBundle(entry: string, options: BundleOptions = {}): Bundle {
   const absolute = path.resolve(PROJECT_ROOT, entry);
-  const hit = options.cacheDir ? lookUp(absolute, options.cacheDir) : undefined;
-  return hit ?? buildBundles([absolute], options.cacheDir ?? BUNDLE_CACHE_DIR, options.cacheDir !== undefined)[0];
+  const key = bundlingKey(options.bundling);
+  const hit = options.cacheDir ? lookUp(absolute, options.cacheDir, key) : undefined;
+  return hit ?? buildBundles([absolute], options.cacheDir ?? BUNDLE_CACHE_DIR, options.cacheDir !== undefined, key)[0];
 }
 
-function manifestFile(absolute: string, cacheDir: string): string {
-  return path.join(cacheDir, "entries", `${sha256(bundleRecipe(), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
+function manifestFile(absolute: string, cacheDir: string, key: string | undefined): string {
+  return path.join(cacheDir, "entries", `${sha256(bundleRecipe(key), path.relative(PROJECT_ROOT, absolute)).slice(0, 32)}.json`);
 }
 
 /** How long before a build an input's modification time still counts as "during the build" (see buildBundles). */
@@ -200,10 +263,10 @@ const RACE_SLACK_MS = 50;
  * recorded: its bundle may hold the old content while the manifest would name
  * the new, and a later synth would take the stale bundle for a hit.
  */
-function buildBundles(entries: readonly string[], cacheDir: string, record = true): Bundle[] {
+function buildBundles(entries: readonly string[], cacheDir: string, record = true, key?: string): Bundle[] {
   const startedMs = Date.now();
-  const result = buildSync({
-    ...BUILD_OPTIONS,
+  const result = esbuild().buildSync({
+    ...buildOptionsFor(key),
     entryPoints: entries.map((entry, i) => ({ in: entry, out: `${i}/index` })),
     absWorkingDir: PROJECT_ROOT,
     write: false,
@@ -216,7 +279,10 @@ function buildBundles(entries: readonly string[], cacheDir: string, record = tru
     const file = result.outputFiles.find((o) => o.path === path.join(PROJECT_ROOT, outName));
     if (!file) throw new Error(`esbuild wrote no bundle for ${entry}`);
     const code = Buffer.from(file.contents);
-    const output = sha256(bundleRecipe(), code).slice(0, 16);
+    const map = result.outputFiles.find((o) => o.path === path.join(PROJECT_ROOT, `${outName}.map`));
+    const output = (map ? sha256(bundleRecipe(key), code, Buffer.from(map.contents)) : sha256(bundleRecipe(key), code)).slice(0, 16);
+    // The map first: a folder with its index.js is complete (lookUp checks that file).
+    if (map) writeAtomically(path.join(cacheDir, "out", output, "code", "index.js.map"), Buffer.from(map.contents));
     writeAtomically(path.join(cacheDir, "out", output, "code", "index.js"), code);
     if (record) {
       const inputs: Record<string, InputRecord> = {};
@@ -228,15 +294,15 @@ function buildBundles(entries: readonly string[], cacheDir: string, record = tru
       // Date.now()): a file saved just after the run started can look older than the start.
       // So anything modified less than RACE_SLACK_MS before the start counts as modified during it.
       const changedMeanwhile = Object.values(inputs).some((input) => input.mtimeMs >= startedMs - RACE_SLACK_MS);
-      if (changedMeanwhile) return bundleAt(cacheDir, output, false);
+      if (changedMeanwhile) return bundleAt(cacheDir, output, false, key);
       const manifest: Manifest = { inputs, output };
-      const target = manifestFile(entry, cacheDir);
+      const target = manifestFile(entry, cacheDir, key);
       mkdirSync(path.dirname(target), { recursive: true });
       const tmp = `${target}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(manifest));
       renameSync(tmp, target);
     }
-    return bundleAt(cacheDir, output, false);
+    return bundleAt(cacheDir, output, false, key);
   });
 }
 
@@ -260,8 +326,8 @@ function inputsOf(metafile: Metafile, entry: string): string[] {
 }
 
 /** The cached bundle of an entry, if every input file still has the content it was built from. */
-function lookUp(absolute: string, cacheDir: string): Bundle | undefined {
-  const file = manifestFile(absolute, cacheDir);
+function lookUp(absolute: string, cacheDir: string, key?: string): Bundle | undefined {
+  const file = manifestFile(absolute, cacheDir, key);
   if (!existsSync(file)) return undefined;
   const manifest = JSON.parse(readFileSync(file, "utf8")) as Manifest;
   const touched: string[] = [];
@@ -279,15 +345,15 @@ function lookUp(absolute: string, cacheDir: string): Bundle | undefined {
     writeFileSync(tmp, JSON.stringify({ ...manifest, inputs }));
     renameSync(tmp, file);
   }
-  return bundleAt(cacheDir, manifest.output, true);
+  return bundleAt(cacheDir, manifest.output, true, key);
 }
 
-function bundleAt(cacheDir: string, output: string, cached: boolean): Bundle {
+function bundleAt(cacheDir: string, output: string, cached: boolean, key: string | undefined): Bundle {
   const dir = path.join(cacheDir, "out", output, "code");
   const zipFile = path.join(cacheDir, "out", output, "code.zip");
   let zipHash: string | undefined;
   const zip = (): string => {
-    writeAtomically(zipFile, deterministicZip([{ name: "index.js", data: readFileSync(path.join(dir, "index.js")) }]));
+    writeAtomically(zipFile, deterministicZip(filesFor(key).map((name) => ({ name, data: readFileSync(path.join(dir, name)) }))));
     zipHash ??= createHash("sha256").update(readFileSync(zipFile)).digest("base64");
     return zipHash;
   };

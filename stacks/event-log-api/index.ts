@@ -117,6 +117,9 @@ export class EventLogApiStack extends ServerlessStack {
       entry: "handlers/event-log-api/index.ts",
       functionName,
       roleName: this.name(`${appName}-log-events-lambda-function-role`),
+      packaging: this.env.lambdaPackaging,
+      logRetentionDays: this.env.logRetentionDays,
+      alarms: this.alarms,
       rolePolicy: {
         kind: "managed",
         name: this.name("log-events-lambda-function-policy"),

@@ -51,7 +51,8 @@ export class MediaEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaEndpointProps) {
     super(scope, id);
-    const alarms = ServerlessStack.of(this).alarms;
+    const stack = ServerlessStack.of(this);
+    const alarms = stack.alarms;
 
     // Written by the MediaConvert pipeline of the seed's previous post; read-only here.
     // On-demand: the seed does not say, and a read API with spiky traffic is what on-demand is for.
@@ -67,6 +68,9 @@ export class MediaEndpoint extends Construct {
       entry: props.entry,
       functionName: props.functionName,
       roleName: `${props.functionName}-role`,
+      packaging: stack.env.lambdaPackaging,
+      logRetentionDays: stack.env.logRetentionDays,
+      alarms,
       statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.table.arn] }],
       environment: { TABLE_NAME: this.table.name, ALLOWED_ORIGINS: props.allowedOrigins },
       // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the

@@ -237,7 +237,9 @@ export class WebhookProxyStack extends ServerlessStack {
      * (Terraform creates the group, so CreateLogGroup is not needed).
      */
     const common = {
+      packaging: this.env.lambdaPackaging,
       logRetentionDays,
+      alarms: this.alarms,
       assumeRolePolicy: assumeRole.json,
       memorySize: 128,
       timeout: functionTimeout,

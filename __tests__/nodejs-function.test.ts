@@ -1,0 +1,179 @@
+/**
+ * NodejsFunction as a building block in any stack: every field of the
+ * provider's LambdaFunctionConfig it does not set itself passes through, the
+ * settings a pattern passes (packaging, retention, alarm topic) are plain props,
+ * bundling has per-function options with their own cache entries, and the
+ * archive provider is added only when the stack has none.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { TerraformStack, Testing } from "cdktf";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { buildBundle, bundleHandler, bundlingKey } from "../blocks/lambda/bundle";
+import { NodejsFunction, NodejsFunctionProps } from "../blocks/lambda/nodejs-function";
+import { blocksOf, onlyOf, synthesize } from "./support/synth";
+
+const ENTRY = "__tests__/fixtures/hello-handler.ts";
+
+const scratch: string[] = [];
+function freshDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A source file as saved a second ago (a file saved during a build is not recorded in the cache). */
+function write(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  const before = new Date(Date.now() - 1000);
+  utimesSync(file, before, before);
+}
+
+function functionIn(props: Partial<NodejsFunctionProps> = {}, stack = new TerraformStack(Testing.app(), "fn")): TerraformStack {
+  new NodejsFunction(stack, "handler", { entry: ENTRY, functionName: "dev-hello", roleName: "dev-hello-role", ...props });
+  return stack;
+}
+
+describe("the provider's LambdaFunctionConfig passes through", () => {
+  test("layers, a VPC, ephemeral storage, architectures and tags need no edit of the construct", () => {
+    const { text } = synthesize(
+      functionIn({
+        layers: ["arn:aws:lambda:ap-northeast-1:123456789012:layer:shared:3"],
+        vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] },
+        ephemeralStorage: { size: 1024 },
+        architectures: ["arm64"],
+        tags: { team: "payments" },
+      }),
+    );
+    expect(text).toHaveResourceWithProperties(LambdaFunction, {
+      layers: ["arn:aws:lambda:ap-northeast-1:123456789012:layer:shared:3"],
+      vpc_config: { subnet_ids: ["subnet-1"], security_group_ids: ["sg-1"] },
+      ephemeral_storage: { size: 1024 },
+      architectures: ["arm64"],
+      tags: { team: "payments" },
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+    });
+  });
+
+  test("a user's depends_on joins the construct's own (log group and policy first)", () => {
+    const stack = new TerraformStack(Testing.app(), "deps");
+    const queue = new SqsQueue(stack, "queue", { name: "q" });
+    const fn = onlyOf(synthesize(functionIn({ dependsOn: [queue] }, stack)), "aws_lambda_function").body;
+    expect(fn.depends_on).toEqual([
+      expect.stringMatching(/^aws_cloudwatch_log_group\./),
+      expect.stringMatching(/^aws_iam_role_policy\./),
+      "aws_sqs_queue.queue",
+    ]);
+  });
+
+  test("FUNCTION_TIMEOUT_MS follows timeout, beside the given variables", () => {
+    const fn = onlyOf(synthesize(functionIn({ timeout: 9, environment: { TABLE_NAME: "t" } })), "aws_lambda_function").body;
+    expect(fn.environment).toEqual({ variables: { TABLE_NAME: "t", FUNCTION_TIMEOUT_MS: "9000" } });
+  });
+});
+
+describe("archive packaging: the provider only when the stack has none", () => {
+  test("absent: added once, however many functions", () => {
+    const stack = functionIn({ packaging: "archive" });
+    new NodejsFunction(stack, "other", { entry: ENTRY, functionName: "dev-other", roleName: "dev-other-role", packaging: "archive" });
+    expect(blocksOf(synthesize(stack), "archive", "provider")).toHaveLength(1);
+  });
+
+  test("the user's own (any id): kept, none added", () => {
+    const stack = new TerraformStack(Testing.app(), "own");
+    new ArchiveProvider(stack, "my_archive");
+    const json = synthesize(functionIn({ packaging: "archive" }, stack)).json as { provider?: { archive?: unknown[] } };
+    expect(json.provider?.archive).toHaveLength(1);
+  });
+
+  test("asset packaging (the default) never adds it", () => {
+    expect(synthesize(functionIn()).text).not.toContain('"archive"');
+  });
+});
+
+describe("bundling options, per function", () => {
+  const src = freshDir("bundling-src-");
+  const entry = path.join(src, "index.ts");
+  write(path.join(src, "node_modules", "greeter", "index.js"), 'exports.greeting = "hello";\n');
+  write(
+    entry,
+    [
+      'import { greeting } from "greeter";',
+      "declare const __STAGE__: string;",
+      "export const handler = async (): Promise<string> => {",
+      "  if (greeting === 'fail') throw new Error('failed in the handler');",
+      "  return `${greeting} from ${__STAGE__}`;",
+      "};",
+      "export const fail = async (): Promise<never> => { throw new Error('failed in the handler'); };",
+      "",
+    ].join("\n"),
+  );
+  const code = (dir: string): string => readFileSync(path.join(dir, "index.js"), "utf8");
+
+  test("options that leave every default are the default bundle (one cache entry)", () => {
+    expect(bundlingKey(undefined)).toBeUndefined();
+    expect(bundlingKey({ minify: true, sourcemap: false, externalModules: [], define: {} })).toBeUndefined();
+    expect(bundlingKey({ externalModules: ["b", "a"] })).toBe(bundlingKey({ externalModules: ["a", "b"] }));
+  });
+
+  test("define and externalModules: the value is replaced, the module left to run time", () => {
+    const bundle = buildBundle(entry, { bundling: { define: { __STAGE__: '"prod"' }, externalModules: ["greeter"] } });
+    expect(code(bundle.dir)).toMatch(/require\("greeter"\)/);
+    expect(code(bundle.dir)).not.toContain('greeting = "hello"');
+    // Run as Lambda would, the external module found at run time (here: the source's node_modules, as a layer would supply it).
+    const answer = execFileSync(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(path.join(bundle.dir, "index.js"))}).handler().then((a) => console.log(a))`],
+      { encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(src, "node_modules") } },
+    );
+    expect(answer.trim()).toBe("hello from prod");
+  });
+
+  test("minify: false keeps names and lines; each option set is its own cache entry, hit the second time", () => {
+    const cacheDir = freshDir("bundling-cache-");
+    const readable = buildBundle(entry, { cacheDir, bundling: { minify: false, define: { __STAGE__: '"dev"' } } });
+    const minified = buildBundle(entry, { cacheDir, bundling: { define: { __STAGE__: '"dev"' } } });
+    expect(readable.cached).toBe(false);
+    expect(minified.cached).toBe(false);
+    expect(code(readable.dir).split("\n").length).toBeGreaterThan(code(minified.dir).split("\n").length);
+    expect(readable.zipBase64Sha256).not.toBe(minified.zipBase64Sha256);
+    const again = buildBundle(entry, { cacheDir, bundling: { minify: false, define: { __STAGE__: '"dev"' } } });
+    expect(again.cached).toBe(true);
+    expect(again.zipBase64Sha256).toBe(readable.zipBase64Sha256);
+  });
+
+  test("sourcemap: the map ships in the zip, Node is told to use it, and a stack trace names the TypeScript file", () => {
+    const stack = new TerraformStack(Testing.app(), "maps");
+    new NodejsFunction(stack, "handler", {
+      entry,
+      functionName: "dev-maps",
+      roleName: "dev-maps-role",
+      environment: { NODE_OPTIONS: "--max-old-space-size=100" },
+      bundling: { sourcemap: true, define: { __STAGE__: '"dev"' } },
+    });
+    const fn = onlyOf(synthesize(stack), "aws_lambda_function").body;
+    expect(fn.environment).toMatchObject({ variables: { NODE_OPTIONS: "--max-old-space-size=100 --enable-source-maps" } });
+
+    const bundle = bundleHandler(entry, { sourcemap: true, define: { __STAGE__: '"dev"' } });
+    expect(execFileSync("unzip", ["-Z1", bundle.zipFile]).toString().trim().split("\n")).toEqual(["index.js", "index.js.map"]);
+    const out = freshDir("bundling-unzip-");
+    execFileSync("unzip", ["-q", bundle.zipFile, "-d", out]);
+    const trace = execFileSync(
+      process.execPath,
+      ["--enable-source-maps", "-e", `require(${JSON.stringify(path.join(out, "index.js"))}).fail().catch((e) => console.log(e.stack))`],
+      { encoding: "utf8" },
+    );
+    expect(trace).toMatch(/index\.ts:\d+/);
+  });
+
+  test("a missing entry is a clear error naming it", () => {
+    expect(() => bundleHandler(path.join(src, "nowhere.ts"))).toThrow(/NodejsFunction: entry .*nowhere\.ts not found/);
+  });
+});
