@@ -10,7 +10,9 @@ import { CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { Deadline } from "../handlers/shared/time-budget";
 import { readSecureParameter } from "../handlers/shared/ssm-parameter";
 import {
+  FAILED_READ_RETRY_MS,
   rejectUnsigned,
+  SECRET_MAX_AGE_MS,
   SECRET_RECHECK_INTERVAL_MS,
   SECRET_TTL_MS,
   SigningSecrets,
@@ -169,17 +171,18 @@ describe("api2sqs verifies the HMAC-SHA256 of the raw body before queueing", () 
     }
   });
 
-  test("an unreadable secret: 503 (the sender retries), nothing queued, and the next request tries again", async () => {
+  test("an unreadable secret: 503 (the sender retries), nothing queued, and the failure is remembered: the next request reads nothing", async () => {
     process.env.SIGNATURE_SECRET_PARAMETER = "/test/missing";
     try {
+      const coldHandler = await newContainer();
       const body = '{"a":1}';
       const before = ssm.stats.notFound;
       for (let i = 0; i < 2; i++) {
-        const result = await handler(signed(body, `sha256=${hmac(body)}`));
+        const result = await coldHandler(signed(body, `sha256=${hmac(body)}`));
         expect(result.statusCode).toBe(503);
         expect(json(result).message).toContain("could not be verified");
       }
-      expect(ssm.stats.notFound - before).toBe(2);
+      expect(ssm.stats.notFound - before).toBe(1);
       expect(await queued()).toEqual([]);
     } finally {
       process.env.SIGNATURE_SECRET_PARAMETER = PARAMETER;
@@ -300,22 +303,55 @@ describe("a rotated secret is taken up by warm containers", () => {
       expect(ssm.stats.found - before).toBe(1); // the refused signature was checked against the secret just read: no second read
     });
 
-    test("an expired secret that cannot be refreshed is still used, and the refresh is tried again after the interval", async () => {
-      const failing = (name: string, signal?: AbortSignal): Promise<string> =>
-        parameters[name] === "fail" ? Promise.reject(new Error("SSM unavailable")) : readSecureParameter(name, { signal });
+    test(`an expired secret that cannot be refreshed is still used, the refresh tried again ${FAILED_READ_RETRY_MS / 1000} s later, and refused after ${SECRET_MAX_AGE_MS / 60_000} minutes`, async () => {
+      let reads = 0;
+      const failing = (name: string, signal?: AbortSignal): Promise<string> => {
+        reads++;
+        return parameters[name] === "fail" ? Promise.reject(new Error("SSM unavailable")) : readSecureParameter(name, { signal });
+      };
       const withFailing = (secret: string) => rejectUnsigned(signed("b", `sha256=${hmac("b", secret)}`), env, { secrets, read: failing });
       expect(await withFailing(OLD)).toBeUndefined();
       parameters[ROTATING] = "fail";
       now += SECRET_TTL_MS;
       expect(await withFailing(OLD)).toBeUndefined(); // refresh failed: the known secret still verifies
-      parameters[ROTATING] = NEW;
-      now += SECRET_RECHECK_INTERVAL_MS - 1;
-      const before = ssm.stats.found;
-      expect(await withFailing(OLD)).toBeUndefined(); // not yet tried again
-      expect(ssm.stats.found - before).toBe(0);
+      expect(reads).toBe(2);
+      now += FAILED_READ_RETRY_MS - 1;
+      expect(await withFailing(OLD)).toBeUndefined(); // the failure is remembered: no read
+      expect(reads).toBe(2);
       now += 1;
+      expect(await withFailing(OLD)).toBeUndefined(); // tried again, failed again, still within the maximum age
+      expect(reads).toBe(3);
+      // Past the maximum age since the last successful read: a possibly revoked secret is no longer accepted.
+      now += SECRET_MAX_AGE_MS - SECRET_TTL_MS;
+      const expired = await withFailing(OLD);
+      expect(expired?.statusCode).toBe(503);
+      expect(json(expired as APIGatewayProxyStructuredResultV2).message).toContain("could not be refreshed");
+      expect(expired?.headers).toMatchObject({ "retry-after": "5" });
+      // Parameter Store back: the new secret is read and verifies.
+      parameters[ROTATING] = NEW;
+      now += FAILED_READ_RETRY_MS;
       expect(await withFailing(NEW)).toBeUndefined();
-      expect(ssm.stats.found - before).toBe(1);
+    });
+
+    test("a failed first read is remembered: well-formed requests within the interval answer 503 without a read, junk 401 without one", async () => {
+      let reads = 0;
+      const failing = (): Promise<string> => {
+        reads++;
+        return Promise.reject(new Error("ThrottlingException"));
+      };
+      const cold = new SigningSecrets({ now: () => now });
+      const check2 = (event: APIGatewayProxyEventV2) => rejectUnsigned(event, env, { secrets: cold, read: failing });
+      for (let i = 0; i < 20; i++) {
+        expect((await check2(signed("b", `sha256=${hmac("b", "forged")}`)))?.statusCode).toBe(503);
+        expect((await check2(apiEvent({ body: "b" })))?.statusCode).toBe(401);
+        expect((await check2(signed("b", "sha256=not-hex")))?.statusCode).toBe(401);
+        now += 200;
+      }
+      // 20 requests over 4 s: the first read, nothing else; then one more after the interval.
+      expect(reads).toBe(1);
+      now += FAILED_READ_RETRY_MS;
+      expect((await check2(signed("b", `sha256=${hmac("b", "forged")}`)))?.statusCode).toBe(503);
+      expect(reads).toBe(2);
     });
 
     test("a mismatch when the expired secret's refresh just failed: 503 (not settled either way), and no second read in that request", async () => {

@@ -27,6 +27,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { defaultEnvironment } from "../config";
 import {
   ACCESS_LOG_FORMAT,
+  API2SQS_P99_MS,
+  api2sqsConcurrencyFor,
   CERTIFICATE_ARN_PATTERN,
   checkQueueTiming,
   UPSTREAM_PATTERN,
@@ -155,7 +157,7 @@ describe("webhook-proxy with the seed's defaults", () => {
       });
     });
 
-    test("api2sqs: SQS_URL of the queue and the queue's message size; unreserved concurrency", () => {
+    test("api2sqs: SQS_URL of the queue and the queue's message size; reserved concurrency from its variable (fix: the seed leaves it unreserved)", () => {
       const fn = byPath(json, "aws_lambda_function", "api2sqs/function").body;
       expect(fn.environment).toEqual({
         variables: {
@@ -169,7 +171,20 @@ describe("webhook-proxy with the seed's defaults", () => {
           SIGNATURE_ENCODING: "${var.signature_encoding}",
         },
       });
-      expect(fn).not.toHaveProperty("reserved_concurrent_executions");
+      expect(fn.reserved_concurrent_executions).toBe("${var.api2sqs_reserved_concurrent_executions}");
+    });
+
+    test("api2sqs's reserved concurrency is sized to the stage: rate x p99 x 2 and burst x p99, a whole number >= 1", () => {
+      const expected = api2sqsConcurrencyFor({ rateLimit: 1000, burstLimit: 2000 });
+      expect(expected).toBe(Math.ceil(Math.max((1000 * 2 * API2SQS_P99_MS) / 1000, (2000 * API2SQS_P99_MS) / 1000)));
+      expect(json.variable.api2sqs_reserved_concurrent_executions).toMatchObject({ type: "number", default: expected });
+      expect(json.variable.api2sqs_reserved_concurrent_executions.validation?.[0].condition).toBe(
+        "${var.api2sqs_reserved_concurrent_executions >= 1 && floor(var.api2sqs_reserved_concurrent_executions) == var.api2sqs_reserved_concurrent_executions}",
+      );
+      // The variables can drift apart at plan time: a check block says so.
+      const check = (json as unknown as { check: Record<string, { assert: { condition: string }[] }> }).check.api2sqs_concurrency_fits_stage;
+      expect(check.assert[0].condition).toContain("var.api2sqs_reserved_concurrent_executions >= ceil(max(var.throttling_rate_limit");
+      expect(check.assert[0].condition).toContain("var.throttling_burst_limit");
     });
 
     test("log groups of both functions, the environment's retention (fix: the seed keeps 1 day)", () => {
@@ -511,6 +526,14 @@ describe("webhook-proxy with props", () => {
 });
 
 describe("synth-time checks fail synth with the reason", () => {
+  test("api2sqs's reserved concurrency below what the stage admits", () => {
+    expect(() => build({ api2sqsReservedConcurrency: 50 })).toThrow(/api2sqs's reserved concurrency \(50\) is below what the stage admits: .* = 200/);
+    expect(() => build({ api2sqsReservedConcurrency: 50, throttlingRateLimit: 200, throttlingBurstLimit: 400 })).not.toThrow();
+    // Lower limits size the default with them.
+    expect(build({ throttlingRateLimit: 100, throttlingBurstLimit: 200 }).json.variable.api2sqs_reserved_concurrent_executions.default).toBe(20);
+  });
+
+
   test("visibility timeout below 6 x the function timeout", () => {
     expect(() => build({ visibilityTimeoutSeconds: 17 })).toThrow(
       /visibility timeout \(17 s\) must be at least 6 x the sqs2upstream timeout \(3 s\) \+ the batching window \(0 s\) = 18 s/

@@ -13,10 +13,19 @@ import { declareEntryPoint } from "../../blocks/entry-points";
 import { HttpApiStage } from "../../blocks/http-api-stage";
 import { AccessLogFields } from "../../blocks/stage-settings";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
-import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
+import { ServerlessStack } from "../../blocks/serverless-stack";
 import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../blocks/variables";
-import { signatureSettings, WebhookSignatureOptions } from "./signature";
-import { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
+import type { WebhookProxyStackProps } from "./props";
+import { signatureSettings } from "./signature";
+import {
+  API2SQS_P99_MS,
+  api2sqsConcurrencyCondition,
+  api2sqsConcurrencyFor,
+  checkFrontDoorConcurrency,
+  checkQueueTiming,
+  MAX_MAXIMUM_CONCURRENCY,
+  MIN_MAXIMUM_CONCURRENCY,
+} from "./timing";
 
 /** The seed's access-log format of the HTTP API stage (field for field). */
 export const ACCESS_LOG_FORMAT: AccessLogFields = {
@@ -39,67 +48,9 @@ export const ZONE_ID_PATTERN = "^Z[0-9A-Z]+$";
 export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$";
 
 export { PARAMETER_NAME_PATTERN } from "./signature";
-export { checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
+export { API2SQS_P99_MS, api2sqsConcurrencyFor, checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 export type { WebhookSignatureOptions } from "./signature";
-
-export interface WebhookProxyStackProps extends ServerlessStackProps {
-  /**
-   * Verify an HMAC-SHA256 signature of each webhook's raw body before queueing it
-   * (401 and nothing queued on mismatch). `false` turns the check off: the route is
-   * then declared public and anyone who knows the URL can queue webhooks.
-   * @default {} (on, GitHub-style `x-hub-signature-256: sha256=<hex>`)
-   */
-  readonly signature?: WebhookSignatureOptions | false;
-  /**
-   * Default of the `reserved_concurrent_executions` variable: how many
-   * `sqs2upstream` invocations (so upstream requests) may run at once.
-   * @default 1 (the seed's data.tfvars)
-   */
-  readonly reservedConcurrentExecutions?: number;
-  /** Timeout of both functions, in seconds. @default 3 (seed) */
-  readonly functionTimeoutSeconds?: number;
-  /**
-   * Longest wait for one upstream delivery, in milliseconds; must be below the
-   * function timeout so a slow upstream is a reported failure, not a killed invocation.
-   * @default function timeout - 1000
-   */
-  readonly upstreamTimeoutMs?: number;
-  /**
-   * Visibility timeout of the proxy queue, in seconds; synth fails unless it is
-   * at least 6x the function timeout plus the batching window (AWS's guidance).
-   * @default 30 (the SQS default the seed's queue gets)
-   */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Records per `sqs2upstream` invocation. @default 1 (seed) */
-  readonly batchSize?: number;
-  /** Seconds the mapping may wait to fill a batch. @default 0 (seed: unset) */
-  readonly maximumBatchingWindowSeconds?: number;
-  /**
-   * Receives before a message moves to the DLQ, when the mapping's maximum
-   * concurrency holds polling to the reserved concurrency (reserved >= 2):
-   * every receive is then a real delivery attempt.
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
-  /**
-   * Receives before a message moves to the DLQ when the reserved concurrency
-   * is 1: the mapping cannot be capped (maximum concurrency >= 2), so
-   * throttled invocations also spend receives; a generous count keeps a burst
-   * from pushing undelivered webhooks into the DLQ.
-   * @default 20
-   */
-  readonly throttledMaxReceiveCount?: number;
-  /** Largest queue message (the queue's `max_message_size`); bigger webhooks get a 413. @default 262144 */
-  readonly maxMessageBytes?: number;
-  /** Default of the `throttling_rate_limit` variable (requests/s, stage-wide). @default 1000 */
-  readonly throttlingRateLimit?: number;
-  /** Default of the `throttling_burst_limit` variable. @default 2000 */
-  readonly throttlingBurstLimit?: number;
-  /** Retention of the three log groups, in days. @default the environment's `logRetentionDays` (the seed keeps 1 day) */
-  readonly logRetentionDays?: number;
-  /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
-  readonly backlogAgeAlarmSeconds?: number;
-}
+export type { WebhookProxyStackProps } from "./props";
 
 /**
  * Seed 002, a webhook spike proxy: HTTP API (custom domain) -> Lambda
@@ -130,6 +81,8 @@ export class WebhookProxyStack extends ServerlessStack {
     // Fix: the seed keeps 1 day, too short to investigate abuse of an unauthenticated endpoint; as the other stacks.
     const logRetentionDays = props.logRetentionDays ?? props.env.logRetentionDays;
     const defaultReserved = props.reservedConcurrentExecutions ?? 1;
+    const stageLimits = { rateLimit: props.throttlingRateLimit ?? 1000, burstLimit: props.throttlingBurstLimit ?? 2000 };
+    const api2sqsReserved = props.api2sqsReservedConcurrency ?? api2sqsConcurrencyFor(stageLimits);
 
     // Checked here, at synth, not in review: a violation fails `cdktf synth` with the reason.
     checkQueueTiming({
@@ -138,6 +91,7 @@ export class WebhookProxyStack extends ServerlessStack {
       maximumBatchingWindowSeconds: batchingWindow,
       upstreamTimeoutMs,
     });
+    checkFrontDoorConcurrency({ reserved: api2sqsReserved, ...stageLimits });
     if (batchSize > 10 && batchingWindow === 0) {
       throw new Error(`webhook-proxy: a batch size of ${batchSize} (> 10) needs a maximum batching window > 0.`);
     }
@@ -178,6 +132,14 @@ export class WebhookProxyStack extends ServerlessStack {
         "Reserved concurrency of sqs2upstream: the most webhooks delivered to the upstream at once. From 2 on, " +
         "the event source mapping's maximum concurrency is set to the same value (capped at 1000).",
       errorMessage: "reserved_concurrent_executions must be a whole number >= 1 (0 would stop every delivery).",
+    });
+    const frontReserved = wholeNumberVariable(this, "api2sqs_reserved_concurrent_executions", {
+      default: api2sqsReserved,
+      min: 1,
+      description:
+        "Reserved concurrency of api2sqs: the most webhooks checked and queued at once. Sized as the stage's " +
+        `throttling_rate_limit x ${API2SQS_P99_MS} ms x 2 (and its burst x ${API2SQS_P99_MS} ms), so a flood cannot take the account's concurrency.`,
+      errorMessage: "api2sqs_reserved_concurrent_executions must be a whole number >= 1 (0 would refuse every webhook).",
     });
     const zoneId = patternVariable(this, "zone_id", {
       pattern: ZONE_ID_PATTERN,
@@ -260,6 +222,8 @@ export class WebhookProxyStack extends ServerlessStack {
         { sid: "SendToProxyQueue", actions: ["sqs:SendMessage"], resources: [this.queue.arn] },
         ...(signature?.statements ?? []),
       ],
+      // Fix: the seed leaves it unreserved; a flood of junk then takes every unreserved function's concurrency.
+      reservedConcurrentExecutions: frontReserved.numberValue,
       environment: { SQS_URL: this.queue.url, MAX_MESSAGE_BYTES: String(maxMessageBytes), ...signature?.environment },
       description: "Webhook proxy: queues each received webhook (raw bytes, headers, path, query) and answers 202.",
     });
@@ -327,11 +291,22 @@ export class WebhookProxyStack extends ServerlessStack {
       accessLogGroupName: `/aws/api_gw/${this.api.name}`,
       accessLogRetentionDays: logRetentionDays,
       accessLogFormat: ACCESS_LOG_FORMAT,
-      throttlingRateLimit: props.throttlingRateLimit ?? 1000,
-      throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+      throttlingRateLimit: stageLimits.rateLimit,
+      throttlingBurstLimit: stageLimits.burstLimit,
       alarmName: `${this.name("gateway_api_proxy")}-5xx`,
       alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
       errorRateThreshold: 0,
+    });
+    // Plan-time warning when the throttling variables admit more than api2sqs's reservation takes.
+    this.addOverride("check.api2sqs_concurrency_fits_stage", {
+      assert: [
+        {
+          condition: api2sqsConcurrencyCondition(frontReserved.friendlyUniqueId, this.stage.throttlingRateLimit.friendlyUniqueId, this.stage.throttlingBurstLimit.friendlyUniqueId),
+          error_message:
+            `api2sqs_reserved_concurrent_executions is below throttling_rate_limit x ${API2SQS_P99_MS} ms x 2 or throttling_burst_limit x ${API2SQS_P99_MS} ms: ` +
+            "the stage admits webhooks api2sqs cannot take at once (throttled: 5xx, the senders retry). Raise it or lower the stage's limits.",
+        },
+      ],
     });
     const integration = new Apigatewayv2Integration(this, "integration", {
       apiId: this.api.id,

@@ -26,3 +26,33 @@ export function checkQueueTiming(t: {
     );
   }
 }
+
+/**
+ * The p99 duration `api2sqs` is sized for: a format check, an HMAC and one
+ * SendMessage; the secret is read once per container per 5 minutes. Reserved
+ * concurrency = peak requests/s x p99 (s) x 2 (media-alb's rule), and a burst
+ * at once needs burst x p99 (s).
+ */
+export const API2SQS_P99_MS = 100;
+
+/** The reserved concurrency `api2sqs` needs to take the stage's rate and burst (the rule above). */
+export function api2sqsConcurrencyFor(stage: { readonly rateLimit: number; readonly burstLimit: number }): number {
+  return Math.ceil(Math.max((stage.rateLimit * 2 * API2SQS_P99_MS) / 1000, (stage.burstLimit * API2SQS_P99_MS) / 1000));
+}
+
+/** The same rule over the plan-time variables, as an HCL condition (integer arithmetic: no binary fraction such as 0.2). */
+export function api2sqsConcurrencyCondition(reserved: string, rate: string, burst: string): string {
+  return `\${var.${reserved} >= ceil(max(var.${rate} * ${2 * API2SQS_P99_MS} / 1000, var.${burst} * ${API2SQS_P99_MS} / 1000))}`;
+}
+
+/** Throws when the defaults let the stage admit more than `api2sqs`'s reserved concurrency can take. */
+export function checkFrontDoorConcurrency(c: { readonly reserved: number; readonly rateLimit: number; readonly burstLimit: number }): void {
+  const needed = api2sqsConcurrencyFor(c);
+  if (c.reserved < needed) {
+    throw new Error(
+      `webhook-proxy: api2sqs's reserved concurrency (${c.reserved}) is below what the stage admits: ` +
+        `max(${c.rateLimit} requests/s x ${API2SQS_P99_MS} ms x 2, a burst of ${c.burstLimit} x ${API2SQS_P99_MS} ms) = ${needed}. ` +
+        `Raise api2sqsReservedConcurrency or lower throttlingRateLimit / throttlingBurstLimit.`,
+    );
+  }
+}

@@ -1,0 +1,69 @@
+/** The webhook-proxy stack's typed options: every default reproduces the seed or is explained. */
+import type { ServerlessStackProps } from "../../blocks/serverless-stack";
+import type { WebhookSignatureOptions } from "./signature";
+
+export interface WebhookProxyStackProps extends ServerlessStackProps {
+  /**
+   * Verify an HMAC-SHA256 signature of each webhook's raw body before queueing it
+   * (401 and nothing queued on mismatch). `false` turns the check off: the route is
+   * then declared public and anyone who knows the URL can queue webhooks.
+   * @default {} (on, GitHub-style `x-hub-signature-256: sha256=<hex>`)
+   */
+  readonly signature?: WebhookSignatureOptions | false;
+  /**
+   * Default of the `reserved_concurrent_executions` variable: how many
+   * `sqs2upstream` invocations (so upstream requests) may run at once.
+   * @default 1 (the seed's data.tfvars)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** Timeout of both functions, in seconds. @default 3 (seed) */
+  readonly functionTimeoutSeconds?: number;
+  /**
+   * Longest wait for one upstream delivery, in milliseconds; must be below the
+   * function timeout so a slow upstream is a reported failure, not a killed invocation.
+   * @default function timeout - 1000
+   */
+  readonly upstreamTimeoutMs?: number;
+  /**
+   * Visibility timeout of the proxy queue, in seconds; synth fails unless it is
+   * at least 6x the function timeout plus the batching window (AWS's guidance).
+   * @default 30 (the SQS default the seed's queue gets)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Records per `sqs2upstream` invocation. @default 1 (seed) */
+  readonly batchSize?: number;
+  /** Seconds the mapping may wait to fill a batch. @default 0 (seed: unset) */
+  readonly maximumBatchingWindowSeconds?: number;
+  /**
+   * Receives before a message moves to the DLQ, when the mapping's maximum
+   * concurrency holds polling to the reserved concurrency (reserved >= 2):
+   * every receive is then a real delivery attempt.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Receives before a message moves to the DLQ when the reserved concurrency
+   * is 1: the mapping cannot be capped (maximum concurrency >= 2), so
+   * throttled invocations also spend receives; a generous count keeps a burst
+   * from pushing undelivered webhooks into the DLQ.
+   * @default 20
+   */
+  readonly throttledMaxReceiveCount?: number;
+  /** Largest queue message (the queue's `max_message_size`); bigger webhooks get a 413. @default 262144 */
+  readonly maxMessageBytes?: number;
+  /**
+   * Default of the `api2sqs_reserved_concurrent_executions` variable: how many `api2sqs`
+   * invocations may run at once, so a flood cannot take the account's concurrency. Synth
+   * fails when it is below what the stage's throttling admits (`api2sqsConcurrencyFor`).
+   * @default api2sqsConcurrencyFor(the stage's defaults): 200 with 1,000 requests/s and a burst of 2,000
+   */
+  readonly api2sqsReservedConcurrency?: number;
+  /** Default of the `throttling_rate_limit` variable (requests/s, stage-wide). @default 1000 */
+  readonly throttlingRateLimit?: number;
+  /** Default of the `throttling_burst_limit` variable. @default 2000 */
+  readonly throttlingBurstLimit?: number;
+  /** Retention of the three log groups, in days. @default the environment's `logRetentionDays` (the seed keeps 1 day) */
+  readonly logRetentionDays?: number;
+  /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
+  readonly backlogAgeAlarmSeconds?: number;
+}
