@@ -4,6 +4,7 @@
  * The second half proves each rule can fail, on a small known-bad stack.
  */
 import { STACK_IDS } from "../main";
+import { queueRuleBadCases } from "./policy/queue-rules";
 import { environmentRules, Rule, rules, StackJson } from "./policy/rules";
 import { readSynthesizedStack } from "./support/synth";
 
@@ -102,6 +103,7 @@ const bad: Record<string, StackJson> = {
     },
   },
   "default-tags": { provider: { aws: [{ region: "ap-northeast-1" }] } },
+  ...queueRuleBadCases,
 };
 
 /** A topic encrypted with a key of the stack whose policy has `statement`. */

@@ -269,6 +269,25 @@ describe("Lambda entry", () => {
     expect(json(result)).toEqual({ message: "Internal server error" });
   });
 
+  test("FORWARD_HEADERS: only the listed headers are queued; a malformed list is a config error (500), nothing queued", async () => {
+    process.env.SQS_URL = queueUrl;
+    try {
+      process.env.FORWARD_HEADERS = "Content-Type, x-hub-signature-256";
+      const ok = await handler(apiEvent({ body: "x", headers: { "content-type": "text/plain", "x-hub-signature-256": "sha256=1", "x-steer": "no" } }));
+      expect(ok.statusCode).toBe(202);
+      const out = await engineSqsClient(local).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      const queuedHeaders = (out.Messages ?? []).map((m) => parseMessage(String(m.Body)).headers);
+      expect(queuedHeaders).toContainEqual({ "content-type": "text/plain", "x-hub-signature-256": "sha256=1" });
+      process.env.FORWARD_HEADERS = "content-type,not a header";
+      const before = await depth(queueUrl);
+      const bad = await handler(apiEvent({ body: "x" }));
+      expect(bad.statusCode).toBe(500);
+      expect(await depth(queueUrl)).toBe(before);
+    } finally {
+      delete process.env.FORWARD_HEADERS;
+    }
+  });
+
   test("an unexpected failure is a 500 without details (the sender retries)", async () => {
     process.env.SQS_URL = queueUrl;
     const broken = { ...apiEvent({ body: "x" }), requestContext: undefined } as unknown as APIGatewayProxyEventV2;

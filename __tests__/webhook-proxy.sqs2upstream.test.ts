@@ -149,35 +149,68 @@ describe("delivery is exact", () => {
     expect(got["x-end-to-end"]).toBe("kept");
   });
 
-  test("each deny-listed header (cookie, forwarded, x-forwarded-*, x-real-ip, x-amzn-trace-id) sent as a header is neither queued nor forwarded", async () => {
-    // Written out, not read from NOT_FORWARDED_HEADERS: a name dropped from the deny-list fails here.
-    const denied: Record<string, string> = {
-      cookie: "a=1; b=2",
-      forwarded: "for=192.0.2.1",
-      "x-forwarded-for": "192.0.2.1",
-      "x-forwarded-host": "attacker.example",
-      "x-forwarded-port": "443",
-      "x-forwarded-proto": "https",
-      "x-real-ip": "192.0.2.1",
-      "x-amzn-trace-id": "Root=1-5f84c7a9-0e2c6e3b1f0f6d4a2b9c8d7e",
-    };
-    // One name in mixed case: the deny-list applies whatever the case the sender used.
-    const { cookie, ...rest } = denied;
-    const sent = messageFromRequest(apiEvent({ rawPath: "/queued", body: "x", headers: { Cookie: cookie, ...rest, "x-kept": "yes" } }));
-    for (const name of Object.keys(denied)) expect(sent.headers).not.toHaveProperty(name);
-    expect(sent.headers["x-kept"]).toBe("yes");
-    // An older message that still holds them: the deny-list applies at delivery too.
-    const older: WebhookMessage = { ...sent, path: "/older", headers: { ...sent.headers, ...denied } };
-    const result = await processRecords(
-      [sqsRecord("queued", serializeMessage(sent)), sqsRecord("older", serializeMessage(older))],
-      { upstream: target, timeoutMs: 2000, remainingTimeMs: plenty }
-    );
-    expect(result.batchItemFailures).toEqual([]);
-    expect(upstream.received.map((r) => r.url)).toEqual(["/queued", "/older"]);
-    for (const got of upstream.received) {
-      for (const name of Object.keys(denied)) expect(got.headers).not.toHaveProperty(name);
-      expect(got.headers["x-kept"]).toBe("yes");
+  // Written out, not read from NOT_FORWARDED_HEADERS: a name dropped from the deny-list fails here.
+  // Each steers an upstream that honours it (client address, host, path, method, client certificate).
+  const DENIED: Record<string, string> = {
+    cookie: "a=1; b=2",
+    forwarded: "for=192.0.2.1",
+    "x-forwarded-for": "192.0.2.1",
+    "x-forwarded-host": "attacker.example",
+    "x-forwarded-port": "443",
+    "x-forwarded-proto": "https",
+    "x-forwarded-prefix": "/admin",
+    "x-forwarded-client-cert": "Hash=0000;Subject=\"CN=trusted\"",
+    "x-forwarded-server": "attacker.example",
+    "x-real-ip": "192.0.2.1",
+    "true-client-ip": "192.0.2.1",
+    "cf-connecting-ip": "192.0.2.1",
+    "x-client-ip": "192.0.2.1",
+    "x-cluster-client-ip": "192.0.2.1",
+    via: "1.1 trusted-proxy",
+    "x-original-url": "/admin/delete",
+    "x-rewrite-url": "/admin/delete",
+    "x-http-method-override": "DELETE",
+    "x-http-method": "DELETE",
+    "x-method-override": "DELETE",
+    "x-amzn-trace-id": "Root=1-5f84c7a9-0e2c6e3b1f0f6d4a2b9c8d7e",
+  };
+
+  test.each(Object.entries(DENIED))("deny-listed %s: neither queued nor forwarded, in any case, also from an older message", async (name, value) => {
+    const upper = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    for (const sentName of [name, upper]) {
+      upstream.received.length = 0;
+      const sent = messageFromRequest(apiEvent({ rawPath: "/queued", body: "x", headers: { [sentName]: value, "x-kept": "yes" } }));
+      expect(Object.keys(sent.headers).map((n) => n.toLowerCase())).not.toContain(name);
+      expect(sent.headers["x-kept"]).toBe("yes");
+      // An older message that still holds it: the deny-list applies at delivery too.
+      const older: WebhookMessage = { ...sent, path: "/older", headers: { ...sent.headers, [sentName]: value } };
+      const result = await processRecords(
+        [sqsRecord("queued", serializeMessage(sent)), sqsRecord("older", serializeMessage(older))],
+        { upstream: target, timeoutMs: 2000, remainingTimeMs: plenty }
+      );
+      expect(result.batchItemFailures).toEqual([]);
+      expect(upstream.received.map((r) => r.url)).toEqual(["/queued", "/older"]);
+      for (const got of upstream.received) {
+        expect(got.headers).not.toHaveProperty(name);
+        expect(got.headers["x-kept"]).toBe("yes");
+      }
     }
+  });
+
+  test("the deny-list matches x-forwarded-* by prefix: a name nobody listed is dropped too; look-alikes are kept", () => {
+    const sent = messageFromRequest(
+      apiEvent({ body: "x", headers: { "X-Forwarded-Anything-New": "1", "x-forwardedfor": "kept", "x-not-forwarded-for": "kept" } }),
+    );
+    expect(sent.headers).not.toHaveProperty("x-forwarded-anything-new");
+    expect(sent.headers).toMatchObject({ "x-forwardedfor": "kept", "x-not-forwarded-for": "kept" });
+  });
+
+  test("with an allow-list only the listed headers are queued, and the deny-list still wins", () => {
+    const sent = messageFromRequest(
+      apiEvent({ body: "x", headers: { "Content-Type": "application/json", "x-hub-signature-256": "sha256=00", "x-other": "dropped", "x-forwarded-for": "1.2.3.4" } }),
+      new Set(["content-type", "x-hub-signature-256", "x-forwarded-for"]),
+    );
+    expect(sent.headers).toEqual({ "content-type": "application/json", "x-hub-signature-256": "sha256=00" });
   });
 
   test("a header value above U+00FF (cf-ipcity: Srīperumbūdūr) reaches the upstream as the sender's UTF-8 bytes", async () => {

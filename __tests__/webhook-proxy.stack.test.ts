@@ -27,6 +27,9 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { defaultEnvironment } from "../config";
 import {
   ACCESS_LOG_FORMAT,
+  HEADER_LIST_PATTERN,
+  QUEUE_RETENTION_ALARM_SECONDS,
+  QUEUE_RETENTION_SECONDS,
   API2SQS_P99_MS,
   api2sqsConcurrencyFor,
   CERTIFICATE_ARN_PATTERN,
@@ -164,6 +167,7 @@ describe("webhook-proxy with the seed's defaults", () => {
           SQS_URL: "${aws_sqs_queue.queue.url}",
           MAX_MESSAGE_BYTES: "262144",
           FUNCTION_TIMEOUT_MS: "3000",
+          FORWARD_HEADERS: "${var.forwarded_headers}",
           // The signature check (on by default): the secret's parameter name, never the secret.
           SIGNATURE_SECRET_PARAMETER: "${var.signing_secret_parameter}",
           SIGNATURE_HEADER: "${var.signature_header}",
@@ -271,13 +275,41 @@ describe("webhook-proxy with the seed's defaults", () => {
   });
 
   describe("queue, DLQ and event source mapping (seed sqs.tf + fixes)", () => {
-    test("the queue: seed name, encrypted, visibility 30 s (>= 6 x 3 s), pinned message size", () => {
+    test("the queue: seed name, encrypted, visibility 30 s (>= 6 x 3 s), pinned message size, 14 days' retention (fix: SQS's default is 4)", () => {
       expect(synth).toHaveResourceWithProperties(SqsQueue, {
         name: "dev-proxy-queue",
         sqs_managed_sse_enabled: true,
         visibility_timeout_seconds: 30,
         max_message_size: 262144,
+        message_retention_seconds: QUEUE_RETENTION_SECONDS,
       });
+      expect(QUEUE_RETENTION_SECONDS).toBe(14 * 86400);
+    });
+
+    test("an alarm on the oldest webhook's age at half the retention, to the stack's topic, well before SQS deletes it", () => {
+      const alarm = findOne(json, "aws_cloudwatch_metric_alarm", (a) => a.alarm_name === "dev-proxy-queue-oldest-near-retention").body;
+      expect(alarm).toMatchObject({
+        namespace: "AWS/SQS",
+        metric_name: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: "${aws_sqs_queue.queue.name}" },
+        statistic: "Maximum",
+        comparison_operator: "GreaterThanThreshold",
+        threshold: QUEUE_RETENTION_ALARM_SECONDS,
+        alarm_actions: [`\${aws_sns_topic.${byPath(json, "aws_sns_topic", "alarms/topic").name}.arn}`],
+      });
+      const retention = Number(json.resource.aws_sqs_queue.queue.message_retention_seconds);
+      expect(Number(alarm.threshold)).toBeLessThanOrEqual(retention / 2);
+    });
+
+    test("forwarded_headers: an allow-list of header names, empty (all but the deny-list) by default, from the prop", () => {
+      const re = new RegExp(HEADER_LIST_PATTERN);
+      expect(["", "content-type", "content-type,x-hub-signature-256,x-github-delivery"].every((v) => re.test(v))).toBe(true);
+      expect(["Content-Type", "a,,b", "a, b", "a,", "x y"].some((v) => re.test(v))).toBe(false);
+      expect(json.variable.forwarded_headers).toMatchObject({ type: "string", default: "" });
+      expect(json.variable.forwarded_headers.validation?.[0].condition).toContain("var.forwarded_headers");
+      expect(build({ forwardedHeaders: ["content-type", "x-hub-signature-256"] }).json.variable.forwarded_headers.default).toBe(
+        "content-type,x-hub-signature-256",
+      );
     });
 
     test("redrive to the DLQ; bounded receive count, generous while polling cannot be capped", () => {

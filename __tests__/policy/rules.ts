@@ -4,6 +4,8 @@
  * the resource and the rule, so a failure says exactly what to fix.
  */
 
+import { queueRules } from "./queue-rules";
+
 /** A synthesized stack: `cdk.tf.json` as parsed JSON. */
 export interface StackJson {
   provider?: Record<string, Record<string, unknown>[]>;
@@ -551,6 +553,7 @@ export const rules: readonly Rule[] = [
         return missing.length ? [{ resource: `provider.aws[${i}]`, detail: `default_tags missing ${missing.join(", ")}` }] : [];
       }),
   },
+  ...queueRules,
 ];
 
 /** Whether the key's policy document lets CloudWatch alarms of the account publish to a topic it encrypts. */

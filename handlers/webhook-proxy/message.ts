@@ -61,27 +61,51 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * Headers the sender sent that never reach the upstream (nor the queue): the
- * proxy's documented deny-list. Everything else the sender sent is forwarded
- * (signature headers, content type, user agent, event ids, `authorization`):
+ * proxy's deny-list. Only the body is signed, so anyone holding one captured
+ * signed webhook can replay it with any header: these would steer an
+ * upstream (or its framework) that honours them. Everything else the sender
+ * sent is forwarded (signature headers, content type, user agent, event ids,
+ * `authorization`), unless an allow-list (`FORWARD_HEADERS`) narrows it:
  * a proxy cannot know which of a webhook's headers its upstream checks.
  *
  * - `cookie`: a browser's session cookies for this endpoint's domain; a
  *   webhook sender has none, and they must not leak to another service.
- * - `forwarded`, `x-forwarded-*`, `x-real-ip`: API Gateway's view of the
- *   connection; the upstream would take them for its own proxy's and trust a
- *   sender-supplied client address.
+ * - `forwarded`, `x-forwarded-*` (any: `-for`, `-host`, `-proto`, `-prefix`,
+ *   `-client-cert`, ...), `x-real-ip`, `true-client-ip`, `cf-connecting-ip`,
+ *   `x-client-ip`, `x-cluster-client-ip`, `via`: the connection as proxies
+ *   describe it; the upstream would take them for its own proxy's and trust a
+ *   sender-supplied client address, path prefix or client certificate.
+ * - `x-original-url`, `x-rewrite-url`: the request target as IIS and some
+ *   frameworks take it, instead of the path.
+ * - `x-http-method-override`, `x-http-method`, `x-method-override`: the
+ *   method as frameworks take it, instead of POST.
  * - `x-amzn-trace-id`: the X-Ray trace of API Gateway's hop, meaningless upstream.
  */
 export const NOT_FORWARDED_HEADERS: ReadonlySet<string> = new Set([
   "cookie",
   "forwarded",
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-port",
-  "x-forwarded-proto",
   "x-real-ip",
+  "true-client-ip",
+  "cf-connecting-ip",
+  "x-client-ip",
+  "x-cluster-client-ip",
+  "via",
+  "x-original-url",
+  "x-rewrite-url",
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
   "x-amzn-trace-id",
 ]);
+
+/** Name prefixes of the deny-list: every header starting with one is dropped. */
+export const NOT_FORWARDED_PREFIXES: readonly string[] = ["x-forwarded-"];
+
+/** Whether a header (any case) is on the deny-list, by name or prefix. */
+export function isNotForwarded(name: string): boolean {
+  const lower = name.toLowerCase();
+  return NOT_FORWARDED_HEADERS.has(lower) || NOT_FORWARDED_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
 
 /** The stage prefix API Gateway leaves in `rawPath` when called on the execute-api URL of a named stage. */
 function stripStage(rawPath: string, stage: string | undefined): string {
@@ -91,12 +115,18 @@ function stripStage(rawPath: string, stage: string | undefined): string {
   return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
 }
 
-/** Records an HTTP API (payload format 2.0) request as a queue message. */
-export function messageFromRequest(event: APIGatewayProxyEventV2): WebhookMessage {
+/**
+ * Records an HTTP API (payload format 2.0) request as a queue message: every
+ * header but the deny-list's, or with `allowHeaders` only those it names
+ * (lower case; the deny-list still applies).
+ */
+export function messageFromRequest(event: APIGatewayProxyEventV2, allowHeaders?: ReadonlySet<string>): WebhookMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (value !== undefined && !NOT_FORWARDED_HEADERS.has(lower)) headers[lower] = value;
+    if (value === undefined || isNotForwarded(lower)) continue;
+    if (allowHeaders !== undefined && !allowHeaders.has(lower)) continue;
+    headers[lower] = value;
   }
   // Payload 2.0 moves cookies out of the headers (`event.cookies`): not recorded, see NOT_FORWARDED_HEADERS.
 
@@ -210,7 +240,7 @@ export function sendableHeaderValue(value: string): string | undefined {
 /**
  * The headers to send upstream: the received ones minus hop-by-hop headers,
  * any header the sender's `Connection` header names as connection-specific and
- * the deny-list (`NOT_FORWARDED_HEADERS`); non-ASCII values as their UTF-8
+ * the deny-list (`isNotForwarded`); non-ASCII values as their UTF-8
  * bytes (`sendableHeaderValue`). A value no HTTP client could send is left out
  * and reported to `onDropped`, so the webhook is still delivered.
  */
@@ -227,7 +257,7 @@ export function upstreamRequestHeaders(
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers)) {
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || connectionSpecific.has(lower) || NOT_FORWARDED_HEADERS.has(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || connectionSpecific.has(lower) || isNotForwarded(lower)) continue;
     const sendable = sendableHeaderValue(value);
     if (sendable === undefined) onDropped(lower);
     else headers[lower] = sendable;

@@ -14,9 +14,9 @@ import { HttpApiStage } from "../../blocks/http-api-stage";
 import { AccessLogFields } from "../../blocks/stage-settings";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
 import { ServerlessStack } from "../../blocks/serverless-stack";
-import { DNS_NAME_PATTERN, patternVariable, wholeNumberVariable } from "../../blocks/variables";
 import type { WebhookProxyStackProps } from "./props";
 import { signatureSettings } from "./signature";
+import { stackVariables } from "./variables";
 import {
   API2SQS_P99_MS,
   api2sqsConcurrencyCondition,
@@ -41,13 +41,13 @@ export const ACCESS_LOG_FORMAT: AccessLogFields = {
   integrationErrorMessage: "$context.integrationErrorMessage",
 };
 
-/** What the `upstream` variable admits (RE2 and JavaScript alike): host[:port][/path], no scheme. */
-export const UPSTREAM_PATTERN =
-  "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?(/[^?# ]*)?$";
-export const ZONE_ID_PATTERN = "^Z[0-9A-Z]+$";
-export const CERTIFICATE_ARN_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$";
+/** The proxy queue's `message_retention_seconds`: SQS's maximum, 14 days. */
+export const QUEUE_RETENTION_SECONDS = 1_209_600;
+/** Age of the oldest queued webhook that raises the retention alarm: half the retention, a week to act. */
+export const QUEUE_RETENTION_ALARM_SECONDS = QUEUE_RETENTION_SECONDS / 2;
 
 export { PARAMETER_NAME_PATTERN } from "./signature";
+export { CERTIFICATE_ARN_PATTERN, HEADER_LIST_PATTERN, UPSTREAM_PATTERN, ZONE_ID_PATTERN } from "./variables";
 export { API2SQS_P99_MS, api2sqsConcurrencyFor, checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
 export type { WebhookSignatureOptions } from "./signature";
 export type { WebhookProxyStackProps } from "./props";
@@ -112,49 +112,12 @@ export class WebhookProxyStack extends ServerlessStack {
       );
     }
 
-    // ---- Variables: the seed's, minus app_env (below). HttpApiStage adds throttling_*, signatureSettings
+    // ---- Variables: the seed's, minus app_env (variables.ts). HttpApiStage adds throttling_*, signatureSettings
     // signing_secret_parameter and signature_*. ----
-    // The seed's `app_env` (the queue's `Environment` tag) is gone: the environment is APP_ENV alone,
-    // which names every resource and tags every one `environment = <env>` (provider default tags).
-    // A second, plan-time label could only disagree with it.
-    const upstream = patternVariable(this, "upstream", {
-      pattern: UPSTREAM_PATTERN,
-      description:
-        "Upstream host that receives the webhooks over HTTPS, e.g. example.com; optionally with :port and " +
-        "a base path (example.com:8443/hooks). No scheme: deliveries are always HTTPS.",
-      errorMessage:
-        "upstream must be a host name with an optional :port and /path, without a scheme (HTTPS is implied).",
-    });
-    const reserved = wholeNumberVariable(this, "reserved_concurrent_executions", {
-      default: defaultReserved,
-      min: 1,
-      description:
-        "Reserved concurrency of sqs2upstream: the most webhooks delivered to the upstream at once. From 2 on, " +
-        "the event source mapping's maximum concurrency is set to the same value (capped at 1000).",
-      errorMessage: "reserved_concurrent_executions must be a whole number >= 1 (0 would stop every delivery).",
-    });
-    const frontReserved = wholeNumberVariable(this, "api2sqs_reserved_concurrent_executions", {
-      default: api2sqsReserved,
-      min: 1,
-      description:
-        "Reserved concurrency of api2sqs: the most webhooks checked and queued at once. Sized as the stage's " +
-        `throttling_rate_limit x ${API2SQS_P99_MS} ms x 2 (and its burst x ${API2SQS_P99_MS} ms), so a flood cannot take the account's concurrency.`,
-      errorMessage: "api2sqs_reserved_concurrent_executions must be a whole number >= 1 (0 would refuse every webhook).",
-    });
-    const zoneId = patternVariable(this, "zone_id", {
-      pattern: ZONE_ID_PATTERN,
-      description: "Id of the existing Route53 hosted zone that holds domain_name (made beforehand, as in the seed).",
-      errorMessage: "zone_id must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ.",
-    });
-    const domainCertArn = patternVariable(this, "domain_cert_arn", {
-      pattern: CERTIFICATE_ARN_PATTERN,
-      description: "ARN of an issued ACM certificate for domain_name, in this stack's region (made beforehand).",
-      errorMessage: "domain_cert_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
-    });
-    const domainName = patternVariable(this, "domain_name", {
-      pattern: DNS_NAME_PATTERN,
-      description: "Host name the webhook senders call, e.g. webhook.example.com; must be covered by domain_cert_arn.",
-      errorMessage: "domain_name must be a lower-case DNS name such as webhook.example.com.",
+    const { upstream, reserved, frontReserved, forwardHeaders, zoneId, domainCertArn, domainName } = stackVariables(this, {
+      reserved: defaultReserved,
+      api2sqsReserved,
+      forwardedHeaders: props.forwardedHeaders ?? [],
     });
     // The seed's locals: function names with the environment.
     const sqs2upstreamName = new TerraformLocal(
@@ -177,6 +140,8 @@ export class WebhookProxyStack extends ServerlessStack {
       name: this.name("proxy-queue"),
       visibilityTimeoutSeconds: visibilityTimeout,
       maxMessageSize: maxMessageBytes,
+      // Fix: SQS's default (4 days) deletes a long backlog's webhooks unseen; 14 days is its maximum.
+      messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
       redrivePolicy: Fn.jsonencode({
         deadLetterTargetArn: this.deadLetterQueue.queue.arn,
         maxReceiveCount: Fn.conditional(capped, props.maxReceiveCount ?? 5, props.throttledMaxReceiveCount ?? 20),
@@ -224,7 +189,12 @@ export class WebhookProxyStack extends ServerlessStack {
       ],
       // Fix: the seed leaves it unreserved; a flood of junk then takes every unreserved function's concurrency.
       reservedConcurrentExecutions: frontReserved.numberValue,
-      environment: { SQS_URL: this.queue.url, MAX_MESSAGE_BYTES: String(maxMessageBytes), ...signature?.environment },
+      environment: {
+        SQS_URL: this.queue.url,
+        MAX_MESSAGE_BYTES: String(maxMessageBytes),
+        FORWARD_HEADERS: forwardHeaders.stringValue,
+        ...signature?.environment,
+      },
       description: "Webhook proxy: queues each received webhook (raw bytes, headers, path, query) and answers 202.",
     });
 
@@ -358,6 +328,22 @@ export class WebhookProxyStack extends ServerlessStack {
       period: 300,
       evaluationPeriods: 1,
       threshold: backlogAge,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+
+    // Fix: a webhook kept past the retention is deleted unseen; alarm at half of it, days before.
+    this.alarms.alarm("queue_retention", {
+      alarmName: `${this.name("proxy-queue")}-oldest-near-retention`,
+      alarmDescription:
+        `The oldest queued webhook is older than ${QUEUE_RETENTION_ALARM_SECONDS / 86400} days; SQS deletes it unseen at ` +
+        `${QUEUE_RETENTION_SECONDS / 86400} days (message_retention_seconds). Drain the backlog: raise reserved_concurrent_executions or fix the upstream.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: this.queue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: QUEUE_RETENTION_ALARM_SECONDS,
       comparisonOperator: "GreaterThanThreshold",
     });
 

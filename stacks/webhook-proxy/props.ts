@@ -64,6 +64,11 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
   readonly throttlingBurstLimit?: number;
   /** Retention of the three log groups, in days. @default the environment's `logRetentionDays` (the seed keeps 1 day) */
   readonly logRetentionDays?: number;
+  /**
+   * Default of the `forwarded_headers` variable: the only request headers queued and
+   * forwarded (lower case); the deny-list applies either way. @default [] (all but the deny-list)
+   */
+  readonly forwardedHeaders?: readonly string[];
   /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
   readonly backlogAgeAlarmSeconds?: number;
 }

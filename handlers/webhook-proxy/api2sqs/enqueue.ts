@@ -19,6 +19,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { downstreamFault, faultAnswer } from "../../shared/downstream";
+import { ConfigError, type Environment, optionalString } from "../../shared/env";
 import { errorResponse, jsonResponse, JsonResponse } from "../../shared/http";
 import { messageFromRequest, serializeMessage } from "../message";
 
@@ -32,6 +33,24 @@ export interface EnqueueDeps {
   readonly maxMessageBytes?: number;
   /** Aborts the SendMessage call when the invocation's time for work ends. @default none */
   readonly signal?: () => AbortSignal;
+  /** Only these headers (lower case) are queued; the deny-list applies either way. @default every header but the deny-list's */
+  readonly allowHeaders?: ReadonlySet<string>;
+}
+
+/** An HTTP header name (RFC 9110 token), as `FORWARD_HEADERS` lists them. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
+ * `FORWARD_HEADERS`: a comma-separated allow-list of header names, or empty
+ * (every header but the deny-list's). A name that is no header name is a ConfigError.
+ */
+export function allowHeadersFromEnv(env: Environment): ReadonlySet<string> | undefined {
+  const text = optionalString("FORWARD_HEADERS", { default: "" }, env);
+  const names = text.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  if (names.length === 0) return undefined;
+  const bad = names.find((n) => !HEADER_NAME.test(n));
+  if (bad !== undefined) throw new ConfigError("FORWARD_HEADERS", `FORWARD_HEADERS must list header names separated by commas, got "${bad.slice(0, 40)}".`);
+  return new Set(names);
 }
 
 /** SQS's answer to a message body it does not accept (characters outside its allowed set). */
@@ -42,7 +61,7 @@ function isInvalidMessageContents(err: unknown): boolean {
 }
 
 export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: EnqueueDeps): Promise<JsonResponse> {
-  const message = messageFromRequest(event);
+  const message = messageFromRequest(event, deps.allowHeaders);
   // SQS-safe: characters SQS refuses are \uXXXX escapes in the JSON, restored by the consumer's JSON.parse.
   const body = serializeMessage(message);
   const size = Buffer.byteLength(body, "utf8");

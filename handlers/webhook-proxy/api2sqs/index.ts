@@ -6,6 +6,8 @@
  * so a missing or invalid setting is a logged `config_error` and a 500 (the sender retries):
  * - `SQS_URL`: the proxy queue's URL (the seed's variable).
  * - `MAX_MESSAGE_BYTES`: the queue's `max_message_size`, 1,024 to 1,048,576 (SQS's limits). @default 262144
+ * - `FORWARD_HEADERS`: comma-separated allow-list of the headers queued (and so forwarded); empty: all
+ *   but the deny-list's (`../message.ts`). @default ""
  * - `SIGNATURE_*`: the optional signature check before queueing (`signature.ts`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
@@ -13,7 +15,7 @@ import { integer, lazy, requiredString } from "../../shared/env";
 import { answer } from "../../shared/http";
 import { sqsClient } from "../../shared/sqs-client";
 import { Deadline } from "../../shared/time-budget";
-import { DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
+import { allowHeadersFromEnv, DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
 import { rejectUnsigned } from "./signature";
 
 // One client per container, built on first use and reused; timeouts and retries sized to the function's.
@@ -24,11 +26,12 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
   return answer(async () => {
     const queueUrl = requiredString("SQS_URL");
     const maxMessageBytes = integer("MAX_MESSAGE_BYTES", { min: 1024, max: 1_048_576, default: DEFAULT_MAX_MESSAGE_BYTES });
+    const allowHeaders = allowHeadersFromEnv(process.env);
     const deadline = Deadline.of(context);
     // The signature check's secret read gets at most 2 s of the deadline; queueing gets what is left.
     return (
       (await rejectUnsigned(event, process.env, { deadline })) ??
-      enqueueWebhook(event, { sqs: sqs(), queueUrl, maxMessageBytes, signal: () => deadline.signal() })
+      enqueueWebhook(event, { sqs: sqs(), queueUrl, maxMessageBytes, allowHeaders, signal: () => deadline.signal() })
     );
   });
 }
