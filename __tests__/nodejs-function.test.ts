@@ -9,13 +9,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { buildBundle, bundleHandler, bundlingKey } from "../blocks/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../blocks/lambda/nodejs-function";
-import { blocksOf, onlyOf, synthesize } from "./support/synth";
+import { Rule, rules, StackJson } from "./policy/rules";
+import { onlyOf, PolicyStatement, policyStatements, synthesize } from "./support/synth";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
 
@@ -83,7 +84,8 @@ describe("archive packaging: the provider only when the stack has none", () => {
   test("absent: added once, however many functions", () => {
     const stack = functionIn({ packaging: "archive" });
     new NodejsFunction(stack, "other", { entry: ENTRY, functionName: "dev-other", roleName: "dev-other-role", packaging: "archive" });
-    expect(blocksOf(synthesize(stack), "archive", "provider")).toHaveLength(1);
+    const json = synthesize(stack).json as { provider?: { archive?: unknown[] } };
+    expect(json.provider?.archive).toHaveLength(1);
   });
 
   test("the user's own (any id): kept, none added", () => {
@@ -175,5 +177,58 @@ describe("bundling options, per function", () => {
 
   test("a missing entry is a clear error naming it", () => {
     expect(() => bundleHandler(path.join(src, "nowhere.ts"))).toThrow(/NodejsFunction: entry .*nowhere\.ts not found/);
+  });
+});
+
+describe("logging: Lambda's JSON format, levels from props", () => {
+  test("by default: JSON, application INFO, system WARN, into the function's own log group", () => {
+    const fn = onlyOf(synthesize(functionIn()), "aws_lambda_function").body;
+    expect(fn.logging_config).toEqual({
+      log_format: "JSON",
+      application_log_level: "INFO",
+      system_log_level: "WARN",
+      log_group: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.handler_log_group_\w+\.name\}$/),
+    });
+  });
+
+  test("levels given, as values or as a Terraform variable", () => {
+    const stack = new TerraformStack(Testing.app(), "levels");
+    const level = new TerraformVariable(stack, "log_level", { type: "string", default: "INFO" });
+    const fn = onlyOf(synthesize(functionIn({ logLevel: level.stringValue, systemLogLevel: "DEBUG" }, stack)), "aws_lambda_function").body;
+    expect(fn.logging_config).toMatchObject({ application_log_level: "${var.log_level}", system_log_level: "DEBUG" });
+  });
+
+  test("a level Lambda does not know is a synth error naming the prop and the choices", () => {
+    expect(() => functionIn({ logLevel: "VERBOSE" })).toThrow('NodejsFunction fn/handler: logLevel "VERBOSE" is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL');
+    expect(() => functionIn({ systemLogLevel: "ERROR" })).toThrow(/systemLogLevel "ERROR" is not one of DEBUG, INFO, WARN/);
+  });
+});
+
+describe("tracing: off by default; on, Lambda's active tracing and X-Ray's two write actions", () => {
+  const starRule = rules.find((r) => r.id === "iam-no-star-resource") as Rule;
+  const xray = (statements: PolicyStatement[]) => statements.filter((s) => (s.actions ?? []).some((a) => a.startsWith("xray:")));
+
+  test("off: no tracing_config, no X-Ray action", () => {
+    const synth = synthesize(functionIn());
+    expect(onlyOf(synth, "aws_lambda_function").body.tracing_config).toBeUndefined();
+    expect(xray(policyStatements(synth, "handler_policy_document"))).toEqual([]);
+  });
+
+  test("on: mode Active, PutTraceSegments and PutTelemetryRecords on * (and only those), the policy suite content", () => {
+    for (const rolePolicy of [undefined, { kind: "managed" as const, name: "dev-hello-policy" }]) {
+      const synth = synthesize(functionIn({ tracing: true, rolePolicy }));
+      expect(onlyOf(synth, "aws_lambda_function").body.tracing_config).toEqual({ mode: "Active" });
+      expect(xray(policyStatements(synth, "handler_policy_document"))).toEqual([
+        expect.objectContaining({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }),
+      ]);
+      expect(starRule.check(synth.json as StackJson)).toEqual([]);
+    }
+  });
+
+  test("the policy suite refuses X-Ray on * for a function without active tracing, and anything else on * beside it", () => {
+    const untraced = synthesize(functionIn({ statements: [{ actions: ["xray:PutTraceSegments"], resources: ["*"] }] }));
+    expect(starRule.check(untraced.json as StackJson)).toEqual([expect.objectContaining({ detail: 'action "xray:PutTraceSegments" on Resource "*"' })]);
+    const traced = synthesize(functionIn({ tracing: true, statements: [{ actions: ["xray:PutTraceSegments", "xray:GetTraceSummaries"], resources: ["*"] }] }));
+    expect(starRule.check(traced.json as StackJson)).toEqual([expect.objectContaining({ detail: 'action "xray:GetTraceSummaries" on Resource "*"' })]);
   });
 });

@@ -34,11 +34,12 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
   "comprehend:DetectDominantLanguage",
   // Amazon Translate: TranslateText's only resource type is an optional terminology; a call without one is authorized on "*".
   "translate:TranslateText",
-  // X-Ray segments and CloudWatch custom metrics have no resource-level permissions.
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
+  // CloudWatch custom metrics have no resource-level permissions.
   "cloudwatch:PutMetricData",
 ];
+
+/** X-Ray's write actions: no resource-level permissions, so `*`; allowed only in the policy of a function with active tracing. */
+export const TRACING_ACTIONS: readonly string[] = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 
 /**
@@ -163,6 +164,30 @@ function attachedTo(stack: StackJson, type: string, field: string, address: stri
   return resourcesOf(stack, type).filter(([, body]) => String(body[field] ?? "").includes(`${address}.`));
 }
 
+/** The policies (documents and policy resources) of the roles of functions with active tracing. */
+function tracedPolicies(stack: StackJson): Set<string> {
+  const roles = new Set<string>();
+  for (const [, fn] of resourcesOf(stack, "aws_lambda_function")) {
+    const role = referencedAddress(fn.role, "aws_iam_role");
+    if (block(fn.tracing_config)?.mode === "Active" && role) roles.add(role);
+  }
+  const places = new Set<string>();
+  const add = (address: string, body: Record<string, unknown>): void => {
+    places.add(address);
+    const doc = referencedAddress(body.policy, "data.aws_iam_policy_document");
+    if (doc) places.add(doc);
+  };
+  for (const [address, body] of resourcesOf(stack, "aws_iam_role_policy")) {
+    if (roles.has(referencedAddress(body.role, "aws_iam_role") ?? "")) add(address, body);
+  }
+  for (const [, body] of resourcesOf(stack, "aws_iam_role_policy_attachment")) {
+    const policy = referencedAddress(body.policy_arn, "aws_iam_policy");
+    const policyBody = lookup(stack, policy);
+    if (roles.has(referencedAddress(body.role, "aws_iam_role") ?? "") && policy && policyBody) add(policy, policyBody);
+  }
+  return places;
+}
+
 const MODERN_TLS_POLICIES = /^ELBSecurityPolicy-(TLS13-1-2|TLS-1-2|FS-1-2)/;
 
 /** The stack's `entry_point_callers` local (blocks/entry-points.ts): address -> { caller, reason }. */
@@ -207,16 +232,19 @@ export const rules: readonly Rule[] = [
   },
   {
     id: "iam-no-star-resource",
-    description: "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS) and in key policies (where it is the key)",
-    check: (stack) =>
-      statements(stack)
+    description:
+      "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS), X-Ray's writes (TRACING_ACTIONS) in the policy of a function with active tracing, and in key policies (where it is the key)",
+    check: (stack) => {
+      const traced = tracedPolicies(stack);
+      return statements(stack)
         .filter(({ statement }) => statement.effect === "Allow" && !statement.inKeyPolicy)
         .filter(({ statement }) => statement.resources.includes("*") || statement.hasNotResource)
         .flatMap(({ where, statement }) =>
           statement.actions
-            .filter((a) => !STAR_RESOURCE_ACTIONS.includes(a))
+            .filter((a) => !STAR_RESOURCE_ACTIONS.includes(a) && !(TRACING_ACTIONS.includes(a) && traced.has(where)))
             .map((a) => ({ resource: where, detail: `action "${a}" on Resource "*"` })),
-        ),
+        );
+    },
   },
   {
     id: "iam-no-any-log-group",

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack } from "cdktf";
+import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack, Token } from "cdktf";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -13,13 +13,24 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AlarmTopic, alarmIdPrefixOf } from "../alarm-topic";
 import { LambdaPackaging } from "../environment";
 import { bundleHandler, NODE_RUNTIME } from "./bundle";
-import { BundlingOptions, IamStatement, InvokePermission, NodejsFunctionProps } from "./props";
+import { BundlingOptions, IamStatement, InvokePermission, LOG_LEVELS, NodejsFunctionProps, SYSTEM_LOG_LEVELS } from "./props";
 
 export { LOG_LEVELS, SYSTEM_LOG_LEVELS } from "./props";
 export type { BundlingOptions, IamStatement, InvokePermission, NodejsFunctionProps, RolePolicy, SetByNodejsFunction } from "./props";
 
 /** Defaults of the settings a pattern passes explicitly (its own defaults live in the pattern). */
-export const NODEJS_FUNCTION_DEFAULTS = { packaging: "asset", logRetentionDays: 14, memorySize: 128, timeout: 3 } as const;
+export const NODEJS_FUNCTION_DEFAULTS = {
+  packaging: "asset",
+  logRetentionDays: 14,
+  memorySize: 128,
+  timeout: 3,
+  logLevel: "INFO",
+  systemLogLevel: "WARN",
+  tracing: false,
+} as const;
+
+/** X-Ray's write actions: no resource-level permissions, so only `*` (AWS's design). */
+export const TRACING_ACTIONS: readonly string[] = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 /**
  * A Lambda function from a TypeScript handler entry: esbuild bundle at synth
@@ -56,9 +67,14 @@ export class NodejsFunction extends Construct {
       timeout = NODEJS_FUNCTION_DEFAULTS.timeout,
       environment,
       bundling,
+      logLevel = NODEJS_FUNCTION_DEFAULTS.logLevel,
+      systemLogLevel = NODEJS_FUNCTION_DEFAULTS.systemLogLevel,
+      tracing = NODEJS_FUNCTION_DEFAULTS.tracing,
       dependsOn = [],
       ...functionConfig
     } = props;
+    checkLevel(this, "logLevel", logLevel, LOG_LEVELS);
+    checkLevel(this, "systemLogLevel", systemLogLevel, SYSTEM_LOG_LEVELS);
 
     this.logGroup = new CloudwatchLogGroup(this, "log_group", {
       name: `/aws/lambda/${props.functionName}`,
@@ -86,6 +102,7 @@ export class NodejsFunction extends Construct {
           resources: [`${this.logGroup.arn}:*`],
         },
         ...statements.map((s: IamStatement) => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources] })),
+        ...(tracing ? [{ sid: "WriteTraces", actions: [...TRACING_ACTIONS], resources: ["*"] }] : []),
       ],
     });
 
@@ -122,6 +139,9 @@ export class NodejsFunction extends Construct {
       memorySize,
       timeout,
       environment: { variables },
+      // One log shape: Lambda's JSON lines, its own and the handler's, filtered by level.
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: logLevel, systemLogLevel },
+      tracingConfig: tracing ? { mode: "Active" } : undefined,
       // The log group must exist first (with its retention), and the role may act only once its policy is attached.
       dependsOn: [this.logGroup, ...attachments, ...dependsOn],
     });
@@ -176,6 +196,13 @@ export class NodejsFunction extends Construct {
       outputPath: `\${path.module}/.cache/${functionName}.zip`,
     });
     return { filename: archive.outputPath, sourceCodeHash: archive.outputBase64Sha256 };
+  }
+}
+
+/** A log level is one Lambda knows, or a token resolved at plan time (a variable: Terraform's validation's job). */
+function checkLevel(scope: Construct, prop: string, value: string, allowed: readonly string[]): void {
+  if (!Token.isUnresolved(value) && !allowed.includes(value)) {
+    throw new Error(`NodejsFunction ${scope.node.path}: ${prop} "${value}" is not one of ${allowed.join(", ")}`);
   }
 }
 

@@ -105,4 +105,17 @@ export interface NodejsFunctionProps extends Omit<LambdaFunctionConfig, SetByNod
   readonly environment?: Record<string, string>;
   /** @default the defaults of `BundlingOptions` */
   readonly bundling?: BundlingOptions;
+  /**
+   * Lambda's application log level, with its JSON log format: one of LOG_LEVELS, or a
+   * token (a Terraform variable). Lines below it are dropped by Lambda. @default "INFO"
+   */
+  readonly logLevel?: string;
+  /** Level of Lambda's own lines (START, END, REPORT are INFO): one of SYSTEM_LOG_LEVELS, or a token. @default "WARN" */
+  readonly systemLogLevel?: string;
+  /**
+   * Active X-Ray tracing: `tracing_config` mode Active, and the role may write segments
+   * (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`, on `*`: X-Ray has no resource-level
+   * permissions). Lambda's own segments only: no tracing SDK is bundled. @default false
+   */
+  readonly tracing?: boolean;
 }
