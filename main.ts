@@ -1,50 +1,152 @@
 /**
- * The app: configuration, then the stack registry, one line per stack. Start reading here.
+ * The app: configuration, then the stack registry, one entry per stack. Start reading here.
  *
  *   npm run synth                      -> cdktf.out/stacks/<id>/cdk.tf.json
  *   npx cdktf deploy <id>              -> deploy one stack
  *
- * The registry is the one list of stacks: the app, the policy suite, the Terraform
- * proof, the address guard and the bench derive from it (README "How to add a stack").
+ * The registry is the one list of stacks: the app, the policy suite, the Terraform proofs,
+ * the address guard, the bench, `npm run local`, `npm run replay` and `npm run capacity`
+ * derive from it (README "How to add a stack"). An entry names the stack, what each tool
+ * does with it (`local`, `replay`, `optionsOn`) and the typed options the app builds it
+ * with (`props`): set options there, never in a tool.
  */
 import "./startup"; // first: settings that must hold before cdktf loads
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { App } from "cdktf";
-import { Construct } from "constructs";
+import { App, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
 import { loadEnvironment, loadEnvironmentOrExit } from "./config";
-import { EnvironmentConfig } from "./blocks/environment";
-import { ServerlessStack, ServerlessStackProps } from "./blocks/serverless-stack";
-import { EventLogApiStack } from "./stacks/event-log-api";
-import { KinesisIngestStack } from "./stacks/kinesis-ingest";
-import { MediaAlbStack } from "./stacks/media-alb";
-import { TranslateApiStack } from "./stacks/translate-api";
-import { WebhookProxyStack } from "./stacks/webhook-proxy";
+import type { EnvironmentConfig } from "./blocks/environment";
 
-export interface StackEntry {
+/** What every stack's props hold: the deployment configuration (config.ts). */
+interface BaseProps {
+  readonly env: EnvironmentConfig;
+}
+
+/** A stack class as the app constructs it: `new Stack(app, id, { env, ...props })`. */
+export type StackClass<P extends BaseProps = BaseProps> = new (scope: Construct, id: string, props: P) => TerraformStack;
+
+/** A stack's typed options: its props but `env`, which the app passes. */
+export type StackOptions<P extends BaseProps> = Omit<P, "env">;
+
+/** Which of an entry's option sets a stack is built with: the app's (`props`), or `optionsOn` over them. */
+export type StackVariant = "props" | "optionsOn";
+
+interface StackDefinition<Id extends string, P extends BaseProps> {
   /** The id `cdktf synth` writes under `cdktf.out/stacks/`: fixed, users and scripts rely on it. */
-  readonly id: string;
+  readonly id: Id;
   /** The seed the stack reproduces: `../shared/seeds/<seed>.txt`, beside this project (not in it). */
   readonly seed: string;
   readonly summary: string;
-  readonly Stack: new (scope: Construct, id: string, props: ServerlessStackProps) => ServerlessStack;
+  /** The stack class, required on first use: commands that only read a synth output never load the stacks. */
+  readonly load: () => StackClass<P>;
+  /** The options the app builds the stack with. @default {} (the stack's defaults) */
+  readonly props?: NoInfer<StackOptions<P>>;
+  /** Every option that changes what is planned, flipped from its default (merged over `props`): the Terraform proofs plan this variant too. */
+  readonly optionsOn?: NoInfer<StackOptions<P>>;
+  /** `npm run local` serves it (tools/local). */
+  readonly local: boolean;
+  /** `npm run replay` replays its seed's spike experiment (tools/replay). */
+  readonly replay: boolean;
+}
+
+export interface StackEntry<Id extends string = string, P extends BaseProps = BaseProps> extends StackDefinition<Id, P> {
+  /** The stack class (`load()`). */
+  readonly Stack: StackClass<P>;
+  /** Constructs the stack in `scope` with `env` and the variant's options. */
+  build(scope: Construct, env: EnvironmentConfig, variant?: StackVariant): TerraformStack;
+}
+
+/** One registry entry: the options are checked against the stack's own props. */
+function stack<const Id extends string, P extends BaseProps, const Local extends boolean, const Replay extends boolean>(
+  definition: StackDefinition<Id, P> & { readonly local: Local; readonly replay: Replay },
+): StackEntry<Id, P> & { readonly local: Local; readonly replay: Replay } {
+  return {
+    ...definition,
+    get Stack() {
+      return definition.load();
+    },
+    build(scope, env, variant = "props") {
+      const options = variant === "optionsOn" ? { ...definition.props, ...definition.optionsOn } : definition.props;
+      // `Omit<P, "env">` plus `env` is P; TypeScript cannot see it through the generic.
+      return new (definition.load())(scope, definition.id, { env, ...options } as P);
+    },
+  };
 }
 
 export const STACKS = [
-  { id: "kinesis-ingest", seed: "000_76a5c6c6641af9d2", Stack: KinesisIngestStack, summary: "REST API -> Kinesis -> Lambda -> DynamoDB" },
-  { id: "event-log-api", seed: "001_853a449f176f28b3", Stack: EventLogApiStack, summary: "HTTP API + Lambda + DynamoDB, IAM auth, custom domain" },
-  { id: "webhook-proxy", seed: "002_5d43d35772f1aa67", Stack: WebhookProxyStack, summary: "HTTP API -> Lambda -> SQS -> rate-limited Lambda -> upstream" },
-  { id: "media-alb", seed: "003_4d9388c3e551ab79", Stack: MediaAlbStack, summary: "ALB -> two Lambdas -> DynamoDB" },
-  { id: "translate-api", seed: "004_38981d2f4f3d4ecf", Stack: TranslateApiStack, summary: "REST API -> Lambda -> Translate, history in DynamoDB" },
-] as const satisfies readonly StackEntry[];
+  stack({
+    id: "kinesis-ingest",
+    seed: "000_76a5c6c6641af9d2",
+    summary: "REST API -> Kinesis -> Lambda -> DynamoDB",
+    load: () => (require("./stacks/kinesis-ingest") as typeof import("./stacks/kinesis-ingest")).KinesisIngestStack,
+    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "ingest.example.com", zoneName: "example.com" } },
+    local: true,
+    replay: true,
+  }),
+  stack({
+    id: "event-log-api",
+    seed: "001_853a449f176f28b3",
+    summary: "HTTP API + Lambda + DynamoDB, IAM auth, custom domain",
+    load: () => (require("./stacks/event-log-api") as typeof import("./stacks/event-log-api")).EventLogApiStack,
+    local: true,
+    replay: false,
+  }),
+  stack({
+    id: "webhook-proxy",
+    seed: "002_5d43d35772f1aa67",
+    summary: "HTTP API -> Lambda -> SQS -> rate-limited Lambda -> upstream",
+    load: () => (require("./stacks/webhook-proxy") as typeof import("./stacks/webhook-proxy")).WebhookProxyStack,
+    optionsOn: { signature: false },
+    local: true,
+    replay: true,
+  }),
+  stack({
+    id: "media-alb",
+    seed: "003_4d9388c3e551ab79",
+    summary: "ALB -> two Lambdas -> DynamoDB",
+    load: () => (require("./stacks/media-alb") as typeof import("./stacks/media-alb")).MediaAlbStack,
+    optionsOn: { webAcl: {} },
+    local: true,
+    replay: false,
+  }),
+  stack({
+    id: "translate-api",
+    seed: "004_38981d2f4f3d4ecf",
+    summary: "REST API -> Lambda -> Translate, history in DynamoDB",
+    load: () => (require("./stacks/translate-api") as typeof import("./stacks/translate-api")).TranslateApiStack,
+    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "translate.example.com", zoneName: "example.com" } },
+    local: true,
+    replay: false,
+  }),
+] as const;
 
-export type StackId = (typeof STACKS)[number]["id"];
+type Entry = (typeof STACKS)[number];
+export type StackId = Entry["id"];
 export const STACK_IDS: readonly StackId[] = STACKS.map((entry) => entry.id);
 
-export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: string): App {
+/** The stacks `npm run local` serves. */
+export type LocalStackId = Extract<Entry, { readonly local: true }>["id"];
+export const LOCAL_STACK_IDS: readonly LocalStackId[] = STACKS.filter((e): e is Extract<Entry, { readonly local: true }> => e.local).map((e) => e.id);
+
+/** The stacks with a replay of their seed's spike experiment. */
+export type ReplayStackId = Extract<Entry, { readonly replay: true }>["id"];
+export const REPLAY_STACK_IDS: readonly ReplayStackId[] = STACKS.filter((e): e is Extract<Entry, { readonly replay: true }> => e.replay).map((e) => e.id);
+
+/** The stacks with typed options that change the plan (`optionsOn`). */
+export const OPTIONS_ON_STACK_IDS: readonly StackId[] = STACKS.filter((e) => "optionsOn" in e).map((e) => e.id);
+
+export interface AppOptions {
+  /** The stacks to build, in the registry's order (each once). @default every stack */
+  readonly stacks?: readonly StackId[];
+  /** @default "props" */
+  readonly variant?: StackVariant;
+}
+
+export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: string, options: AppOptions = {}): App {
   const app = new App({ outdir });
-  // Every stack with its defaults; to set a stack's props, construct it here with them (`{ env, ...props }`).
-  for (const { Stack, id } of STACKS) new Stack(app, id, { env });
+  const wanted = options.stacks && new Set<string>(options.stacks);
+  for (const entry of STACKS) if (!wanted || wanted.has(entry.id)) entry.build(app, env, options.variant);
   return app;
 }
 

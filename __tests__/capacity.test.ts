@@ -262,8 +262,9 @@ describe("--set checks each variable's validation, as terraform plan would", () 
   it("evaluates every validation condition every stack writes (none is left unchecked)", () => {
     const sample = (type: unknown): HclValue => (type === "number" ? 1 : type === "bool" ? true : String(type).startsWith("set") || String(type).startsWith("list") ? ["a"] : "example.com");
     let conditions = 0;
-    for (const { id, Stack } of STACKS) {
-      const json = JSON.parse(Testing.synth(new Stack(Testing.app(), id, { env }))) as { variable?: Record<string, { type?: string; default?: HclValue; validation?: { condition: string }[] }> };
+    for (const entry of STACKS) {
+      const id = entry.id;
+      const json = JSON.parse(Testing.synth(entry.build(Testing.app(), env))) as { variable?: Record<string, { type?: string; default?: HclValue; validation?: { condition: string }[] }> };
       for (const [name, variable] of Object.entries(json.variable ?? {})) {
         for (const { condition } of variable.validation ?? []) {
           conditions++;

@@ -21,7 +21,7 @@ if (!available) {
 }
 
 (available ? describe : describe.skip)("terraform validate and plan (offline)", () => {
-  const variants = Object.keys(OPTIONS_ON);
+  const variants = OPTIONS_ON;
   let defaults: PlanResult[] = [];
   let optionsOn: PlanResult[] = [];
   let optionsOnDir = "";

@@ -1,7 +1,7 @@
 /**
  * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
  * app with `OFFLINE=1` settings (supplied lookups, asset packaging), and once
- * more with each stack's typed options flipped (`OPTIONS_ON`), then
+ * more with each stack's typed options flipped (`optionsOn` in the registry), then
  * `proveStacks` (scripts/terraform/prove.ts: init when needed, plan, which
  * validates) on all of them in one Terraform run; a failure is reported
  * against its stack by a plan of that stack alone.
@@ -19,14 +19,9 @@
 import "../startup"; // as main.ts: before cdktf loads
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { App } from "cdktf";
 import { loadEnvironment } from "../config";
-import { buildApp, STACK_IDS } from "../main";
+import { buildApp, OPTIONS_ON_STACK_IDS, STACK_IDS, type StackId } from "../main";
 import { makeTempDir, removeTempDir, runMain, stackArguments } from "../tools/cli";
-import { KinesisIngestStack } from "../stacks/kinesis-ingest";
-import { MediaAlbStack } from "../stacks/media-alb";
-import { TranslateApiStack } from "../stacks/translate-api";
-import { WebhookProxyStack } from "../stacks/webhook-proxy";
 import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
 
 export { terraformAvailable };
@@ -54,37 +49,15 @@ export function synthOffline(): string {
 }
 
 /**
- * The stacks whose typed options change what is planned, each built with every
- * such option flipped from its default (the callers' alternatives, the web
- * ACLs, the REST APIs' custom domains), so the offline proof covers both sides.
+ * The stacks whose typed options change what is planned (`optionsOn` in the registry, main.ts), each
+ * also built with every such option flipped from its default, so the offline proof covers both sides.
  */
-export const OPTIONS_ON: Readonly<Record<string, (app: App, env: ReturnType<typeof loadEnvironment>) => void>> = {
-  "kinesis-ingest": (app, env) =>
-    new KinesisIngestStack(app, "kinesis-ingest", {
-      env,
-      callerAuth: "iam",
-      webAcl: {},
-      customDomain: { domainName: "ingest.example.com", zoneName: "example.com" },
-    }),
-  "webhook-proxy": (app, env) => new WebhookProxyStack(app, "webhook-proxy", { env, signature: false }),
-  "media-alb": (app, env) => new MediaAlbStack(app, "media-alb", { env, webAcl: {} }),
-  "translate-api": (app, env) =>
-    new TranslateApiStack(app, "translate-api", {
-      env,
-      callerAuth: "iam",
-      webAcl: {},
-      customDomain: { domainName: "translate.example.com", zoneName: "example.com" },
-    }),
-};
+export const OPTIONS_ON: readonly StackId[] = OPTIONS_ON_STACK_IDS;
 
-/** Synthesizes the `OPTIONS_ON` variants (offline settings) into a fresh temporary folder. */
-export function synthOptionsOn(stacks: readonly string[] = Object.keys(OPTIONS_ON)): string {
-  return synthInto("tf-check-options-", (outdir) => {
-    const app = new App({ outdir });
-    const env = offlineEnvironment();
-    for (const id of new Set(stacks)) OPTIONS_ON[id]?.(app, env);
-    app.synth();
-  });
+/** Synthesizes the `optionsOn` variants of `stacks` (offline settings; each once) into a fresh temporary folder. */
+export function synthOptionsOn(stacks: readonly StackId[] = OPTIONS_ON): string {
+  const wanted = stacks.filter((id) => OPTIONS_ON.includes(id));
+  return synthInto("tf-check-options-", (outdir) => buildApp(offlineEnvironment(), outdir, { stacks: wanted, variant: "optionsOn" }).synth());
 }
 
 export interface PlanResult extends ProofResult {
@@ -162,7 +135,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const stacks = wanted.length > 0 ? wanted : [...STACK_IDS];
-  const variants = stacks.filter((s) => s in OPTIONS_ON);
+  const variants = stacks.filter((s) => OPTIONS_ON.includes(s));
   const start = Date.now();
   const labels = ["defaults", "options on"];
   const results = await withSynth(synthOffline, (defaults) =>
