@@ -69,6 +69,7 @@ export const DEAD_LETTER_FILTER = `outcome = "${OUTCOMES.deadLettered}"`;
 const TABLE_OPERATIONS = ["PutItem", "BatchWriteItem", "GetItem", "Query", "Scan", "UpdateItem", "DeleteItem"] as const;
 
 type Placed<W extends Widget> = Omit<W, "x" | "y" | "width" | "height">;
+type AnyPlaced = Placed<MetricWidget> | Placed<AlarmWidget> | Placed<LogWidget>;
 
 /** The widgets of one dashboard, laid out on CloudWatch's 24-column grid. */
 export function dashboardWidgets(inv: Inventory, options: DashboardOptions): Widget[] {
@@ -214,7 +215,7 @@ export function dashboardWidgets(inv: Inventory, options: DashboardOptions): Wid
     properties: { title: "Latest failures", region, view: "table", query: `${functionLogs} | ${fields}, error.message | filter level = "ERROR" or level = "CRITICAL" | sort @timestamp desc | limit ${LATEST}` },
   };
 
-  const firstRow = [ingress, throttles, ...(api429 ? [api429] : []), concurrency, backlog, deadLetters, alarms];
+  const firstRow: AnyPlaced[] = [ingress, throttles, ...(api429 ? [api429] : []), concurrency, backlog, deadLetters, alarms];
   return [
     ...row(firstRow, 0, 6),
     ...row([errors, latency, duration], 6, 6),
@@ -228,9 +229,9 @@ function sources(groups: readonly string[]): string {
 }
 
 /** Widgets side by side across the 24 columns, the last one taking what is left. */
-function row<W extends Widget>(widgets: readonly Placed<W>[], y: number, height: number): W[] {
+function row(widgets: readonly AnyPlaced[], y: number, height: number): Widget[] {
   const width = Math.floor(24 / widgets.length);
-  return widgets.map((w, i) => ({ ...w, x: i * width, y, width: i === widgets.length - 1 ? 24 - i * width : width, height }) as W);
+  return widgets.map((w, i): Widget => ({ ...w, x: i * width, y, width: i === widgets.length - 1 ? 24 - i * width : width, height }) as Widget);
 }
 
 /**
