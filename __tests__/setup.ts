@@ -16,3 +16,8 @@ Error.prepareStackTrace = (target: unknown, frames: NodeJS.CallSite[]): unknown 
   sourceMapped && (target instanceof Error || Object.prototype.toString.call(target) === "[object Error]")
     ? sourceMapped(target as Error, frames)
     : [String(target), ...frames.map((frame) => `    at ${frame}`)].join("\n");
+
+// Handlers log and count through Powertools (handlers/shared/observability.ts): in dev mode it writes through the
+// global console, where suites spy on it, and keeps metrics on. Bundles run as Lambda runs them (support/lambda-process.ts) do not inherit this.
+process.env.POWERTOOLS_DEV = "true";
+process.env.POWERTOOLS_METRICS_DISABLED = "false";

@@ -51,7 +51,7 @@ class LineLogger extends Logger {
     const line = JSON.stringify(log.getAttributes(), this.getJsonReplacer());
     if (logLevel >= LogLevelThreshold.ERROR) console.error(line);
     else if (logLevel >= LogLevelThreshold.WARN) console.warn(line);
-    else console.info(line);
+    else console.log(line);
   }
 }
 

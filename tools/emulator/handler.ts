@@ -108,6 +108,13 @@ export function captureConsole(sink: (level: string, line: string) => void): () 
  */
 export function handlerSandbox(prefix: string, log: ((level: string, line: string) => void) | undefined, restore: (() => void)[]): { scratch: string; errorLines: () => number } {
   let errorLines = 0;
+  // Powertools' Logger and Metrics write through the global console (so the capture below sees them) in dev mode, metrics kept on.
+  const powertools = { POWERTOOLS_DEV: process.env.POWERTOOLS_DEV, POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED };
+  Object.assign(process.env, { POWERTOOLS_DEV: "true", POWERTOOLS_METRICS_DISABLED: "false" });
+  restore.push(() => {
+    for (const [key, value] of Object.entries(powertools)) if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  });
   restore.push(
     captureConsole((level, line) => {
       if (level === "error") errorLines++;
