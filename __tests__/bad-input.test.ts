@@ -176,6 +176,7 @@ describe("event-log-api: POST /events and GET /events", () => {
     ["an odd unicode date", { date: "２０２４-０１-０１" }],
     ["a limit that is not a number", { limit: "ten" }],
     ["a forged next token", { nextToken: "not-a-token" }],
+    ["an unpaired surrogate", { date: "\ud800", nextToken: "\udc00" }],
   ])("GET with %s -> 4xx", async (_case, query) => {
     expectClientError(await eventLog(get(query)));
   });
@@ -251,6 +252,16 @@ describe("media-alb: both handlers, ALB and HTTP API event shapes", () => {
   test("an ALB query value with a broken percent-encoding -> 400", async () => {
     expectClientError(await jobId(albEvent({ path: "/media/job_id", rawQuery: "input_file=%E0%A4%A" })));
   });
+
+  // DynamoDB keys are UTF-8: a value with no UTF-8 form is refused before the lookup, by either front door.
+  test.each([
+    ["ALB, half a surrogate pair percent-encoded", () => albEvent({ path: "/media/job_id", rawQuery: "input_file=%ED%A0%80.mp4" })],
+    ["HTTP API, an unpaired surrogate in the decoded value", () => ({ ...httpApiEvent({ path: "/media/job_id", rawQuery: "input_file=x" }), queryStringParameters: { input_file: "\ud800.mp4" }, rawQueryString: "" })],
+  ])("a key with no UTF-8 form (%s) -> 400, the table not read", async (_case, event) => {
+    const answer = await jobId(event());
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body ?? "")).toEqual({ success: false, message: expect.stringMatching(/input_file is not valid (Unicode text|URL encoding)/) });
+  });
 });
 
 describe("webhook-proxy api2sqs: a proxy forwards payloads unjudged, but never over the limit", () => {
@@ -277,17 +288,17 @@ describe("webhook-proxy api2sqs: a proxy forwards payloads unjudged, but never o
 });
 
 describe("consumers: a poison record never blocks the rest of its batch", () => {
-  test("kinesis-ingest with no dead-letter queue: each unstorable record (over 400 KB, an unpaired surrogate) is reported; the others land", async () => {
+  test("kinesis-ingest with no dead-letter queue: an unstorable record (over 400 KB) is reported; the others land, an unpaired surrogate as its bytes", async () => {
     expect(process.env.DEAD_LETTER_QUEUE_URL).toBeUndefined();
     process.env.TABLE_NAME = TABLES.ingest;
     const record = (seq: string, data: string): KinesisStreamRecord => kinesisRecord(data, seq);
     const poison = JSON.stringify({ message: "p".repeat(450_000) }); // over DynamoDB's 400 KB item limit
-    const unpaired = '{"message":"\\ud800"}'; // valid JSON, half a surrogate pair: no UTF-8 form
+    const unpaired = '{"message":"\\ud800"}'; // valid JSON, half a surrogate pair: no UTF-8 form, stored as bytes
     const result = await ingest({
       Records: [record("1", '{"message":"a"}'), record("2", poison), record("3", "not json at all"), record("4", unpaired), record("5", '{"message":"b"}')],
     });
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "2" }, { itemIdentifier: "4" }]);
-    expect(await rowCount(TABLES.ingest)).toBe(3);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "2" }]);
+    expect(await rowCount(TABLES.ingest)).toBe(4);
   });
 
   test("webhook-proxy sqs2upstream: an unreadable message is reported; the others are delivered", async () => {

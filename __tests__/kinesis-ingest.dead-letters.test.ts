@@ -10,7 +10,8 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
-import { handleKinesisEvent, itemId } from "../handlers/kinesis-ingest/ingest";
+import { handleKinesisEvent } from "../handlers/kinesis-ingest/ingest";
+import { itemId } from "../handlers/kinesis-ingest/item";
 import { formatResult } from "../tools/redrive";
 import { KinesisBatchPointer, parseDeadLetter, readRange, redriveDeadLetters, toKinesisEvent } from "../tools/redrive/kinesis-dead-letters";
 import { LocalDynamo, LocalKinesis, LocalSqs, startLocalDynamo, startLocalKinesis, startLocalSqs } from "./support/local-aws";
@@ -77,12 +78,14 @@ describe("kinesis-ingest dead-letter replay", () => {
     const pointer = (batch: KinesisRecord[]): KinesisBatchPointer => parseDeadLetter(deadLetterBody(shardId, batch));
     const batches = [records.slice(0, 3), records.slice(3)];
     const silent = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     jest.spyOn(console, "log").mockImplementation(() => undefined);
     try {
       // The consumer fails every record (its table is missing): the mapping sends each batch's pointer to the DLQ.
       for (const batch of batches) {
         const response = await handleKinesisEvent(dynamo.doc, "missing-table", toKinesisEvent(pointer(batch), batch), { maxAttempts: 1 });
         expect(response.batchItemFailures).toHaveLength(batch.length);
+        expect(warnings).toHaveBeenLastCalledWith(JSON.stringify({ event: "ingest_stopped", reason: "failing", notWritten: batch.length, untried: 0 }));
         await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: deadLetterBody(shardId, batch) }));
       }
       // One record of the second batch was stored before the failure; the first pointer arrives twice.
@@ -168,8 +171,8 @@ describe("kinesis-ingest dead-letter replay", () => {
         expect.objectContaining({
           outcome: "kept",
           records: 1,
-          pointer: expect.objectContaining({ startSequenceNumber: sequences[1], endSequenceNumber: sequences[1], batchSize: 1, reason: "ValidationException" }),
-          detail: "1 record(s) still not stored (the consumer dead-lettered it: ValidationException; the table refuses it)",
+          pointer: expect.objectContaining({ startSequenceNumber: sequences[1], endSequenceNumber: sequences[1], batchSize: 1, reason: "ItemTooLarge" }),
+          detail: "1 record(s) still not stored (the consumer dead-lettered it: ItemTooLarge; the table refuses it)",
         }),
       ]);
       expect(formatResult(results[0])).toMatch(new RegExp(`^kept +\\S+ ${shardId} ${sequences[1]}\\.\\.${sequences[1]} \\(1 record\\(s\\)\\): 1 record\\(s\\) still not stored`));
@@ -182,6 +185,26 @@ describe("kinesis-ingest dead-letter replay", () => {
     // Kept: the message is still in the queue, and the DLQ alarm keeps ringing.
     const left = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
     expect((left.Messages ?? []).map((m) => parseDeadLetter(m.Body).startSequenceNumber)).toEqual([sequences[1]]);
+  });
+
+  test("a record an older consumer dead-lettered for an unpaired surrogate (reason UnpairedSurrogate) is stored by the redrive, as its bytes", async () => {
+    const table = await newTable();
+    const queue = await newQueue("older-dead-letters");
+    const data = Buffer.from('{"message":"\\ud800 tail"}');
+    const put = await kinesis.client.send(new PutRecordsCommand({ StreamName: STREAM, Records: [{ Data: data, PartitionKey: "surrogate" }] }));
+    const sequence = put.Records?.[0].SequenceNumber as string;
+    const body = JSON.parse(deadLetterBody(shardId, [{ SequenceNumber: sequence, Data: data, PartitionKey: "surrogate" }])) as Record<string, unknown>;
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ ...body, reason: "UnpairedSurrogate" }) }));
+    jest.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      const results = await redriveDeadLetters({ sqs: sqs.client, kinesis: kinesis.client, queueUrl: queue, handler: (event) => handleKinesisEvent(dynamo.doc, table, event) });
+      expect(results.map((r) => [r.outcome, r.records])).toEqual([["replayed", 1]]);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const [item, ...more] = await dynamo.items(table);
+    expect(more).toEqual([]);
+    expect(item).toMatchObject({ ID: itemId(shardId, sequence), Encoding: "base64", Message: data.toString("base64") });
   });
 
   test("pointers are validated: a clear reason for each malformed one", () => {

@@ -10,13 +10,8 @@
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamRecord } from "aws-lambda";
-import {
-  fromGetRecordsRecord,
-  handleKinesisEvent,
-  itemId,
-  NO_MESSAGE,
-  toItem,
-} from "../handlers/kinesis-ingest/ingest";
+import { handleKinesisEvent } from "../handlers/kinesis-ingest/ingest";
+import { fromGetRecordsRecord, fromLambdaRecord, itemBytes, itemId, MAX_ITEM_BYTES, NO_MESSAGE, toItem } from "../handlers/kinesis-ingest/item";
 import { kinesisEventOf as eventOf, kinesisRecord as record, SHARD } from "./support/kinesis";
 import { LocalDynamo, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
@@ -97,6 +92,23 @@ describe("kinesis-ingest handler against dynalite", () => {
     expect(messages.get(itemId(SHARD, records[1].kinesis.sequenceNumber))).toBe(NO_MESSAGE);
   });
 
+  it("counts an item's size as DynamoDB does, in UTF-8 bytes: multi-byte text over 400 KB is refused (dynalite counts UTF-16 units and would store it), just under is stored", async () => {
+    const table = await newTable();
+    const base = toItem(fromLambdaRecord(record("")));
+    const overhead = itemBytes(base);
+    // 3 UTF-8 bytes per character: 140,000 characters are 420,000 bytes, but only 140,000 UTF-16 units.
+    const over = record(JSON.stringify({ message: "あ".repeat(140_000) }));
+    // ASCII padding up to exactly MAX_ITEM_BYTES, the largest item DynamoDB stores.
+    const fits = record(JSON.stringify({ message: "y".repeat(MAX_ITEM_BYTES - overhead) }));
+    expect(itemBytes(toItem(fromLambdaRecord(fits)))).toBe(MAX_ITEM_BYTES);
+
+    const result = await handleKinesisEvent(doc, table, eventOf([over, fits]), noSleep);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: over.kinesis.sequenceNumber }]);
+    expect((await scan(table)).map((item) => item.ID)).toEqual([itemId(SHARD, fits.kinesis.sequenceNumber)]);
+    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/ItemTooLarge: the item is 42\d{4} bytes/));
+  });
+
   it("writes no duplicate when Lambda delivers the same batch again", async () => {
     const table = await newTable();
     const batch = eventOf(Array.from({ length: 30 }, (_, i) => record(JSON.stringify({ index: i, message: `m${i}` }))));
@@ -130,7 +142,7 @@ describe("kinesis-ingest handler against dynalite", () => {
     expect(sizes).toEqual([25, 25, 25, 25, 1]);
   });
 
-  it("logs a record DynamoDB rejects (an item over 400 KB) by its item id, never its payload; the 40 around it land across two chunks", async () => {
+  it("logs a record the table can never store (an item over 400 KB) by its item id, never its payload; the 40 around it land across two chunks", async () => {
     const table = await newTable();
     const records = Array.from({ length: 40 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
     const poison = record(JSON.stringify({ message: "x".repeat(410 * 1024) }));

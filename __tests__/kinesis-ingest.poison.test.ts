@@ -3,8 +3,9 @@
  * record the table can never store to the dead-letter queue itself, in the
  * shape of Lambda's own Kinesis on-failure record, and does not report it in
  * batchItemFailures. Against dynalite and local SQS (and the fault proxy in
- * front of either): a poison record in the middle of a batch, an unpaired
- * surrogate refused before writing, an unreachable queue (the record is then
+ * front of either): a poison record in the middle of a batch (refused before
+ * writing, its chunk not split), a message with an unpaired surrogate stored as
+ * its bytes (not poison), an unreachable queue (the record is then
  * reported, never lost), the ordering rule (nothing after the first reported
  * record is dead-lettered), a table that refuses everything, and the Lambda
  * entry reading DEAD_LETTER_QUEUE_URL.
@@ -13,20 +14,22 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, KinesisStreamRecord } from "aws-lambda";
-import { type DeadLetterSender, RECORD_NOT_STORABLE, sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
-import { handleKinesisEvent, itemId, MIN_CALL_MS, type WriteBudget } from "../handlers/kinesis-ingest/ingest";
+import { type DeadLetterSender, RECORD_NOT_STORABLE, recordDeadLetter, sqsDeadLetterSender } from "../handlers/kinesis-ingest/dead-letter";
+import { handleKinesisEvent, MIN_CALL_MS, type WriteBudget } from "../handlers/kinesis-ingest/ingest";
+import { fromLambdaRecord, itemId } from "../handlers/kinesis-ingest/item";
 import { Deadline } from "../handlers/shared/time-budget";
 import { parseDeadLetter } from "../tools/redrive/kinesis-dead-letters";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/fault-proxy";
 import { kinesisEventOf as eventOf, kinesisRecord as record, SHARD, STREAM_ARN } from "./support/kinesis";
+import { startStrictSqs } from "./support/strict-sqs";
 import { FAKE_CREDENTIALS, type LocalDynamo, type LocalSqs, REGION, sdkEnv, startLocalDynamo, startLocalSqs } from "./support/local-aws";
 
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:123456789012:function:dev-kinesis_to_dynamo`;
 const noSleep = { sleep: async () => undefined };
-/** Over DynamoDB's 400 KB item limit (dynalite enforces it: ValidationException). */
+/** Over DynamoDB's 400 KB item limit: refused before writing (ItemTooLarge). */
 const OVERSIZED = JSON.stringify({ message: "x".repeat(410 * 1024) });
-/** Valid JSON whose message is half a surrogate pair: no UTF-8 form. */
-const UNPAIRED = '{"message":"\\ud800"}';
+/** Valid JSON whose message decodes to half a surrogate pair: no UTF-8 form, so the record's bytes are stored. */
+const UNPAIRED = '{"message":"\\ud800 tail"}';
 
 const seq = (r: KinesisStreamRecord): string => r.kinesis.sequenceNumber;
 const idOf = (r: KinesisStreamRecord): string => itemId(SHARD, seq(r));
@@ -112,16 +115,27 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
     const records = Array.from({ length: 40 }, (_, i) => record(JSON.stringify({ message: `record ${i}` })));
     const poison = record(OVERSIZED);
     records.splice(20, 0, poison); // in the first chunk of 25; records 25.. are a second BatchWriteItem
+    const counting = dynamo.newClients();
+    let calls = 0;
+    counting.raw.middlewareStack.add(
+      (next) => async (args) => {
+        calls++;
+        return next(args);
+      },
+      { step: "initialize", name: "countCalls" },
+    );
 
-    const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), {
+    const result = await handleKinesisEvent(counting.doc, table, eventOf(records), {
       ...noSleep,
       deadLetters: sqsDeadLetterSender(sqs.client, queueUrl),
       invocation: { functionArn: FUNCTION_ARN, requestId: "request-1", executedVersion: "$LATEST" },
-    });
+    }).finally(() => counting.raw.destroy());
 
     // The shard moves on: nothing is reported, so Lambda does not retry from the poison record.
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await storedIds(table)).toEqual(idsOf(records.filter((r) => r !== poison)));
+    // Refused before writing: 40 records in two BatchWriteItem calls, never a chunk split into single writes.
+    expect(calls).toBe(2);
     const messages = await drain(queueUrl);
     expect(messages).toHaveLength(1);
     const body = JSON.parse(messages[0].Body as string) as Record<string, unknown>;
@@ -139,10 +153,11 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
         batchSize: 1,
         streamArn: STREAM_ARN,
       },
-      // dynalite refuses the item as DynamoDB does.
-      reason: "ValidationException",
-      detail: expect.stringMatching(/size/i),
+      // Counted as DynamoDB counts (UTF-8 bytes of names and values), before writing.
+      reason: "ItemTooLarge",
+      detail: expect.stringMatching(/^the item is \d+ bytes; DynamoDB stores at most 409600 bytes per item$/),
     });
+    expect(Number(/is (\d+) bytes/.exec(String(body.detail))?.[1])).toBeGreaterThan(410 * 1024);
     // The redrive tool reads it as any on-failure record: a range of one record.
     expect(parseDeadLetter(messages[0].Body)).toEqual({
       shardId: SHARD,
@@ -150,34 +165,41 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       endSequenceNumber: seq(poison),
       streamArn: STREAM_ARN,
       batchSize: 1,
-      reason: "ValidationException",
+      reason: "ItemTooLarge",
     });
     // A pointer, never the data; one structured line names the record and the reason.
     expect(messages[0].Body).not.toContain("xxxx");
-    expect(jsonLines(warnings)).toContainEqual({ event: "dead_lettered", shardId: SHARD, sequenceNumber: seq(poison), reason: "ValidationException" });
+    expect(jsonLines(warnings)).toContainEqual({ event: "dead_lettered", shardId: SHARD, sequenceNumber: seq(poison), reason: "ItemTooLarge" });
     expect(jsonLines(errors).filter((line) => line.event === "dead_letter_failed")).toEqual([]);
   });
 
-  it("refuses an unpaired surrogate before writing and dead-letters it; a surrogate pair is stored", async () => {
+  it("stores a message with an unpaired surrogate as the record's bytes (Encoding base64): not poison, nothing dead-lettered; a surrogate pair is text", async () => {
     const table = await newTable();
     const queueUrl = await newQueue();
-    const records = [record('{"message":"a"}'), record(UNPAIRED), record('{"message":"\\ud83c\\udf63"}')];
+    const lone = [UNPAIRED, '{"message":"tail \\udc00"}', '{"message":"\\udf63\\ud83c"}'].map((data) => record(data));
+    const records = [record('{"message":"a"}'), ...lone, record('{"message":"\\ud83c\\udf63"}')];
 
     const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), { ...noSleep, deadLetters: sqsDeadLetterSender(sqs.client, queueUrl) });
 
     expect(result.batchItemFailures).toEqual([]);
-    const items = await dynamo.items(table);
-    expect(items.map((item) => item.Message).sort()).toEqual(["a", "🍣"]);
-    const messages = await drain(queueUrl);
-    expect(messages.map((m) => parseDeadLetter(m.Body))).toEqual([
-      { shardId: SHARD, startSequenceNumber: seq(records[1]), endSequenceNumber: seq(records[1]), streamArn: STREAM_ARN, batchSize: 1, reason: "UnpairedSurrogate" },
-    ]);
+    const byId = new Map((await dynamo.items(table)).map((item) => [String(item.ID), item]));
+    expect(byId.get(idOf(records[0]))).toMatchObject({ Message: "a" });
+    expect(byId.get(idOf(records[4]))).toMatchObject({ Message: "🍣" });
+    expect(byId.get(idOf(records[4]))?.Encoding).toBeUndefined();
+    for (const r of lone) {
+      const item = byId.get(idOf(r));
+      expect(item?.Encoding).toBe("base64");
+      // Exactly the producer's bytes, and text DynamoDB can store (no lone surrogate left anywhere in the item).
+      expect(Buffer.from(String(item?.Message), "base64").equals(Buffer.from(r.kinesis.data, "base64"))).toBe(true);
+      expect(Object.values(item ?? {}).some((value) => /\p{Cs}/u.test(String(value)))).toBe(false);
+    }
+    expect(await depth(queueUrl)).toBe(0);
   });
 
   it("reports, instead of sending, the dead letter of a record that names no stream (no eventSourceARN); nothing is queued", async () => {
     const table = await newTable();
     const queueUrl = await newQueue();
-    const { eventSourceARN: _omitted, ...withoutArn } = record(UNPAIRED);
+    const { eventSourceARN: _omitted, ...withoutArn } = record(OVERSIZED);
     const nameless = withoutArn as KinesisStreamRecord;
     const records = [record("a"), nameless, record("b")];
     const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), { ...noSleep, deadLetters: sqsDeadLetterSender(sqs.client, queueUrl) });
@@ -204,7 +226,7 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       },
       { step: "initialize", name: "useUpTheTime" },
     );
-    const records = [record("a"), record(UNPAIRED), record("b")];
+    const records = [record("a"), record(OVERSIZED), record("b")];
     let sends = 0;
     const send = sqsDeadLetterSender(sqs.client, queueUrl);
     const counted: DeadLetterSender = (message, signal) => {
@@ -223,6 +245,23 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
     expect(jsonLines(errors)).toContainEqual(
       expect.objectContaining({ event: "dead_letter_failed", sequenceNumber: seq(records[1]), error: "no time left before the deadline" }),
     );
+  });
+
+  it("sends a dead letter SQS accepts whatever its detail holds (characters SQS refuses are JSON-escaped, read back unchanged)", async () => {
+    const queueUrl = await newQueue();
+    const strict = await startStrictSqs(sqs);
+    const client = new SQSClient({ endpoint: strict.endpoint, region: REGION, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    const detail = "odd \ufffe\uffff \u0000\u0008 \ud800 text";
+    try {
+      const send = sqsDeadLetterSender(client, strict.via(queueUrl));
+      await send(recordDeadLetter(fromLambdaRecord(record("x")), STREAM_ARN, { reason: "Test", detail }), new AbortController().signal);
+    } finally {
+      client.destroy();
+      await strict.stop();
+    }
+    expect(strict.stats.refused).toBe(0);
+    const [message] = await drain(queueUrl);
+    expect((JSON.parse(message.Body as string) as { detail: string }).detail).toBe(detail);
   });
 
   describe("the dead-letter queue unreachable: the record is reported in batchItemFailures, never lost", () => {
@@ -251,7 +290,7 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       expect(await storedIds(table)).toEqual(idsOf([records[0], records[2]]));
       expect(await depth(queueUrl)).toBe(0);
       expect(jsonLines(errors)).toContainEqual(
-        expect.objectContaining({ event: "dead_letter_failed", shardId: SHARD, sequenceNumber: seq(records[1]), reason: "ValidationException" }),
+        expect.objectContaining({ event: "dead_letter_failed", shardId: SHARD, sequenceNumber: seq(records[1]), reason: "ItemTooLarge" }),
       );
     });
   });
@@ -266,7 +305,7 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       sends++;
       return throttled(message, signal);
     };
-    const records = [record(OVERSIZED), record("between"), record(UNPAIRED)];
+    const records = [record(OVERSIZED), record("between"), record(OVERSIZED)];
 
     const result = await handleKinesisEvent(dynamo.doc, table, eventOf(records), { ...noSleep, deadLetters: counting });
 
@@ -278,14 +317,14 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
   it("dead-letters only the poison records before the first reported record: the ones after it come again with the retry", async () => {
     const table = await newTable();
     const queueUrl = await newQueue();
-    // DynamoDB throttles every call: the writable records are reported; the unpaired surrogate is refused before writing.
+    // DynamoDB throttles every call: the writable records are reported; the oversized record is refused before writing.
     const faults = await startFaultProxy(dynamo, { kind: "throttle" });
     proxies.push(faults);
     // One attempt per call, as the handler's DynamoDB client makes.
     const throttledRaw = new DynamoDBClient({ endpoint: faults.endpoint, region: REGION, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
     const throttledDynamo = DynamoDBDocumentClient.from(throttledRaw);
-    const first = [record(UNPAIRED), record("throttled")];
-    const second = [record("throttled"), record(UNPAIRED)];
+    const first = [record(OVERSIZED), record("throttled")];
+    const second = [record("throttled"), record(OVERSIZED)];
     const send = sqsDeadLetterSender(sqs.client, queueUrl);
     try {
       const a = await handleKinesisEvent(throttledDynamo, table, eventOf(first), { ...noSleep, maxAttempts: 1, deadLetters: send });
@@ -348,8 +387,18 @@ describe("kinesis-ingest: records the table can never store go to the dead-lette
       expect(JSON.parse(message.Body as string)).toMatchObject({
         requestContext: { requestId: "entry-request", functionArn: FUNCTION_ARN, condition: RECORD_NOT_STORABLE },
         KinesisBatchInfo: { startSequenceNumber: seq(records[1]), endSequenceNumber: seq(records[1]), batchSize: 1 },
-        reason: "ValidationException",
+        reason: "ItemTooLarge",
       });
+    });
+
+    it("stores a record whose message is not valid Unicode in the same invocation: the shard does not wait, the queue stays empty", async () => {
+      const table = await newTable();
+      const queueUrl = await newQueue();
+      const handler = await entryWith({ TABLE_NAME: table, DEAD_LETTER_QUEUE_URL: queueUrl, ...sdkEnv({ dynamodb: dynamo, sqs }) });
+      const records = [record(UNPAIRED), record("behind it")];
+      expect(await handler(eventOf(records), context)).toEqual({ batchItemFailures: [] });
+      expect(await storedIds(table)).toEqual(idsOf(records));
+      expect(await depth(queueUrl)).toBe(0);
     });
 
     it("reports the record when the queue throttles every send (fault proxy)", async () => {

@@ -13,7 +13,7 @@
  * stream for `stream_retention_hours`.
  */
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { StreamRecord } from "./ingest";
+import type { StreamRecord } from "./item";
 
 /** `requestContext.condition` of the consumer's dead letters (Lambda's own are RetryAttemptsExhausted or RecordAgeExceeded). */
 export const RECORD_NOT_STORABLE = "RecordNotStorable";
@@ -94,9 +94,17 @@ export function recordDeadLetter(
 /** Sends one dead letter; throws when it was not accepted. */
 export type DeadLetterSender = (message: RecordDeadLetter, signal: AbortSignal) => Promise<void>;
 
+/**
+ * The message as an SQS body. `JSON.stringify` escapes the control characters and lone surrogates SQS
+ * refuses (`InvalidMessageContents`) but leaves U+FFFE and U+FFFF, which a `detail` could hold: escaped too.
+ */
+function deadLetterBody(message: RecordDeadLetter): string {
+  return JSON.stringify(message).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
 /** A sender to the queue at `queueUrl` through `client` (a bounded client from `../shared/sqs-client`). */
 export function sqsDeadLetterSender(client: SQSClient, queueUrl: string): DeadLetterSender {
   return async (message, signal) => {
-    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }), { abortSignal: signal });
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: deadLetterBody(message) }), { abortSignal: signal });
   };
 }

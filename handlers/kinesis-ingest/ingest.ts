@@ -12,13 +12,13 @@
  *   record; UnprocessedItems are retried with exponential backoff and jitter.
  * - A record that cannot be written is reported in `batchItemFailures`
  *   (ReportBatchItemFailures) instead of failing the whole batch, or being lost.
- * - A JSON payload that is not an object (e.g. `42`) no longer crashes the batch.
- * - A UTF-8 byte-order mark (as .NET and PowerShell producers write) does not
- *   stop a JSON payload from being parsed.
+ * - What is stored of a payload (`./item`): a JSON payload that is not an
+ *   object (e.g. `42`) no longer crashes the batch, and a UTF-8 byte-order mark
+ *   does not stop a JSON payload from being parsed.
  *
  * Under downstream faults (issue 12) the work is bounded by a time budget:
- * - Only an error one item can cause (a validation error, e.g. an item over
- *   400 KB) splits a chunk into single-item writes. Throttling, 5xx, timeouts
+ * - Only an error one item can cause (a validation error) splits a chunk into
+ *   single-item writes. Throttling, 5xx, timeouts
  *   and network errors retry the chunk as a whole, with exponential backoff and
  *   full jitter: never 25x the calls on a table that is already over capacity.
  * - Before the budget runs out (or once a chunk stays throttled through all its
@@ -27,44 +27,25 @@
  *   chunks now would only load the table twice; what was written stays written
  *   (item IDs are idempotent).
  *
- * A poison record never blocks the shard: a record whose item the table can
- * never store (its single-item write fails with an `ITEM_ERRORS` error, e.g. an
- * item over 400 KB, or it is refused before writing, `unstorable`) is sent to
- * the dead-letter queue by the handler itself (`options.deadLetters`, see
- * `dead-letter.ts`) and not reported, so Lambda moves on at once instead of
+ * A poison record never blocks the shard. A payload with no text DynamoDB can
+ * store (bytes that are not UTF-8, or a JSON `message` whose escapes decode to
+ * an unpaired surrogate) is stored as its bytes (`toItem`). A record whose item
+ * the table can never store (over 400 KB, refused before writing by
+ * `unstorable`, or its single-item write fails with an `ITEM_ERRORS` error) is
+ * sent to the dead-letter queue by the handler itself (`options.deadLetters`,
+ * see `dead-letter.ts`) and not reported, so Lambda moves on at once instead of
  * retrying it until `maximum_retry_attempts`. When the send fails, or no queue
  * is given (the redrive tool), it is reported as before: never lost.
  */
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { downstreamFault } from "../shared/downstream";
 import { type DeadLetterSender, type InvocationInfo, recordDeadLetter, type Unstorable } from "./dead-letter";
+import { fromLambdaRecord, type IngestItem, type StreamRecord, toItem, unstorable } from "./item";
 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
 
-/** What the seed stores when a JSON object has no `message` field. */
-export const NO_MESSAGE = "NoMessage";
-
-/** One stream record, whatever delivered it (the Lambda event, or GetRecords during a replay). */
-export interface StreamRecord {
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  /** The record's bytes, as the producer put them. */
-  readonly data: Uint8Array;
-  readonly arrivedAt?: Date;
-}
-
-/** The table's item: the seed's `ID` + `Message`, plus where the record came from. */
-export interface IngestItem {
-  /** `<shardId>:<sequenceNumber>`: unique per stream, the same on every delivery. */
-  readonly ID: string;
-  readonly Message: string;
-  /** Present (`"base64"`) only when the payload was not UTF-8 text and `Message` holds its base64. */
-  readonly Encoding?: "base64";
-  /** ISO-8601 time Kinesis accepted the record. */
-  readonly ArrivedAt?: string;
-}
 
 export interface WriteOptions {
   /** BatchWriteItem calls per chunk while UnprocessedItems remain, the first included. @default 6 */
@@ -85,93 +66,6 @@ export interface WriteBudget {
 
 /** A call is not started with less time than this left: it could not finish. */
 export const MIN_CALL_MS = 100;
-
-/** The item ID of a record. A replay tool builds it from GetRecords output the same way. */
-export function itemId(shardId: string, sequenceNumber: string): string {
-  return `${shardId}:${sequenceNumber}`;
-}
-
-/** A record of the Lambda event (its eventID is `<shardId>:<sequenceNumber>`). */
-export function fromLambdaRecord(record: KinesisStreamRecord): StreamRecord {
-  const separator = record.eventID.lastIndexOf(":");
-  return {
-    shardId: separator > 0 ? record.eventID.slice(0, separator) : record.eventID,
-    sequenceNumber: record.kinesis.sequenceNumber,
-    data: Buffer.from(record.kinesis.data, "base64"),
-    arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
-  };
-}
-
-/** A record as GetRecords returns it (SDK v3 `_Record`), read from `shardId`: for a replay. */
-export function fromGetRecordsRecord(
-  shardId: string,
-  record: { SequenceNumber?: string; Data?: Uint8Array; ApproximateArrivalTimestamp?: Date },
-): StreamRecord {
-  if (!record.SequenceNumber) throw new Error(`A record of ${shardId} has no SequenceNumber`);
-  return {
-    shardId,
-    sequenceNumber: record.SequenceNumber,
-    data: record.Data ?? new Uint8Array(),
-    arrivedAt: record.ApproximateArrivalTimestamp,
-  };
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/**
- * The message to store for a payload, as the seed decides it: a JSON object's
- * `message` field (`"NoMessage"` when absent); any other payload (not JSON, or
- * JSON that is not an object) as its text. A non-string `message` is stored as
- * its JSON text, so `Message` is always a string.
- */
-export function messageOf(text: string): string {
-  let parsed: unknown;
-  try {
-    // A leading byte-order mark is an encoding marker, not JSON: JSON.parse would refuse it.
-    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch {
-    return text;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return text;
-  if (!Object.prototype.hasOwnProperty.call(parsed, "message")) return NO_MESSAGE;
-  const message = (parsed as Record<string, unknown>).message;
-  return typeof message === "string" ? message : JSON.stringify(message);
-}
-
-/** The item for a record. Bytes that are not UTF-8 are kept (base64), never dropped or mangled. */
-export function toItem(record: StreamRecord): IngestItem {
-  const base = {
-    ID: itemId(record.shardId, record.sequenceNumber),
-    ...(record.arrivedAt && !Number.isNaN(record.arrivedAt.getTime())
-      ? { ArrivedAt: record.arrivedAt.toISOString() }
-      : {}),
-  };
-  let text: string;
-  try {
-    text = utf8.decode(record.data);
-  } catch {
-    return { ...base, Message: Buffer.from(record.data).toString("base64"), Encoding: "base64" };
-  }
-  return { ...base, Message: messageOf(text) };
-}
-
-/** A lone UTF-16 surrogate: `\p{Cs}` matches only unpaired ones in a `u` regex (a pair is one code point). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Why an item can never be stored, checked before writing; undefined when it
- * can be written. A JSON string escape can name half a surrogate pair
- * (`{"message":"\ud800"}` is valid JSON, and `messageOf` returns it as it
- * is): such a `Message` is no Unicode text, so it has no UTF-8 form, which is
- * what DynamoDB stores strings as. (Local engines store it anyway; the handler
- * does not leave the outcome to the engine.)
- */
-export function unstorable(item: IngestItem): Unstorable | undefined {
-  if (LONE_SURROGATE.test(item.Message)) {
-    return { reason: "UnpairedSurrogate", detail: "Message holds an unpaired UTF-16 surrogate (a JSON \\u escape): no UTF-8 form" };
-  }
-  return undefined;
-}
 
 /** Splits `items` into chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size = BATCH_WRITE_LIMIT): T[][] {
@@ -367,7 +261,11 @@ export async function handleKinesisEvent(
   const refused = new Map<string, Unstorable>();
   for (const item of items) {
     const why = unstorable(item);
-    if (why) refused.set(item.ID, why);
+    if (why) {
+      // As the writer logs an item DynamoDB refused: its ID and why, never its payload.
+      console.error(`Could not write item ${item.ID}: ${why.reason}: ${why.detail}`);
+      refused.set(item.ID, why);
+    }
   }
   const writable = items.filter((item) => !refused.has(item.ID));
   const report = await writeItemsReport(client, tableName, writable, options);

@@ -8,7 +8,7 @@ import type { ALBResult, APIGatewayProxyStructuredResultV2, Context } from "aws-
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { ConfigError, Environment, lazy, requiredString } from "../shared/env";
-import { ClientError, failureOf, JsonResponse } from "../shared/http";
+import { ClientError, failureOf, hasLoneSurrogate, JsonResponse } from "../shared/http";
 import { Deadline } from "../shared/time-budget";
 import { FrontDoorEvent, MediaRequest, normalize, queryParameter } from "./event";
 
@@ -111,6 +111,8 @@ export function requestedKey(request: MediaRequest, parameter: string, config: M
   const value = queryParameter(request, parameter);
   if (value === undefined) throw new ClientError(400, `Not found parameter ${parameter}.`);
   if (value === "") throw new ClientError(422, `Not exist parameter ${parameter}.`);
+  // No UTF-8 form, so no DynamoDB key (it would be a 500); an ALB value cannot hold one (its %-decoding refuses it).
+  if (hasLoneSurrogate(value)) throw new ClientError(400, `Parameter ${parameter} is not valid Unicode text.`);
   if (Buffer.byteLength(value, "utf8") > MAX_KEY_BYTES) {
     throw new ClientError(422, `Parameter ${parameter} is longer than ${MAX_KEY_BYTES} bytes.`);
   }
