@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, Fn, Op, TerraformLocal, TerraformOutput } from "cdktf";
+import { Annotations, Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
@@ -16,6 +16,7 @@ import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
 import { ServerlessStack } from "../../blocks/serverless-stack";
 import type { WebhookProxyStackProps } from "./props";
 import { signatureSettings } from "./signature";
+import { QueueSecurity } from "./queue-security";
 import { stackVariables } from "./variables";
 import {
   API2SQS_P99_MS,
@@ -68,6 +69,7 @@ export class WebhookProxyStack extends ServerlessStack {
   readonly api: Apigatewayv2Api;
   readonly stage: HttpApiStage;
   readonly domain: ApiCustomDomain;
+  readonly queueSecurity: QueueSecurity;
 
   constructor(scope: Construct, id: string, props: WebhookProxyStackProps) {
     super(scope, id, props);
@@ -134,6 +136,7 @@ export class WebhookProxyStack extends ServerlessStack {
     // ---- Queue (+ fix: DLQ, redrive, encryption, visibility timeout) ----
     this.deadLetterQueue = new DeadLetterQueue(this, "dlq", {
       queueName: this.name("proxy-queue-dlq"),
+      alarms: this.alarms,
     });
     this.queue = new SqsQueue(this, "queue", {
       ...QUEUE_DEFAULTS,
@@ -218,6 +221,15 @@ export class WebhookProxyStack extends ServerlessStack {
       description: "Webhook proxy: replays queued webhooks to the upstream at a bounded concurrency.",
     });
 
+    // ---- Fix: a customer managed key and queue policies: only the two roles read or write the webhooks ----
+    this.queueSecurity = new QueueSecurity(this, {
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      producer: this.api2sqs.role,
+      consumer: this.sqs2upstream.role,
+      operatorArns: props.queueOperatorArns,
+    });
+
     // ---- Event source mapping (+ fix: partial batch failures, maximum concurrency) ----
     this.mapping = new LambdaEventSourceMapping(this, "mapping", {
       batchSize,
@@ -263,21 +275,27 @@ export class WebhookProxyStack extends ServerlessStack {
       accessLogFormat: ACCESS_LOG_FORMAT,
       throttlingRateLimit: stageLimits.rateLimit,
       throttlingBurstLimit: stageLimits.burstLimit,
+      alarms: this.alarms,
       alarmName: `${this.name("gateway_api_proxy")}-5xx`,
       alarmDescription: "The webhook API answered 5xx: webhooks were not queued (senders should retry).",
       errorRateThreshold: 0,
     });
     // Plan-time warning when the throttling variables admit more than api2sqs's reservation takes.
-    this.addOverride("check.api2sqs_concurrency_fits_stage", {
-      assert: [
-        {
-          condition: api2sqsConcurrencyCondition(frontReserved.friendlyUniqueId, this.stage.throttlingRateLimit.friendlyUniqueId, this.stage.throttlingBurstLimit.friendlyUniqueId),
-          error_message:
-            `api2sqs_reserved_concurrent_executions is below throttling_rate_limit x ${API2SQS_P99_MS} ms x 2 or throttling_burst_limit x ${API2SQS_P99_MS} ms: ` +
-            "the stage admits webhooks api2sqs cannot take at once (throttled: 5xx, the senders retry). Raise it or lower the stage's limits.",
-        },
-      ],
-    });
+    const planValue = (v: TerraformVariable | number): string | undefined =>
+      v instanceof TerraformVariable ? `var.${v.friendlyUniqueId}` : Token.isUnresolved(v) ? undefined : String(v);
+    const [reservedHcl, rateHcl, burstHcl] = [frontReserved, this.stage.throttlingRateLimit, this.stage.throttlingBurstLimit].map(planValue);
+    if (reservedHcl !== undefined && rateHcl !== undefined && burstHcl !== undefined) {
+      this.addOverride("check.api2sqs_concurrency_fits_stage", {
+        assert: [
+          {
+            condition: api2sqsConcurrencyCondition(reservedHcl, rateHcl, burstHcl),
+            error_message:
+              `api2sqs_reserved_concurrent_executions is below throttling_rate_limit x ${API2SQS_P99_MS} ms x 2 or throttling_burst_limit x ${API2SQS_P99_MS} ms: ` +
+              "the stage admits webhooks api2sqs cannot take at once (throttled: 5xx, the senders retry). Raise it or lower the stage's limits.",
+          },
+        ],
+      });
+    }
     const integration = new Apigatewayv2Integration(this, "integration", {
       apiId: this.api.id,
       integrationUri: this.api2sqs.function.invokeArn,

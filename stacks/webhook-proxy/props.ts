@@ -69,6 +69,12 @@ export interface WebhookProxyStackProps extends ServerlessStackProps {
    * forwarded (lower case); the deny-list applies either way. @default [] (all but the deny-list)
    */
   readonly forwardedHeaders?: readonly string[];
+  /**
+   * Default of the `queue_operator_arns` variable: IAM roles or users that may read, redrive
+   * and purge both queues (the key and queue policies name them), e.g. whoever starts a DLQ redrive.
+   * @default [] (only the two functions and the account root)
+   */
+  readonly queueOperatorArns?: readonly string[];
   /** Age of the oldest queued webhook that raises the backlog alarm, in seconds. @default 900 */
   readonly backlogAgeAlarmSeconds?: number;
 }

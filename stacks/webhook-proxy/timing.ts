@@ -40,9 +40,12 @@ export function api2sqsConcurrencyFor(stage: { readonly rateLimit: number; reado
   return Math.ceil(Math.max((stage.rateLimit * 2 * API2SQS_P99_MS) / 1000, (stage.burstLimit * API2SQS_P99_MS) / 1000));
 }
 
-/** The same rule over the plan-time variables, as an HCL condition (integer arithmetic: no binary fraction such as 0.2). */
+/**
+ * The same rule as an HCL condition over plan-time values, each `var.<name>` or a
+ * literal number (integer arithmetic: no binary fraction such as 0.2).
+ */
 export function api2sqsConcurrencyCondition(reserved: string, rate: string, burst: string): string {
-  return `\${var.${reserved} >= ceil(max(var.${rate} * ${2 * API2SQS_P99_MS} / 1000, var.${burst} * ${API2SQS_P99_MS} / 1000))}`;
+  return `\${${reserved} >= ceil(max(${rate} * ${2 * API2SQS_P99_MS} / 1000, ${burst} * ${API2SQS_P99_MS} / 1000))}`;
 }
 
 /** Throws when the defaults let the stage admit more than `api2sqs`'s reserved concurrency can take. */
