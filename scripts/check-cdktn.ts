@@ -48,6 +48,7 @@ const NOT_COPIED = new Set(["node_modules", ".git", "cdktf.out", "cdktf.out.hcl"
 export interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
   scripts?: Record<string, string>;
   overrides?: Record<string, string>;
   [key: string]: unknown;
@@ -60,17 +61,18 @@ export interface PackageJson {
  * Without it the providers load cdktf 0.21 beside cdktn and synth crashes.
  */
 export function toCdktnPackageJson(pkg: PackageJson, version = CDKTN_VERSION): PackageJson {
-  const { cdktf, ...dependencies } = pkg.dependencies ?? {};
-  if (cdktf === undefined) throw new Error("package.json has no `cdktf` dependency: nothing to move");
-  const { "cdktf-cli": cli, ...devDependencies } = pkg.devDependencies ?? {};
+  // cdktf may be a dependency, or (the installable package) a devDependency and a peer.
+  const sections = ["dependencies", "devDependencies", "peerDependencies"] as const;
+  if (!sections.some((section) => pkg[section]?.cdktf !== undefined)) throw new Error("package.json has no `cdktf` dependency: nothing to move");
   const scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).map(([name, command]) => [name, toCdktnCommands(command)]));
-  return {
-    ...pkg,
-    scripts,
-    dependencies: { ...dependencies, cdktn: version },
-    devDependencies: cli === undefined ? devDependencies : { ...devDependencies, "cdktn-cli": version },
-    overrides: { ...pkg.overrides, cdktf: `npm:cdktn@${version}` },
-  };
+  const moved: PackageJson = { ...pkg, scripts };
+  for (const section of sections) {
+    if (!pkg[section]) continue;
+    const { cdktf, "cdktf-cli": cli, ...rest } = pkg[section];
+    const pin = section === "peerDependencies" ? `^${version}` : version;
+    moved[section] = { ...rest, ...(cdktf === undefined ? {} : { cdktn: pin }), ...(cli === undefined ? {} : { "cdktn-cli": pin }) };
+  }
+  return { ...moved, overrides: { ...pkg.overrides, cdktf: `npm:cdktn@${version}` } };
 }
 
 /** `import ... from "cdktf"` / `"cdktf/lib/..."` (and `import "..."`, `require(...)`, `import(...)`) -> `cdktn`. */

@@ -182,7 +182,7 @@ function writeAtomically(file: string, data: Buffer | string): void {
 const memo = new Map<string, Bundle>();
 
 /** Every Lambda entry of the project: the `index.ts` files under handlers/ (the layout the stacks' entries follow). */
-function projectEntries(dir = path.join(PROJECT_ROOT, "handlers")): string[] {
+export function projectEntries(dir = path.join(PROJECT_ROOT, "handlers")): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? projectEntries(path.join(dir, e.name)) : e.name === "index.ts" ? [path.join(dir, e.name)] : [],
