@@ -2,6 +2,7 @@
  * The event-log-api handler against a real DynamoDB engine (dynalite, started
  * here on 127.0.0.1 with a free port): writes, reads by date, pagination, and
  * every kind of bad input answered 4xx with a JSON message and nothing written.
+ * Events carry the signed caller as the AWS_IAM route's do (`requestContext.authorizer.iam`).
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -10,7 +11,12 @@ import { EventItem, EventLogDeps, handleRequest } from "../handlers/event-log-ap
 import { startFaultProxy } from "./support/fault-proxy";
 import { FAKE_CREDENTIALS, LocalDynamo, REGION, sdkEnv, startLocalDynamo } from "./support/local-aws";
 
+/** The SigV4-signed caller API Gateway names on the AWS_IAM routes. */
+const CALLER_ARN = "arn:aws:iam::123456789012:user/dev-event-log-requester";
+
 interface RequestInit {
+  /** The signed caller's ARN; null: an event that names none (a direct invocation). @default CALLER_ARN */
+  caller?: string | null;
   body?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
@@ -40,8 +46,14 @@ function apiEvent(routeKey: string, init: RequestInit = {}): APIGatewayProxyEven
       stage: "$default",
       time: "28/Aug/2021:14:19:00 +0000",
       timeEpoch: 1630160340000,
+      ...(init.caller === null ? {} : { authorizer: { iam: iamAuthorizer(init.caller ?? CALLER_ARN) } }),
     },
-  };
+  } as APIGatewayProxyEventV2;
+}
+
+/** `requestContext.authorizer.iam` as API Gateway fills it for an IAM user's signed request. */
+function iamAuthorizer(userArn: string): Record<string, unknown> {
+  return { accessKey: "AKIAEXAMPLE", accountId: "123456789012", callerId: "AIDAEXAMPLE", principalOrgId: null, userArn, userId: "AIDAEXAMPLE" };
 }
 
 interface Answer {
@@ -80,6 +92,10 @@ async function readAll(deps: EventLogDeps, query: Record<string, string>, limit:
 }
 
 const event = (date: string, time: string, userId = "EX8C9MRZfhL", eventType = "test"): EventItem => ({ date, time, userId, eventType });
+/** The item stored for `e` posted by CALLER_ARN. */
+const signed = (e: EventItem): EventItem => ({ ...e, callerArn: CALLER_ARN });
+/** A page's body for `items`: the seed's Scan fields beside ours. */
+const page = (items: EventItem[], nextToken?: string): Record<string, unknown> => ({ Items: items, Count: items.length, items, ...(nextToken ? { nextToken } : {}) });
 
 let local: LocalDynamo;
 let tables = 0;
@@ -106,13 +122,13 @@ describe("POST then GET", () => {
     const created = await post(deps, { ...item, ignored: "extra fields are not stored" });
     expect(created.statusCode).toBe(201);
     expect(created.headers["content-type"]).toMatch(/^application\/json/);
-    expect(created.json).toEqual({ message: "Put item EX8C9MRZfhL", item });
+    expect(created.json).toEqual({ message: "Put item EX8C9MRZfhL", item: signed(item) });
 
     const read = await call(deps, "GET /events", { query: { date: "2021-08-28" } });
     expect(read.statusCode).toBe(200);
     expect(read.headers["content-type"]).toMatch(/^application\/json/);
-    expect(read.json).toEqual({ items: [item] });
-    expect(await rows(deps)).toEqual([item]);
+    expect(read.json).toEqual(page([signed(item)]));
+    expect(await rows(deps)).toEqual([signed(item)]);
   });
 
   test("GET ?date= returns only that date's events, in time order", async () => {
@@ -130,7 +146,7 @@ describe("POST then GET", () => {
     const again = await post(deps, event("2021-08-28", "14:19:00", "second"));
     expect(again.statusCode).toBe(409);
     expect(again.json.message).toMatch(/already logged/);
-    expect(await rows(deps)).toEqual([event("2021-08-28", "14:19:00", "first")]);
+    expect(await rows(deps)).toEqual([signed(event("2021-08-28", "14:19:00", "first"))]);
   });
 
   test("a base64-encoded body (as API Gateway may send it) is decoded", async () => {
@@ -142,7 +158,44 @@ describe("POST then GET", () => {
       headers: { "content-type": "application/json; charset=utf-8" },
     });
     expect(res.statusCode).toBe(201);
-    expect(await rows(deps)).toEqual([item]);
+    expect(await rows(deps)).toEqual([signed(item)]);
+  });
+});
+
+describe("who called (issue 26): the signed caller's ARN on each item", () => {
+  test("POST stores the caller API Gateway signed for, beside the caller-supplied userId; a callerArn in the body is ignored", async () => {
+    const deps = await freshDeps();
+    const other = "arn:aws:iam::123456789012:user/someone-else";
+    const res = await call(deps, "POST /events", { caller: other, body: JSON.stringify({ ...event("2021-08-28", "10:00:00", "claimed-user"), callerArn: CALLER_ARN }) });
+    expect(res.statusCode).toBe(201);
+    expect(await rows(deps)).toEqual([{ ...event("2021-08-28", "10:00:00", "claimed-user"), callerArn: other }]);
+    const read = await call(deps, "GET /events", { query: { date: "2021-08-28" } });
+    expect(read.json.Items).toEqual([{ ...event("2021-08-28", "10:00:00", "claimed-user"), callerArn: other }]);
+  });
+
+  test("an event that names no signed caller (a direct invocation) is stored without callerArn", async () => {
+    const deps = await freshDeps();
+    expect((await call(deps, "POST /events", { caller: null, body: JSON.stringify(event("2021-08-28", "11:00:00")) })).statusCode).toBe(201);
+    expect(await rows(deps)).toEqual([event("2021-08-28", "11:00:00")]);
+  });
+});
+
+describe("GET /events answers both kinds of client", () => {
+  test("a client written against the seed (Scan output: Items, Count) and one reading items + nextToken see the same events", async () => {
+    const deps = await freshDeps();
+    const posted = Array.from({ length: 5 }, (_, i) => event("2021-08-30", `12:00:0${i}`));
+    for (const e of posted) expect((await post(deps, e)).statusCode).toBe(201);
+    // The seed's client: one GET, `Items` and `Count` of the answer.
+    const seedClient = await call(deps, "GET /events");
+    expect(seedClient.json.Count).toBe(5);
+    expect((seedClient.json.Items as EventItem[]).map((e) => e.time).sort()).toEqual(posted.map((e) => e.time));
+    // Ours: pages of `items` with `nextToken`; each page also carries the seed's fields for its own items.
+    const first = await call(deps, "GET /events", { query: { limit: "3" } });
+    expect(first.json).toEqual(page(first.json.items as EventItem[], first.json.nextToken as string));
+    expect(first.json.Count).toBe(3);
+    const rest = await call(deps, "GET /events", { query: { limit: "3", nextToken: first.json.nextToken as string } });
+    expect(rest.json).toEqual(page(rest.json.items as EventItem[]));
+    expect([...(first.json.Items as EventItem[]), ...(rest.json.Items as EventItem[])].map((e) => e.time).sort()).toEqual(posted.map((e) => e.time));
   });
 });
 
@@ -158,7 +211,7 @@ describe("pagination", () => {
 
   test("by date: every item exactly once across pages, in order, none from another date", async () => {
     const { items, pages } = await readAll(deps, { date: "2021-08-28" }, 3);
-    expect(items).toEqual(day1);
+    expect(items).toEqual(day1.map(signed));
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 
@@ -334,7 +387,7 @@ describe("the Lambda entry (index.ts) reads its table and endpoint from the envi
     const created = await entry.handler(apiEvent("POST /events", { body: JSON.stringify(item) }));
     expect(created.statusCode).toBe(201);
     const read = await entry.handler(apiEvent("GET /events", { query: { date: "2021-09-09" } }));
-    expect(JSON.parse(read.body ?? "{}")).toEqual({ items: [item] });
+    expect(JSON.parse(read.body ?? "{}")).toEqual(page([signed(item)]));
   });
 
   test("without TABLE_NAME it answers 500, not a crash", async () => {

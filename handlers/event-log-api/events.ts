@@ -19,12 +19,25 @@ export interface EventLogDeps {
 export interface EventItem {
   readonly date: string;
   readonly time: string;
+  /** Who the caller says the event is about (the seed's field); not checked against who called. */
   readonly userId: string;
   readonly eventType: string;
+  /**
+   * Who called: the SigV4-signed caller's ARN, as the route's IAM authorization put it in the
+   * request context (`requestContext.authorizer.iam.userArn`). Absent only on an item written
+   * by an event that names no signed caller (a direct invocation).
+   */
+  readonly callerArn?: string;
 }
 
-/** A page of events; `nextToken` is present while more items remain. */
+/**
+ * A page of events, readable by both kinds of client: the seed's (its handler answered with
+ * DynamoDB's Scan output, so its clients read `Items` and `Count`) and ours (`items`).
+ * `nextToken` is present while more items remain.
+ */
 export interface EventPage {
+  readonly Items: EventItem[];
+  readonly Count: number;
   readonly items: EventItem[];
   readonly nextToken?: string;
 }
@@ -52,7 +65,7 @@ export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLo
         case "GET /events":
           return jsonResponse(200, await listEvents(deps, queryOf(event)));
         case "POST /events": {
-          const item = await putEvent(deps, requestItem(event));
+          const item = await putEvent(deps, { ...requestItem(event), ...callerOf(event) });
           return jsonResponse(201, { message: `Put item ${item.userId}`, item });
         }
         default:
@@ -72,6 +85,14 @@ export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLo
 export function queryOf(event: Pick<APIGatewayProxyEventV2, "rawQueryString" | "queryStringParameters">): Record<string, string | undefined> {
   if (event.rawQueryString) return Object.fromEntries(lastQueryValues(event.rawQueryString));
   return { ...(event.queryStringParameters ?? {}) };
+}
+
+/** `{ callerArn }` of the signed caller named in the request context, or `{}` when it names none. */
+export function callerOf(event: Pick<APIGatewayProxyEventV2, "requestContext">): { callerArn?: string } {
+  // The payload 2.0 type leaves `authorizer` out; the IAM-authorized route's events carry it.
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined;
+  const arn = context?.authorizer?.iam?.userArn;
+  return typeof arn === "string" && arn !== "" ? { callerArn: arn } : {};
 }
 
 /** The validated event of a `POST /events` request. */
@@ -166,7 +187,8 @@ export async function listEvents(deps: EventLogDeps, query: Record<string, strin
           { abortSignal: deps.signal?.() },
         );
   const items = (page.Items ?? []).map(toEvent);
-  return page.LastEvaluatedKey ? { items, nextToken: encodeToken(page.LastEvaluatedKey) } : { items };
+  const both = { Items: items, Count: items.length, items };
+  return page.LastEvaluatedKey ? { ...both, nextToken: encodeToken(page.LastEvaluatedKey) } : both;
 }
 
 function pageSize(value: string | undefined): number {
@@ -205,7 +227,8 @@ export function decodeToken(token: string, date: string | undefined): { date: st
 
 function toEvent(raw: Record<string, unknown>): EventItem {
   const s = (v: unknown): string => (typeof v === "string" ? v : "");
-  return { date: s(raw.date), time: s(raw.time), userId: s(raw.userId), eventType: s(raw.eventType) };
+  const event = { date: s(raw.date), time: s(raw.time), userId: s(raw.userId), eventType: s(raw.eventType) };
+  return typeof raw.callerArn === "string" ? { ...event, callerArn: raw.callerArn } : event;
 }
 
 function errorName(err: unknown): string | undefined {
