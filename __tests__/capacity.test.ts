@@ -11,7 +11,7 @@ import { Testing } from "cdktf";
 import { defaultEnvironment } from "../config";
 import { STACKS } from "../main";
 import { breakEven, frontDoorCost } from "../tools/capacity/cost";
-import { evaluateCondition, HclValue, Unsupported } from "../tools/capacity/hcl";
+import { evaluateCondition, HclValue, Unsupported } from "../tools/emulator/terraform-expression";
 import { FLAG_OPTIONS, main, USAGE, VALUE_OPTIONS } from "../tools/capacity/index";
 import { LIMITS } from "../tools/capacity/limits";
 import { analyse, buildModel, TrafficOptions } from "../tools/capacity/model";
@@ -19,14 +19,14 @@ import { plan, verdict } from "../tools/capacity/plan";
 import { HOURS_PER_MONTH, PRICES, priceEntries, REGIONS, SECONDS_PER_MONTH, undatedOrUnsourced } from "../tools/capacity/prices";
 import { formatPlan } from "../tools/capacity/report";
 import { applySets, CapacityError, checkSets, parseSet, readTopology } from "../tools/capacity/stack";
-import type { SynthesizedStack } from "../tools/emulator/synth";
+import { evaluate, numberSetting, resolveLiterals, stackFromJson, type SynthesizedStack } from "../tools/emulator/synth";
 import { EventLogApiStack, EventLogApiStackProps } from "../stacks/event-log-api";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { WebhookProxyStack, WebhookProxyStackProps } from "../stacks/webhook-proxy";
 
 const env = defaultEnvironment;
-const asStack = (id: string, text: string): SynthesizedStack => ({ id, dir: "", json: JSON.parse(text) as SynthesizedStack["json"] });
+const asStack = (id: string, text: string): SynthesizedStack => stackFromJson(id, text);
 const kinesisIngest = (props: Partial<KinesisIngestStackProps> = {}): SynthesizedStack =>
   asStack("kinesis-ingest", Testing.synth(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env, ...props })));
 const eventLogApi = (props: Partial<EventLogApiStackProps> = {}): SynthesizedStack =>
@@ -295,10 +295,40 @@ describe("--set checks each variable's validation, as terraform plan would", () 
     expect(evaluateCondition("${var.x == 1 ? true : false}", vars(1))).toBe(true);
     expect(() => evaluateCondition("${startswith(var.x, \"a\")}", vars("a"))).toThrow(Unsupported);
     expect(() => evaluateCondition("${local.limit > var.x}", vars(1))).toThrow(Unsupported);
-    expect(() => evaluateCondition('${var.x == "${var.y}"}', vars(1))).toThrow(Unsupported);
+    // Templates inside an expression: one interpolation alone keeps its type, text around it makes a string.
+    expect(evaluateCondition('${var.x == "${var.x}"}', vars(1))).toBe(true);
+    expect(evaluateCondition('${"v${var.x}" == "v1"}', vars(1))).toBe(true);
+    expect(() => evaluateCondition('${"%{ if var.x }y%{ endif }" == "y"}', vars(true))).toThrow(Unsupported);
+    expect(() => evaluateCondition('${"a${var.x}" == "a"}', vars(null))).toThrow(/interpolates null/);
     expect(() => evaluateCondition('${can(regex("(?P<n>a)", var.x))}', vars("a"))).toThrow(Unsupported);
     // A type error is Terraform's error too (it refuses the plan), not a silent pass.
     expect(() => evaluateCondition("${var.x > 0}", vars("abc"))).toThrow(/a number is required/);
+  });
+});
+
+describe("the one evaluator on a stack's values (tools/emulator/terraform-expression.ts through the reader)", () => {
+  const stack = stackFromJson("demo", {
+    variable: { zone_name: { default: "example.com" }, origins: { default: " " }, n: { default: 3 }, clients: { default: ["b", "a", "b"] } },
+    locals: { fn: "dev-${var.zone_name}" },
+    resource: { aws_sqs_queue: { q: { name: "${local.fn}-queue" } }, aws_kinesis_stream: { s: { name: "dev-stream" } } },
+  });
+
+  it("templates, locals, literal attributes of other resources, functions, as Terraform reads them", () => {
+    expect(evaluate(stack, '${coalesce(trimspace(var.origins), "https://${replace(var.zone_name, ".", "[.]")}")}')).toBe("https://example[.]com");
+    expect(evaluate(stack, "${aws_sqs_queue.q.name}")).toBe("dev-example.com-queue");
+    expect(resolveLiterals(stack, '{"StreamName": "${aws_kinesis_stream.s.name}", "n": ${var.n}}')).toBe('{"StreamName": "dev-stream", "n": 3}');
+    // `$${` is a literal `${` (Velocity's formal references survive); one interpolation keeps its type.
+    expect(resolveLiterals(stack, "$${input.body} ${var.n}")).toBe("${input.body} 3");
+    expect(evaluate(stack, "${var.n >= 2 ? min(var.n, 2) : 20}")).toBe(2);
+    expect(evaluate(stack, "${toset(var.clients)}")).toEqual(["a", "b"]);
+    expect(numberSetting(stack, "${var.n * 10}", "n", { vars: { n: 5 } })).toBe(50);
+  });
+
+  it("what is known only after apply, or not evaluated here, is an error naming the expression, never a guess", () => {
+    expect(() => evaluate(stack, "${aws_sqs_queue.q.arn}")).toThrow(/demo: .*aws_sqs_queue\.q\.arn.*known only after apply/);
+    expect(() => evaluate(stack, "${var.missing}")).toThrow(/demo: variable missing has no default/);
+    expect(() => evaluate(stack, "${path.module}/x.zip")).toThrow(/demo: cannot evaluate .*path\.module/);
+    expect(() => numberSetting(stack, "${var.zone_name}", "zone")).toThrow(/zone is not a number/);
   });
 });
 

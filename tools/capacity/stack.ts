@@ -9,9 +9,9 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Block, environmentVariables, evaluate, readStack, referenceOf, resolveLocal, SynthesizedStack } from "../emulator/synth";
+import { Block, environmentVariables, evaluate, readStack, redrivePolicy, referenceOf, resolveLocal, SynthesizedStack } from "../emulator/synth";
 import { maximumConcurrencyOf } from "../emulator/event-source";
-import { evaluateCondition, HclValue, Unsupported } from "./hcl";
+import { evaluateCondition, HclValue, Unsupported } from "../emulator/terraform-expression";
 
 export class CapacityError extends Error {}
 
@@ -330,13 +330,11 @@ function streamInfo(stack: SynthesizedStack, name: string): StreamInfo {
 
 function queueInfo(stack: SynthesizedStack, name: string): QueueInfo {
   const q = stack.json.resource!.aws_sqs_queue[name];
-  const redrive = String(q.redrive_policy ?? "");
-  const count = /"?maxReceiveCount"?\s*[=:]\s*("?)([^,}]+?)\1\s*[,}]/.exec(redrive);
   return {
     address: `aws_sqs_queue.${name}`,
     visibilityS: numeric(stack, q.visibility_timeout_seconds) ?? 30,
     retentionS: numeric(stack, q.message_retention_seconds) ?? 345_600,
-    maxReceiveCount: count ? Number(evaluate(stack, count[2])) : undefined,
+    maxReceiveCount: redrivePolicy(stack, q)?.maxReceiveCount,
     maxMessageKb: (numeric(stack, q.max_message_size) ?? 262_144) / 1024,
   };
 }

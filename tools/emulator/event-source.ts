@@ -235,19 +235,19 @@ export interface QueueMappingSettings {
 export function maximumConcurrencyOf(stack: SynthesizedStack, mapping: Block, vars: Record<string, number> = {}): { value?: number; dynamic: boolean } {
   const dynamic = ((mapping.dynamic as Block | undefined)?.scaling_config as Block | undefined)?.for_each;
   if (typeof dynamic === "string") {
-    const values = evaluate(stack, dynamic, vars) as number[];
+    const values = evaluate(stack, dynamic, { vars }) as number[];
     return { value: values.length > 0 ? values[0] : undefined, dynamic: true };
   }
   const scaling = mapping.scaling_config as Block | Block[] | undefined;
   const block = Array.isArray(scaling) ? scaling[0] : scaling;
-  return { value: block ? Number(evaluate(stack, String(block.maximum_concurrency), vars)) : undefined, dynamic: false };
+  return { value: block ? numberSetting(stack, block.maximum_concurrency, "maximum_concurrency", { vars }) : undefined, dynamic: false };
 }
 
 /** The mapping's settings and its function's concurrency limit; `vars` set Terraform variables as a tfvars file would. */
 export function readQueueMapping(stack: SynthesizedStack, mapping: Block, fn: Block, vars: Record<string, number> = {}): QueueMappingSettings {
   const maximumConcurrency = maximumConcurrencyOf(stack, mapping, vars).value;
   const reservedRaw = fn.reserved_concurrent_executions;
-  const reserved = reservedRaw === undefined ? undefined : Number(evaluate(stack, String(reservedRaw), vars));
+  const reserved = numberSetting(stack, reservedRaw, "reserved_concurrent_executions", { vars });
   const limits = [reserved, maximumConcurrency].filter((n): n is number => n !== undefined);
   return {
     batchSize: numberSetting(stack, mapping.batch_size, "batch_size") ?? 10,

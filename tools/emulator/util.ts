@@ -1,4 +1,4 @@
-import { Block, environmentVariables, SynthesizedStack, variableDefault } from "./synth";
+import { Block, environmentVariables, resolveLiterals, SynthesizedStack } from "./synth";
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,23 +15,14 @@ export async function mapPool(count: number, concurrency: number, fn: (i: number
 export type Resolvers = Record<string, (block: Block, name: string) => Record<string, string>>;
 
 /**
- * A function's `environment.variables` with every Terraform reference
- * replaced by the local resource's value (`${aws_sqs_queue.queue.url}` -> the
- * local queue's URL) and every `${var.x}` by the variable's default.
+ * A function's `environment.variables` as Terraform would set them, with every resource
+ * attribute the local engines have (`${aws_sqs_queue.queue.url}` -> the local queue's URL)
+ * taken from `resolvers`, and variables at their defaults.
  */
 export function resolveEnvironment(stack: SynthesizedStack, fn: Block, resolvers: Resolvers): Record<string, string> {
-  const variables = environmentVariables(fn);
-  const out: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(variables)) {
-    const value = String(variableDefault(stack, raw));
-    out[key] = value.replace(/\$\{(?:data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\[0\])?\.([a-z_]+)\}/g, (whole, type: string, name: string, attr: string) => {
-      if (type === "var") return String(variableDefault(stack, `\${var.${name}}`));
-      const resolve = resolvers[type];
-      const block = stack.json.resource?.[type]?.[name];
-      const local = type in resolvers && block ? resolve(block, name)[attr] : undefined;
-      if (local === undefined) throw new Error(`${stack.id}: cannot resolve ${whole} in ${key} locally`);
-      return local;
-    });
-  }
-  return out;
+  const resolve = ({ type, name, attribute, data }: { type: string; name: string; attribute: string; data: boolean }): string | undefined => {
+    const block = data ? undefined : stack.json.resource[type]?.[name];
+    return block && type in resolvers ? resolvers[type](block, name)[attribute] : undefined;
+  };
+  return Object.fromEntries(Object.entries(environmentVariables(fn)).map(([key, raw]) => [key, resolveLiterals(stack, String(raw), { resolve })]));
 }

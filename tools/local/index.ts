@@ -21,14 +21,13 @@ import { LOCAL_STACK_IDS } from "../../main";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../emulator/engines";
 import { Random } from "../emulator/random";
-import { type Block, environmentVariables, readStack, resources, type SynthesizedStack } from "../emulator/synth";
+import { type Block, environmentVariables, readStack, resolveLiterals, resources, type SynthesizedStack } from "../emulator/synth";
 import { alb } from "./alb";
 import { httpApi } from "./http-api";
 import { type Mapping, startMappings } from "./mappings";
 import { restApi } from "./rest-api";
 import { type LocalRuntime, startRuntime } from "./runtime";
 import { type FrontDoor, serve } from "./server";
-import { evaluateTemplate } from "./terraform-expression";
 import { newCredentials } from "./sigv4";
 import { startEchoUpstream, startTranslateStandIn, PSEUDO_TRANSLATION_LABEL } from "./stand-ins";
 import { describeKey } from "./usage-plans";
@@ -108,7 +107,7 @@ function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
   for (const [, fn] of resources(stack, "aws_lambda_function")) {
     const vars = environmentVariables(fn);
     if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
-    const value = (name: string): string => evaluateTemplate(stack, String(vars[name] ?? ""));
+    const value = (name: string): string => resolveLiterals(stack, String(vars[name] ?? ""));
     return {
       parameter: value("SIGNATURE_SECRET_PARAMETER"),
       header: value("SIGNATURE_HEADER"),

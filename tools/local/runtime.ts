@@ -22,9 +22,8 @@ import {
 import { Random } from "../emulator/random";
 import { handlerSandbox, type FunctionSettings, type Handler, invoke, loadHandler } from "../emulator/handler";
 import { createStream, createTable, functionSettings } from "../emulator/resources";
-import { type Block, environmentVariables, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack, variableDefault } from "../emulator/synth";
+import { type Block, environmentVariables, evaluate, functionCode, numberSetting, redrivePolicy, resolveLocal, resources, type SynthesizedStack } from "../emulator/synth";
 import { resolveEnvironment, type Resolvers } from "../emulator/util";
-import { evaluateTemplate } from "./terraform-expression";
 
 export interface LocalEngines {
   dynamodb?: Engine;
@@ -65,7 +64,7 @@ export function providerRegion(stack: SynthesizedStack): string {
   const providers = (stack.json as { provider?: Record<string, Block[] | undefined> }).provider?.aws ?? [];
   const region = providers.find((p) => p.alias === undefined)?.region;
   if (region === undefined) return REGION;
-  const value = variableDefault(stack, region);
+  const value = evaluate(stack, region);
   if (typeof value !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new Error(`${stack.id}: the aws provider's region ${JSON.stringify(region)} is not a region name`);
   return value;
 }
@@ -138,21 +137,12 @@ function resolversFor(stack: SynthesizedStack, queueUrls: Map<string, string>): 
 }
 
 /**
- * A function's environment: references to local resources, `${var.x}`
- * defaults, and the small Terraform expressions some values are
- * (`coalesce(trimspace(var.x), ...)`), evaluated as Terraform would.
+ * A function's environment as Terraform would set it, with the local resources' values
+ * (`resolveEnvironment`) and `overrides` in place of the stack's.
  */
 export function functionEnvironment(stack: SynthesizedStack, fn: Block, resolvers: Resolvers, overrides: Record<string, string> = {}): Record<string, string> {
-  const variables = environmentVariables(fn);
-  const plain: Record<string, unknown> = {};
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(variables)) {
-    if (key in overrides) out[key] = overrides[key];
-    else if (typeof value === "string" && /\$\{(?!(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[0\])?\.[a-z_]+\})/.test(value)) {
-      out[key] = evaluateTemplate(stack, value);
-    } else plain[key] = value;
-  }
-  return { ...resolveEnvironment(stack, { environment: { variables: plain } }, resolvers), ...out };
+  const variables = Object.fromEntries(Object.entries(environmentVariables(fn)).filter(([key]) => !(key in overrides)));
+  return { ...resolveEnvironment(stack, { environment: { variables } }, resolvers), ...overrides };
 }
 
 export interface RuntimeOptions {

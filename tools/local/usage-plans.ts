@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { TokenBucket } from "../emulator/apigateway";
-import { type Block, numberSetting, resources, type SynthesizedStack, variableDefault } from "../emulator/synth";
+import { type Block, evaluate, numberSetting, resources, type SynthesizedStack } from "../emulator/synth";
 
 export interface UsagePlan {
   /** `usage_plan.name` with `each.value` filled in. */
@@ -41,16 +41,11 @@ export interface ApiKeys {
   check(value: string | undefined): KeyVerdict;
 }
 
-/** `each.key` of every instance of a block: `[""]` without `for_each`; `toset(var.x)`, `var.x` or a literal list or map with one. */
+/** `each.key` of every instance of a block: `[""]` without `for_each`; with one, the keys of its list (`toset(var.x)`) or map. */
 export function instanceKeys(stack: SynthesizedStack, block: Block, what: string): string[] {
   const forEach = block.for_each;
   if (forEach === undefined) return [""];
-  let value: unknown = forEach;
-  if (typeof forEach === "string") {
-    const m = /^\$\{toset\((var\.[A-Za-z0-9_-]+)\)\}$/.exec(forEach) ?? /^\$\{(var\.[A-Za-z0-9_-]+)\}$/.exec(forEach);
-    if (!m) throw new Error(`${stack.id}: cannot expand the for_each ${forEach} of ${what} locally`);
-    value = variableDefault(stack, `\${${m[1]}}`);
-  }
+  const value = evaluate(stack, forEach);
   if (Array.isArray(value)) return [...new Set(value.map(String))];
   if (value && typeof value === "object") return Object.keys(value);
   throw new Error(`${stack.id}: the for_each of ${what} is neither a list nor a map: ${JSON.stringify(forEach)}`);
@@ -75,7 +70,7 @@ function readPlan(stack: SynthesizedStack, block: Block, eachKey: string): Usage
   const rate = numberSetting(stack, throttle?.rate_limit, "throttle_settings.rate_limit");
   const burst = numberSetting(stack, throttle?.burst_limit, "throttle_settings.burst_limit");
   const limit = numberSetting(stack, quota?.limit, "quota_settings.limit");
-  const period = String(variableDefault(stack, quota?.period ?? "DAY"));
+  const period = String(evaluate(stack, quota?.period ?? "DAY"));
   if (quota && period !== "DAY" && period !== "WEEK" && period !== "MONTH") throw new Error(`${stack.id}: usage plan quota period ${period} is not DAY, WEEK or MONTH`);
   return {
     name: fill(block.name, eachKey),
