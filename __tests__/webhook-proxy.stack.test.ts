@@ -169,7 +169,10 @@ describe("webhook-proxy with the seed's defaults", () => {
           FUNCTION_TIMEOUT_MS: "3000",
           FORWARD_HEADERS: "${var.forwarded_headers}",
           // The signature check (on by default): the secret's parameter name, never the secret.
+          SIGNATURE_SCHEME: "${var.signature_scheme}",
           SIGNATURE_SECRET_PARAMETER: "${var.signing_secret_parameter}",
+          SIGNATURE_PUBLIC_KEY: "${var.signature_public_key}",
+          SIGNATURE_TOLERANCE_SECONDS: "${var.signature_tolerance_seconds}",
           SIGNATURE_HEADER: "${var.signature_header}",
           SIGNATURE_PREFIX: "${var.signature_prefix}",
           SIGNATURE_ENCODING: "${var.signature_encoding}",

@@ -200,6 +200,15 @@ export class WebhookProxyStack extends ServerlessStack {
       },
       description: "Webhook proxy: queues each received webhook (raw bytes, headers, path, query) and answers 202.",
     });
+    if (signature) {
+      // SendGrid's scheme cannot verify anything without its key: the plan fails, not every webhook.
+      this.api2sqs.function.addOverride("lifecycle.precondition", [
+        {
+          condition: '${var.signature_scheme != "sendgrid" || length(trimspace(var.signature_public_key)) > 0}',
+          error_message: "signature_scheme is sendgrid: set signature_public_key to SendGrid's verification key (Mail Settings > Signed Event Webhook).",
+        },
+      ]);
+    }
 
     this.sqs2upstream = new NodejsFunction(this, "sqs2upstream", {
       ...common,
@@ -313,7 +322,12 @@ export class WebhookProxyStack extends ServerlessStack {
     declareEntryPoint(
       route,
       signature
-        ? { caller: "signature", reason: "api2sqs verifies an HMAC-SHA256 of the raw body with the shared secret before queueing" }
+        ? {
+            caller: "signature",
+            reason:
+              "api2sqs verifies the sender's signature (signature_scheme: an HMAC-SHA256 with the shared secret, or SendGrid's ECDSA " +
+              "with its public key) before queueing",
+          }
         : { caller: "public", reason: "signature check turned off (signature: false); the stage throttling is the only limit" },
     );
     this.api2sqs.allowInvoke("api_permission", {
