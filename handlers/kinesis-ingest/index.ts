@@ -24,12 +24,14 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aw
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { ConfigError, Environment, lazy, optionalString, readSettings, requiredString } from "../shared/env";
 import { sqsClient } from "../shared/sqs-client";
+import { Telemetry } from "../shared/observability";
 import { Deadline } from "../shared/time-budget";
 import { sqsDeadLetterSender } from "./dead-letter";
 import { handleKinesisEvent } from "./ingest";
 
 const documentClient = lazy(() => dynamoDocumentClient({ maxAttempts: 1 }));
 const queueClient = lazy(() => sqsClient());
+const telemetry = new Telemetry("kinesis-ingest");
 
 /** `DEAD_LETTER_QUEUE_URL`: an http(s) URL, or undefined when unset or empty. */
 export function deadLetterQueueUrl(env: Environment = process.env): string | undefined {
@@ -47,7 +49,12 @@ export function deadLetterQueueUrl(env: Environment = process.env): string | und
   return value;
 }
 
+/** Lines about the batch carry the invocation's id as their correlation id; lines about one record, its request's (the partition key). */
 export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
+  return telemetry.run(context, context?.awsRequestId ?? "batch", () => handle(event, context));
+}
+
+async function handle(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   const { tableName, queueUrl, budget } = readSettings(() => ({
     tableName: requiredString("TABLE_NAME"),
     queueUrl: deadLetterQueueUrl(),

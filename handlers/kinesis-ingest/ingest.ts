@@ -42,6 +42,11 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { downstreamFault } from "../shared/downstream";
 import { type DeadLetterSender, type InvocationInfo, recordDeadLetter, type Unstorable } from "./dead-letter";
 import { fromLambdaRecord, type IngestItem, type StreamRecord, toItem, unstorable } from "./item";
+import { deadLetterReason, log, outcomeField, type Scope } from "../shared/observability";
+import { OUTCOMES } from "../shared/outcomes";
+
+/** The scope of one item's lines: its record's correlation id. */
+const forItem = (item: IngestItem): Scope => (item.CorrelationId ? log().forRecord(item.CorrelationId) : log());
 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -137,7 +142,7 @@ async function writeChunk(
       const name = err instanceof Error ? err.name : "";
       if (ITEM_ERRORS.has(name)) {
         if (pending.length === 1) {
-          console.error(`Could not write item ${pending[0].ID}: ${errorName(err)}`);
+          forItem(pending[0]).error(`Could not write item ${pending[0].ID}: ${errorName(err)}`, { event: "item_refused", itemId: pending[0].ID });
           return { failed: ids(pending), rejected: [{ id: pending[0].ID, reason: name, detail: err instanceof Error ? err.message : "" }] };
         }
         const failed: string[] = [];
@@ -152,7 +157,7 @@ async function writeChunk(
       }
       if (downstreamFault(err) === undefined) {
         // Access denied, no such table, a bug: every later chunk would fail the same way.
-        console.error(`BatchWriteItem failed for ${pending.length} item(s): ${errorName(err)}`);
+        log().error(`BatchWriteItem failed for ${pending.length} item(s): ${errorName(err)}`, { event: "write_failed", items: pending.length });
         return { failed: ids(pending), stop: "failing" };
       }
       unprocessed = pending;
@@ -160,9 +165,10 @@ async function writeChunk(
     }
     if (unprocessed.length === 0) return { failed: [] };
     if (attempt >= maxAttempts) {
-      console.error(
-        `${unprocessed.length} item(s) still not written after ${attempt} BatchWriteItem calls` + (lastError ? ` (${lastError})` : ""),
-      );
+      log().error(`${unprocessed.length} item(s) still not written after ${attempt} BatchWriteItem calls` + (lastError ? ` (${lastError})` : ""), {
+        event: "write_gave_up",
+        items: unprocessed.length,
+      });
       return { failed: ids(unprocessed), stop: "throttled" };
     }
     pending = unprocessed;
@@ -218,7 +224,17 @@ export async function writeItemsReport(
     for (const { id, reason, detail } of result.rejected ?? []) rejected.set(id, { reason, detail });
     stop = result.stop;
   }
-  if (stop) console.warn(JSON.stringify({ event: "ingest_stopped", reason: stop, notWritten: failed.length, untried }));
+  if (stop) {
+    const exhausted = stop === "deadline";
+    log().warn(`ingest stopped (${stop}): ${failed.length} not written`, {
+      event: "ingest_stopped",
+      reason: stop,
+      notWritten: failed.length,
+      untried,
+      ...(exhausted ? outcomeField(OUTCOMES.budgetExhausted) : {}),
+    });
+    if (exhausted) log().count(OUTCOMES.budgetExhausted);
+  }
   return { failed, rejected };
 }
 
@@ -263,7 +279,7 @@ export async function handleKinesisEvent(
     const why = unstorable(item);
     if (why) {
       // As the writer logs an item DynamoDB refused: its ID and why, never its payload.
-      console.error(`Could not write item ${item.ID}: ${why.reason}: ${why.detail}`);
+      forItem(item).error(`Could not write item ${item.ID}: ${why.reason}: ${why.detail}`, { event: "item_refused", itemId: item.ID });
       refused.set(item.ID, why);
     }
   }
@@ -276,7 +292,7 @@ export async function handleKinesisEvent(
   const uniqueWritable = new Set(writable.map((item) => item.ID)).size;
   const tableRefusesAll = uniqueWritable > 1 && report.rejected.size === uniqueWritable;
   if (tableRefusesAll && options.deadLetters) {
-    console.warn(JSON.stringify({ event: "dead_letters_skipped", why: "DynamoDB refused every item it was given", refused: report.rejected.size }));
+    log().warn("dead letters skipped: DynamoDB refused every item it was given", { event: "dead_letters_skipped", refused: report.rejected.size });
   }
   const never = new Map([...refused, ...(tableRefusesAll ? [] : report.rejected)]);
 
@@ -299,9 +315,10 @@ export async function handleKinesisEvent(
     failed.push(record.sequenceNumber);
     resumesHere = true;
   }
-  console.log(
-    JSON.stringify({ received: records.length, stored: records.length - failed.length - deadLettered.size, deadLettered: deadLettered.size, failed: failed.length }),
-  );
+  const stored = records.length - failed.length - deadLettered.size;
+  log().info(`batch: ${stored} of ${records.length} stored`, { event: "batch_done", received: records.length, stored, deadLettered: deadLettered.size, failed: failed.length });
+  log().count(OUTCOMES.stored, stored);
+  log().count(OUTCOMES.retryReported, failed.length);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
@@ -315,6 +332,7 @@ async function sendDeadLetter(
   invocation: InvocationInfo | undefined,
 ): Promise<boolean> {
   const where = { shardId: record.shardId, sequenceNumber: record.sequenceNumber, reason: why.reason };
+  const scope = record.correlationId ? log().forRecord(record.correlationId) : log();
   let error: string;
   if (!streamArn) {
     error = "the record names no stream (eventSourceARN)";
@@ -323,12 +341,13 @@ async function sendDeadLetter(
   } else {
     try {
       await send(recordDeadLetter(record, streamArn, why, invocation), budget.signal());
-      console.warn(JSON.stringify({ event: "dead_lettered", ...where }));
+      scope.warn(`dead-lettered ${record.shardId}:${record.sequenceNumber}: ${why.reason}`, { event: "dead_lettered", ...where, ...outcomeField(OUTCOMES.deadLettered) });
+      scope.deadLettered(deadLetterReason(why.reason));
       return true;
     } catch (err) {
       error = errorName(err);
     }
   }
-  console.error(JSON.stringify({ event: "dead_letter_failed", ...where, error, then: "reported in batchItemFailures" }));
+  scope.error(`dead letter not sent: ${error}`, { event: "dead_letter_failed", ...where, error, then: "reported in batchItemFailures" });
   return false;
 }

@@ -4,6 +4,7 @@
  * redrive), the seed's `Message` rule, and what the table can store.
  */
 import type { KinesisStreamRecord } from "aws-lambda";
+import { kinesisCorrelationId } from "../shared/correlation";
 import type { Unstorable } from "./dead-letter";
 
 /** What the seed stores when a JSON object has no `message` field. */
@@ -16,6 +17,8 @@ export interface StreamRecord {
   /** The record's bytes, as the producer put them. */
   readonly data: Uint8Array;
   readonly arrivedAt?: Date;
+  /** The request that put it (its partition key: the API's request id), `../shared/correlation`. */
+  readonly correlationId?: string;
 }
 
 /** The table's item: the seed's `ID` + `Message`, plus where the record came from. */
@@ -30,6 +33,8 @@ export interface IngestItem {
   readonly Encoding?: "base64";
   /** ISO-8601 time Kinesis accepted the record. */
   readonly ArrivedAt?: string;
+  /** The id of the request that put the record (answered to its caller, logged on every line on the way). */
+  readonly CorrelationId?: string;
 }
 
 /** The item ID of a record. A replay tool builds it from GetRecords output the same way. */
@@ -45,13 +50,14 @@ export function fromLambdaRecord(record: KinesisStreamRecord): StreamRecord {
     sequenceNumber: record.kinesis.sequenceNumber,
     data: Buffer.from(record.kinesis.data, "base64"),
     arrivedAt: new Date(record.kinesis.approximateArrivalTimestamp * 1000),
+    correlationId: kinesisCorrelationId(record.kinesis.partitionKey, record.eventID),
   };
 }
 
 /** A record as GetRecords returns it (SDK v3 `_Record`), read from `shardId`: for a replay. */
 export function fromGetRecordsRecord(
   shardId: string,
-  record: { SequenceNumber?: string; Data?: Uint8Array; ApproximateArrivalTimestamp?: Date },
+  record: { SequenceNumber?: string; Data?: Uint8Array; ApproximateArrivalTimestamp?: Date; PartitionKey?: string },
 ): StreamRecord {
   if (!record.SequenceNumber) throw new Error(`A record of ${shardId} has no SequenceNumber`);
   return {
@@ -59,6 +65,7 @@ export function fromGetRecordsRecord(
     sequenceNumber: record.SequenceNumber,
     data: record.Data ?? new Uint8Array(),
     arrivedAt: record.ApproximateArrivalTimestamp,
+    correlationId: kinesisCorrelationId(record.PartitionKey, itemId(shardId, record.SequenceNumber)),
   };
 }
 
@@ -100,6 +107,7 @@ export function toItem(record: StreamRecord): IngestItem {
     ...(record.arrivedAt && !Number.isNaN(record.arrivedAt.getTime())
       ? { ArrivedAt: record.arrivedAt.toISOString() }
       : {}),
+    ...(record.correlationId ? { CorrelationId: record.correlationId } : {}),
   };
   const asBytes = (): IngestItem => ({ ...base, Message: Buffer.from(record.data).toString("base64"), Encoding: "base64" });
   let text: string;

@@ -13,6 +13,9 @@
  * answers a caller's own excess with 429 before the function runs).
  */
 
+import { log, outcomeField } from "./observability";
+import { OUTCOMES } from "./outcomes";
+
 export type DownstreamFault = "throttled" | "timeout" | "unavailable";
 
 const THROTTLING = new Set([
@@ -73,8 +76,13 @@ export function faultAnswer(fault: DownstreamFault, what: string): FaultAnswer {
   }
 }
 
-/** One log line per downstream fault, so a metric filter can count them. */
+/**
+ * One log line per downstream fault; a timeout (our deadline's abort or the
+ * client's) also counts as `BudgetExhausted`: the work stopped at its time budget.
+ */
 export function logFault(fault: DownstreamFault, dependency: string, err: unknown): void {
   const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  console.warn(JSON.stringify({ event: "DOWNSTREAM_FAULT", fault, dependency, error }));
+  const scope = log();
+  scope.warn(`${dependency}: ${fault}`, { event: "DOWNSTREAM_FAULT", fault, dependency, error, ...(fault === "timeout" ? outcomeField(OUTCOMES.budgetExhausted) : {}) });
+  if (fault === "timeout") scope.count(OUTCOMES.budgetExhausted);
 }

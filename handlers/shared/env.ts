@@ -16,6 +16,7 @@
  *
  * No AWS SDK import here: cheap to load, and shared by every handler.
  */
+import { log } from "./observability";
 
 /** What the functions read from: `process.env` in Lambda, a plain object in tests. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -103,7 +104,7 @@ export function oneOf<T extends string>(name: string, rule: EnumRule<T>, env: En
  */
 export function reportConfigError(err: unknown): err is ConfigError {
   if (!(err instanceof ConfigError)) return false;
-  console.error(JSON.stringify({ event: "config_error", variable: err.variable, message: err.message }));
+  log().error(err.message, { event: "config_error", variable: err.variable });
   return true;
 }
 

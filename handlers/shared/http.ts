@@ -4,6 +4,7 @@
  */
 import { downstreamFault, faultAnswer, logFault } from "./downstream";
 import { reportConfigError } from "./env";
+import { log } from "./observability";
 
 /** A response every front door understands: header values are strings only (an ALB answers 502 otherwise). */
 export interface JsonResponse {
@@ -122,7 +123,7 @@ export function failureOf(err: unknown, dependency: string): Failure {
     logFault(fault, dependency, err);
     return faultAnswer(fault, dependency);
   }
-  if (!reportConfigError(err)) console.error("Unhandled error", err);
+  if (!reportConfigError(err)) log().error("Unhandled error", { error: err });
   return { statusCode: 500, message: "Internal server error", headers: {} };
 }
 

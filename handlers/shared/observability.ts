@@ -24,6 +24,7 @@
  * metrics on in that mode. The log level: Lambda's application log level
  * (`AWS_LAMBDA_LOG_LEVEL`, set by the function's `logging_config`), else `POWERTOOLS_LOG_LEVEL`, else INFO.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Context } from "aws-lambda";
 import { Logger, LogItem, LogLevelThreshold } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -35,6 +36,7 @@ import {
   DIMENSIONS,
   METRICS_NAMESPACE,
   type Outcome,
+  OUTCOME_FIELD,
   OUTCOMES,
   type Service,
   type StatusClass,
@@ -60,6 +62,29 @@ export type InvocationContext = Pick<Context, "awsRequestId" | "functionName"> |
 
 /** The request id of a call with no Lambda context (a direct call from a test or a tool). */
 export const NO_REQUEST_ID = "no-context";
+/** The correlation id of a line written outside any request. */
+export const NO_CORRELATION_ID = "none";
+
+/** The invocation (or record) being handled: shared helpers log into it without being handed it. */
+const current = new AsyncLocalStorage<Scope>();
+let fallback: Telemetry | undefined;
+
+/**
+ * The scope of the invocation or record being handled (`Telemetry.run`,
+ * `Scope.within`); outside one, a scope of service `POWERTOOLS_SERVICE_NAME`
+ * (else `unknown`) with no request or correlation id.
+ */
+export function log(): Scope {
+  const scope = current.getStore();
+  if (scope) return scope;
+  fallback ??= new Telemetry((process.env.POWERTOOLS_SERVICE_NAME || "unknown") as Service);
+  return fallback.outside();
+}
+
+/** What a line says about an outcome (the field the dashboards' queries filter on). */
+export function outcomeField(outcome: Outcome): LogFields {
+  return { [OUTCOME_FIELD]: outcome };
+}
 
 /** Logs and counts for one request (or one record of a batch): every line carries its ids. */
 export class Scope {
@@ -95,6 +120,11 @@ export class Scope {
     if (count > 0) this.telemetry.metrics.addMetric(outcome, MetricUnit.Count, count);
   }
 
+  /** Runs `work` with this scope as the current one (`log()`), e.g. one record of a batch. */
+  within<T>(work: () => T): T {
+    return current.run(this, work);
+  }
+
   /** One dead-lettered record: `DeadLettered` in total (with the invocation's other counts) and by `Reason` (a blob of its own). */
   deadLettered(reason: DeadLetterReason): void {
     this.telemetry.metrics.addMetric(OUTCOMES.deadLettered, MetricUnit.Count, 1);
@@ -122,6 +152,8 @@ export function deadLetterReason(name: string): DeadLetterReason {
       return "ItemRefused";
     case "ItemCollectionSizeLimitExceededException":
       return "ItemCollectionFull";
+    case "ItemTooLarge":
+      return "ItemTooLarge";
     case "MalformedMessageError":
       return "MalformedMessage";
     default:
@@ -158,6 +190,11 @@ export class Telemetry {
     return new Scope(this, correlationId, context?.awsRequestId ?? NO_REQUEST_ID, coldStart);
   }
 
+  /** A scope outside any invocation (module load, a direct call in a test or a tool). */
+  outside(): Scope {
+    return new Scope(this, NO_CORRELATION_ID, NO_REQUEST_ID, false);
+  }
+
   /** Writes the invocation's stored metrics as one EMF blob (nothing when none were counted). */
   flush(): void {
     if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
@@ -167,7 +204,7 @@ export class Telemetry {
   async run<T>(context: InvocationContext, correlationId: string, work: (scope: Scope) => Promise<T>): Promise<T> {
     const scope = this.begin(context, correlationId);
     try {
-      return await work(scope);
+      return await current.run(scope, () => work(scope));
     } finally {
       this.flush();
     }

@@ -53,12 +53,12 @@ export const ALARMED_OUTCOMES = [OUTCOMES.deadLettered, OUTCOMES.budgetExhausted
 
 /** The fixed set of dead-letter reasons (anything else is `Other`). */
 export const DEAD_LETTER_REASONS = [
-  /** DynamoDB refused the item alone (`ValidationException`: over 400 KB, a bad attribute). */
+  /** The item is over DynamoDB's 400 KB, refused before writing. */
+  "ItemTooLarge",
+  /** DynamoDB refused the item alone (`ValidationException`: a bad attribute). */
   "ItemRefused",
   /** DynamoDB's item collection for the key is full (`ItemCollectionSizeLimitExceededException`). */
   "ItemCollectionFull",
-  /** The message holds an unpaired UTF-16 surrogate: no UTF-8 form, never storable. */
-  "UnpairedSurrogate",
   /** A queue message that is not one of ours. */
   "MalformedMessage",
   "Other",
@@ -75,3 +75,5 @@ export const CORRELATION_HEADER = "x-correlation-id";
 export const CORRELATION_ATTRIBUTE = "correlationId";
 /** The log field every line carries it in (Powertools Logger's own name). */
 export const CORRELATION_FIELD = "correlation_id";
+/** The log field naming the outcome a line reports (`outcome: "DeadLettered"`): the dashboards' Logs Insights widgets filter on it. */
+export const OUTCOME_FIELD = "outcome";
