@@ -11,6 +11,7 @@
  * | `ALARM_EMAIL` | e-mail subscribed to every stack's alarm topic |
  * | `STATE_BUCKET` | switch state to the S3 backend in this bucket (with `STATE_LOCK_TABLE` for DynamoDB locking) |
  * | `STATE_LOCK_TABLE`, `STATE_REGION` | DynamoDB lock table, bucket region (only with `STATE_BUCKET`) |
+ * | `STATE_KMS_KEY_ID` | customer managed KMS key (ARN or alias ARN) that encrypts the S3 state: state holds API keys (only with `STATE_BUCKET`) |
  * | `OFFLINE` | `1`/`true`: plan without AWS: supplied lookups, asset packaging, provider skips |
  *
  * Every value is checked in `loadEnvironment`: a set-but-empty variable, an unknown region, a
@@ -75,6 +76,7 @@ const VARIABLES = [
   "STATE_BUCKET",
   "STATE_LOCK_TABLE",
   "STATE_REGION",
+  "STATE_KMS_KEY_ID",
   "OFFLINE",
 ] as const;
 type Variable = (typeof VARIABLES)[number];
@@ -136,14 +138,15 @@ function stateBackend(read: Reader, qualifier: string | undefined): StateBackend
   );
   const lockTable = read.get("STATE_LOCK_TABLE");
   const region = read.check("STATE_REGION", isRegion, REGION_RULE);
+  const kmsKeyId = read.check("STATE_KMS_KEY_ID", (v) => /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(v), "a KMS key or alias ARN");
   if (read.get("STATE_BUCKET") === undefined) {
     // Without a bucket the state is local: these would be ignored without a word.
-    for (const name of ["STATE_LOCK_TABLE", "STATE_REGION"] as const) {
+    for (const name of ["STATE_LOCK_TABLE", "STATE_REGION", "STATE_KMS_KEY_ID"] as const) {
       if (read.get(name) !== undefined) read.problems.push(`${name} needs STATE_BUCKET (it configures the S3 state backend): set STATE_BUCKET or unset ${name}`);
     }
   }
   if (bucket === undefined) return qualifier ? { kind: "local", qualifier } : { kind: "local" };
-  return { kind: "s3", bucket, region, dynamodbLockTable: lockTable };
+  return { kind: "s3", bucket, region, dynamodbLockTable: lockTable, kmsKeyId };
 }
 
 /**

@@ -7,9 +7,8 @@ import { TerraformStack, Testing } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { offlineLookups, defaultEnvironment } from "../config";
+import { offlineLookups } from "../config";
 import { AlarmTopic, PUBLISHER_KEY_ACTIONS } from "../blocks/alarm-topic";
-import { ServerlessStack } from "../blocks/serverless-stack";
 import { onlyOf, PolicyStatement, synthesize } from "./support/synth";
 
 interface Request {
@@ -39,8 +38,9 @@ function allowed(statements: readonly PolicyStatement[], request: Request): bool
 
 describe("AlarmTopic", () => {
   const account = offlineLookups.accountId as string;
-  // The stack's own topic (ServerlessStack creates it), with the account supplied as offline plans do.
-  const stack = new ServerlessStack(Testing.app(), "alarm-topic", { env: { ...defaultEnvironment, lookups: { accountId: account } } });
+  // A pattern's topic, with the account supplied as offline plans do.
+  const stack = new TerraformStack(Testing.app(), "alarm-topic");
+  new AlarmTopic(stack, "alarms", { topicName: "dev-alarm-topic-alarms", accountId: account, alarmNamePattern: "dev-*" });
   const { text: synth, json } = synthesize(stack);
   const keyPolicy = onlyOf(json, "aws_iam_policy_document", "data").body.statement as PolicyStatement[];
   const cloudWatch = { type: "Service", id: "cloudwatch.amazonaws.com" };
@@ -55,7 +55,14 @@ describe("AlarmTopic", () => {
   });
 
   test.each(PUBLISHER_KEY_ACTIONS.map((a) => [a]))("CloudWatch alarms of this account may %s", (action) => {
-    expect(allowed(keyPolicy, { principal: cloudWatch, action, context: { "aws:SourceAccount": account } })).toBe(true);
+    const own = { "aws:SourceAccount": account, "aws:SourceArn": `arn:aws:cloudwatch:ap-northeast-1:${account}:alarm:dev-queue-not-empty` };
+    expect(allowed(keyPolicy, { principal: cloudWatch, action, context: own })).toBe(true);
+  });
+
+  test("an alarm of the account not named like the topic's (aws:SourceArn) may not use the key", () => {
+    const context = { "aws:SourceAccount": account, "aws:SourceArn": `arn:aws:cloudwatch:ap-northeast-1:${account}:alarm:prod-queue-not-empty` };
+    expect(allowed(keyPolicy, { principal: cloudWatch, action: "kms:GenerateDataKey", context })).toBe(false);
+    expect(allowed(keyPolicy, { principal: cloudWatch, action: "kms:GenerateDataKey", context: { "aws:SourceAccount": account } })).toBe(false);
   });
 
   test("CloudWatch acting for another account, or another service, may not use the key", () => {

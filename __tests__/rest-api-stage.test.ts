@@ -18,6 +18,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AlarmTopic } from "../blocks/alarm-topic";
 import { ApiGatewayAccountLogging, ApiGatewayAccountLoggingProps } from "../blocks/api-gateway-account-logging";
 import { DEFAULT_REST_ACCESS_LOG_FIELDS, RestApiStage, RestApiStageProps } from "../blocks/rest-api-stage";
+import { VARIABLES_CONTEXT } from "../blocks/variables";
 import { Block, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 type StageOptions = Omit<RestApiStageProps, "api" | "deployment" | "alarms" | "accountLogging" | "accessLogRetentionDays">;
@@ -28,6 +29,8 @@ type StageOptions = Omit<RestApiStageProps, "api" | "deployment" | "alarms" | "a
  */
 function synth(stages: Record<string, StageOptions>, logging?: Omit<ApiGatewayAccountLoggingProps, "roleName" | "accountId">): Synthesized {
   const stack = new TerraformStack(Testing.app(), "test");
+  // Settings as Terraform variables, as in a deployable stack (plain values are the default: see the last test).
+  stack.node.setContext(VARIABLES_CONTEXT, { prefix: "" });
   new AwsProvider(stack, "aws", { region: "ap-northeast-1" });
   const api = new ApiGatewayRestApi(stack, "api", { name: "dev-test-api" });
   const deployment = new ApiGatewayDeployment(stack, "deployment", { restApiId: api.id });
@@ -208,5 +211,27 @@ describe("ApiGatewayAccountLogging", () => {
     const account = onlyOf(s, ApiGatewayAccount.tfResourceType);
     expect(onlyOf(s, ApiGatewayStage.tfResourceType).body.depends_on).toEqual([account.ref]);
     expect(onlyOf(s, ApiGatewayMethodSettings.tfResourceType).body.depends_on).toEqual([account.ref]);
+  });
+});
+
+describe("RestApiStage without variables (a pattern's default)", () => {
+  const plainStage = (options: StageOptions) => {
+    const stack = new TerraformStack(Testing.app(), "plain");
+    new AwsProvider(stack, "aws", { region: "ap-northeast-1" });
+    const api = new ApiGatewayRestApi(stack, "api", { name: "dev-test-api" });
+    const deployment = new ApiGatewayDeployment(stack, "deployment", { restApiId: api.id });
+    const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-alarms", accountId: "123456789012" });
+    new RestApiStage(stack, "stage", { api, deployment, alarms, accessLogRetentionDays: 14, ...options });
+    return synthesize(stack);
+  };
+
+  it("writes the settings as plain values and declares no variable, so two instances never clash", () => {
+    const s = plainStage({ stageName: "dev", throttlingRateLimit: 7, throttlingBurstLimit: 9 });
+    expect(s.json.variable).toEqual({});
+    expect(s.text).toHaveResourceWithProperties(ApiGatewayMethodSettings, { settings: expect.objectContaining({ throttling_rate_limit: 7, throttling_burst_limit: 9 }) });
+  });
+
+  it("refuses at synth a value the variable's validation would refuse at plan", () => {
+    expect(() => plainStage({ stageName: "dev", throttlingRateLimit: 0 })).toThrow("plain/stage: throttling_rate_limit must be > 0, got 0.");
   });
 });

@@ -18,6 +18,12 @@ export interface AlarmTopicProps {
   readonly accountId?: string;
   /** E-mail subscribed to the topic. @default no subscription */
   readonly email?: string;
+  /**
+   * Names of the alarms that may publish (a wildcard pattern, e.g. `dev-*`): the key policy's
+   * `aws:SourceArn` condition, besides `aws:SourceAccount`.
+   * @default any alarm of the account
+   */
+  readonly alarmNamePattern?: string;
 }
 
 /** What one alarm watches; every alarm notifies the topic on ALARM and on OK. */
@@ -79,7 +85,59 @@ export const PUBLISHER_KEY_ACTIONS: readonly string[] = ["kms:GenerateDataKey", 
  */
 export function alarmIdPrefixOf(construct: Construct): string {
   const below = construct.node.scopes.slice(TerraformStack.of(construct).node.scopes.length);
-  return below.map((scope) => scope.node.id).join("_");
+  // `Default` is left out, as cdktf leaves it out of addresses: a pattern placed as a stack's `Default` keeps them.
+  return below
+    .map((scope) => scope.node.id)
+    .filter((id) => id !== "Default")
+    .join("_");
+}
+
+/** Where alarms go: a topic and a factory for alarms wired to it (`AlarmTopic`, or one the user has: `ExistingAlarmTopic`). */
+export interface IAlarmTopic {
+  readonly topicArn: string;
+  /** A CloudWatch alarm that notifies this topic. `id` is a short, stable noun. */
+  alarm(id: string, props: AlarmProps): CloudwatchMetricAlarm;
+  /** An alarm on any occurrence: the metric's sum over one period is above zero (errors, throttles, failed writes). */
+  countAboveZero(id: string, props: CountAlarmProps): CloudwatchMetricAlarm;
+}
+
+/** Alarms wired to `topicArn`, made in `scope` (the alarm resources' home). */
+abstract class AlarmFactory extends Construct implements IAlarmTopic {
+  abstract readonly topicArn: string;
+
+  alarm(id: string, props: AlarmProps): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this, id, {
+      treatMissingData: "notBreaching",
+      ...props,
+      alarmActions: [this.topicArn],
+      okActions: [this.topicArn],
+    });
+  }
+
+  countAboveZero(id: string, props: CountAlarmProps): CloudwatchMetricAlarm {
+    return this.alarm(id, {
+      ...props,
+      statistic: "Sum",
+      period: props.period ?? 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  }
+}
+
+/**
+ * A topic the user already has, by ARN: alarms are made here and notify it. Its
+ * key policy (if encrypted) must let CloudWatch use the key, as `AlarmTopic`'s does.
+ */
+export class ExistingAlarmTopic extends AlarmFactory {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly topicArn: string,
+  ) {
+    super(scope, id);
+  }
 }
 
 /**
@@ -91,7 +149,7 @@ export function alarmIdPrefixOf(construct: Construct): string {
  * (`alias/aws/sns`) cannot be shared with CloudWatch, so an alarm publishing to a
  * topic encrypted with it fails silently and notifies nobody.
  */
-export class AlarmTopic extends Construct {
+export class AlarmTopic extends AlarmFactory {
   readonly topic: SnsTopic;
   readonly key: KmsKey;
 
@@ -113,8 +171,13 @@ export class AlarmTopic extends Construct {
           principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
           actions: [...PUBLISHER_KEY_ACTIONS],
           resources: ["*"],
-          // Only this account's alarms (confused deputy protection).
-          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] }],
+          // Only this account's alarms, and of those only the ones named like this topic's (confused deputy protection).
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
+            ...(props.alarmNamePattern
+              ? [{ test: "ArnLike", variable: "aws:SourceArn", values: [`arn:aws:cloudwatch:*:${accountId}:alarm:${props.alarmNamePattern}`] }]
+              : []),
+          ],
         },
       ],
     });
@@ -131,25 +194,7 @@ export class AlarmTopic extends Construct {
     }
   }
 
-  /** A CloudWatch alarm that notifies this topic. `id` is a short, stable noun. */
-  alarm(id: string, props: AlarmProps): CloudwatchMetricAlarm {
-    return new CloudwatchMetricAlarm(this, id, {
-      treatMissingData: "notBreaching",
-      ...props,
-      alarmActions: [this.topic.arn],
-      okActions: [this.topic.arn],
-    });
-  }
-
-  /** An alarm on any occurrence: the metric's sum over one period is above zero (errors, throttles, failed writes). */
-  countAboveZero(id: string, props: CountAlarmProps): CloudwatchMetricAlarm {
-    return this.alarm(id, {
-      ...props,
-      statistic: "Sum",
-      period: props.period ?? 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-    });
+  get topicArn(): string {
+    return this.topic.arn;
   }
 }

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
-import { Fn, TerraformVariable, Token } from "cdktf";
+import { Fn, IResolvable, Token } from "cdktf";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { ServerlessStack } from "./serverless-stack";
+import { booleanSetting } from "./variables";
 
 /** The Terraform variable every stack uses to take (or leave) the region's API Gateway logging setting. */
 export const MANAGE_API_GATEWAY_ACCOUNT_VARIABLE = "manage_api_gateway_account";
@@ -15,13 +15,11 @@ export interface ApiGatewayAccountLoggingProps {
    * @default none: required
    */
   readonly roleName: string;
+  /** The account the role lives in, for its ARN. */
+  readonly accountId: string;
   /**
-   * The account the role lives in, for its ARN.
-   * @default the stack's `accountId` (supplied, or looked up with `data.aws_caller_identity`); required outside a ServerlessStack
-   */
-  readonly accountId?: string;
-  /**
-   * Default of the `manage_api_gateway_account` variable. `true` in the one stack
+   * Whether this construct owns the setting (with variables on, the default of
+   * `manage_api_gateway_account`). `true` in the one stack
    * per account and region that owns the setting (the first one deployed to a fresh
    * account), `false` everywhere else.
    * @default false: never take over a shared setting unless asked
@@ -66,8 +64,8 @@ export interface ApiGatewayAccountLoggingProps {
  * kept with explicit `depends_on`.
  */
 export class ApiGatewayAccountLogging extends Construct {
-  /** `manage_api_gateway_account`: whether this stack owns the setting. */
-  readonly manage: TerraformVariable;
+  /** Whether this construct owns the setting: `true`, or the `manage_api_gateway_account` variable's token. */
+  readonly manage: boolean | IResolvable;
   /** The logging role (`count` 0/1). */
   readonly role: IamRole;
   /** The account setting (`count` 0/1); stages that log depend on it. */
@@ -76,22 +74,19 @@ export class ApiGatewayAccountLogging extends Construct {
   constructor(scope: Construct, id: string, props: ApiGatewayAccountLoggingProps) {
     super(scope, id);
 
-    this.manage = new TerraformVariable(this, MANAGE_API_GATEWAY_ACCOUNT_VARIABLE, {
-      type: "bool",
-      default: props.manageByDefault ?? false,
-      description:
-        "Create the IAM role API Gateway writes CloudWatch logs with (AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs) " +
+    this.manage = booleanSetting(
+      this,
+      MANAGE_API_GATEWAY_ACCOUNT_VARIABLE,
+      props.manageByDefault ?? false,
+      "Create the IAM role API Gateway writes CloudWatch logs with (AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs) " +
         "and set it as this region's API Gateway account setting, which REST API access and execution logs need. " +
         "One setting per account and region, shared by every REST API there: true in exactly one stack, false in the others " +
         "(and everywhere when the region already has a role: `aws apigateway get-account`).",
-    });
-    // A stable name operators type (-var manage_api_gateway_account=false), not the construct path.
-    this.manage.overrideLogicalId(MANAGE_API_GATEWAY_ACCOUNT_VARIABLE);
-    const count = Token.asNumber(Fn.conditional(this.manage.booleanValue, 1, 0));
+    );
+    const count = Token.asNumber(Fn.conditional(this.manage, 1, 0));
 
     const partition = new DataAwsPartition(this, "partition").partition;
-    const accountId = props.accountId ?? ServerlessStack.of(this, "accountId").accountId;
-    const roleArn = `arn:${partition}:iam::${accountId}:role/${props.roleName}`;
+    const roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
 
     this.role = new IamRole(this, "role", {
       count,

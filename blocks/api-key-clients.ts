@@ -4,13 +4,13 @@
  * usage plan per client that the default way needs.
  */
 import { Construct } from "constructs";
-import { TerraformIterator, TerraformOutput, TerraformVariable } from "cdktf";
+import { TerraformIterator } from "cdktf";
 import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
-import { patternSetVariable, positiveNumberVariable } from "./variables";
+import { patternSetSetting, positiveNumberSetting } from "./variables";
 
 /**
  * How a REST API identifies its callers.
@@ -71,45 +71,46 @@ export interface ApiKeyClientsProps extends ClientLimits {
  *   variables, so clients and limits change at plan time, without a new synth;
  * - per client: `aws_api_gateway_api_key` (AWS generates the value), an
  *   `aws_api_gateway_usage_plan` on the stage (rate, burst, quota per day),
- *   and the key's membership in that plan;
- * - the output `api_keys` (sensitive): client name -> key, for handing out
- *   (`terraform output -json api_keys`).
+ *   and the key's membership in that plan; `apiKeyValues` for an output (the
+ *   values are in Terraform state: docs/security.md);
  *
  * The stage's own throttling stays the ceiling for all clients together: a
  * usage plan can only lower what one key gets.
  */
 export class ApiKeyClients extends Construct {
-  readonly clients: TerraformVariable;
-  readonly rateLimit: TerraformVariable;
-  readonly burstLimit: TerraformVariable;
-  readonly dailyQuota: TerraformVariable;
+  /** The clients' names (a list, or the `api_clients` variable's token). */
+  readonly clients: string[];
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  readonly dailyQuota: number;
   readonly keys: ApiGatewayApiKey;
   readonly usagePlans: ApiGatewayUsagePlan;
   readonly usagePlanKeys: ApiGatewayUsagePlanKey;
+  /** Client name -> API key value, as an expression for a (sensitive) output: the values live in state. */
+  readonly apiKeyValues: string;
 
   constructor(scope: Construct, id: string, props: ApiKeyClientsProps) {
     super(scope, id);
 
-    this.clients = patternSetVariable(this, "api_clients", {
+    this.clients = patternSetSetting(this, "api_clients", props.clients ?? ["default"], {
       pattern: CLIENT_NAME_PATTERN,
-      default: props.clients ?? ["default"],
       description:
         "Names of the API's clients: each gets its own API key (output api_keys) and usage plan (client_* limits).",
       errorMessage: "api_clients: names are lower-case letters, digits and dashes (max 63), starting with a letter or digit.",
     });
-    this.rateLimit = positiveNumberVariable(
+    this.rateLimit = positiveNumberSetting(
       this,
       "client_throttling_rate_limit",
       props.rateLimit ?? 10,
       "Steady-state requests per second one API client (key) may send; above it, 429. The stage's throttling_rate_limit caps all clients together.",
     );
-    this.burstLimit = positiveNumberVariable(
+    this.burstLimit = positiveNumberSetting(
       this,
       "client_throttling_burst_limit",
       props.burstLimit ?? 20,
       "Requests one API client (key) may send in a burst above its rate; above it, 429.",
     );
-    this.dailyQuota = positiveNumberVariable(
+    this.dailyQuota = positiveNumberSetting(
       this,
       "client_daily_quota",
       props.dailyQuota ?? 10_000,
@@ -118,7 +119,7 @@ export class ApiKeyClients extends Construct {
 
     // Plain addresses (`type.name`) for the `[each.key]` and `for` expressions below.
     const address = (r: ApiGatewayApiKey | ApiGatewayUsagePlan): string => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
-    const perClient = TerraformIterator.fromList(this.clients.listValue);
+    const perClient = TerraformIterator.fromList(this.clients);
     this.keys = new ApiGatewayApiKey(this, "key", {
       forEach: perClient,
       name: `${props.namePrefix}-${perClient.value}`,
@@ -130,8 +131,8 @@ export class ApiKeyClients extends Construct {
       name: `${props.namePrefix}-${perClient.value}`,
       description: `Limits of client ${perClient.value}`,
       apiStages: [{ apiId: props.api.id, stage: props.stage.stageName }],
-      throttleSettings: { rateLimit: this.rateLimit.numberValue, burstLimit: this.burstLimit.numberValue },
-      quotaSettings: { limit: this.dailyQuota.numberValue, period: "DAY" },
+      throttleSettings: { rateLimit: this.rateLimit, burstLimit: this.burstLimit },
+      quotaSettings: { limit: this.dailyQuota, period: "DAY" },
     });
     this.usagePlanKeys = new ApiGatewayUsagePlanKey(this, "usage_plan_key", {
       forEach: perClient,
@@ -140,12 +141,7 @@ export class ApiKeyClients extends Construct {
       usagePlanId: `\${${address(this.usagePlans)}[each.key].id}`,
     });
 
-    const output = new TerraformOutput(this, "api_keys", {
-      value: `\${{ for name, key in ${address(this.keys)} : name => key.value }}`,
-      sensitive: true,
-      description: "API key of each client (send it as the x-api-key header): terraform output -json api_keys",
-    });
-    output.overrideLogicalId("api_keys");
+    this.apiKeyValues = `\${{ for name, key in ${address(this.keys)} : name => key.value }}`;
   }
 }
 
@@ -160,14 +156,10 @@ export interface RestApiCallersProps extends Omit<ApiKeyClientsProps, keyof Clie
 
 /**
  * The callers part of a REST API stack: with `api-key`, one key and usage plan
- * per client (`ApiKeyClients`, construct id `api_clients`); with `iam`, the
- * output `execute_api_arn` to grant `execute-api:Invoke` on.
+ * per client (`ApiKeyClients`, construct id `api_clients`); with `iam`, nothing
+ * (callers are granted `execute-api:Invoke` on `invokeArn`).
  */
 export function restApiCallers(scope: Construct, props: RestApiCallersProps): ApiKeyClients | undefined {
   if (props.auth === "api-key") return new ApiKeyClients(scope, "api_clients", { ...props, ...props.limits });
-  new TerraformOutput(scope, "execute_api_arn", {
-    value: props.invokeArn,
-    description: "Grant callers execute-api:Invoke on this ARN; they sign each request with SigV4.",
-  });
   return undefined;
 }

@@ -1,14 +1,13 @@
 import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
+import { IAlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
 import { QUEUE_DEFAULTS } from "./defaults";
-import { ServerlessStack } from "./serverless-stack";
 
 export interface DeadLetterQueueProps {
   /** Physical queue name. */
   readonly queueName: string;
-  /** Where the depth and age alarms go. @default the stack's alarm topic; required outside a ServerlessStack */
-  readonly alarms?: AlarmTopic;
+  /** Where the depth and age alarms go. */
+  readonly alarms: IAlarmTopic;
   /** Seconds a failed message is kept. @default 1209600 (14 days, the SQS maximum) */
   readonly messageRetentionSeconds?: number;
   /** Oldest-message age that raises an alarm, in seconds. @default 3600 */
@@ -20,9 +19,7 @@ export interface DeadLetterQueueProps {
  * encrypted SQS queue (messages kept 14 days by default), with alarms on depth
  * > 0 and on the age of its oldest message, so a failure is seen before it expires.
  *
- * Copying it: with alarm-topic.ts and defaults.ts; serverless-stack.ts and
- * environment.ts come along (imported), though with `alarms` passed it needs no
- * ServerlessStack.
+ * Copying it: with alarm-topic.ts and defaults.ts.
  */
 export class DeadLetterQueue extends Construct {
   readonly queue: SqsQueue;
@@ -35,7 +32,7 @@ export class DeadLetterQueue extends Construct {
       messageRetentionSeconds: props.messageRetentionSeconds ?? 1209600,
     });
     const dimensions = { QueueName: this.queue.name };
-    const alarms = props.alarms ?? ServerlessStack.of(this, "alarms").alarms;
+    const alarms = props.alarms;
     alarms.alarm(`${alarmIdPrefixOf(this)}_depth`, {
       alarmName: `${props.queueName}-not-empty`,
       alarmDescription: `Messages in ${props.queueName}: deliveries failed and wait for a replay.`,

@@ -4,30 +4,30 @@
  * resource and adds only what its seed decides (keys, billing, TTL, timeouts).
  */
 import { Construct } from "constructs";
-import { IResolvable, TerraformStack, TerraformVariable } from "cdktf";
+import { IResolvable } from "cdktf";
+import { booleanSetting } from "./variables";
 import type { DynamodbTableConfig } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { SqsQueueConfig } from "@cdktf/provider-aws/lib/sqs-queue";
 
-/** The variable every stack with tables declares (one name across stacks, as operators type it). */
+/** The setting every pattern with tables has (one name across patterns, as operators type it). */
 export const TABLE_DELETION_PROTECTION_VARIABLE = "table_deletion_protection";
 
+/** Retention of the log groups a pattern creates when not told otherwise, in days. */
+export const DEFAULT_LOG_RETENTION_DAYS = 14;
+
 /**
- * The `table_deletion_protection` variable: `deletion_protection_enabled` of the
- * stack's tables, on by default like the ALB's. Apply with it `false` before
- * `cdktf destroy`: a protected table refuses to be deleted. Declared once per
- * stack, the first time a table asks for it.
+ * `deletion_protection_enabled` of the pattern's tables: on by default like the
+ * ALB's; with variables on, the `table_deletion_protection` variable (one for all
+ * the tables). Apply with it `false` before `cdktf destroy`: a protected table
+ * refuses to be deleted.
  */
-export function tableDeletionProtectionVariable(scope: Construct): TerraformVariable {
-  const stack = TerraformStack.of(scope);
-  const existing = stack.node.tryFindChild(TABLE_DELETION_PROTECTION_VARIABLE);
-  if (existing instanceof TerraformVariable) return existing;
-  const variable = new TerraformVariable(stack, TABLE_DELETION_PROTECTION_VARIABLE, {
-    type: "bool",
-    default: true,
-    description: "Deletion protection of the stack's DynamoDB tables. Apply with false before destroying the stack.",
-  });
-  variable.overrideLogicalId(TABLE_DELETION_PROTECTION_VARIABLE);
-  return variable;
+export function tableDeletionProtection(scope: Construct, value: boolean | IResolvable = true): boolean | IResolvable {
+  return booleanSetting(
+    scope,
+    TABLE_DELETION_PROTECTION_VARIABLE,
+    value,
+    "Deletion protection of the stack's DynamoDB tables. Apply with false before destroying the stack.",
+  );
 }
 
 /** What a table's config spreads in: encrypted at rest, point-in-time recovery, deletion protection from the variable. */
@@ -43,7 +43,7 @@ export function secureTableDefaults(scope: Construct): SecureTableDefaults {
   return {
     serverSideEncryption: { enabled: true },
     pointInTimeRecovery: { enabled: true },
-    deletionProtectionEnabled: tableDeletionProtectionVariable(scope).booleanValue,
+    deletionProtectionEnabled: tableDeletionProtection(scope),
   };
 }
 
@@ -51,3 +51,22 @@ export function secureTableDefaults(scope: Construct): SecureTableDefaults {
 export const QUEUE_DEFAULTS: Required<Pick<SqsQueueConfig, "sqsManagedSseEnabled">> = {
   sqsManagedSseEnabled: true,
 };
+
+/**
+ * The one visible merge of defaults and a user's overrides (AWS Solutions Constructs'
+ * `consolidateProps`): defaults first, then every override that is set, so an
+ * override always wins and an `undefined` one never erases a default. Shallow:
+ * a nested block given is the user's whole block.
+ */
+export function consolidateProps<T extends object>(defaults: T, overrides?: Partial<T>): T {
+  const set = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) } as T;
+}
+
+/** Refuses two props that exclude each other (an existing resource and the settings of a new one), naming both. */
+export function exclusive(scope: Construct, props: Record<string, unknown>): void {
+  const given = Object.entries(props)
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+  if (given.length > 1) throw new Error(`${scope.node.path}: either ${given.join(" or ")}, not both.`);
+}

@@ -1,12 +1,10 @@
 import { Construct } from "constructs";
-import { TerraformVariable } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
-import { ServerlessStack } from "./serverless-stack";
-import { AccessLogFields, StageThrottlingProps, throttlingVariables } from "./stage-settings";
+import { IAlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
+import { AccessLogFields, StageThrottlingProps, throttlingSettings } from "./stage-settings";
 
 /**
  * The access-log fields an HTTP API stage writes when none are given: who, what, the answer, and why
@@ -45,21 +43,15 @@ export interface HttpApiStageProps extends StageThrottlingProps {
    * @default `/aws/apigateway/<api name>`
    */
   readonly accessLogGroupName?: string;
-  /**
-   * Days the access logs are kept.
-   * @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack, so no log group is kept forever by accident
-   */
-  readonly accessLogRetentionDays?: number;
+  /** Days the access logs are kept (required, so no log group is kept forever by accident). */
+  readonly accessLogRetentionDays: number;
   /**
    * Fields of the JSON access-log line.
    * @default DEFAULT_ACCESS_LOG_FIELDS
    */
   readonly accessLogFormat?: AccessLogFields;
-  /**
-   * The topic the 5xx-rate alarm notifies (every API stage is alarmed).
-   * @default the stack's alarm topic; required outside a ServerlessStack
-   */
-  readonly alarms?: AlarmTopic;
+  /** The topic the 5xx-rate alarm notifies (every API stage is alarmed). */
+  readonly alarms: IAlarmTopic;
   /**
    * Physical name of the 5xx-rate alarm.
    * @default `<api name>-5xx-rate`
@@ -91,8 +83,9 @@ export interface HttpApiStageProps extends StageThrottlingProps {
 export class HttpApiStage extends Construct {
   readonly stage: Apigatewayv2Stage;
   readonly accessLogGroup: CloudwatchLogGroup;
-  readonly throttlingRateLimit: TerraformVariable;
-  readonly throttlingBurstLimit: TerraformVariable;
+  /** Requests per second of the stage (a number, or the variable's token). */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
   readonly alarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: HttpApiStageProps) {
@@ -101,10 +94,10 @@ export class HttpApiStage extends Construct {
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}`,
-      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this, "accessLogRetentionDays").env.logRetentionDays,
+      retentionInDays: props.accessLogRetentionDays,
     });
 
-    const throttling = throttlingVariables(this, props, `the ${stageName} stage of the HTTP API (all routes together)`);
+    const throttling = throttlingSettings(this, props, `the ${stageName} stage of the HTTP API (all routes together)`);
     this.throttlingRateLimit = throttling.rateLimit;
     this.throttlingBurstLimit = throttling.burstLimit;
 
@@ -117,8 +110,8 @@ export class HttpApiStage extends Construct {
         format: JSON.stringify(props.accessLogFormat ?? DEFAULT_ACCESS_LOG_FIELDS),
       },
       defaultRouteSettings: {
-        throttlingRateLimit: this.throttlingRateLimit.numberValue,
-        throttlingBurstLimit: this.throttlingBurstLimit.numberValue,
+        throttlingRateLimit: this.throttlingRateLimit,
+        throttlingBurstLimit: this.throttlingBurstLimit,
       },
     });
 
@@ -131,7 +124,7 @@ export class HttpApiStage extends Construct {
       period: 60,
       stat: "Sum",
     });
-    this.alarm = (props.alarms ?? ServerlessStack.of(this, "alarms").alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
+    this.alarm = props.alarms.alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx-rate`,
       alarmDescription:
         props.alarmDescription ??

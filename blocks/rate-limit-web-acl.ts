@@ -7,7 +7,7 @@
 import { Construct } from "constructs";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
-import { positiveNumberVariable } from "./variables";
+import { wholeNumberSetting } from "./variables";
 
 /** What a stack's `webAcl` prop sets; its presence turns the web ACL on. */
 export interface WebAclOptions {
@@ -65,13 +65,11 @@ export class RateLimitWebAcl extends Construct {
   constructor(scope: Construct, id: string, props: RateLimitWebAclProps) {
     super(scope, id);
 
-    const rateLimit = positiveNumberVariable(
-      this,
-      "waf_rate_limit",
-      props.rateLimitPer5Minutes ?? 1000,
-      "Requests one IP address may send in any 5-minute window before the web ACL blocks it (AWS WAF minimum: 10).",
-    );
-    rateLimit.addValidation({ condition: "${var.waf_rate_limit >= 10}", errorMessage: "waf_rate_limit must be >= 10 (AWS WAF's minimum)." });
+    const rateLimit = wholeNumberSetting(this, "waf_rate_limit", props.rateLimitPer5Minutes ?? 1000, {
+      min: 10,
+      description: "Requests one IP address may send in any 5-minute window before the web ACL blocks it (AWS WAF minimum: 10).",
+      errorMessage: "waf_rate_limit must be a whole number >= 10 (AWS WAF's minimum).",
+    });
 
     const visibility = (metricName: string) => ({
       cloudwatchMetricsEnabled: true,
@@ -86,7 +84,7 @@ export class RateLimitWebAcl extends Construct {
       },
     };
     const perIp: WafStatement = {
-      rate_based_statement: { limit: rateLimit.numberValue, aggregate_key_type: "IP", evaluation_window_sec: 300 },
+      rate_based_statement: { limit: rateLimit, aggregate_key_type: "IP", evaluation_window_sec: 300 },
     };
 
     this.webAcl = new Wafv2WebAcl(this, "web_acl", {

@@ -1,15 +1,14 @@
 import { Construct } from "constructs";
-import { TerraformVariable } from "cdktf";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
-import { ServerlessStack } from "./serverless-stack";
-import { AccessLogFields, apiLoggingLevelVariable, StageThrottlingProps, throttlingVariables } from "./stage-settings";
+import { IAlarmTopic, alarmIdPrefixOf } from "./alarm-topic";
+import { AccessLogFields, apiLoggingLevelSetting, StageThrottlingProps, throttlingSettings } from "./stage-settings";
 import { ApiGatewayAccountLogging } from "./api-gateway-account-logging";
+import { variableOptionsOf } from "./variables";
 
 /**
  * The access-log fields of a REST API stage (the project's one set for REST APIs; field names as
@@ -64,11 +63,8 @@ export interface RestApiStageProps extends StageThrottlingProps {
    * @default `/aws/apigateway/<api name>/access`
    */
   readonly accessLogGroupName?: string;
-  /**
-   * Days the access logs are kept.
-   * @default the stack's environment (`env.logRetentionDays`); required outside a ServerlessStack, so no log group is kept forever by accident
-   */
-  readonly accessLogRetentionDays?: number;
+  /** Days the access logs are kept (required, so no log group is kept forever by accident). */
+  readonly accessLogRetentionDays: number;
   /**
    * Fields of the JSON access-log line (field name -> `$context` variable), written in key order.
    * @default DEFAULT_REST_ACCESS_LOG_FIELDS
@@ -86,11 +82,8 @@ export interface RestApiStageProps extends StageThrottlingProps {
    * @default none: the setting is managed elsewhere (or by another stack)
    */
   readonly accountLogging?: ApiGatewayAccountLogging;
-  /**
-   * The topic the 5xx-rate alarm notifies (every API stage is alarmed).
-   * @default the stack's alarm topic; required outside a ServerlessStack
-   */
-  readonly alarms?: AlarmTopic;
+  /** The topic the 5xx-rate alarm notifies (every API stage is alarmed). */
+  readonly alarms: IAlarmTopic;
   /**
    * Physical name of the 5xx-rate alarm.
    * @default `<api name>-5xx`
@@ -124,21 +117,22 @@ export class RestApiStage extends Construct {
   readonly stage: ApiGatewayStage;
   readonly accessLogGroup: CloudwatchLogGroup;
   readonly methodSettings: ApiGatewayMethodSettings;
-  readonly throttlingRateLimit: TerraformVariable;
-  readonly throttlingBurstLimit: TerraformVariable;
+  /** Requests per second of each method (a number, or the variable's token). */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
   readonly alarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: RestApiStageProps) {
     super(scope, id);
     const account = props.accountLogging ? [props.accountLogging.account] : undefined;
 
-    const throttling = throttlingVariables(this, props, `each method of the ${props.stageName} stage of the REST API`);
+    const throttling = throttlingSettings(this, props, `each method of the ${props.stageName} stage of the REST API`);
     this.throttlingRateLimit = throttling.rateLimit;
     this.throttlingBurstLimit = throttling.burstLimit;
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_logs", {
       name: props.accessLogGroupName ?? `/aws/apigateway/${props.api.name}/access`,
-      retentionInDays: props.accessLogRetentionDays ?? ServerlessStack.of(this, "accessLogRetentionDays").env.logRetentionDays,
+      retentionInDays: props.accessLogRetentionDays,
     });
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId: props.api.id,
@@ -156,8 +150,8 @@ export class RestApiStage extends Construct {
       stageName: this.stage.stageName,
       methodPath: "*/*",
       settings: {
-        throttlingRateLimit: this.throttlingRateLimit.numberValue,
-        throttlingBurstLimit: this.throttlingBurstLimit.numberValue,
+        throttlingRateLimit: this.throttlingRateLimit,
+        throttlingBurstLimit: this.throttlingBurstLimit,
         metricsEnabled: true,
         loggingLevel: props.loggingLevel ?? "OFF",
         dataTraceEnabled: false,
@@ -166,7 +160,7 @@ export class RestApiStage extends Construct {
     });
 
     const threshold = props.errorRateThreshold ?? 0.05;
-    this.alarm = (props.alarms ?? ServerlessStack.of(this, "alarms").alarms).alarm(`${alarmIdPrefixOf(this)}_5xx`, {
+    this.alarm = props.alarms.alarm(`${alarmIdPrefixOf(this)}_5xx`, {
       alarmName: props.alarmName ?? `${props.api.name}-5xx`,
       alarmDescription: props.alarmDescription ?? `${props.api.name}: share of requests answered 5xx > ${threshold}`,
       namespace: "AWS/ApiGateway",
@@ -182,11 +176,15 @@ export class RestApiStage extends Construct {
 
 }
 
-/** The region's API Gateway logging setting, as a REST API stack takes part in it. */
+/** The region's API Gateway logging setting, as a REST API pattern takes part in it. */
 export interface StackAccountLoggingOptions {
   /** Physical name of the logging role (pass `this.name(...)`). */
   readonly roleName: string;
-  /** Default of `manage_api_gateway_account`: true in the one stack per region that owns the setting. */
+  readonly accountId: string;
+  /**
+   * Whether to own the region's setting (with variables on, the default of
+   * `manage_api_gateway_account`). A literal `false` creates none of it.
+   */
   readonly manageByDefault: boolean;
 }
 
@@ -202,10 +200,12 @@ export interface RestApiStackStageProps extends Omit<RestApiStageProps, "account
  * request bodies), and the logged, throttled, alarmed stage.
  */
 export function restApiStackStage(scope: Construct, props: RestApiStackStageProps): RestApiStage {
-  const accountLogging = new ApiGatewayAccountLogging(scope, "account_logging", props.accountLogging);
+  // An account-wide singleton: with variables on it is the variable's to decide, else made only when asked for.
+  const wanted = props.accountLogging.manageByDefault || variableOptionsOf(scope) !== undefined;
+  const accountLogging = wanted ? new ApiGatewayAccountLogging(scope, "account_logging", props.accountLogging) : undefined;
   return new RestApiStage(scope, "stage", {
     ...props,
-    loggingLevel: apiLoggingLevelVariable(scope).stringValue,
+    loggingLevel: apiLoggingLevelSetting(scope),
     accountLogging,
   });
 }

@@ -1,26 +1,31 @@
 import { Construct, IConstruct } from "constructs";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { AlarmTopic } from "./alarm-topic";
 import { EnvironmentConfig, physicalName } from "./environment";
+import { Pattern, PatternProps } from "./pattern";
+import { VARIABLES_CONTEXT, VariableOptions } from "./variables";
+
+const STACK_VARIABLES: VariableOptions = { prefix: "" };
 
 export interface ServerlessStackProps {
   readonly env: EnvironmentConfig;
 }
 
 /**
- * A stack of this project: the AWS provider with default tags (project, stack,
- * environment), the state backend the environment asks for, and the alarm topic
- * every alarm of the stack notifies (output `alarm_topic_arn`).
+ * A deployable stack of this project: the AWS provider with default tags (project,
+ * stack, environment) and the state backend the environment asks for. Each stack
+ * places one pattern under the construct id `Default` (cdktf leaves `Default` out
+ * of addresses), given `patternProps()`: the environment's names, lookups and
+ * packaging, and the settings as Terraform variables of today's names.
  */
 export class ServerlessStack extends TerraformStack {
   readonly env: EnvironmentConfig;
   readonly provider: AwsProvider;
-  /** The stack's one alarm topic, `<env>-<stack id>-alarms`: five stacks share one environment. */
-  readonly alarms: AlarmTopic;
+  private legacyAlarms?: AlarmTopic;
   private regionData?: DataAwsRegion;
   private callerIdentity?: DataAwsCallerIdentity;
   private zoneData?: DataAwsRoute53Zone;
@@ -29,6 +34,8 @@ export class ServerlessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
     this.env = props.env;
+    // A deployable stack's settings are Terraform variables with plain names (its pattern gets the same).
+    this.node.setContext(VARIABLES_CONTEXT, STACK_VARIABLES);
 
     this.provider = new AwsProvider(this, "aws", {
       region: props.env.region,
@@ -62,16 +69,60 @@ export class ServerlessStack extends TerraformStack {
       const file = backend.qualifier ? `terraform.${backend.qualifier}.${id}.tfstate` : `terraform.${id}.tfstate`;
       new LocalBackend(this, { path: `../../../${file}` });
     }
+  }
 
-    this.alarms = new AlarmTopic(this, "alarms", {
-      topicName: this.name(`${id}-alarms`),
-      accountId: this.accountId,
-      email: props.env.alarmEmail,
-    });
+  /**
+   * What the stack's pattern is given: physical names `<env>-<base>`, the alarm topic
+   * `<env>-<stack id>-alarms` (five stacks share one environment), the supplied
+   * lookups, the environment's packaging and retention, and variables with plain names.
+   */
+  protected patternProps(): PatternProps {
+    return {
+      namePrefix: this.env.name,
+      variables: STACK_VARIABLES,
+      alarmTopicProps: { topicName: this.name(`${this.node.id}-alarms`), email: this.env.alarmEmail },
+      accountId: this.env.lookups.accountId,
+      hostedZoneId: this.env.lookups.hostedZoneId,
+      lambdaPackaging: this.env.lambdaPackaging,
+      logRetentionDays: this.env.logRetentionDays,
+    };
+  }
+
+  /** The outputs every stack has, from its pattern. */
+  protected outputsOf(pattern: Pattern): void {
     new TerraformOutput(this, "alarm_topic_arn", {
-      value: this.alarms.topic.arn,
+      value: pattern.alarmTopic.topicArn,
       description: "SNS topic every alarm of the stack notifies: subscribe on-call here (ALARM_EMAIL subscribes one address).",
     });
+  }
+
+  /**
+   * A synth warning when the state will hold secrets (`what`) but is not encrypted with
+   * a customer managed key: a local file, or S3 without `kmsKeyId` (docs/security.md).
+   */
+  protected warnSecretsInState(what: string): void {
+    const backend = this.env.stateBackend;
+    if (backend.kind === "s3" && backend.kmsKeyId) return;
+    const where = backend.kind === "local" ? "a local state file" : "S3 state without a customer managed key (set STATE_KMS_KEY_ID)";
+    Annotations.of(this).addWarning(
+      `${what} are stored in Terraform state, here ${where}: for shared environments use the S3 backend with a customer managed KMS key (docs/security.md, "API keys in state").`,
+    );
+  }
+
+  /** Until a stack places a pattern: its own alarm topic, made on first use (as before the patterns). */
+  get alarms(): AlarmTopic {
+    if (!this.legacyAlarms) {
+      this.legacyAlarms = new AlarmTopic(this, "alarms", {
+        topicName: this.name(`${this.node.id}-alarms`),
+        accountId: this.accountId,
+        email: this.env.alarmEmail,
+      });
+      new TerraformOutput(this, "alarm_topic_arn", {
+        value: this.legacyAlarms.topic.arn,
+        description: "SNS topic every alarm of the stack notifies: subscribe on-call here (ALARM_EMAIL subscribes one address).",
+      });
+    }
+    return this.legacyAlarms;
   }
 
   /** The ServerlessStack `scope` belongs to, or undefined in a plain TerraformStack (construct tests). */

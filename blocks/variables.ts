@@ -6,7 +6,7 @@
  * `Op.gt(x, 0)` as `x > undefined`, and a literal reads as the plan shows it.
  */
 import { Construct } from "constructs";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { IResolvable, TerraformStack, TerraformVariable, Token } from "cdktf";
 
 interface VariableBase {
   readonly description: string;
@@ -114,4 +114,108 @@ export function wholeNumberVariable(
     [...bounds, `floor(var.${name}) == var.${name}`].join(" && "),
     props.errorMessage ?? `${name} must be a whole number ${range}.`,
   );
+}
+
+/**
+ * Settings: how a pattern's tunable values reach Terraform. By default a setting is
+ * the plain value it was given (checked at synth by the same rule the variable's
+ * validation states), so a pattern declares no variable and two instances never
+ * clash. A pattern given `variables: { prefix }` (its `PatternProps`) declares each
+ * setting instead as the variable `<prefix><name>`, defaulting to that value, tunable
+ * at plan time: the deployable stacks use prefix "" (today's names). A token is passed
+ * through untouched: the caller declared it.
+ */
+export const VARIABLES_CONTEXT = "spike-proof-serverless:variables";
+
+/** A pattern's opt-in to Terraform variables for its settings. */
+export interface VariableOptions {
+  /** Prepended to every variable name, e.g. `orders_` -> `orders_throttling_rate_limit`; "" keeps the plain names. */
+  readonly prefix: string;
+}
+
+/** The variable options in force at `scope` (set by the enclosing pattern), or undefined: settings are plain values. */
+export function variableOptionsOf(scope: Construct): VariableOptions | undefined {
+  return scope.node.tryGetContext(VARIABLES_CONTEXT) as VariableOptions | undefined;
+}
+
+function literalOrVariable<T>(
+  scope: Construct,
+  name: string,
+  value: T,
+  valid: (value: T) => boolean,
+  rule: string,
+  declareAs: (fullName: string) => T,
+): T {
+  if (Token.isUnresolved(value)) return value;
+  const options = variableOptionsOf(scope);
+  if (options) return declareAs(`${options.prefix}${name}`);
+  if (!valid(value)) throw new Error(`${scope.node.path}: ${name} ${rule}, got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+/** A number > 0, or the variable `<prefix><name>` holding it. */
+export function positiveNumberSetting(scope: Construct, name: string, value: number, description: string): number {
+  return literalOrVariable(scope, name, value, (v) => v > 0, "must be > 0", (full) =>
+    positiveNumberVariable(scope, full, value, description).numberValue,
+  );
+}
+
+/** A whole number in `min..max`, or the variable holding it. */
+export function wholeNumberSetting(
+  scope: Construct,
+  name: string,
+  value: number,
+  props: VariableBase & { readonly min: number; readonly max?: number },
+): number {
+  const rule = `must be a whole number >= ${props.min}${props.max !== undefined ? ` and <= ${props.max}` : ""}`;
+  return literalOrVariable(
+    scope,
+    name,
+    value,
+    (v) => Number.isInteger(v) && v >= props.min && (props.max === undefined || v <= props.max),
+    rule,
+    (full) => wholeNumberVariable(scope, full, { ...props, default: value }).numberValue,
+  );
+}
+
+/** One of `values`, or the variable holding it. */
+export function enumSetting<T extends string>(
+  scope: Construct,
+  name: string,
+  value: T,
+  props: VariableBase & { readonly values: readonly T[] },
+): T {
+  return literalOrVariable(scope, name, value, (v) => props.values.includes(v), `must be one of ${props.values.join(", ")}`, (full) =>
+    enumVariable(scope, full, { ...props, default: value }).stringValue as T,
+  );
+}
+
+/** A set of strings each matching `pattern` (RE2; checked with JavaScript's RegExp at synth), or the variable holding it. */
+export function patternSetSetting(
+  scope: Construct,
+  name: string,
+  value: readonly string[],
+  props: VariableBase & { readonly pattern: string },
+): string[] {
+  const regex = new RegExp(props.pattern);
+  return literalOrVariable(scope, name, [...value], (v) => v.every((item) => regex.test(item)), `: every item must match ${props.pattern}`, (full) =>
+    patternSetVariable(scope, full, { ...props, default: value }).listValue,
+  );
+}
+
+/**
+ * A boolean, or the `bool` variable holding it (no validation: the type is the rule).
+ * One switch may serve several constructs (every table's deletion protection): a
+ * variable of that name already in the stack is reused, not declared twice.
+ */
+export function booleanSetting(scope: Construct, name: string, value: boolean | IResolvable, description: string): boolean | IResolvable {
+  return literalOrVariable<boolean | IResolvable>(scope, name, value, () => true, "", (full) => {
+    const existing = TerraformStack.of(scope)
+      .node.findAll()
+      .find((c): c is TerraformVariable => c instanceof TerraformVariable && c.friendlyUniqueId === full);
+    if (existing) return existing.booleanValue;
+    const variable = new TerraformVariable(scope, full, { type: "bool", default: value, description });
+    variable.overrideLogicalId(full);
+    return variable.booleanValue;
+  });
 }

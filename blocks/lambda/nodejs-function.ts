@@ -10,7 +10,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AlarmTopic, alarmIdPrefixOf } from "../alarm-topic";
+import { IAlarmTopic, alarmIdPrefixOf } from "../alarm-topic";
 import { LambdaPackaging } from "../environment";
 import { bundleHandler, NODE_RUNTIME } from "./bundle";
 import { BundlingOptions, IamStatement, InvokePermission, LOG_LEVELS, NodejsFunctionProps, SYSTEM_LOG_LEVELS } from "./props";
@@ -165,7 +165,7 @@ export class NodejsFunction extends Construct {
   }
 
   /** Errors and throttles, each > 0 over a minute: both mean a request or record was not handled. */
-  private addAlarms(topic: AlarmTopic, functionName: string, idPrefix: string): void {
+  private addAlarms(topic: IAlarmTopic, functionName: string, idPrefix: string): void {
     for (const metricName of ["Errors", "Throttles"]) {
       topic.countAboveZero(`${idPrefix}_${metricName.toLowerCase()}`, {
         alarmName: `${functionName}-${metricName.toLowerCase()}`,

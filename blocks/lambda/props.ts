@@ -1,5 +1,5 @@
 import { LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
-import { AlarmTopic } from "../alarm-topic";
+import { IAlarmTopic } from "../alarm-topic";
 import { LambdaPackaging } from "../environment";
 
 /** One IAM statement: named actions on named resources (no wildcards: see the policy suite). */
@@ -82,7 +82,7 @@ export interface NodejsFunctionProps extends Omit<LambdaFunctionConfig, SetByNod
   /** Retention of the function's log group, in days. @default 14 */
   readonly logRetentionDays?: number;
   /** Alarms on errors and throttles go to this topic; `false` or unset: no alarms. @default no alarms */
-  readonly alarms?: AlarmTopic | false;
+  readonly alarms?: IAlarmTopic | false;
   /** Statements besides writing to its own log group (always granted, on that group only). */
   readonly statements?: readonly IamStatement[];
   /** @default { kind: "inline", name: `${functionName}-policy` } */

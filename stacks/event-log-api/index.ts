@@ -178,6 +178,8 @@ export class EventLogApiStack extends ServerlessStack {
       api: this.api,
       stageName: "$default",
       accessLogGroupName: `/aws/apigateway/${apiName}`,
+      accessLogRetentionDays: this.env.logRetentionDays,
+      alarms: this.alarms,
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
       alarmName: `${apiName}-5xx-rate`,

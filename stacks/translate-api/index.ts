@@ -25,7 +25,7 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { ClientLimits, methodAuthorization } from "../../blocks/api-key-clients";
 import { secureTableDefaults } from "../../blocks/defaults";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
-import { RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../blocks/rest-api-front-door";
+import { frontDoorOutputs, RestApiFrontDoor, restApiFrontDoor, RestApiFrontDoorOptions } from "../../blocks/rest-api-front-door";
 import { RestApiStage, restApiStackStage } from "../../blocks/rest-api-stage";
 import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-stack";
 import { wholeNumberVariable } from "../../blocks/variables";
@@ -373,7 +373,9 @@ export class TranslateApiStack extends ServerlessStack {
       throttlingRateLimit: props.throttlingRateLimit ?? 10,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
       // The region's API Gateway CloudWatch role (new, opt-in: kinesis-ingest owns it by default).
-      accountLogging: { roleName: this.name("translate-api-apigateway-cloudwatch"), manageByDefault: props.manageApiGatewayAccount ?? false },
+      accountLogging: { roleName: this.name("translate-api-apigateway-cloudwatch"), accountId: this.accountId, manageByDefault: props.manageApiGatewayAccount ?? false },
+      accessLogRetentionDays: this.env.logRetentionDays,
+      alarms: this.alarms,
       alarmName: this.name("translate-api-5xx"),
       errorRateThreshold: props.api5xxRateThreshold ?? 0.05,
     });
@@ -386,9 +388,11 @@ export class TranslateApiStack extends ServerlessStack {
       name: apiName,
       limits: { rateLimit: 1, burstLimit: 2, dailyQuota: 200, ...props.clientLimits },
       invokePath: "*/translate",
+      hostedZoneId: props.customDomain ? this.hostedZoneId(props.customDomain.zoneName) : undefined,
     });
 
     // ---- Outputs ----
+    frontDoorOutputs(this, this.frontDoor);
     const invokeUrl = this.stage.stage.invokeUrl;
     new TerraformOutput(this, "execute_api_url", {
       value: invokeUrl,
