@@ -13,6 +13,8 @@ export interface EventLogDeps {
   readonly tableName: string;
   /** A signal per DynamoDB call that aborts when the invocation's time for work ends. @default none */
   readonly signal?: () => AbortSignal;
+  /** Written on the stored item. @default none */
+  readonly correlationId?: string;
 }
 
 /** One row of the table: `date` is the partition key, `time` the sort key. */
@@ -28,6 +30,8 @@ export interface EventItem {
    * by an event that names no signed caller (a direct invocation).
    */
   readonly callerArn?: string;
+  /** The id of the request that wrote it (API Gateway's request id, answered in `x-correlation-id`). */
+  readonly correlationId?: string;
 }
 
 /**
@@ -65,7 +69,7 @@ export async function handleRequest(event: APIGatewayProxyEventV2, deps: EventLo
         case "GET /events":
           return jsonResponse(200, await listEvents(deps, queryOf(event)));
         case "POST /events": {
-          const item = await putEvent(deps, { ...requestItem(event), ...callerOf(event) });
+          const item = await putEvent(deps, { ...requestItem(event), ...callerOf(event), ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
           return jsonResponse(201, { message: `Put item ${item.userId}`, item });
         }
         default:
@@ -228,7 +232,11 @@ export function decodeToken(token: string, date: string | undefined): { date: st
 function toEvent(raw: Record<string, unknown>): EventItem {
   const s = (v: unknown): string => (typeof v === "string" ? v : "");
   const event = { date: s(raw.date), time: s(raw.time), userId: s(raw.userId), eventType: s(raw.eventType) };
-  return typeof raw.callerArn === "string" ? { ...event, callerArn: raw.callerArn } : event;
+  return {
+    ...event,
+    ...(typeof raw.callerArn === "string" ? { callerArn: raw.callerArn } : {}),
+    ...(typeof raw.correlationId === "string" ? { correlationId: raw.correlationId } : {}),
+  };
 }
 
 function errorName(err: unknown): string | undefined {

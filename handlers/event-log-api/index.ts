@@ -9,17 +9,25 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { lazy, requiredString } from "../shared/env";
+import { apiGatewayCorrelationId, withCorrelationHeader } from "../shared/correlation";
 import { answer } from "../shared/http";
+import { Telemetry } from "../shared/observability";
 import { Deadline } from "../shared/time-budget";
 import { handleRequest } from "./events";
 
 // One client per container, built on first use and reused; timeouts and retries sized to the function's.
 const db = lazy(() => dynamoDocumentClient());
+const telemetry = new Telemetry("event-log-api");
 
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  return answer(async () => {
-    const tableName = requiredString("TABLE_NAME");
-    const deadline = Deadline.of(context);
-    return handleRequest(event, { db: db(), tableName, signal: () => deadline.signal() });
+  const correlationId = apiGatewayCorrelationId(event);
+  return telemetry.run(context, correlationId, async (scope) => {
+    const response = await answer(async () => {
+      const tableName = requiredString("TABLE_NAME");
+      const deadline = Deadline.of(context);
+      return handleRequest(event, { db: db(), tableName, signal: () => deadline.signal(), correlationId });
+    });
+    scope.info(`${event.routeKey ?? "?"} ${response.statusCode}`, { event: "answered", route: event.routeKey, status: response.statusCode });
+    return withCorrelationHeader(response, correlationId);
   });
 }
