@@ -14,9 +14,10 @@
  * running). Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the
  * stack cannot start.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { LOCAL_STACK_IDS } from "../../main";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../emulator/engines";
@@ -49,6 +50,8 @@ const USAGE = `usage: npm run local -- <${LOCAL_STACKS.join("|")}> [options]
   --upstream URL     webhook-proxy: where deliveries go (default: a local echo server that logs them)
   --fault NAME[=R]   switch on a fault (repeatable):
 ${Object.entries(FAULTS).map(([k, v]) => `                     ${k}: ${v}`).join("\n")}
+  --var NAME=VALUE   a Terraform variable's value instead of its default (repeatable), as -var would set it
+                     (webhook-proxy: --var signature_scheme=sendgrid)
   --synth-dir DIR    the synth output to serve (default cdktf.out)`;
 
 export interface LocalOptions {
@@ -57,6 +60,8 @@ export interface LocalOptions {
   readonly upstream?: string;
   readonly faults: Partial<Record<FaultName, number>>;
   readonly synthDir: string;
+  /** Variable values given with --var, as typed. @default none */
+  readonly vars?: Readonly<Record<string, string>>;
 }
 
 export function parseArgs(argv: readonly string[]): LocalOptions {
@@ -66,6 +71,7 @@ export function parseArgs(argv: readonly string[]): LocalOptions {
   let upstream: string | undefined;
   let synthDir = "cdktf.out";
   const faults: Partial<Record<FaultName, number>> = {};
+  const vars: Record<string, string> = {};
   for (const [name, value] of readOptions(rest)) {
     if (name === "port") port = numberOption("port", value, 0, 65535, true);
     else if (name === "upstream") {
@@ -82,10 +88,14 @@ export function parseArgs(argv: readonly string[]): LocalOptions {
       const r = rate === undefined ? FAULT_DEFAULTS[fault as FaultName] : Number(rate);
       if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`--fault ${fault}=R needs R in [0, 1], got "${rate}"`);
       faults[fault as FaultName] = r;
+    } else if (name === "var") {
+      const at = value.indexOf("=");
+      if (at <= 0) throw new UsageError(`--var needs NAME=VALUE, got "${value}"`);
+      vars[value.slice(0, at)] = value.slice(at + 1);
     } else if (name === "synth-dir") synthDir = value;
     else throw new UsageError(`unknown option --${name}`);
   }
-  return { stack, port, upstream, faults, synthDir };
+  return { stack, port, upstream, faults, synthDir, vars };
 }
 
 export interface RunningStack {
@@ -96,10 +106,29 @@ export interface RunningStack {
 }
 
 interface SigningSettings {
+  readonly scheme: string;
   readonly parameter: string;
+  readonly publicKey: string;
   readonly header: string;
   readonly prefix: string;
   readonly encoding: string;
+}
+
+/** Sets variables' values (`--var`) as their defaults, with the declared type's parsing; an unknown name is refused. */
+function applyVars(stack: SynthesizedStack, vars: Readonly<Record<string, string>>): void {
+  for (const [name, text] of Object.entries(vars)) {
+    // The synth output read for this run only: the file itself is left as it is.
+    const variables = stack.json.variable as Record<string, Record<string, unknown>>;
+    const variable = variables[name];
+    if (!variable) throw new UsageError(`--var ${name}: ${stack.id} has no variable ${name} (it has ${Object.keys(stack.json.variable).join(", ")})`);
+    const type = String(variable.type ?? "string");
+    if (type === "number") {
+      const n = Number(text);
+      if (!Number.isFinite(n)) throw new UsageError(`--var ${name}: the variable is a number, got "${text}"`);
+      variables[name] = { ...variable, default: n };
+    } else if (type === "string") variables[name] = { ...variable, default: text };
+    else throw new UsageError(`--var ${name}: only string and number variables can be set here (it is ${type})`);
+  }
 }
 
 /** The signature check a function of the stack makes before it accepts a request, if any (`SIGNATURE_*` variables). */
@@ -109,13 +138,24 @@ function signingSettings(stack: SynthesizedStack): SigningSettings | undefined {
     if (typeof vars.SIGNATURE_SECRET_PARAMETER !== "string") continue;
     const value = (name: string): string => resolveLiterals(stack, String(vars[name] ?? ""));
     return {
+      scheme: value("SIGNATURE_SCHEME") || "hmac",
       parameter: value("SIGNATURE_SECRET_PARAMETER"),
+      publicKey: value("SIGNATURE_PUBLIC_KEY"),
       header: value("SIGNATURE_HEADER"),
       prefix: value("SIGNATURE_PREFIX"),
       encoding: value("SIGNATURE_ENCODING"),
     };
   }
   return undefined;
+}
+
+/** A P-256 key pair for a local SendGrid-signed run: the public key as SendGrid shows it (base64 DER), the private key as a PEM file. */
+function localSendgridKey(): { publicKey: string; keyFile: string; dir: string } {
+  const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "local-sendgrid-"));
+  const keyFile = path.join(dir, "sendgrid-private-key.pem");
+  writeFileSync(keyFile, pair.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+  return { publicKey: pair.publicKey.export({ format: "der", type: "spki" }).toString("base64"), keyFile, dir };
 }
 
 /** Whether the synth output holds the stack; the message says how to make it. */
@@ -127,6 +167,7 @@ export function synthesizedStack(synthDir: string, id: string): SynthesizedStack
 
 export async function startLocal(options: LocalOptions, log: (line: string) => void): Promise<RunningStack> {
   const stack = synthesizedStack(options.synthDir, options.stack);
+  applyVars(stack, options.vars ?? {});
   const credentials = newCredentials();
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -141,9 +182,12 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
       cleanups.push(() => translate.stop());
       extraEndpoints.translate = translate.endpoint;
     }
-    // A signature check (webhook-proxy's api2sqs): its secret from a local Parameter Store stand-in.
+    // A signature check (webhook-proxy's api2sqs): its secret from a local Parameter Store stand-in;
+    // SendGrid's scheme: a local key pair unless a public key was given, the private key in a temporary file.
     const signing = signingSettings(stack);
-    const signingSecret = `local-${randomBytes(16).toString("hex")}`;
+    const signingSecret = signing?.scheme === "standard-webhooks" ? `whsec_${randomBytes(24).toString("base64")}` : `local-${randomBytes(16).toString("hex")}`;
+    const sendgrid = signing?.scheme === "sendgrid" && signing.publicKey === "" ? localSendgridKey() : undefined;
+    if (sendgrid) cleanups.push(async () => rmSync(sendgrid.dir, { recursive: true, force: true }));
     if (signing) {
       const ssm = await startParameterStore({ [signing.parameter]: signingSecret });
       cleanups.push(() => ssm.stop());
@@ -161,8 +205,10 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
     const runtime: LocalRuntime = await startRuntime(stack, {
       extraEndpoints,
       throttleRate: options.faults.throttle,
-      environmentOverrides: (fn): Record<string, string> =>
-        callsUpstream(fn) && upstream ? { UPSTREAM: upstream } : {},
+      environmentOverrides: (fn): Record<string, string> => ({
+        ...(callsUpstream(fn) && upstream ? { UPSTREAM: upstream } : {}),
+        ...(sendgrid && "SIGNATURE_PUBLIC_KEY" in environmentVariables(fn) ? { SIGNATURE_PUBLIC_KEY: sendgrid.publicKey } : {}),
+      }),
       log,
     });
     cleanups.push(() => runtime.stop());
@@ -207,10 +253,20 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
     if (runtime.engines.dynamodb) banner.push(`  DynamoDB  ${runtime.engines.dynamodb.endpoint}  tables: ${resources(stack, "aws_dynamodb_table").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.kinesis) banner.push(`  Kinesis   ${runtime.engines.kinesis.endpoint}  streams: ${resources(stack, "aws_kinesis_stream").map(([, t]) => String(t.name)).join(", ")}`);
     if (runtime.engines.sqs) banner.push(`  SQS       ${runtime.engines.sqs.endpoint}  queues: ${resources(stack, "aws_sqs_queue").map(([, t]) => String(t.name)).join(", ")}`);
-    if (signing) {
+    if (signing?.scheme === "sendgrid") {
       banner.push(
-        `webhook signatures: ${signing.header}: ${signing.prefix}<HMAC-SHA256 of the raw body, ${signing.encoding}> with the local secret ${signingSecret}`,
-        `  e.g. body='{"a":1}'; curl -X POST -H "${signing.header}: ${signing.prefix}$(printf %s "$body" | openssl dgst -sha256 -hmac ${signingSecret} ${signing.encoding === "base64" ? "-binary | base64" : "-hex | sed 's/^.* //'"})" --data-binary "$body" <base URL>/`,
+        sendgrid
+          ? `webhook signatures: SendGrid's (ECDSA P-256 over <timestamp><raw body>), local key pair; private key ${sendgrid.keyFile}`
+          : `webhook signatures: SendGrid's (ECDSA P-256 over <timestamp><raw body>), checked with the given signature_public_key`,
+        `  e.g. ts=$(date +%s); body='[{"event":"delivered"}]'; sig=$(printf '%s%s' "$ts" "$body" | openssl dgst -sha256 -sign ${sendgrid?.keyFile ?? "<your private key.pem>"} | base64 -w0); curl -X POST -H "X-Twilio-Email-Event-Webhook-Timestamp: $ts" -H "X-Twilio-Email-Event-Webhook-Signature: $sig" --data-binary "$body" <base URL>/`,
+      );
+    } else if (signing && signing.scheme !== "hmac" && signing.scheme !== "github") {
+      banner.push(`webhook signatures: the ${signing.scheme} scheme (stacks/webhook-proxy/README.md) with the local secret ${signingSecret}`, `  Parameter Store stand-in ${extraEndpoints.ssm}  parameter: ${signing.parameter}`);
+    } else if (signing) {
+      const { header, prefix, encoding } = signing.scheme === "github" ? { header: "x-hub-signature-256", prefix: "sha256=", encoding: "hex" } : signing;
+      banner.push(
+        `webhook signatures: ${header}: ${prefix}<HMAC-SHA256 of the raw body, ${encoding}> with the local secret ${signingSecret}`,
+        `  e.g. body='{"a":1}'; curl -X POST -H "${header}: ${prefix}$(printf %s "$body" | openssl dgst -sha256 -hmac ${signingSecret} ${encoding === "base64" ? "-binary | base64" : "-hex | sed 's/^.* //'"})" --data-binary "$body" <base URL>/`,
         `  Parameter Store stand-in ${extraEndpoints.ssm}  parameter: ${signing.parameter}`,
       );
     }
