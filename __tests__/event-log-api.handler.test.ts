@@ -387,7 +387,7 @@ describe("the Lambda entry (index.ts) reads its table and endpoint from the envi
     const created = await entry.handler(apiEvent("POST /events", { body: JSON.stringify(item) }));
     expect(created.statusCode).toBe(201);
     // The request's id (API Gateway's) is answered in x-correlation-id and written on the item.
-    const correlationId = created.headers?.["x-correlation-id"];
+    const correlationId = String(created.headers?.["x-correlation-id"]);
     expect(correlationId).toBe(apiEvent("POST /events").requestContext.requestId);
     const read = await entry.handler(apiEvent("GET /events", { query: { date: "2021-09-09" } }));
     expect(JSON.parse(read.body ?? "{}")).toEqual(page([{ ...signed(item), correlationId }]));
