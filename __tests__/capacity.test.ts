@@ -34,6 +34,15 @@ const eventLogApi = (props: Partial<EventLogApiStackProps> = {}): SynthesizedSta
 const webhookProxy = (props: Partial<WebhookProxyStackProps> = {}): SynthesizedStack =>
   asStack("webhook-proxy", Testing.synth(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, ...props })));
 
+/** The shared usage error (tools/cli.ts): one write, `capacity: <one line>`, then the usage text; no stack trace. */
+function expectUsageError(stderr: string[], message: RegExp): void {
+  expect(stderr).toHaveLength(1);
+  const [first, ...rest] = stderr[0].split("\n");
+  expect(first).toMatch(/^capacity: /);
+  expect(first).toMatch(message);
+  expect(rest.join("\n")).toBe(`${USAGE}\n`);
+}
+
 const traffic = (over: Partial<TrafficOptions>): TrafficOptions => ({ rps: 1, payloadKb: 1, durationMs: 100, upstreamLatencyMs: 100, clients: 1, ...over });
 const cost = { region: "ap-northeast-1" as const, requestsPerConnection: 1, responseKb: 1 };
 const set = (stack: SynthesizedStack, ...lines: string[]): SynthesizedStack => applySets(stack, lines.map(parseSet));
@@ -423,9 +432,7 @@ describe("CLI errors: one line, exit 2", () => {
     [["webhook-proxy", "--rps", "10", "--synth-dir", "/nonexistent"], /not found: run `npm run synth` first/],
   ])("%j", (argv, message) => {
     expect(main(argv)).toBe(2);
-    expect(stderr).toHaveLength(1);
-    expect(stderr[0]).toMatch(message);
-    expect(stderr[0].trim().split("\n")).toHaveLength(1);
+    expectUsageError(stderr, message);
   });
 });
 
@@ -461,7 +468,7 @@ describe("CLI: help, --name=value, --chart, and the flags documented", () => {
 
   it("no stack: the message, then the usage, exit 2", () => {
     expect(main([])).toBe(2);
-    expect(stderr.join("")).toBe(`capacity: name a stack: ${STACKS.map((s) => s.id).join(", ")}\n${USAGE}\n`);
+    expect(stderr.join("")).toBe(`capacity: which stack? name one of ${STACKS.map((s) => s.id).join(", ")}\n${USAGE}\n`);
   });
 
   it.each([
@@ -471,9 +478,7 @@ describe("CLI: help, --name=value, --chart, and the flags documented", () => {
     [["webhook-proxy", "--rps", "5", "--burst", "2", "--burst-seconds", "1"], /--burst 2 is below --rps 5/],
   ])("%j: one line, exit 2", (argv, message) => {
     expect(main([...argv, "--synth-dir", dir])).toBe(2);
-    expect(stderr).toHaveLength(1);
-    expect(stderr[0]).toMatch(message);
-    expect(stderr[0].trim().split("\n")).toHaveLength(1);
+    expectUsageError(stderr, message);
     expect(stdout).toEqual([]);
   });
 
@@ -495,8 +500,7 @@ describe("CLI: help, --name=value, --chart, and the flags documented", () => {
     const blocked = path.join(dir, "stacks", "webhook-proxy", "cdk.tf.json", "c.svg"); // under a file
     expect(main(["webhook-proxy", "--rps", "5", "--chart", blocked, "--synth-dir", dir])).toBe(2);
     expect(stdout).toEqual([]);
-    expect(stderr).toHaveLength(1);
-    expect(stderr[0]).toMatch(/^capacity: --chart .*: cannot write it \(/);
+    expectUsageError(stderr, /^capacity: --chart .*: cannot write it \(/);
     expect(existsSync(blocked)).toBe(false);
   });
 

@@ -22,7 +22,7 @@ import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraf
 
 const ROOT = path.resolve(__dirname, "..");
 /** Folders the scripts make in TMPDIR (tsx's own cache, `tsx-*`, is not theirs). */
-const OURS = /^(replay-|tf-check-|terraform-proof-|addresses-|check-cdktn-)/;
+const OURS = /^(replay-|tf-check-|terraform-proof-|addresses-|check-cdktn-|bench-)/;
 
 interface Ran {
   readonly code: number | null;
@@ -32,11 +32,17 @@ interface Ran {
 }
 
 /** Runs a script; `whenReady(tmp)` may return a signal to send once it returns one (polled every 100 ms). */
-function runScript(script: string, args: readonly string[], tmp: string, interrupt?: { when: (tmp: string) => boolean; signal: NodeJS.Signals }): Promise<Ran> {
+function runScript(
+  script: string,
+  args: readonly string[],
+  tmp: string,
+  interrupt?: { when: (tmp: string) => boolean; signal: NodeJS.Signals },
+  env: NodeJS.ProcessEnv = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--require", "tsx/cjs", script, ...args], {
       cwd: ROOT,
-      env: { ...process.env, TMPDIR: tmp, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      env: { ...process.env, TMPDIR: tmp, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -275,6 +281,54 @@ describe("npm run check:cdktn", () => {
     expect(() => parseCheckArgs(["--keep=yes"])).toThrow(new UsageError("--keep takes no value"));
     expect(() => parseCheckArgs(["keep"])).toThrow(new UsageError('unexpected argument "keep"'));
   });
+});
+
+describe("npm run bench", () => {
+  test("--help prints the usage; an unknown option and --runs abc are usage errors, before any run", async () => {
+    const [help, unknown, runs] = await Promise.all([["--help"], ["--fast"], ["--runs", "abc"]].map((args) => runScript("scripts/bench.ts", args, tmp)));
+    expectHelp(help);
+    expectUsageError(unknown, "bench", /unknown option --fast/);
+    expectUsageError(runs, "bench", /--runs must be a whole number in \[1, 100\], got "abc"/);
+    expect(ours(tmp)).toEqual([]);
+  }, 60_000);
+});
+
+/** A configuration synth refuses: one `configuration:` line per problem, exit status 2, as `npm run synth` reports it. */
+function expectConfigurationError(ran: Ran, variable: string): void {
+  expect(ran.code).toBe(2);
+  expect(ran.stdout).toBe("");
+  expect(ran.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^configuration: ${variable} must be `))]);
+}
+
+describe("every command that synthesizes checks the configuration as synth does, before any work", () => {
+  const bad = { APP_ENV: "Bad Env" };
+  test.each<[string, string, string[]]>([
+    ["capacity --synth", "tools/capacity/index.ts", ["kinesis-ingest", "--rps", "100", "--synth"]],
+    ["tf:check", "scripts/terraform-check.ts", ["media-alb"]],
+    ["addresses:record", "scripts/addresses.ts", []],
+    ["bench", "scripts/bench.ts", ["--runs", "1"]],
+  ])("%s: a bad APP_ENV is one line, exit status 2, nothing synthesized or written", async (_name, script, args) => {
+    const before = STACK_IDS.map((id) => readFileSync(path.join(ROOT, "stacks", id, "addresses.txt"), "utf8"));
+    expectConfigurationError(await runScript(script, args, tmp, undefined, bad), "APP_ENV");
+    expect(ours(tmp)).toEqual([]);
+    expect(STACK_IDS.map((id) => readFileSync(path.join(ROOT, "stacks", id, "addresses.txt"), "utf8"))).toEqual(before);
+  }, 60_000);
+
+  test("tf:check plans offline: OFFLINE=0 is refused, not ignored", async () => {
+    const ran = await runScript("scripts/terraform-check.ts", ["media-alb"], tmp, undefined, { OFFLINE: "0" });
+    expect(ran.code).toBe(2);
+    expect(ran.stderr.trim()).toMatch(/^configuration: OFFLINE is "0", but the Terraform proof plans offline \(OFFLINE=1\)/);
+  }, 60_000);
+
+  test("capacity --synth honours the configuration: APP_ENV=prod reports prod- resources, no dev- one", async () => {
+    const ran = await runScript("tools/capacity/index.ts", ["kinesis-ingest", "--rps", "100", "--synth", "--json"], tmp, undefined, { APP_ENV: "prod" });
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    const names = (JSON.parse(ran.stdout) as { analysis: { components: { name: string }[] } }).analysis.components.map((c) => c.name).filter((n) => /-/.test(n));
+    expect(names.some((n) => /\bprod-/.test(n))).toBe(true);
+    expect(names.filter((n) => /\bdev-/.test(n))).toEqual([]);
+    expect(ours(tmp)).toEqual([]);
+  }, 120_000);
 });
 
 describe("synth-diff", () => {

@@ -13,6 +13,7 @@
 import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { loadEnvironment } from "../config";
 import { makeTempDir, removeTempDir, runMain, UsageError } from "../tools/cli";
 
 /** The parts of a synthesized stack (`cdk.tf.json`) that define addresses. */
@@ -71,15 +72,16 @@ export function writeRecorded(projectRoot: string, stackId: string, addresses: r
 }
 
 /**
- * Synthesizes every stack with the environment whose optional parts are all on
- * (an alarm e-mail subscription), so the record holds every address a deployment can have.
+ * Synthesizes every stack with the configuration given (checked as synth checks it: a
+ * ConfigurationError) and its optional parts all on (an alarm e-mail subscription, unless
+ * ALARM_EMAIL names one), so the record holds every address a deployment can have.
  */
-export async function synthesizeForAddresses(): Promise<Map<string, AddressedStack>> {
+export async function synthesizeForAddresses(vars: NodeJS.ProcessEnv = process.env): Promise<Map<string, AddressedStack>> {
+  const env = loadEnvironment(vars);
   const { buildApp, STACK_IDS } = await import("../main");
-  const { defaultEnvironment } = await import("../config");
   const outdir = makeTempDir("addresses-");
   try {
-    buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, outdir).synth();
+    buildApp({ ...env, alarmEmail: env.alarmEmail ?? "ops@example.com" }, outdir).synth();
     return new Map(
       STACK_IDS.map((id) => [
         id,

@@ -1,6 +1,7 @@
 /**
  * Proves the synthesized stacks with Terraform itself, offline: synthesizes the
- * app with `OFFLINE=1` settings (supplied lookups, asset packaging), and once
+ * app with the configuration given (APP_ENV, AWS_REGION, ...: checked as synth
+ * checks it) and `OFFLINE=1` (supplied lookups, asset packaging), and once
  * more with each stack's typed options flipped (`optionsOn` in the registry), then
  * `proveStacks` (scripts/terraform/prove.ts: init when needed, plan, which
  * validates) on all of them in one Terraform run; a failure is reported
@@ -19,7 +20,8 @@
 import "../startup"; // as main.ts: before cdktf loads
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { loadEnvironment } from "../config";
+import { ConfigurationError, loadEnvironment } from "../config";
+import type { EnvironmentConfig } from "../blocks/environment";
 import { buildApp, OPTIONS_ON_STACK_IDS, STACK_IDS, type StackId } from "../main";
 import { makeTempDir, removeTempDir, runMain, stackArguments } from "../tools/cli";
 import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
@@ -28,8 +30,18 @@ export { terraformAvailable };
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** The environment the Terraform proof synthesizes with: `OFFLINE=1` (supplied lookups, asset packaging, provider skips). */
-export const offlineEnvironment = () => loadEnvironment({ OFFLINE: "1" });
+/**
+ * The environment the Terraform proof synthesizes with: the configuration given (`vars`, checked
+ * as synth checks it: a ConfigurationError) with `OFFLINE=1` (supplied lookups, asset packaging
+ * unless LAMBDA_PACKAGING says otherwise, provider skips); `OFFLINE` set to anything else is refused.
+ */
+export function offlineEnvironment(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+  const offline = vars.OFFLINE?.trim();
+  if (offline !== undefined && !/^(1|true)$/i.test(offline)) {
+    throw new ConfigurationError([`OFFLINE is "${offline}", but the Terraform proof plans offline (OFFLINE=1): unset OFFLINE or set it to 1`]);
+  }
+  return loadEnvironment({ ...vars, OFFLINE: "1" });
+}
 
 /** Runs `synth` on a fresh temporary folder `<tmpdir>/<prefix>*` and returns it; the folder is removed if `synth` throws. */
 export function synthInto(prefix: string, synth: (outdir: string) => void): string {
@@ -130,6 +142,7 @@ const USAGE = `usage: npm run tf:check [-- <stack>...]
 
 async function main(argv: readonly string[]): Promise<number> {
   const wanted = stackArguments(argv, STACK_IDS);
+  offlineEnvironment(); // a bad configuration stops here, before anything is synthesized
   if (!terraformAvailable()) {
     console.error("terraform CLI not found: cannot validate or plan. Install Terraform >= 1.10.");
     return 1;

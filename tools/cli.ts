@@ -1,13 +1,15 @@
 /**
- * The command-line conventions every script of the project shares
- * (`npm run replay`, `local`, `tf:check`, `redrive:kinesis-ingest`,
- * `addresses:record`, `check:cdktn`):
+ * The command-line conventions every command of the project shares
+ * (`npm run replay`, `local`, `capacity`, `synth:hcl`, `bench`, `tf:check`,
+ * `redrive:kinesis-ingest`, `addresses:record`, `check:cdktn`):
  *
  * - `--name value` (or `--name=value`) options, read by `readOptions`;
  * - `--help` / `-h` anywhere: the usage on stdout, exit status 0;
  * - a usage error (`UsageError`: unknown option, missing or bad value, unknown
  *   stack): `<command>: <one line>` and the usage on stderr, exit status 2,
- *   never a stack trace; an unexpected error: its stack, exit status 1;
+ *   never a stack trace; a configuration `loadEnvironment` refuses: one
+ *   `configuration: ...` line per problem, exit status 2, as synth; an
+ *   unexpected error: its stack, exit status 1;
  * - temporary folders made with `makeTempDir` are removed when the process
  *   exits, also on SIGINT / SIGTERM / SIGHUP when the command asked for
  *   `exitOnSignals` (a command that stops itself on signals, such as
@@ -16,6 +18,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ConfigurationError } from "../config";
 
 /** A command-line mistake: printed with the usage text, exit status 2. */
 export class UsageError extends Error {}
@@ -96,28 +99,46 @@ export interface RunOptions {
 }
 
 /**
+ * What a command reports for an error, and its exit status: a UsageError is `<name>: <one line>`
+ * and the usage on stderr, 2; a bad configuration (`loadEnvironment` refused it) one line per
+ * problem, as synth prints them, 2; any other error its stack, 1.
+ */
+export function reportFailure(name: string, usage: string, err: unknown): number {
+  if (err instanceof ConfigurationError) {
+    // As synth reports it (config.ts, loadEnvironmentOrExit): one line per problem.
+    for (const problem of err.problems) process.stderr.write(`configuration: ${problem}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`${name}: ${err.message}\n${usage}\n`);
+    return 2;
+  }
+  process.stderr.write(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+/** `--help` / `-h` anywhere: the usage on stdout; true when the command should stop there (exit status 0). */
+export function printedHelp(argv: readonly string[], usage: string): boolean {
+  if (!argv.some(isHelp)) return false;
+  process.stdout.write(`${usage}\n`);
+  return true;
+}
+
+/**
  * Runs a command's `main` on the process's arguments and exits with its status:
  * 0 with the usage on `--help`/`-h`, 2 on a UsageError (one line, then the usage),
  * 1 on any other error (with its stack).
  */
-export function runMain(name: string, usage: string, main: (argv: readonly string[]) => Promise<number>, options: RunOptions = {}): void {
+export function runMain(name: string, usage: string, main: (argv: readonly string[]) => Promise<number> | number, options: RunOptions = {}): void {
   const argv = process.argv.slice(2);
-  if (argv.some(isHelp)) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
+  if (printedHelp(argv, usage)) process.exit(0);
   if (options.exitOnSignals) exitOnSignals(name);
-  main(argv).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof UsageError) {
-        process.stderr.write(`${name}: ${err.message}\n${usage}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => main(argv))
+    .then(
+      (code) => process.exit(code),
+      (err: unknown) => process.exit(reportFailure(name, usage, err)),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,15 +9,19 @@
  * and prints each component's capacity and utilisation, the first bottleneck,
  * what a burst adds (refusals, backlog and drain time), the smallest --set
  * change that holds the traffic, the monthly cost and the ALB / API Gateway
- * break-even. Exits 2 with a one-line message on a usage error (with the
- * usage text when no stack is named), 0 with the usage text on --help.
+ * break-even. Validates the configuration as synth does (config.ts) and honours
+ * it: `--synth` synthesizes with it, and a synth output made with another
+ * APP_ENV / AWS_REGION / LAMBDA_PACKAGING than the one set is refused. Exits 2
+ * with one line and the usage on a usage or configuration error, 0 with the
+ * usage text on --help (tools/cli.ts).
  */
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { STACK_IDS } from "../../main";
-import { exitOnSignals, removeTempDir } from "../cli";
-import { synthApp } from "../emulator/synth";
+import { loadEnvironment } from "../../config";
+import { STACK_IDS, type StackId } from "../../main";
+import { exitOnSignals, printedHelp, readOptions, removeTempDir, reportFailure, stackArgument } from "../cli";
+import { configurationMismatch, synthApp } from "../emulator/synth";
 import { renderPlanChart } from "./chart";
 import { TrafficOptions } from "./model";
 import { plan } from "./plan";
@@ -61,11 +65,11 @@ export const VALUE_OPTIONS = [
   "--synth-dir",
 ] as const;
 
-/** Options that take none. */
+/** Options that take none (`--help`/`-h` anywhere: the usage, tools/cli.ts). */
 export const FLAG_OPTIONS = ["--json", "--synth", "--help", "-h"] as const;
 
 export interface CliArgs {
-  readonly stack: string;
+  readonly stack: StackId;
   readonly traffic: TrafficOptions;
   readonly region: Region;
   readonly requestsPerConnection: number;
@@ -76,8 +80,7 @@ export interface CliArgs {
   readonly synth: boolean;
 }
 
-/** A usage error printed with the usage text (no stack named). */
-class MissingStack extends CapacityError {}
+const optionName = (flag: string): string => flag.replace(/^--/, "");
 
 function positive(flag: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
@@ -87,38 +90,17 @@ function positive(flag: string, value: string | undefined, allowZero = false): n
   return n;
 }
 
-/** True when the arguments ask for the usage text (`--help` or `-h` in place of an option). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") return true;
-    // Skip an option's separate value (`--set -h` is a value, not a request for help).
-    if ((VALUE_OPTIONS as readonly string[]).includes(arg)) i++;
-  }
-  return false;
-}
-
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const [stack, ...rest] = argv;
-  if (!stack || stack.startsWith("-")) throw new MissingStack(`name a stack: ${STACK_IDS.join(", ")}`);
-  if (!(STACK_IDS as readonly string[]).includes(stack)) throw new CapacityError(`unknown stack "${stack}": one of ${STACK_IDS.join(", ")}`);
+  const [first, ...rest] = argv;
+  const stack = stackArgument(first, STACK_IDS);
   const values = new Map<string, string>();
   const sets: [string, SetValue][] = [];
   const flags = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const m = /^(--[a-z-]+)(?:=([\s\S]*))?$/.exec(rest[i]);
-    if (!m) throw new CapacityError(`unexpected argument "${rest[i]}"`);
-    const [, name, inline] = m;
-    if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
-      if (inline !== undefined) throw new CapacityError(`${name} takes no value`);
-      flags.add(name);
-      continue;
-    }
-    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw new CapacityError(`unknown option ${name}`);
-    const value = inline ?? rest[++i];
-    if (value === undefined) throw new CapacityError(`${name} needs a value`);
-    if (name === "--set") sets.push(parseSet(value));
-    else values.set(name, value);
+  const flagNames = FLAG_OPTIONS.filter((f) => f.startsWith("--")).map(optionName);
+  for (const [name, value] of readOptions(rest, flagNames, VALUE_OPTIONS.map(optionName))) {
+    if (value === true) flags.add(`--${name}`);
+    else if (name === "set") sets.push(parseSet(value));
+    else values.set(`--${name}`, value);
   }
   if (!values.has("--rps")) throw new CapacityError("--rps N is required");
   if (values.has("--burst") !== values.has("--burst-seconds")) throw new CapacityError("--burst and --burst-seconds go together");
@@ -168,16 +150,17 @@ function writeChart(file: string, text: string): void {
   }
 }
 
-export function main(argv: readonly string[]): number {
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+/** The command, in this process: its exit status (0, or 2 with one line and the usage on a usage or configuration error). */
+export function main(argv: readonly string[], vars: NodeJS.ProcessEnv = process.env): number {
+  if (printedHelp(argv, USAGE)) return 0;
   let tempDir: string | undefined;
   try {
     const args = parseArgs(argv);
-    if (args.synth) tempDir = synthApp();
+    const env = loadEnvironment(vars);
+    if (args.synth) tempDir = synthApp(env, [args.stack]);
     const stack = loadStack(tempDir ?? args.synthDir, args.stack);
+    const mismatch = configurationMismatch(stack, env, vars);
+    if (mismatch) throw new CapacityError(mismatch);
     const cost = { region: args.region, requestsPerConnection: args.requestsPerConnection, responseKb: 1 };
     const result = plan(stack, args.traffic, cost, args.sets);
     // The chart first: a path that cannot be written fails before the report, not after it.
@@ -186,12 +169,7 @@ export function main(argv: readonly string[]): number {
     if (args.chart && !args.json) process.stdout.write(`chart: ${path.resolve(args.chart)}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof CapacityError) {
-      process.stderr.write(`capacity: ${error.message}\n`);
-      if (error instanceof MissingStack) process.stderr.write(`${USAGE}\n`);
-      return 2;
-    }
-    throw error;
+    return reportFailure("capacity", USAGE, error);
   } finally {
     if (tempDir) removeTempDir(tempDir);
   }

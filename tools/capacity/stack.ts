@@ -8,12 +8,14 @@
  * resource in a stack flows in without code changes here.
  */
 import { existsSync } from "node:fs";
+import { UsageError } from "../cli";
 import * as path from "node:path";
 import { Block, environmentVariables, evaluate, readStack, redrivePolicy, referenceOf, resolveLocal, SynthesizedStack } from "../emulator/synth";
 import { maximumConcurrencyOf } from "../emulator/event-source";
 import { evaluateCondition, HclValue, Unsupported } from "../emulator/terraform-expression";
 
-export class CapacityError extends Error {}
+/** A mistake in what the command was given (a `--set`, a synth output): exit status 2 with the usage (tools/cli.ts). */
+export class CapacityError extends UsageError {}
 
 export type SetValue = number | boolean | string;
 
