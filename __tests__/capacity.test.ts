@@ -83,6 +83,20 @@ describe("model per component, against hand-computed cases", () => {
     expect(p.fixes.verified).toBe(true);
   });
 
+  it("a saturated stream's symptom is what the stack answers: 429 from its integration response template, read from the synth", () => {
+    const stack = set(kinesis, ...OPEN_FRONT_DOOR);
+    const symptom = verdict(stack, traffic({ rps: 1500, payloadKb: 2 })).bottleneck.symptom;
+    expect(symptom).toMatch(/^429 from the API \("Too many requests: the stream is throttling writes\. Retry with backoff\."\): PutRecord fails with ProvisionedThroughputExceededException$/);
+    // The same stack with its template mapping throttling to 503 instead: the report follows the synth, it does not restate it.
+    const json = structuredClone(stack.json) as { resource: Record<string, Record<string, { response_templates?: Record<string, string> }>> };
+    for (const response of Object.values(json.resource.aws_api_gateway_integration_response)) {
+      const template = response.response_templates?.["application/json"];
+      if (template) response.response_templates!["application/json"] = template.replace("responseOverride.status = 429", "responseOverride.status = 503");
+    }
+    const changed = verdict(stackFromJson("kinesis-ingest", json), traffic({ rps: 1500, payloadKb: 2 })).bottleneck.symptom;
+    expect(changed).toMatch(/^503 from the API /);
+  });
+
   it("small records are bounded by 1,000 records/s per shard, not by bytes", () => {
     const a = verdict(kinesis, traffic({ rps: 100, payloadKb: 0.5 }));
     const write = a.components.find((c) => c.id === "kinesis:write")!;

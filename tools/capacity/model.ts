@@ -226,7 +226,9 @@ export function buildModel(topology: Topology, options: TrafficOptions): Model {
       basis: stream.onDemand
         ? "ON_DEMAND: 4 MB/s at creation, scaling with traffic"
         : `${shards} shard(s) x min(${fmt(LIMITS.kinesisShardWriteRecords.value)} records/s, ${fmt(LIMITS.kinesisShardWriteKb.value)} KB/s / ${kb} KB) = ${fmt(shards * perShard)} records/s`,
-      symptom: "400 from the API: PutRecord fails with ProvisionedThroughputExceededException (the 4xx integration response)",
+      symptom: topology.streamThrottled
+        ? `${topology.streamThrottled.status} from the API ("${topology.streamThrottled.message}"): PutRecord fails with ProvisionedThroughputExceededException`
+        : "PutRecord fails with ProvisionedThroughputExceededException",
       limits: ["kinesisShardWriteRecords", "kinesisShardWriteKb"],
       fix: (target) => [`${stream.shards.setName}=${ceil(target / perShard)}`],
       share: 1,

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { UsageError } from "../cli";
 import * as path from "node:path";
 import { Block, environmentVariables, evaluate, readStack, redrivePolicy, referenceOf, resolveLocal, SynthesizedStack } from "../emulator/synth";
+import { integrationResponse, selectResponse } from "../emulator/apigateway";
 import { maximumConcurrencyOf } from "../emulator/event-source";
 import { evaluateCondition, HclValue, Unsupported } from "../emulator/terraform-expression";
 
@@ -207,6 +208,38 @@ export interface StreamInfo {
   readonly retentionHours: Setting;
 }
 
+/** An answer of the API to its client: status and message. */
+export interface ClientAnswer {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Kinesis's answer to a PutRecord over the shard's limits (HTTP 400, awsJson 1.1). */
+const KINESIS_THROTTLED = JSON.stringify({
+  __type: "ProvisionedThroughputExceededException",
+  message: "Rate exceeded for shard shardId-000000000000 in stream stream under account 123456789012.",
+});
+
+/**
+ * What the REST API answers when Kinesis throttles the integration's PutRecord: the integration
+ * responses of the integration's method, played by the emulator (selection pattern, template,
+ * status override), so the report cannot drift from the stack.
+ */
+function throttledAnswer(stack: SynthesizedStack, integration: Block): ClientAnswer {
+  const sameMethod = (b: Block): boolean => b.rest_api_id === integration.rest_api_id && b.resource_id === integration.resource_id && b.http_method === integration.http_method;
+  const responses = resourcesOf(stack, "aws_api_gateway_integration_response")
+    .filter(([, b]) => sameMethod(b))
+    .map(([, b]) => integrationResponse(stack, b));
+  const { status, body } = selectResponse(responses, 400, KINESIS_THROTTLED, "capacity");
+  let message = body;
+  try {
+    message = String((JSON.parse(body) as { message?: unknown }).message ?? body);
+  } catch {
+    // not JSON: the body as it is
+  }
+  return { status, message: message.trim() };
+}
+
 export interface QueueInfo {
   readonly address: string;
   readonly visibilityS: number;
@@ -234,6 +267,8 @@ export interface Topology {
   readonly frontFunctions: { fn: FunctionInfo; share: number }[];
   /** REST API writing straight to Kinesis (AWS integration). */
   readonly directStream?: StreamInfo;
+  /** What that API answers a client when the stream throttles a write, as its integration responses map it. */
+  readonly streamThrottled?: ClientAnswer;
   /** Where accepted requests wait: a stream or a queue. */
   readonly buffer?: { readonly stream?: StreamInfo; readonly queue?: QueueInfo; readonly mapping: MappingInfo; readonly consumer: FunctionInfo };
   readonly variables: string[];
@@ -365,6 +400,7 @@ export function readTopology(stack: SynthesizedStack): Topology {
   const frontFunctions: { fn: FunctionInfo; share: number }[] = [];
   let front: FrontDoor | undefined;
   let directStream: StreamInfo | undefined;
+  let streamThrottled: ClientAnswer | undefined;
 
   const restApi = resourcesOf(stack, "aws_api_gateway_rest_api")[0];
   const httpStage = resourcesOf(stack, "aws_apigatewayv2_stage")[0];
@@ -392,6 +428,7 @@ export function readTopology(stack: SynthesizedStack): Topology {
       else if (/:kinesis:action\/Put/.test(String(b.uri))) {
         const stream = resourcesOf(stack, "aws_kinesis_stream")[0];
         if (stream) directStream = streamInfo(stack, stream[0]);
+        streamThrottled = throttledAnswer(stack, b);
       }
     }
     for (const fn of lambdas) frontFunctions.push({ fn: functionInfo(stack, fn), share: 1 / lambdas.size });
@@ -426,5 +463,5 @@ export function readTopology(stack: SynthesizedStack): Topology {
       consumer: functionInfo(stack, consumer),
     };
   }
-  return { stackId: stack.id, front, frontFunctions, directStream, buffer, variables };
+  return { stackId: stack.id, front, frontFunctions, directStream, streamThrottled, buffer, variables };
 }
