@@ -24,7 +24,10 @@ const ZONE_ORIGINS = "https://([a-z0-9-]+[.])*example[.]com";
 /** Every answer must be something both front doors accept and a client can read. */
 function expectWellFormed(response: JsonResponse): void {
   for (const value of Object.values(response.headers)) expect(typeof value).toBe("string");
-  expect(response.headers).toEqual(RESPONSE_HEADERS);
+  // The seed's headers, plus the entry points' x-correlation-id (the ALB's trace root or API Gateway's request id).
+  const { "x-correlation-id": correlationId, ...seed } = response.headers;
+  expect(seed).toEqual(RESPONSE_HEADERS);
+  if (correlationId !== undefined) expect(correlationId).toMatch(/^[\x21-\x7e]{1,128}$/);
   if (response.body === "") return;
   const body = JSON.parse(response.body) as Record<string, unknown>;
   expect(typeof body.success).toBe("boolean");
@@ -327,7 +330,7 @@ describe("media-alb Lambda entries (module-scope client and configuration)", () 
       expectWellFormed(response);
       expect(response.statusCode).toBe(500);
       expect(JSON.parse(response.body)).toEqual({ success: false, message: "Internal server error." });
-      expect(error).toHaveBeenCalledWith(expect.stringMatching(/"event":"config_error".*ALLOWED_ORIGINS pattern 2 \\"\*bad\\" is not a valid regular expression/));
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/ALLOWED_ORIGINS pattern 2 \\"\*bad\\" is not a valid regular expression.*"event":"config_error"/));
       error.mockRestore();
     },
   );

@@ -265,9 +265,9 @@ describe("history write failures", () => {
 
     expect(result.statusCode).toBe(200);
     expect(body(result).output_text).toBe("[en] こんにちは");
-    expect(error).toHaveBeenCalledWith(
-      HISTORY_WRITE_FAILED,
-      expect.objectContaining({ table: "no-such-table", error: expect.stringMatching(/ResourceNotFoundException/) }),
+    const lines = error.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ event: HISTORY_WRITE_FAILED, outcome: "HistoryWriteFailed", table: "no-such-table", error: expect.stringMatching(/ResourceNotFoundException/) }),
     );
     // The input text stays out of the log.
     expect(JSON.stringify(error.mock.calls)).not.toContain("こんにちは");

@@ -9,8 +9,19 @@ import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { ConfigError, Environment, lazy, requiredString } from "../shared/env";
 import { ClientError, failureOf, hasLoneSurrogate, JsonResponse } from "../shared/http";
+import { albCorrelationId, apiGatewayCorrelationId, withCorrelationHeader } from "../shared/correlation";
+import { log, Telemetry } from "../shared/observability";
 import { Deadline } from "../shared/time-budget";
-import { FrontDoorEvent, MediaRequest, normalize, queryParameter } from "./event";
+import { FrontDoorEvent, isAlbEvent, MediaRequest, normalize, queryParameter } from "./event";
+
+/** Both media functions' logs and metrics (one module instance per function bundle). */
+const telemetry = new Telemetry("media-alb");
+
+/** The ALB's trace root (`X-Amzn-Trace-Id`), or API Gateway's request id behind an HTTP API. */
+export function mediaCorrelationId(event: FrontDoorEvent): string {
+  if (typeof event !== "object" || event === null) return apiGatewayCorrelationId(undefined);
+  return isAlbEvent(event) ? albCorrelationId(event.headers) : apiGatewayCorrelationId(event as { requestContext?: { requestId?: unknown } });
+}
 
 /**
  * The seed's headers, every value a string: a number (the seed's first
@@ -136,7 +147,7 @@ export async function serve(
     if (request.method === "OPTIONS") return optionsResponse();
     if (request.method !== "GET") return errorResponse(404, "No route matches.");
     const key = requestedKey(request, endpoint.parameter, config);
-    console.log(JSON.stringify({ frontDoor: request.frontDoor, [endpoint.parameter]: key.slice(0, 256) }));
+    log().info(`lookup ${endpoint.parameter}`, { event: "lookup", frontDoor: request.frontDoor, [endpoint.parameter]: key.slice(0, 256) });
     const fields = await endpoint.lookup(key, signal?.());
     if (fields === undefined) return errorResponse(422, "Not found item.");
     return successResponse(fields);
@@ -191,12 +202,18 @@ export function mediaHandler(endpointOf: (client: DynamoDBDocumentClient, tableN
     // Not kept (`lazy`): the first request builds again, logs the ConfigError and answers 500.
   }
   return async (event, context) => {
-    try {
-      const { config, endpoint } = setup();
-      const deadline = Deadline.of(context);
-      return await serve(event, config, endpoint, () => deadline.signal());
-    } catch (err) {
-      return failureAnswer(err);
-    }
+    const correlationId = mediaCorrelationId(event);
+    return telemetry.run(context, correlationId, async (scope) => {
+      let response: ALBResult & APIGatewayProxyStructuredResultV2;
+      try {
+        const { config, endpoint } = setup();
+        const deadline = Deadline.of(context);
+        response = await serve(event, config, endpoint, () => deadline.signal());
+      } catch (err) {
+        response = failureAnswer(err);
+      }
+      scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode });
+      return withCorrelationHeader(response, correlationId);
+    });
   };
 }

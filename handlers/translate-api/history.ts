@@ -29,6 +29,8 @@ export interface HistoryItem {
   readonly target_language: string;
   /** Epoch seconds after which DynamoDB may delete the item. */
   readonly expires_at?: number;
+  /** The id of the request that translated (API Gateway's request id, answered in `x-correlation-id`). */
+  readonly correlation_id?: string;
 }
 
 export interface HistoryEntry {
@@ -36,6 +38,7 @@ export interface HistoryEntry {
   readonly outputText: string;
   readonly sourceLanguage: string;
   readonly targetLanguage: string;
+  readonly correlationId?: string;
 }
 
 /** The item for one translation at `now`; `ttlDays` 0 keeps it forever (the hands-on's behaviour). */
@@ -49,6 +52,7 @@ export function historyItem(entry: HistoryEntry, now: Date, id: string, ttlDays:
     source_language: entry.sourceLanguage,
     target_language: entry.targetLanguage,
     ...(ttlDays > 0 ? { expires_at: Math.floor(now.getTime() / 1000) + ttlDays * 86_400 } : {}),
+    ...(entry.correlationId ? { correlation_id: entry.correlationId } : {}),
   };
 }
 

@@ -18,7 +18,9 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { dynamoDocumentClient } from "../shared/dynamodb-client";
 import { lazy } from "../shared/env";
+import { apiGatewayCorrelationId, withCorrelationHeader } from "../shared/correlation";
 import { answer } from "../shared/http";
+import { Telemetry } from "../shared/observability";
 import { Deadline, functionTimeoutMs, safetyMarginMs } from "../shared/time-budget";
 import { translateClient } from "../shared/translate-client";
 import { historyWriteBudgetMs, readConfig } from "./config";
@@ -37,24 +39,32 @@ const clients = lazy(() => {
   };
 });
 
+const telemetry = new Telemetry("translate-api");
+
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
-  return answer(
-    async () => {
-      const { historyBudgetMs, translate, documents } = clients();
-      const deadline = Deadline.of(context);
-      return translateAndRecord(parseRequest(event), {
-        translate,
-        documents,
-        config: readConfig(),
-        now: () => new Date(),
-        newId: randomUUID,
-        signals: {
-          translate: () => deadline.signal(deadline.leftMs() - historyBudgetMs),
-          history: () => deadline.signal(historyBudgetMs),
-        },
-      });
-    },
-    {},
-    "Amazon Translate",
-  );
+  const correlationId = apiGatewayCorrelationId(event);
+  return telemetry.run(context, correlationId, async (scope) => {
+    const response = await answer(
+      async () => {
+        const { historyBudgetMs, translate, documents } = clients();
+        const deadline = Deadline.of(context);
+        return translateAndRecord(parseRequest(event), {
+          translate,
+          documents,
+          config: readConfig(),
+          now: () => new Date(),
+          newId: randomUUID,
+          correlationId,
+          signals: {
+            translate: () => deadline.signal(deadline.leftMs() - historyBudgetMs),
+            history: () => deadline.signal(historyBudgetMs),
+          },
+        });
+      },
+      {},
+      "Amazon Translate",
+    );
+    scope.info(`${event.httpMethod} ${response.statusCode}`, { event: "answered", method: event.httpMethod, status: response.statusCode });
+    return withCorrelationHeader(response, correlationId);
+  });
 }

@@ -6,6 +6,8 @@
 import { TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ClientError, JsonResponse, jsonResponse } from "../shared/http";
+import { log, outcomeField } from "../shared/observability";
+import { OUTCOMES } from "../shared/outcomes";
 import { historyItem, saveHistory } from "./history";
 import { TranslateRequest } from "./request";
 
@@ -22,6 +24,8 @@ export interface TranslateDeps {
   readonly config: TranslateConfig;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** Written on the history item. @default none */
+  readonly correlationId?: string;
   /**
    * Per-call abort signals, from the invocation's deadline: the translation
    * stops early enough to leave the history write its own short budget, and
@@ -72,6 +76,7 @@ export async function translateAndRecord(request: TranslateRequest, deps: Transl
       outputText: result.output_text,
       sourceLanguage: result.source_language,
       targetLanguage: result.target_language,
+      correlationId: deps.correlationId,
     },
     deps.now(),
     deps.newId(),
@@ -81,11 +86,15 @@ export async function translateAndRecord(request: TranslateRequest, deps: Transl
     await saveHistory(deps.documents, deps.config.tableName, item, deps.signals?.history());
   } catch (err) {
     // The key identifies the item; the text itself stays out of the log.
-    console.error(HISTORY_WRITE_FAILED, {
+    const scope = log();
+    scope.error(`${HISTORY_WRITE_FAILED}: the translation is answered, its history item not written`, {
+      event: HISTORY_WRITE_FAILED,
+      ...outcomeField(OUTCOMES.historyWriteFailed),
       table: deps.config.tableName,
       key: item.timestamp,
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
+    scope.count(OUTCOMES.historyWriteFailed);
   }
   return jsonResponse(200, result);
 }
