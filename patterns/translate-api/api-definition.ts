@@ -1,6 +1,6 @@
 /**
  * The literal parts of the REST API, kept apart from the resources so the
- * stack reads as wiring and the redeploy trigger can hash them in one piece.
+ * pattern reads as wiring and the redeploy trigger can hash them in one piece.
  */
 
 /** Language code pattern shared by the body model (the handler applies the same rule). */
