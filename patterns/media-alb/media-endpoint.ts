@@ -1,20 +1,29 @@
 import { Construct } from "constructs";
-import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DynamodbTable, DynamodbTableConfig } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
-import { secureTableDefaults } from "../../blocks/defaults";
+import { alarmIdPrefixOf, IAlarmTopic } from "../../blocks/alarm-topic";
+import { consolidateProps, secureTableDefaults } from "../../blocks/defaults";
+import { LambdaPackaging } from "../../blocks/environment";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
-import { ServerlessStack } from "../../blocks/serverless-stack";
+import { TableRef } from "../../blocks/references";
+import { MEDIA_ALB_DEFAULTS } from "./defaults";
+
+/** A table's settings a user may override (the handlers read items by one string key: the key schema is fixed). */
+export type MediaAlbTableProps = Partial<Omit<DynamodbTableConfig, "hashKey" | "rangeKey" | "attribute">>;
 
 export interface MediaEndpointProps {
-  /** Physical name of the function (the seed's, with the environment prefix). */
+  /** Physical name of the function. */
   readonly functionName: string;
+  /** Physical name of the function's role. */
+  readonly roleName: string;
   /** TypeScript entry of the handler. */
   readonly entry: string;
-  /** Physical name of the table. */
-  readonly tableName: string;
+  /** The table the function reads: one the user has, or a new one (`name`, overridden by `overrides`). */
+  readonly table: { readonly existing?: TableRef; readonly name: string; readonly overrides?: MediaAlbTableProps };
   /** The table's partition key (a string attribute). */
   readonly hashKey: string;
   /** Physical name of the target group (32 characters at most). */
@@ -31,48 +40,57 @@ export interface MediaEndpointProps {
   readonly loadBalancerArnSuffix: string;
   /** Reserved concurrency of the function (a plan-time value): what a flood on the public ALB can take. */
   readonly reservedConcurrentExecutions: number;
+  /** Where the function's and the target group's alarms go. */
+  readonly alarms: IAlarmTopic;
+  readonly packaging: LambdaPackaging;
+  readonly logRetentionDays: number;
 }
 
 /**
  * One route of the ALB to one Lambda function reading one table: the table
- * (on-demand, encrypted, point-in-time recovery), the function (GetItem on
- * that table only), a target group of type `lambda`, the permission for
- * Elastic Load Balancing scoped to that target group, the attachment (after
- * the permission: registering a target the ALB may not invoke fails), the
- * listener rule, and an alarm on the function's answers the ALB rejects.
+ * (on-demand, encrypted, point-in-time recovery) unless the user has one, the
+ * function (GetItem on that table only), a target group of type `lambda`, the
+ * permission for Elastic Load Balancing scoped to that target group, the
+ * attachment (after the permission: registering a target the ALB may not invoke
+ * fails), the listener rule, and an alarm on the function's answers the ALB rejects.
  */
 export class MediaEndpoint extends Construct {
-  readonly table: DynamodbTable;
+  /** The table the endpoint created (undefined with an existing one). */
+  readonly table?: DynamodbTable;
+  /** The table the function reads: created or existing. */
+  readonly tableRef: TableRef;
   readonly handler: NodejsFunction;
   readonly targetGroup: LbTargetGroup;
   readonly permission: LambdaPermission;
   readonly attachment: LbTargetGroupAttachment;
   readonly rule: LbListenerRule;
+  readonly lambdaUserErrorAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: MediaEndpointProps) {
     super(scope, id);
-    const stack = ServerlessStack.of(this);
-    const alarms = stack.alarms;
 
     // Written by the MediaConvert pipeline of the seed's previous post; read-only here.
-    // On-demand: the seed does not say, and a read API with spiky traffic is what on-demand is for.
-    this.table = new DynamodbTable(this, "table", {
-      name: props.tableName,
-      billingMode: "PAY_PER_REQUEST",
-      hashKey: props.hashKey,
-      attribute: [{ name: props.hashKey, type: "S" }],
-      ...secureTableDefaults(this),
-    });
+    if (props.table.existing) {
+      this.tableRef = props.table.existing;
+    } else {
+      this.table = new DynamodbTable(this, "table", {
+        ...consolidateProps<MediaAlbTableProps>({ ...MEDIA_ALB_DEFAULTS.table, ...secureTableDefaults(this) }, props.table.overrides),
+        name: props.table.overrides?.name ?? props.table.name,
+        hashKey: props.hashKey,
+        attribute: [{ name: props.hashKey, type: "S" }],
+      });
+      this.tableRef = this.table;
+    }
 
     this.handler = new NodejsFunction(this, "handler", {
       entry: props.entry,
       functionName: props.functionName,
-      roleName: `${props.functionName}-role`,
-      packaging: stack.env.lambdaPackaging,
-      logRetentionDays: stack.env.logRetentionDays,
-      alarms,
-      statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.table.arn] }],
-      environment: { TABLE_NAME: this.table.name, ALLOWED_ORIGINS: props.allowedOrigins },
+      roleName: props.roleName,
+      packaging: props.packaging,
+      logRetentionDays: props.logRetentionDays,
+      alarms: props.alarms,
+      statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.tableRef.arn] }],
+      environment: { TABLE_NAME: this.tableRef.name, ALLOWED_ORIGINS: props.allowedOrigins },
       // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the
       // region's whole Lambda concurrency from every other function of the account.
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -107,7 +125,7 @@ export class MediaEndpoint extends Construct {
 
     // LambdaUserError: the ALB could not use the function's answer or invoke it, e.g. the
     // seed's numeric header value, answered to the caller as a 502 with nothing in the function's log.
-    alarms.countAboveZero(`${id}_lambda_user_error`, {
+    this.lambdaUserErrorAlarm = props.alarms.countAboveZero(`${alarmIdPrefixOf(this)}_lambda_user_error`, {
       alarmName: `${props.functionName}-alb-lambda-user-error`,
       alarmDescription: `${props.targetGroupName}: the ALB rejected or could not invoke ${props.functionName} (502 to callers)`,
       namespace: "AWS/ApplicationELB",

@@ -1,4 +1,5 @@
 /** The load balancer's access-log bucket: private, TLS-only, SSE-S3, expiring, writable by ELB log delivery only. */
+import { Token } from "cdktf";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -7,7 +8,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import type { ServerlessStack } from "../../blocks/serverless-stack";
+import type { Pattern } from "../../blocks/pattern";
 
 /**
  * Regions whose load balancers deliver access logs as the regional ELB
@@ -38,24 +39,34 @@ export interface AccessLogBucket {
 }
 
 /**
- * The bucket and its settings, in the stack's scope (ids `access_log_bucket*`,
+ * Whether ELB log delivery in `region` may come as the regional ELB account: a known
+ * older region, or one unknown at synth (most regions are older; a newer one then fails
+ * at plan, in `data.aws_elb_service_account`, until the pattern is given its `region`).
+ */
+export function deliversAsElbAccount(region: string | undefined): boolean {
+  return region === undefined || Token.isUnresolved(region) || ELB_ACCOUNT_LOG_DELIVERY_REGIONS.includes(region);
+}
+
+/**
+ * The bucket and its settings, in the pattern's scope (ids `access_log_bucket*`,
  * `elb_service_account`): a function rather than a construct, so the addresses
  * stay those the stack wrote by hand.
  */
 export function accessLogBucket(
-  stack: ServerlessStack,
-  props: { readonly hostLabel: string; readonly expirationDays: number },
+  pattern: Pattern,
+  props: { readonly hostLabel: string; readonly expirationDays: number; readonly region?: string },
 ): AccessLogBucket {
-  // Named `<env>-logs-api-lb-<account>`: bucket names are global, and the seed's dotted
-  // `logs-api-lb.nightonly.com` breaks virtual-hosted-style TLS to S3.
-  const bucket = new S3Bucket(stack, "access_log_bucket", {
-    bucket: stack.name(`logs-${props.hostLabel}-${stack.accountId}`),
+  // Named `<prefix>-logs-api-lb-<account>`: bucket names are global, and the seed's dotted
+  // `logs-api-lb.nightonly.com` breaks virtual-hosted-style TLS to S3. Lower case and within 63
+  // characters with the 12-digit account id, which may be a token (its length unknown at synth).
+  const bucket = new S3Bucket(pattern, "access_log_bucket", {
+    bucket: `${pattern.name(`logs-${props.hostLabel}`, 63 - 13).toLowerCase()}-${pattern.accountId}`,
   });
-  new S3BucketOwnershipControls(stack, "access_log_bucket_ownership", {
+  new S3BucketOwnershipControls(pattern, "access_log_bucket_ownership", {
     bucket: bucket.id,
     rule: { objectOwnership: "BucketOwnerEnforced" },
   });
-  const publicAccessBlock = new S3BucketPublicAccessBlock(stack, "access_log_bucket_public_access_block", {
+  const publicAccessBlock = new S3BucketPublicAccessBlock(pattern, "access_log_bucket_public_access_block", {
     bucket: bucket.id,
     blockPublicAcls: true,
     blockPublicPolicy: true,
@@ -63,11 +74,11 @@ export function accessLogBucket(
     restrictPublicBuckets: true,
   });
   // SSE-S3: the only encryption ELB access log delivery supports (not SSE-KMS).
-  new S3BucketServerSideEncryptionConfigurationA(stack, "access_log_bucket_encryption", {
+  new S3BucketServerSideEncryptionConfigurationA(pattern, "access_log_bucket_encryption", {
     bucket: bucket.id,
     rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
   });
-  new S3BucketLifecycleConfiguration(stack, "access_log_bucket_lifecycle", {
+  new S3BucketLifecycleConfiguration(pattern, "access_log_bucket_lifecycle", {
     bucket: bucket.id,
     rule: [
       {
@@ -80,7 +91,7 @@ export function accessLogBucket(
     ],
   });
 
-  const logObjects = `${bucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${stack.accountId}/*`;
+  const logObjects = `${bucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${pattern.accountId}/*`;
   const logDelivery: DataAwsIamPolicyDocumentStatement[] = [
     {
       sid: "AllowElbLogDeliveryService",
@@ -89,10 +100,10 @@ export function accessLogBucket(
       principals: [{ type: "Service", identifiers: [ELB_LOG_DELIVERY_PRINCIPAL] }],
     },
   ];
-  if (ELB_ACCOUNT_LOG_DELIVERY_REGIONS.includes(stack.env.region)) {
+  if (deliversAsElbAccount(props.region)) {
     // Older regions deliver as the regional ELB account; the data source is a static map
     // in the provider (no AWS call, so offline plans work).
-    const elbAccount = new DataAwsElbServiceAccount(stack, "elb_service_account", {});
+    const elbAccount = new DataAwsElbServiceAccount(pattern, "elb_service_account", {});
     logDelivery.push({
       sid: "AllowElbLogDeliveryAccount",
       actions: ["s3:PutObject"],
@@ -100,7 +111,7 @@ export function accessLogBucket(
       principals: [{ type: "AWS", identifiers: [elbAccount.arn] }],
     });
   }
-  const bucketPolicyDocument = new DataAwsIamPolicyDocument(stack, "access_log_bucket_policy_document", {
+  const bucketPolicyDocument = new DataAwsIamPolicyDocument(pattern, "access_log_bucket_policy_document", {
     statement: [
       {
         // A deny must cover every action to make the bucket TLS-only, hence `s3:*` (Deny only).
@@ -114,7 +125,7 @@ export function accessLogBucket(
       ...logDelivery,
     ],
   });
-  const policy = new S3BucketPolicy(stack, "access_log_bucket_policy", {
+  const policy = new S3BucketPolicy(pattern, "access_log_bucket_policy", {
     bucket: bucket.id,
     policy: bucketPolicyDocument.json,
     // S3 rejects a policy PUT racing the public access block change on a new bucket.
