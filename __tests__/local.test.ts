@@ -51,6 +51,23 @@ describe("npm run local: usage errors", () => {
     expect(() => parseArgs(["kinesis-ingest", "--port", "70000"])).toThrow(/--port must be/);
   });
 
+  it("checks the configuration as synth does, and serves only a synth output made with the one given", () => {
+    const local = (env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ["--require", "tsx/cjs", "tools/local/index.ts", "kinesis-ingest", "--port", "0", "--synth-dir", synthDir], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 30_000,
+      });
+    const bad = local({ APP_ENV: "Bad Env" });
+    expect([bad.status, bad.stdout]).toEqual([2, ""]);
+    expect(bad.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^configuration: APP_ENV must be /)]);
+    // The shared synth is dev's: asked for prod, the server refuses rather than serve dev's resources as prod's.
+    const other = local({ APP_ENV: "prod", AWS_REGION: "us-east-1" });
+    expect([other.status, other.stdout]).toEqual([1, ""]);
+    expect(other.stderr.trim()).toMatch(/^local: .*kinesis-ingest\/cdk\.tf\.json was synthesized with APP_ENV=dev, AWS_REGION=ap-northeast-1, not the configuration given \(APP_ENV=prod, AWS_REGION=us-east-1\)/);
+  });
+
   it("says which port is in use", async () => {
     const busy = http.createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));

@@ -11,18 +11,21 @@
  * and SIGHUP stop everything (all engines run in this process). `npm run
  * local` execs node in place of npm's script shell, so a SIGTERM to npm
  * reaches this process (a shell would die of it and leave the server
- * running). Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the
- * stack cannot start.
+ * running). The configuration is checked as synth checks it, and a synth
+ * output of another APP_ENV / AWS_REGION / LAMBDA_PACKAGING than the one set is
+ * refused. Exit codes: 0 after a clean stop, 2 on a usage or configuration
+ * error, 1 when the stack cannot start.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { loadEnvironment } from "../../config";
 import { LOCAL_STACK_IDS } from "../../main";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../emulator/engines";
 import { Random } from "../emulator/random";
-import { type Block, environmentVariables, readStack, resolveLiterals, resources, type SynthesizedStack } from "../emulator/synth";
+import { type Block, configurationMismatch, environmentVariables, readStack, resolveLiterals, resources, type SynthesizedStack } from "../emulator/synth";
 import { alb } from "./alb";
 import { httpApi } from "./http-api";
 import { type Mapping, startMappings } from "./mappings";
@@ -285,11 +288,15 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseArgs(argv);
+  const env = loadEnvironment(); // checked as synth checks it: a bad one is a `configuration:` line, exit 2
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   let running: RunningStack;
   try {
+    // The configuration given is the one served: a synth output of another environment is refused.
+    const mismatch = configurationMismatch(synthesizedStack(options.synthDir, options.stack), env);
+    if (mismatch) throw new Error(mismatch);
     running = await startLocal(options, log);
   } catch (err) {
     process.stderr.write(`local: ${err instanceof Error ? err.message : String(err)}\n`);
