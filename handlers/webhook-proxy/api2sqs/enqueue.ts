@@ -16,6 +16,8 @@
  * The body is opaque: malformed JSON is forwarded as is, since the upstream
  * (which verifies signatures and parses) is the one to judge it.
  */
+import { correlationAttribute } from "../../shared/correlation";
+import { log } from "../../shared/observability";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { downstreamFault, faultAnswer } from "../../shared/downstream";
@@ -67,7 +69,7 @@ export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: Enqueu
   const size = Buffer.byteLength(body, "utf8");
   const limit = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (size > limit) {
-    console.warn(JSON.stringify({ event: "webhook_too_large", requestId: message.requestId, size, limit }));
+    log().warn("webhook_too_large", { event: "webhook_too_large", requestId: message.requestId, size, limit });
     return errorResponse(
       413,
       `Webhook too large to queue: the recorded request is ${size} bytes, the limit is ${limit} bytes`
@@ -76,25 +78,25 @@ export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: Enqueu
 
   let messageId: string | undefined;
   try {
-    const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }), {
+    const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, MessageAttributes: correlationAttribute(message.requestId) }), {
       abortSignal: deps.signal?.(),
     });
     messageId = sent.MessageId;
   } catch (err) {
     if (isInvalidMessageContents(err)) {
       // The request itself is what SQS refuses: a retry would be refused again.
-      console.warn(JSON.stringify({ event: "webhook_refused_by_queue", requestId: message.requestId, error: String(err) }));
+      log().warn("webhook_refused_by_queue", { event: "webhook_refused_by_queue", requestId: message.requestId, error: String(err) });
       return errorResponse(400, "The webhook holds characters the queue does not accept; it was not queued");
     }
     // A 5xx, never a 2xx: the sender still holds the webhook and retries it.
     const fault = downstreamFault(err);
-    console.error(JSON.stringify({ event: "enqueue_failed", requestId: message.requestId, fault, error: String(err) }));
+    log().error("enqueue_failed", { event: "enqueue_failed", requestId: message.requestId, fault, error: String(err) });
     if (fault === "timeout") {
       const { statusCode, headers } = faultAnswer(fault, "The queue");
       return errorResponse(statusCode, "The webhook could not be queued in time; please retry", headers);
     }
     return errorResponse(503, "The webhook could not be queued; please retry", { "retry-after": "1" });
   }
-  console.log(JSON.stringify({ event: "webhook_queued", requestId: message.requestId, messageId, size }));
+  log().info("webhook_queued", { event: "webhook_queued", requestId: message.requestId, messageId, size });
   return jsonResponse(202, { messageId });
 }

@@ -12,7 +12,9 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { integer, lazy, requiredString } from "../../shared/env";
+import { apiGatewayCorrelationId, withCorrelationHeader } from "../../shared/correlation";
 import { answer } from "../../shared/http";
+import { Telemetry } from "../../shared/observability";
 import { sqsClient } from "../../shared/sqs-client";
 import { Deadline } from "../../shared/time-budget";
 import { allowHeadersFromEnv, DEFAULT_MAX_MESSAGE_BYTES, enqueueWebhook } from "./enqueue";
@@ -20,8 +22,18 @@ import { rejectUnsigned } from "./signature";
 
 // One client per container, built on first use and reused; timeouts and retries sized to the function's.
 const sqs = lazy(() => sqsClient());
+const telemetry = new Telemetry("webhook-proxy");
 
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  const correlationId = apiGatewayCorrelationId(event);
+  return telemetry.run(context, correlationId, async (scope) => {
+    const response = await accept(event, context);
+    scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode });
+    return withCorrelationHeader(response, correlationId);
+  });
+}
+
+async function accept(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
   // `answer` turns anything unexpected into a 500 without leaking a stack trace: the sender retries.
   return answer(async () => {
     const queueUrl = requiredString("SQS_URL");

@@ -4,6 +4,7 @@
  * `api2sqs`'s reserved concurrency R, the account sees at most R times these
  * rates (stack README, "Signed webhooks").
  */
+import { log } from "../../shared/observability";
 
 /** How long a secret read from SSM is used before it is read again: a rotated (or revoked) secret leaves warm containers within this. */
 export const SECRET_TTL_MS = 5 * 60_000;
@@ -92,7 +93,7 @@ export class SigningSecrets {
       return { value: await this.read(parameter, read, signal), source: "read" };
     } catch (err) {
       if (!usable) throw this.unavailable(known !== undefined, String(err));
-      console.warn(JSON.stringify({ event: "signing_secret_refresh_failed", parameter, ageMs: age, error: String(err) }));
+      log().warn("signing_secret_refresh_failed", { event: "signing_secret_refresh_failed", parameter, ageMs: age, error: String(err) });
       return { value: known.value, source: "stale" };
     }
   }

@@ -23,6 +23,7 @@
  * timestamp is out of the window, is refused before any secret is read: a
  * flood of junk costs no Parameter Store call.
  */
+import { log } from "../../shared/observability";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { ConfigError, Environment, integer, oneOf, optionalString } from "../../shared/env";
@@ -168,7 +169,7 @@ export interface SignatureDeps {
 
 /** 401 with the reason, logged. */
 function refused(event: APIGatewayProxyEventV2, reason: string): JsonResponse {
-  console.warn(JSON.stringify({ event: "webhook_signature_rejected", requestId: event.requestContext?.requestId, reason }));
+  log().warn("webhook_signature_rejected", { event: "webhook_signature_rejected", requestId: event.requestContext?.requestId, reason });
   return errorResponse(401, `Invalid webhook signature: ${reason}`);
 }
 
@@ -206,7 +207,7 @@ export async function rejectUnsigned(
   const secrets = deps.secrets ?? containerSecrets;
   const signal = (): AbortSignal | undefined => deps.deadline?.signal(PARAMETER_READ_BUDGET_MS);
   const unavailable = (err: unknown): JsonResponse => {
-    console.error(JSON.stringify({ event: "signing_secret_unavailable", parameter, error: String(err) }));
+    log().error("signing_secret_unavailable", { event: "signing_secret_unavailable", parameter, error: String(err) });
     const expired = err instanceof SecretUnavailableError && err.expired;
     return errorResponse(
       503,
@@ -236,7 +237,7 @@ export async function rejectUnsigned(
     }
     if (fresh !== undefined) {
       const verified = matches(fresh);
-      console.log(JSON.stringify({ event: "signing_secret_changed", parameter, verified }));
+      log().info("signing_secret_changed", { event: "signing_secret_changed", parameter, verified });
       if (verified) return undefined;
     }
   }

@@ -12,6 +12,9 @@
  * Plain functions with their configuration as arguments; `index.ts` is the
  * thin Lambda entry.
  */
+import { sqsCorrelationId } from "../../shared/correlation";
+import { log, outcomeField, statusClassOf } from "../../shared/observability";
+import { CORRELATION_HEADER, OUTCOMES } from "../../shared/outcomes";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -68,24 +71,16 @@ export function upstreamTarget(upstream: Upstream, message: WebhookMessage): str
   return target.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
-/**
- * A header value that could not be sent: a warning, and an Embedded Metric
- * Format line CloudWatch turns into the `HeadersDropped` metric.
- */
-function reportDroppedHeader(name: string, requestId: string): void {
-  console.warn(
-    JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [{ Namespace: "webhook-proxy", Dimensions: [[]], Metrics: [{ Name: "HeadersDropped", Unit: "Count" }] }],
-      },
-      HeadersDropped: 1,
-      event: "header_dropped",
-      reason: "value holds control characters no HTTP client can send",
-      header: name,
-      requestId,
-    }),
-  );
+/** A header value that could not be sent: a warning, and the `HeadersDropped` metric. */
+function reportDroppedHeader(name: string): void {
+  const scope = log();
+  scope.warn(`header ${name} dropped`, {
+    event: "header_dropped",
+    reason: "value holds control characters no HTTP client can send",
+    header: name,
+    ...outcomeField(OUTCOMES.headersDropped),
+  });
+  scope.count(OUTCOMES.headersDropped);
 }
 
 /** A delivery that did not end with a 2xx answer. */
@@ -112,10 +107,12 @@ const agents = {
  * whole answer arrived; rejects with `DeliveryError` on any other status, a
  * network error, or when `timeoutMs` passes first (the request is destroyed).
  */
-export function deliver(message: WebhookMessage, upstream: Upstream, timeoutMs: number): Promise<number> {
+export function deliver(message: WebhookMessage, upstream: Upstream, timeoutMs: number, correlationId?: string): Promise<number> {
   const body = bodyBytes(message);
   const headers = {
-    ...upstreamRequestHeaders(message, (name) => reportDroppedHeader(name, message.requestId)),
+    ...upstreamRequestHeaders(message, reportDroppedHeader),
+    // The request's id, for the upstream's own logs (it replaces one the sender may have sent).
+    [CORRELATION_HEADER]: correlationId ?? message.requestId,
     "content-length": String(body.length),
   };
   const request = upstream.protocol === "https:" ? https.request : http.request;
@@ -174,6 +171,16 @@ export interface ProcessOptions {
   readonly safetyMarginMs?: number;
 }
 
+/** The request id a queued message records, if its body is one of ours (read before the full parse). */
+function bodyRequestId(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { requestId?: unknown };
+    return typeof parsed.requestId === "string" ? parsed.requestId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A delivery is not started with less time than this left: it would time out anyway. */
 const MIN_ATTEMPT_MS = 100;
 
@@ -190,22 +197,29 @@ export async function processRecords(
   const margin = options.safetyMarginMs ?? 250;
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of records) {
-    const log = { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) };
-    const budget = Math.min(options.timeoutMs, options.remainingTimeMs() - margin);
-    if (budget < MIN_ATTEMPT_MS) {
-      console.warn(JSON.stringify({ event: "delivery_skipped", reason: "invocation out of time", ...log }));
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-      continue;
-    }
-    try {
-      const message = parseMessage(record.body);
-      const status = await deliver(message, options.upstream, budget);
-      console.log(JSON.stringify({ event: "delivered", requestId: message.requestId, status, ...log }));
-    } catch (err) {
-      const status = err instanceof DeliveryError ? err.statusCode : undefined;
-      console.error(JSON.stringify({ event: "delivery_failed", error: String(err), status, ...log }));
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
+    const fields = { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) };
+    const scope = log().forRecord(sqsCorrelationId(record, bodyRequestId(record.body)));
+    await scope.within(async () => {
+      const budget = Math.min(options.timeoutMs, options.remainingTimeMs() - margin);
+      if (budget < MIN_ATTEMPT_MS) {
+        scope.warn("delivery skipped: invocation out of time", { event: "delivery_skipped", reason: "invocation out of time", ...fields, ...outcomeField(OUTCOMES.budgetExhausted) });
+        scope.count(OUTCOMES.budgetExhausted);
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        return;
+      }
+      try {
+        const message = parseMessage(record.body);
+        const status = await deliver(message, options.upstream, budget, scope.correlationId);
+        scope.delivery(statusClassOf(status));
+        scope.info(`delivered ${status}`, { event: "delivered", requestId: message.requestId, status, ...fields });
+      } catch (err) {
+        const status = err instanceof DeliveryError ? err.statusCode : undefined;
+        if (err instanceof DeliveryError) scope.delivery(statusClassOf(status));
+        scope.error(`delivery failed: ${String(err)}`, { event: "delivery_failed", error: String(err), status, ...fields });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    });
   }
+  log().count(OUTCOMES.retryReported, batchItemFailures.length);
   return { batchItemFailures };
 }

@@ -12,12 +12,20 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { integer, readSettings, requiredString } from "../../shared/env";
+import { Telemetry } from "../../shared/observability";
 import { MAX_FUNCTION_TIMEOUT_MS } from "../../shared/time-budget";
 import { parseUpstream, processRecords } from "./deliver";
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
+const telemetry = new Telemetry("webhook-proxy");
+
+/** Lines about the batch carry the invocation's id as their correlation id; lines about one message, its request's. */
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return telemetry.run(context, context?.awsRequestId ?? "batch", () => handle(event, context));
+}
+
+async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const { upstream, timeoutMs } = readSettings(() => ({
     upstream: parseUpstream(requiredString("UPSTREAM")),
     timeoutMs: integer("UPSTREAM_TIMEOUT_MS", { min: 1, max: MAX_FUNCTION_TIMEOUT_MS, default: DEFAULT_UPSTREAM_TIMEOUT_MS }),
