@@ -235,7 +235,8 @@ export class MediaAlb extends Pattern {
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Refuses, at synth, a literal zone or host label the certificate and record could never carry. */
-function checkNames(scope: Construct, zoneName: string, hostLabel: string): void {
+function checkNames(scope: Construct, zoneName: string | undefined, hostLabel: string): void {
+  if (zoneName === undefined) throw new Error(`${scope.node.path}: zoneName is required (the public hosted zone of <hostLabel>.<zoneName>); it has no default.`);
   if (!Token.isUnresolved(zoneName) && !new RegExp(DNS_NAME_PATTERN).test(zoneName)) {
     throw new Error(`${scope.node.path}: zoneName must be a lower-case DNS name such as example.com, got ${JSON.stringify(zoneName)}.`);
   }
