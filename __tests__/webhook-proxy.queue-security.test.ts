@@ -9,7 +9,7 @@
  */
 import { Testing } from "cdktf";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
-import { PRINCIPAL_ARN_PATTERN, QUEUE_KEY_ADMIN_ACTIONS, READ_ACTIONS } from "../stacks/webhook-proxy/queue-security";
+import { PRINCIPAL_ARN_PATTERN, QUEUE_KEY_ADMIN_ACTIONS, READ_ACTIONS } from "../patterns/webhook-proxy/queue-security";
 import { blockAt, byPath, type PolicyStatement, type StackJson, statementsOf, suppliedEnvironment, synthesize } from "./support/synth";
 
 const ACCOUNT = "123456789012";

@@ -219,3 +219,29 @@ export function booleanSetting(scope: Construct, name: string, value: boolean | 
     return variable.booleanValue;
   });
 }
+
+/** A string matching `pattern` (RE2; checked with JavaScript's RegExp at synth), or the variable holding it. */
+export function patternSetting(scope: Construct, name: string, value: string, props: VariableBase & { readonly pattern: string }): string {
+  const regex = new RegExp(props.pattern);
+  return literalOrVariable(scope, name, value, (v) => regex.test(v), `must match ${props.pattern}`, (full) =>
+    patternVariable(scope, full, { ...props, default: value }).stringValue,
+  );
+}
+
+/** Any string, or the `string` variable holding it. */
+export function stringSetting(scope: Construct, name: string, value: string, description: string): string {
+  return literalOrVariable(scope, name, value, () => true, "", (full) => {
+    const variable = new TerraformVariable(scope, full, { type: "string", default: value, description });
+    variable.overrideLogicalId(full);
+    return variable.stringValue;
+  });
+}
+
+/**
+ * The HCL reference (`var.<prefix><name>`) of a setting declared as a variable at `scope`, for
+ * plan-time checks and dynamic blocks; undefined when settings are plain values (synth checked them).
+ */
+export function settingReference(scope: Construct, name: string): string | undefined {
+  const options = variableOptionsOf(scope);
+  return options ? `var.${options.prefix}${name}` : undefined;
+}

@@ -17,8 +17,8 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { Fn, Token } from "cdktf";
 import { KEY_ADMIN_ACTIONS } from "../../blocks/alarm-topic";
-import type { ServerlessStack } from "../../blocks/serverless-stack";
-import { patternSetVariable } from "../../blocks/variables";
+import type { Pattern } from "../../blocks/pattern";
+import { patternSetSetting, settingReference } from "../../blocks/variables";
 
 /** What `queue_operator_arns` admits: IAM role or user ARNs of this partition. */
 export const PRINCIPAL_ARN_PATTERN = "^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$";
@@ -44,16 +44,15 @@ export interface QueueSecurityProps {
 export class QueueSecurity {
   readonly key: KmsKey;
 
-  constructor(stack: ServerlessStack, props: QueueSecurityProps) {
-    const operators = patternSetVariable(stack, "queue_operator_arns", {
+  constructor(stack: Pattern, props: QueueSecurityProps) {
+    const operators = patternSetSetting(stack, "queue_operator_arns", [...(props.operatorArns ?? [])], {
       pattern: PRINCIPAL_ARN_PATTERN,
-      default: [...(props.operatorArns ?? [])],
       description:
         "IAM roles or users that may read, redrive and purge both webhook queues (their key and queue policies " +
         "name them): whoever starts a DLQ redrive. Empty: only the two functions and the account root.",
       errorMessage: "queue_operator_arns must be IAM role or user ARNs (arn:aws:iam::<account>:role/<name>).",
     });
-    const operatorList = Token.asList(Fn.tolist(operators.listValue));
+    const operatorList = Token.asList(Fn.tolist(operators));
     const root = `arn:aws:iam::${stack.accountId}:root`;
     const viaSqs = [{ test: "StringEquals", variable: "kms:ViaService", values: [`sqs.${stack.regionName}.amazonaws.com`] }];
 
@@ -77,16 +76,21 @@ export class QueueSecurity {
       ],
     });
     // Operators only when named: a statement with no principal is not a valid key policy.
-    keyPolicy.addOverride("dynamic.statement", {
-      for_each: `\${length(var.queue_operator_arns) > 0 ? ["OperatorsRedriveViaSqs"] : []}`,
-      content: {
-        sid: "${statement.value}",
-        principals: [{ type: "AWS", identifiers: "${var.queue_operator_arns}" }],
-        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-        resources: ["*"],
-        condition: viaSqs,
-      },
-    });
+    const operatorsRef = settingReference(stack, "queue_operator_arns");
+    const operatorStatement = {
+      principals: [{ type: "AWS", identifiers: operatorsRef ? `\${${operatorsRef}}` : [...operators] }],
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: ["*"],
+      condition: viaSqs,
+    };
+    if (operatorsRef) {
+      keyPolicy.addOverride("dynamic.statement", {
+        for_each: `\${length(${operatorsRef}) > 0 ? ["OperatorsRedriveViaSqs"] : []}`,
+        content: { sid: "${statement.value}", ...operatorStatement },
+      });
+    } else if (operators.length > 0) {
+      keyPolicy.addOverride("dynamic.statement", { for_each: ["OperatorsRedriveViaSqs"], content: { sid: "${statement.value}", ...operatorStatement } });
+    }
     this.key = new KmsKey(stack, "queue_key", {
       description: `Encrypts ${stack.name("proxy-queue")} and its DLQ: webhook bodies and signature headers`,
       enableKeyRotation: true,
