@@ -184,8 +184,9 @@ export class Telemetry {
     this.coldStart = false;
     const functionName = context?.functionName;
     if (functionName) {
-      this.metrics.setDefaultDimensions({ [DIMENSIONS.functionName]: functionName });
+      // Powertools' own ColdStart metric first: dimensions service and function_name only.
       if (coldStart) this.metrics.captureColdStartMetric(functionName);
+      this.metrics.setDefaultDimensions({ [DIMENSIONS.functionName]: functionName });
     }
     return new Scope(this, correlationId, context?.awsRequestId ?? NO_REQUEST_ID, coldStart);
   }

@@ -27,6 +27,8 @@ export const DIMENSIONS = {
   reason: "Reason",
   /** The upstream's answer class: one of `STATUS_CLASSES`. */
   statusClass: "StatusClass",
+  /** Powertools' own `ColdStart` metric's (with `service`): the function's name. */
+  coldStartFunction: "function_name",
 } as const;
 
 /** What the handlers decide, one metric each (unit Count). */
