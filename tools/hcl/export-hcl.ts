@@ -8,15 +8,18 @@
  * The app is synthesized to Terraform JSON as usual, then each stack's JSON is written again in
  * native syntax by `tools/hcl/writer.ts`, with the provider schemas from Terraform itself
  * (so `terraform` must be on PATH, and the providers installable: registry or local mirror).
+ * Offline on the defaults, where hashicorp/archive cannot be installed, the export uses asset
+ * packaging instead and says so (`exportWithFallback`).
  */
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadEnvironmentOrExit } from "../../config";
-import { exitOnSignals, makeTempDir, removeTempDir } from "../cli";
+import type { EnvironmentConfig } from "../../blocks/environment";
+import { loadEnvironment } from "../../config";
+import { makeTempDir, removeTempDir, runMain, UsageError } from "../cli";
 import { buildApp } from "../../main";
-import { loadProviderShapes } from "./schema";
+import { loadProviderShapes, ProviderInstallError } from "./schema";
 import { Json, jsonToHcl } from "./writer";
 
 type StackJson = { [key: string]: Json } & { terraform?: { required_providers?: Record<string, Json> } };
@@ -52,8 +55,6 @@ export function exportHcl(jsonOutdir: string, hclOutdir: string): string[] {
   return stacks;
 }
 
-const USAGE = "usage: npm run synth:hcl [-- <outdir>]   (default cdktf.out.hcl; writes <outdir>/stacks/<id>/cdk.tf)";
-
 /** Why `dir` may not receive an export (it holds more than a previous export's `stacks/`), or undefined. */
 export function refusedOutdir(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
@@ -62,41 +63,73 @@ export function refusedOutdir(dir: string): string | undefined {
   return `${dir} holds more than a previous export (${others.slice(0, 3).join(", ")}${others.length > 3 ? ", ..." : ""}); give an empty or new folder`;
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(USAGE);
-    return;
-  }
-  if (args.length > 1 || args.some((arg) => arg.startsWith("-"))) {
-    console.error(`synth:hcl: unexpected arguments: ${args.join(" ")}\n${USAGE}`);
-    process.exit(2);
-  }
-  const hclOutdir = path.resolve(args[0] ?? "cdktf.out.hcl");
-  const refused = refusedOutdir(hclOutdir);
-  if (refused) {
-    console.error(`synth:hcl: ${refused}\n${USAGE}`);
-    process.exit(2);
-  }
-  const env = loadEnvironmentOrExit();
-  exitOnSignals("synth:hcl"); // Ctrl-C removes the temporary synth too
+const USAGE = `usage: npm run synth:hcl [-- <outdir>]
+  exports every stack as plain Terraform HCL: <outdir>/stacks/<id>/cdk.tf (default cdktf.out.hcl)
+  --help, -h   this text`;
+
+/** Synthesizes the app with `env` into a temporary folder and exports it to `hclOutdir`; the stack ids. */
+function synthAndExport(env: EnvironmentConfig, hclOutdir: string): string[] {
   const jsonOutdir = makeTempDir("synth-hcl-");
   try {
     buildApp(env, jsonOutdir).synth();
-    for (const id of exportHcl(jsonOutdir, hclOutdir)) {
-      console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
-    }
-  } catch (err) {
-    // Terraform has printed its own error above (init, schema or fmt); say what to do, not where in Node.
-    const hint =
-      env.lambdaPackaging === "archive"
-        ? " Offline, export with OFFLINE=1 or LAMBDA_PACKAGING=asset: archive packaging needs the hashicorp/archive provider."
-        : "";
-    console.error(`synth:hcl: ${(err as Error).message.split("\n")[0]}.${hint}`);
-    process.exitCode = 1;
+    return exportHcl(jsonOutdir, hclOutdir);
   } finally {
     removeTempDir(jsonOutdir);
   }
 }
 
-if (require.main === module) main();
+/** Whether `err` is hashicorp/archive missing while the packaging is the defaults' (neither LAMBDA_PACKAGING nor OFFLINE in `vars`). */
+export function fallbackApplies(err: unknown, env: EnvironmentConfig, vars: NodeJS.ProcessEnv): boolean {
+  const defaultPackaging = vars.LAMBDA_PACKAGING === undefined && !env.offline && env.lambdaPackaging === "archive";
+  return defaultPackaging && err instanceof ProviderInstallError && err.providers.includes("hashicorp/archive");
+}
+
+/**
+ * Exports with `env`; when hashicorp/archive cannot be installed (offline, and not in the
+ * mirror) and the packaging is the default's (no LAMBDA_PACKAGING, no OFFLINE in `vars`), exports
+ * with asset packaging instead and says so: each bundle a zip beside cdk.tf, no provider to
+ * install. A packaging asked for explicitly is kept, and its failure explained.
+ */
+export function exportWithFallback(env: EnvironmentConfig, hclOutdir: string, vars: NodeJS.ProcessEnv = process.env, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string[] {
+  try {
+    return synthAndExport(env, hclOutdir);
+  } catch (err) {
+    if (!fallbackApplies(err, env, vars)) throw err;
+    note(
+      "synth:hcl: hashicorp/archive cannot be installed here (offline, and not in the provider mirror): exported with " +
+        "LAMBDA_PACKAGING=asset instead (each function's bundle a zip beside cdk.tf); set LAMBDA_PACKAGING=archive to insist on archive_file",
+    );
+    return synthAndExport({ ...env, lambdaPackaging: "asset" }, hclOutdir);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = argv.filter((arg) => arg.startsWith("-"));
+  if (options.length > 0) throw new UsageError(`unknown option ${options[0]}`);
+  if (argv.length > 1) throw new UsageError(`one output folder at most, got ${argv.length}: ${argv.join(" ")}`);
+  const hclOutdir = path.resolve(argv[0] ?? "cdktf.out.hcl");
+  const refused = refusedOutdir(hclOutdir);
+  if (refused) throw new UsageError(refused);
+  const env = loadEnvironment(); // a bad configuration: one `configuration:` line, exit 2, as synth
+  try {
+    execFileSync("terraform", ["version"], { stdio: "ignore", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  } catch {
+    process.stderr.write("synth:hcl: terraform CLI not found on PATH: the export reads the providers' schemas with it (Terraform >= 1.10)\n");
+    return 1;
+  }
+  try {
+    for (const id of exportWithFallback(env, hclOutdir)) console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ProviderInstallError)) throw err;
+    // Terraform's own words, then what to do (the packaging was asked for, or another provider is missing).
+    process.stderr.write(err.log);
+    const hint = err.providers.includes("hashicorp/archive")
+      ? " Offline, export with OFFLINE=1 or LAMBDA_PACKAGING=asset: archive packaging needs the hashicorp/archive provider."
+      : " Offline, put the providers in the mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins).";
+    process.stderr.write(`synth:hcl: ${err.message}.${hint}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) runMain("synth:hcl", USAGE, main, { exitOnSignals: true }); // Ctrl-C removes the temporary synth too

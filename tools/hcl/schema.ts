@@ -76,6 +76,18 @@ export function loadProviderShapes(requiredProviders: Record<string, unknown>): 
   return shapes;
 }
 
+/** Terraform could not install a provider the stacks require (offline, and not in the mirror): its own words in `log`. */
+export class ProviderInstallError extends Error {
+  constructor(
+    /** The sources of the required providers Terraform names in its error (`hashicorp/archive`). */
+    readonly providers: readonly string[],
+    readonly log: string,
+  ) {
+    super(`terraform init could not install ${providers.length > 0 ? providers.join(", ") : "the providers"}`);
+    this.name = "ProviderInstallError";
+  }
+}
+
 /** Runs Terraform once for every provider in `requiredProviders`. */
 function readProviderShapes(requiredProviders: Record<string, unknown>): ProviderShapes {
   const dir = mkdtempSync(path.join(tmpdir(), "hcl-schema-"));
@@ -84,11 +96,21 @@ function readProviderShapes(requiredProviders: Record<string, unknown>): Provide
       path.join(dir, "main.tf.json"),
       JSON.stringify({ terraform: { required_providers: requiredProviders } }, null, 2),
     );
-    const json = execFileSync("bash", [path.join(__dirname, "tf-schema.sh"), dir], {
-      encoding: "utf8",
-      maxBuffer: 512 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    let json: string;
+    try {
+      json = execFileSync("bash", [path.join(__dirname, "tf-schema.sh"), dir], {
+        encoding: "utf8",
+        maxBuffer: 512 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (err) {
+      const log = String((err as { stderr?: unknown }).stderr ?? "");
+      const sources = Object.values(requiredProviders).map((p) => String((p as { source?: unknown }).source ?? ""));
+      // The providers its errors name (the progress lines above them name every provider).
+      const errors = log.includes("Error:") ? log.slice(log.indexOf("Error:")) : log;
+      const named = sources.map((source) => (source.includes("/") ? source : `hashicorp/${source}`)).filter((source) => errors.includes(source));
+      throw new ProviderInstallError(named, log);
+    }
     return shapesFromSchema(JSON.parse(json) as SchemaDocument);
   } finally {
     rmSync(dir, { recursive: true, force: true });
