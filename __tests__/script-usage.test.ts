@@ -19,6 +19,7 @@ import { parseArgs as parseRedriveArgs } from "../tools/redrive";
 import { parseArgs as parseReplayArgs } from "../tools/replay";
 import { compareSynthDirs, formatComparison } from "../scripts/synth-diff";
 import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { skipLoudly } from "./support/skips";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Folders the scripts make in TMPDIR (tsx's own cache, `tsx-*`, is not theirs). */
@@ -212,6 +213,7 @@ describe("npm run tf:check", () => {
     expect(ours(tmp)).toEqual([]);
   });
 
+  if (!terraformAvailable()) skipLoudly("tf:check's SIGTERM cleanup while planning (script-usage.test.ts): terraform CLI not found");
   (terraformAvailable() ? test : test.skip)(
     "SIGTERM while planning: tf-check-*, tf-check-options-* and terraform-proof-* removed, terraform stopped, exit status 143",
     async () => {

@@ -15,6 +15,7 @@ import { defaultEnvironment } from "../config";
 import { ServerlessStack } from "../blocks/serverless-stack";
 import { STACK_IDS } from "../main";
 import { terraformAvailable } from "../scripts/terraform-check";
+import { skipLoudly } from "./support/skips";
 import { synthesize } from "./support/synth";
 
 const run = promisify(execFile);
@@ -27,6 +28,7 @@ test.each(STACK_IDS)("%s: local state is terraform.<id>.tfstate three folders up
   expect(localBackendOf(id)).toEqual({ local: { path: `../../../terraform.${id}.tfstate` } });
 });
 
+if (!terraformAvailable()) skipLoudly("where Terraform writes the state, real applies (state-location.test.ts): terraform CLI not found");
 (terraformAvailable() ? describe : describe.skip)("where Terraform writes the state (apply, no provider needed)", () => {
   const root = mkdtempSync(path.join(tmpdir(), "state-location-"));
   const config = JSON.stringify({

@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { proveStacks, terraformAvailable } from "../scripts/terraform/prove";
 import { providerConfigs } from "../scripts/terraform/shared-provider";
+import { skipLoudly } from "./support/skips";
 
 const available = terraformAvailable();
-if (!available) console.warn("\n*** terraform CLI not found: SKIPPING the Terraform pool tests. ***\n");
+if (!available) skipLoudly("the Terraform pool tests (terraform-pool.test.ts): terraform CLI not found");
 
 (available ? describe : describe.skip)("one Terraform run for several folders", () => {
   const work = mkdtempSync(path.join(tmpdir(), "terraform-pool-"));

@@ -10,15 +10,11 @@
 import { STACK_IDS } from "../main";
 import { rmSync } from "node:fs";
 import { OPTIONS_ON, PlanResult, planTogether, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { skipLoudly } from "./support/skips";
 import { sharedSynthDir } from "./support/synth";
 
 const available = terraformAvailable();
-if (!available) {
-  console.warn(
-    "\n*** terraform CLI not found: SKIPPING terraform validate/plan of every stack. ***\n" +
-      "*** Install Terraform >= 1.10 to run this proof.                                  ***\n",
-  );
-}
+if (!available) skipLoudly("terraform validate/plan of every stack (terraform.test.ts): terraform CLI (>= 1.10) not found");
 
 (available ? describe : describe.skip)("terraform validate and plan (offline)", () => {
   const variants = OPTIONS_ON;

@@ -8,13 +8,15 @@
  *   addresses:record` records);
  * - `offline`: what `OFFLINE=1` synthesizes (supplied lookups, asset
  *   packaging), the input of `terraform plan`.
- * The workers find the root in `SHARED_SYNTH_DIR` (read it with ./synth.ts).
+ * The workers find the root in `SHARED_SYNTH_DIR` (read it with ./synth.ts), and
+ * where to record a skipped proof in `SKIPS_DIR` (./skips.ts: one banner per run).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { defaultEnvironment, loadEnvironment } from "../../config";
 import { buildApp } from "../../main";
+import { SKIPS_ENV } from "./skips";
 import { SHARED_SYNTH_ENV } from "./synth";
 
 export default function globalSetup(): void {
@@ -22,4 +24,5 @@ export default function globalSetup(): void {
   buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, path.join(root, "app")).synth();
   buildApp(loadEnvironment({ OFFLINE: "1" }), path.join(root, "offline")).synth();
   process.env[SHARED_SYNTH_ENV] = root; // inherited by the workers, started after this
+  process.env[SKIPS_ENV] = path.join(root, "skipped");
 }

@@ -12,6 +12,7 @@ const Sequencer = require("@jest/test-sequencer").default;
  * on replays, local servers and child processes; the short ones fill the gaps around them.
  */
 const SLOW_SUITES = [
+  "check-deploy.test.ts",
   "script-usage.test.ts",
   "terraform.test.ts",
   "hcl-export.test.ts",

@@ -474,7 +474,7 @@ function alive(pid: number): boolean {
  * one, is taken over). All or none: a run that cannot have all it needs gives
  * back what it took and tries again, so two runs never hold half each.
  */
-async function acquireSlots(count: number, weight = 1): Promise<() => void> {
+export async function acquireSlots(count: number, weight = 1): Promise<() => void> {
   mkdirSync(SLOTS, { recursive: true });
   const wanted = Math.min(Math.max(1, weight), count);
   for (;;) {
