@@ -26,6 +26,7 @@ import {
 } from "../tools/hcl/writer";
 import { exampleVarFiles, terraformAvailable } from "../scripts/terraform-check";
 import { proveStacks } from "../scripts/terraform/prove";
+import { skipLoudly } from "./support/skips";
 import { sharedSynthDir } from "./support/synth";
 
 const run = promisify(execFile);
@@ -122,9 +123,7 @@ describe("JSON -> HCL writer", () => {
   });
 });
 
-if (!available) {
-  console.warn("\n*** terraform CLI not found: SKIPPING the Terraform proof of the HCL export. ***\n");
-}
+if (!available) skipLoudly("the Terraform proof of the HCL export (hcl-export.test.ts): terraform CLI not found");
 
 (available ? describe : describe.skip)("HCL export, proven by Terraform (offline)", () => {
   const work = mkdtempSync(path.join(tmpdir(), "hcl-export-"));
