@@ -398,3 +398,34 @@ describe("event-log-api: no CORS, no requester user", () => {
     expect(s.json.resource.aws_iam_user_policy_attachment).toBeUndefined();
   });
 });
+
+describe("event-log-api: the requester as a role (issue 26)", () => {
+  const trustedPrincipalArns = ["arn:aws:iam::123456789012:role/reporting"];
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synth({ requester: { role: { trustedPrincipalArns } } }, suppliedEnvironment);
+  });
+
+  test("a role the named principals assume holds the requester policy; no user", () => {
+    expect(s.json.resource.aws_iam_user).toBeUndefined();
+    expect(s.text).toHaveResourceWithProperties(IamRole, { name: "dev-api-gateway-log-event-requester" });
+    expect(s.text).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      role: "${aws_iam_role.requester_role.name}",
+      policy_arn: "${aws_iam_policy.requester_policy.arn}",
+    });
+    const trust = findOne(s, "aws_iam_policy_document", (_body, name) => name === "requester_role_trust", "data").body;
+    expect(trust.statement).toEqual([
+      { sid: "TrustedCallersAssume", actions: ["sts:AssumeRole"], principals: [{ type: "AWS", identifiers: trustedPrincipalArns }] },
+    ]);
+  });
+
+  test("outputs the role's ARN instead of the user's name", () => {
+    expect(s.json.output?.requester_role_arn).toMatchObject({ value: "${aws_iam_role.requester_role.arn}" });
+    expect(s.json.output?.requester_user_name).toBeUndefined();
+    expect(s.json.output?.requester_policy_arn).toBeDefined();
+  });
+
+  test("requesterUser and requester together are refused, naming both", () => {
+    expect(() => synth({ requesterUser: false, requester: "none" })).toThrow("event-log-api: either requesterUser or requester, not both.");
+  });
+});

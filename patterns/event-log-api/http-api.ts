@@ -19,7 +19,7 @@ import { Pattern } from "../../blocks/pattern";
  * resource with a stable address (no index shift when the list changes), and
  * the same list drives the requester's policy, so the two cannot drift apart.
  */
-export const ROUTES = [
+export const EVENT_LOG_API_ROUTES = [
   { id: "get_events_route", method: "GET", path: "/events" },
   { id: "post_events_route", method: "POST", path: "/events" },
 ] as const;
@@ -75,7 +75,7 @@ export function eventLogHttpApi(
     payloadFormatVersion: "2.0",
   });
 
-  const routes = ROUTES.map(
+  const routes = EVENT_LOG_API_ROUTES.map(
     (route) =>
       new Apigatewayv2Route(pattern, route.id, {
         apiId: api.id,

@@ -19,7 +19,7 @@ import { EVENT_LOG_API_DEFAULTS } from "./defaults";
 import { EventLogApiDomainOptions, eventLogHttpApi } from "./http-api";
 import { EventLogApiRequester, requester } from "./requester";
 
-export { ROUTES } from "./http-api";
+export { EVENT_LOG_API_ROUTES } from "./http-api";
 export type { EventLogApiDomainOptions } from "./http-api";
 export type { EventLogApiRequester, EventLogApiRequesterRole } from "./requester";
 export { EVENT_LOG_API_DEFAULTS } from "./defaults";
@@ -91,7 +91,7 @@ export class EventLogApi extends Pattern {
   readonly handler: NodejsFunction;
   readonly api: Apigatewayv2Api;
   readonly integration: Apigatewayv2Integration;
-  /** One per entry of `ROUTES`, in that order. */
+  /** One per entry of `EVENT_LOG_API_ROUTES`, in that order. */
   readonly routes: Apigatewayv2Route[];
   readonly stage: HttpApiStage;
   /** The stage's 5xx-rate alarm. */

@@ -13,7 +13,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { IamUser } from "@cdktf/provider-aws/lib/iam-user";
 import { IamUserPolicyAttachment } from "@cdktf/provider-aws/lib/iam-user-policy-attachment";
 import { Pattern } from "../../blocks/pattern";
-import { ROUTES } from "./http-api";
+import { EVENT_LOG_API_ROUTES } from "./http-api";
 
 /** A role that holds the requester policy, for callers that assume it (no long-lived keys). */
 export interface EventLogApiRequesterRole {
@@ -71,7 +71,7 @@ export function requester(
       {
         sid: "InvokeEventRoutes",
         actions: ["execute-api:Invoke"],
-        resources: ROUTES.map((r) => `arn:aws:execute-api:${pattern.regionName}:${pattern.accountId}:${props.api.id}/*/${r.method}${r.path}`),
+        resources: EVENT_LOG_API_ROUTES.map((r) => `arn:aws:execute-api:${pattern.regionName}:${pattern.accountId}:${props.api.id}/*/${r.method}${r.path}`),
       },
     ],
   });

@@ -6,7 +6,8 @@ import { ServerlessStack, ServerlessStackProps } from "../../blocks/serverless-s
 import { DNS_NAME_PATTERN, patternVariable } from "../../blocks/variables";
 import { EventLogApi, EventLogApiDomainOptions, EventLogApiProps, EventLogApiRequester } from "../../patterns/event-log-api";
 
-export { ROUTES } from "../../patterns/event-log-api";
+/** The two routes (the pattern's `EVENT_LOG_API_ROUTES`), under the name the stack exported. */
+export { EVENT_LOG_API_ROUTES as ROUTES } from "../../patterns/event-log-api";
 
 /** The pattern's own props (the environment decides names, lookups, packaging and the alarm topic), the domain as a switch. */
 export interface EventLogApiStackProps extends ServerlessStackProps, Omit<EventLogApiProps, keyof PatternProps | "customDomain"> {
