@@ -16,7 +16,11 @@
  *
  * No AWS SDK import here: cheap to load, and shared by every handler.
  */
-import { log } from "./observability";
+
+/** The structured logger, loaded on first use: the stacks import this file's readers at synth, where Powertools is not loaded. */
+function logger(): { error(message: string, attributes: Record<string, unknown>): void } {
+  return (require("./observability") as { log(): { error(message: string, attributes: Record<string, unknown>): void } }).log();
+}
 
 /** What the functions read from: `process.env` in Lambda, a plain object in tests. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -104,7 +108,7 @@ export function oneOf<T extends string>(name: string, rule: EnumRule<T>, env: En
  */
 export function reportConfigError(err: unknown): err is ConfigError {
   if (!(err instanceof ConfigError)) return false;
-  log().error(err.message, { event: "config_error", variable: err.variable });
+  logger().error(err.message, { event: "config_error", variable: err.variable });
   return true;
 }
 

@@ -41,14 +41,7 @@ export function errorResponse(statusCode: number, message: string, headers: Reco
   return jsonResponse(statusCode, { message }, headers);
 }
 
-/** A request header's value by case-insensitive name (front doors differ in the case they pass on). */
-export function headerValue(headers: Readonly<Record<string, string | undefined>> | null | undefined, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
+export { headerValue } from "./headers";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 

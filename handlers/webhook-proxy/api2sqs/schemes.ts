@@ -15,7 +15,7 @@
  * | `sendgrid` | `X-Twilio-Email-Event-Webhook-Signature: <base64 DER>`, `-Timestamp` | `<ts><body>` | ECDSA P-256 / SHA-256, public key |
  */
 import { createHmac, type KeyObject, timingSafeEqual, verify } from "node:crypto";
-import { headerValue } from "../../shared/http";
+import { headerValue } from "../../shared/headers";
 
 export const SCHEMES = ["hmac", "github", "stripe", "standard-webhooks", "slack", "shopify", "sendgrid"] as const;
 export type SchemeName = (typeof SCHEMES)[number];
