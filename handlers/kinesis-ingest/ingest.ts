@@ -316,7 +316,16 @@ export async function handleKinesisEvent(
     resumesHere = true;
   }
   const stored = records.length - failed.length - deadLettered.size;
-  log().info(`batch: ${stored} of ${records.length} stored`, { event: "batch_done", received: records.length, stored, deadLettered: deadLettered.size, failed: failed.length });
+  // The batch's requests, so each one's id finds this line (the first 100: a line stays small whatever the batch size).
+  const correlationIds = [...new Set(records.flatMap((r) => (r.correlationId ? [r.correlationId] : [])))].slice(0, 100);
+  log().info(`batch: ${stored} of ${records.length} stored`, {
+    event: "batch_done",
+    received: records.length,
+    stored,
+    deadLettered: deadLettered.size,
+    failed: failed.length,
+    correlation_ids: correlationIds,
+  });
   log().count(OUTCOMES.stored, stored);
   log().count(OUTCOMES.retryReported, failed.length);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -249,56 +249,62 @@ export function restApi(runtime: LocalRuntime, options: RestApiOptions): RestApi
     apiKeys: apiKeys.keys,
     routes: methods.map((m) => `${m.httpMethod} /${stageName}${m.path === "/" ? "" : m.path}  (${String(m.integration.type)}${m.authorization === "AWS_IAM" ? ", SigV4" : ""}${m.apiKeyRequired ? ", x-api-key" : ""})`),
     async handle(req) {
+      // API Gateway answers every request with its id (`x-amzn-RequestId`), the one `$context.requestId` holds.
       const requestId = randomUUID();
-      const prefix = `/${stageName}`;
-      const pathname = req.url.pathname;
-      if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return jsonResponse(403, { message: "Missing Authentication Token" });
-      const path = pathname.slice(prefix.length) || "/";
-      const candidates = patterns.filter((p) => p.pattern.test(path));
-      // API Gateway answers an unknown resource or method with 403 Missing Authentication Token.
-      const match = candidates.find((p) => p.method.httpMethod === req.method || p.method.httpMethod === "ANY");
-      if (!match) return jsonResponse(403, { message: "Missing Authentication Token" });
-      const m = match.method;
-      if (m.authorization === "AWS_IAM") {
-        const verdict = await verifySigV4(req, options.credentials, runtime.region);
-        if (!verdict.ok) return jsonResponse(403, { message: verdict.message });
-      }
-      if (m.apiKeyRequired) {
-        // The key's usage plan (its throttle, then its quota) before the stage's throttle.
-        const verdict = apiKeys.check(header(req, "x-api-key"));
-        if (!verdict.ok) return jsonResponse(verdict.status, { message: verdict.message });
-      }
-      if (bucket && !bucket.take()) return jsonResponse(429, { message: "Too Many Requests" });
-      const missing = m.requiredParameters.filter((p) => {
-        const [, where, name] = /^method\.request\.(querystring|header|path)\.(.+)$/.exec(p) ?? [];
-        if (where === "querystring") return !req.url.searchParams.has(name);
-        if (where === "header") return header(req, name) === undefined;
-        return false;
-      });
-      if (missing.length > 0) {
-        return jsonResponse(400, { message: `Missing required request parameters: [${missing.map((p) => p.split(".").pop()).join(", ")}]` });
-      }
-      if (m.bodySchema !== undefined) {
-        let body: unknown;
-        try {
-          body = JSON.parse(req.body.toString("utf8"));
-        } catch {
-          return jsonResponse(400, { message: "Invalid request body" });
-        }
-        const errors = validateJsonSchema(m.bodySchema, body);
-        if (errors.length > 0) return jsonResponse(400, { message: "Invalid request body", errors });
-      }
-      const type = String(m.integration.type);
-      if (type === "MOCK") return mockIntegration(m, req, requestId);
-      if (type === "AWS") return awsIntegration(m, req, requestId);
-      const names = /\{(\w+)\+?\}/g;
-      const pathParameters: Record<string, string> = {};
-      const keys = [...m.path.matchAll(names)].map((x) => x[1]);
-      if (keys.length > 0) {
-        const values = new RegExp(pathPattern(m.path).source.replace(/\[\^\/\]\+|\.\+/g, "(.+?)")).exec(path)?.slice(1) ?? [];
-        keys.forEach((k, i) => (pathParameters[k] = decodeURIComponent(values[i] ?? "")));
-      }
-      return proxyIntegration(m, req, requestId, keys.length > 0 ? pathParameters : null);
+      const response = await respond(req, requestId);
+      return { ...response, headers: { ...response.headers, "x-amzn-requestid": requestId } };
     },
   };
+
+  async function respond(req: LocalRequest, requestId: string): Promise<LocalResponse> {
+    const prefix = `/${stageName}`;
+    const pathname = req.url.pathname;
+    if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return jsonResponse(403, { message: "Missing Authentication Token" });
+    const path = pathname.slice(prefix.length) || "/";
+    const candidates = patterns.filter((p) => p.pattern.test(path));
+    // API Gateway answers an unknown resource or method with 403 Missing Authentication Token.
+    const match = candidates.find((p) => p.method.httpMethod === req.method || p.method.httpMethod === "ANY");
+    if (!match) return jsonResponse(403, { message: "Missing Authentication Token" });
+    const m = match.method;
+    if (m.authorization === "AWS_IAM") {
+      const verdict = await verifySigV4(req, options.credentials, runtime.region);
+      if (!verdict.ok) return jsonResponse(403, { message: verdict.message });
+    }
+    if (m.apiKeyRequired) {
+      // The key's usage plan (its throttle, then its quota) before the stage's throttle.
+      const verdict = apiKeys.check(header(req, "x-api-key"));
+      if (!verdict.ok) return jsonResponse(verdict.status, { message: verdict.message });
+    }
+    if (bucket && !bucket.take()) return jsonResponse(429, { message: "Too Many Requests" });
+    const missing = m.requiredParameters.filter((p) => {
+      const [, where, name] = /^method\.request\.(querystring|header|path)\.(.+)$/.exec(p) ?? [];
+      if (where === "querystring") return !req.url.searchParams.has(name);
+      if (where === "header") return header(req, name) === undefined;
+      return false;
+    });
+    if (missing.length > 0) {
+      return jsonResponse(400, { message: `Missing required request parameters: [${missing.map((p) => p.split(".").pop()).join(", ")}]` });
+    }
+    if (m.bodySchema !== undefined) {
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body.toString("utf8"));
+      } catch {
+        return jsonResponse(400, { message: "Invalid request body" });
+      }
+      const errors = validateJsonSchema(m.bodySchema, body);
+      if (errors.length > 0) return jsonResponse(400, { message: "Invalid request body", errors });
+    }
+    const type = String(m.integration.type);
+    if (type === "MOCK") return mockIntegration(m, req, requestId);
+    if (type === "AWS") return awsIntegration(m, req, requestId);
+    const names = /\{(\w+)\+?\}/g;
+    const pathParameters: Record<string, string> = {};
+    const keys = [...m.path.matchAll(names)].map((x) => x[1]);
+    if (keys.length > 0) {
+      const values = new RegExp(pathPattern(m.path).source.replace(/\[\^\/\]\+|\.\+/g, "(.+?)")).exec(path)?.slice(1) ?? [];
+      keys.forEach((k, i) => (pathParameters[k] = decodeURIComponent(values[i] ?? "")));
+    }
+    return proxyIntegration(m, req, requestId, keys.length > 0 ? pathParameters : null);
+  }
 }
