@@ -7,7 +7,8 @@
 import { SynthesizedStack } from "../emulator/synth";
 import { breakEven, BreakEven, CostLine, CostOptions, frontDoorCost, monthlyCost } from "./cost";
 import { LIMITS, Limit, LimitName } from "./limits";
-import { analyse, Analysis, Buffer, buildModel, firstShort, TrafficOptions } from "./model";
+import { analyse, Analysis, firstShort } from "./analysis";
+import { Buffer, buildModel, TrafficOptions } from "./model";
 import { PRICING_NOTES } from "./prices";
 import { applySets, checkSets, readTopology, SetValue, parseSet } from "./stack";
 
