@@ -7,7 +7,7 @@ import { esc, niceMax } from "../replay/chart";
 import { frontDoorCost, monthlyCost } from "./cost";
 import { Plan } from "./plan";
 import { PRICES_READ } from "./prices";
-import { Topology } from "./stack";
+import { Topology } from "./topology";
 
 const W = 1000;
 const H = 460;

@@ -7,7 +7,7 @@
 import { LIMITS } from "./limits";
 import type { Component, Stage, TrafficOptions } from "./model";
 import { ceil, fmt } from "./numbers";
-import type { FrontDoor, FunctionInfo, TableInfo, Topology } from "./stack";
+import type { FrontDoor, FunctionInfo, TableInfo, Topology } from "./topology";
 
 export function lambdaComponent(fn: FunctionInfo, share: number, options: TrafficOptions, durationMs: number, symptom: string, stage: Stage): Component {
   const d = durationMs / 1000;

@@ -6,7 +6,7 @@
  */
 import { LIMITS } from "./limits";
 import { HOURS_PER_MONTH, PRICES, Region, SECONDS_PER_MONTH, tieredCost } from "./prices";
-import { FunctionInfo, TableInfo, Topology } from "./stack";
+import { FunctionInfo, TableInfo, Topology } from "./topology";
 import { TrafficOptions } from "./model";
 
 export interface CostLine {

@@ -7,7 +7,7 @@ import { tableComponents } from "./components";
 import { LIMITS } from "./limits";
 import type { Buffer, Component, TrafficOptions } from "./model";
 import { ceil, fmt } from "./numbers";
-import type { QueueInfo, StreamInfo, Topology } from "./stack";
+import type { QueueInfo, StreamInfo, Topology } from "./topology";
 
 type Buffered = NonNullable<Topology["buffer"]>;
 

@@ -27,7 +27,8 @@ import { TrafficOptions } from "./model";
 import { plan } from "./plan";
 import { Region, REGIONS } from "./prices";
 import { formatPlan, planJson } from "./report";
-import { applySets, CapacityError, loadStack, parseSet, readTopology, SetValue } from "./stack";
+import { applySets, CapacityError, loadStack, parseSet, SetValue } from "./stack";
+import { readTopology } from "./topology";
 
 export const USAGE = `usage: npm run capacity -- <${STACK_IDS.join("|")}> --rps N [options]
   --rps N                  steady request rate, requests/s (required)

@@ -9,7 +9,7 @@
 import { frontDoorComponents, directStreamComponents, frontFunctionComponents } from "./components";
 import { bufferDrain } from "./drain";
 import type { LimitName } from "./limits";
-import type { Topology } from "./stack";
+import type { Topology } from "./topology";
 
 export interface TrafficOptions {
   /** Steady request rate, requests/s. */

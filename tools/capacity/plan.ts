@@ -10,7 +10,8 @@ import { LIMITS, Limit, LimitName } from "./limits";
 import { analyse, Analysis, firstShort } from "./analysis";
 import { Buffer, buildModel, TrafficOptions } from "./model";
 import { PRICING_NOTES } from "./prices";
-import { applySets, checkSets, readTopology, SetValue, parseSet } from "./stack";
+import { applySets, checkSets, SetValue, parseSet } from "./stack";
+import { readTopology } from "./topology";
 
 export interface Plan {
   readonly stack: string;
