@@ -1,21 +1,29 @@
 /**
  * The pattern dashboard (blocks/observability/dashboard.ts) on every stack of
- * the registry: built over the synthesized stack's scope (the patterns' own
- * wiring is the lead's), checked by `dashboardProblems` for coverage both ways.
+ * the registry: built in the stack's pattern (its `Default`), as the pattern
+ * itself would, and checked by `dashboardProblems` for coverage both ways.
  */
 import { Testing, TerraformStack } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { STACKS } from "../main";
 import { PatternDashboard } from "../blocks/observability/dashboard";
+import { Pattern } from "../blocks/pattern";
 import { dashboardProblems, parseDashboardBody } from "./support/dashboard-coverage";
 import { suppliedEnvironment, synthesize, type StackJson } from "./support/synth";
 
 function withDashboard(id: string, extend?: (stack: TerraformStack) => void): StackJson {
   const entry = STACKS.find((e) => e.id === id)!;
   const stack = entry.build(Testing.app(), suppliedEnvironment);
-  new PatternDashboard(stack, "dashboard", { dashboardName: `test-${id}` });
+  new PatternDashboard(patternOf(stack), "dashboard", { dashboardName: `test-${id}` });
   extend?.(stack);
   return synthesize(stack).json;
+}
+
+/** The stack's pattern (construct id `Default`). */
+function patternOf(stack: TerraformStack): Pattern {
+  const pattern = stack.node.findAll().find((node): node is Pattern => node instanceof Pattern);
+  if (!pattern) throw new Error(`${stack.node.id} places no pattern`);
+  return pattern;
 }
 
 const bodyOf = (json: StackJson): string => String(Object.values(json.resource.aws_cloudwatch_dashboard)[0].dashboard_body);
@@ -41,7 +49,7 @@ describe.each(STACKS.map((e) => e.id))("%s dashboard", (id) => {
 
 describe("dashboard generation", () => {
   it("shows a queue added after the dashboard was built", () => {
-    const json = withDashboard("event-log-api", (stack) => new SqsQueue(stack, "late_queue", { name: "added-later" }));
+    const json = withDashboard("event-log-api", (stack) => new SqsQueue(patternOf(stack), "late_queue", { name: "added-later" }));
     expect(dashboardProblems(json, "event-log-api")).toEqual([]);
     expect(bodyOf(json)).toContain('"QueueName","added-later"');
   });

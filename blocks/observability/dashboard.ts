@@ -2,7 +2,7 @@ import { Construct, IConstruct } from "constructs";
 import { Lazy, TerraformStack } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { SERVICES } from "../../handlers/shared/outcomes";
-import type { AlarmTopic } from "../alarm-topic";
+import { Pattern } from "../pattern";
 import { ServerlessStack } from "../serverless-stack";
 import { inventoryOf } from "./inventory";
 import { dashboardBody, dashboardWidgets } from "./widgets";
@@ -15,11 +15,14 @@ export interface PatternDashboardProps {
    * in these subtrees, and every alarm. @default the dashboard's own scope (the pattern)
    */
   readonly of?: readonly IConstruct[];
-  /** The topic whose alarms the alarm-status widget lists too (they live in its scope). @default the stack's alarm topic, when in a ServerlessStack */
-  readonly alarms?: AlarmTopic | false;
+  /**
+   * Where alarms live besides `of` (an alarm topic's construct: alarms are made in its scope).
+   * @default none: a pattern's own topic is in `of`
+   */
+  readonly alarms?: IConstruct;
   /** The `service` dimension of the handlers' outcome metrics. @default the stack's id, when it is a service's */
   readonly service?: string;
-  /** Region of the metrics. @default the stack's environment's region */
+  /** Region of the metrics. @default the enclosing pattern's `regionName`, else the stack's environment's region */
   readonly region?: string;
 }
 
@@ -33,18 +36,21 @@ export class PatternDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: PatternDashboardProps) {
     super(scope, id);
-    const stack = ServerlessStack.tryOf(this);
     const stackId = TerraformStack.of(this).node.id;
     const service = props.service ?? ((SERVICES as readonly string[]).includes(stackId) ? stackId : undefined);
-    const region = props.region ?? stack?.env.region;
+    const region = props.region ?? enclosingPattern(this)?.regionName ?? ServerlessStack.tryOf(this)?.env.region;
     if (service === undefined || region === undefined) {
       throw new Error(`PatternDashboard ${this.node.path}: pass ${service === undefined ? "service" : "region"} (not derivable from the stack).`);
     }
-    const topic = props.alarms === false ? undefined : (props.alarms ?? stack?.alarms);
-    const roots = (): IConstruct[] => [...(props.of ?? [scope]), ...(topic ? [topic] : [])];
+    const roots = (): IConstruct[] => [...(props.of ?? [scope]), ...(props.alarms ? [props.alarms] : [])];
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
       dashboardName: props.dashboardName,
       dashboardBody: Lazy.stringValue({ produce: () => dashboardBody(dashboardWidgets(inventoryOf(roots()), { region, service })) }),
     });
   }
+}
+
+/** The pattern `construct` is in (itself included), if any. */
+export function enclosingPattern(construct: IConstruct): Pattern | undefined {
+  return [...construct.node.scopes].reverse().find((scope): scope is Pattern => scope instanceof Pattern);
 }
