@@ -214,6 +214,10 @@ describe("ApiGatewayAccountLogging", () => {
   });
 });
 
+test("the access log records each request's TLS version (execute-api endpoints still accept TLS 1.0)", () => {
+  expect(DEFAULT_REST_ACCESS_LOG_FIELDS.tlsVersion).toBe("$context.tlsVersion");
+});
+
 describe("RestApiStage without variables (a pattern's default)", () => {
   const plainStage = (options: StageOptions) => {
     const stack = new TerraformStack(Testing.app(), "plain");

@@ -28,6 +28,8 @@ export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
   resourcePath: "$context.resourcePath",
   status: "$context.status",
   protocol: "$context.protocol",
+  // The execute-api endpoint also accepts TLS 1.0 (no setting in the pinned provider): the log shows who uses it.
+  tlsVersion: "$context.tlsVersion",
   responseLength: "$context.responseLength",
   responseLatency: "$context.responseLatency",
   integrationStatus: "$context.integration.status",
