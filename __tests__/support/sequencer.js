@@ -16,6 +16,7 @@ const SLOW_SUITES = [
   "script-usage.test.ts",
   "terraform.test.ts",
   "hcl-export.test.ts",
+  "package-consumer.test.ts",
   "capacity-replay.test.ts",
   "replay.test.ts",
   "local.test.ts",
