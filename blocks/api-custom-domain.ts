@@ -6,6 +6,12 @@ import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-dom
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { DnsValidatedCertificate } from "./dns-validated-certificate";
 
+/*
+ * A pattern that serves an API on a custom domain turns the API's default
+ * execute-api endpoint off (`disableExecuteApiEndpoint`): left on, it would let
+ * callers go around the domain's TLS 1.2 policy. The patterns point here.
+ */
+
 /** Where the domain's TLS certificate comes from. */
 export type DomainCertificate =
   /** Request an ACM certificate for the domain and validate it with DNS records in the hosted zone (`DnsValidatedCertificate`). */

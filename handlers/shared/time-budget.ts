@@ -30,10 +30,8 @@ export const MAX_CONNECTION_TIMEOUT_MS = 1000;
  * Source, the installed SDK's standard retry strategy (@smithy/core 3.41.0,
  * `dist-cjs/submodules/retry/index.js`): `Retry.throttlingDelay()` = 1000 ms
  * for throttling errors (`Retry.delay()` = 50 ms for other retryable ones),
- * full jitter: random x min(base x 2^(n-1), 20 s). A `retry-after` or
- * `x-amz-retry-after` answer header would stretch the wait to the hint, up to
- * 5 s more; the shared clients' request handler removes those hints
- * (`aws-clients.ts`), so the bound holds whatever a service answers.
+ * full jitter: random x min(base x 2^(n-1), 20 s). The bound holds whatever a
+ * service answers: the shared clients drop retry hints (`aws-clients.ts` says why).
  * `__tests__/time-budget.test.ts` checks this number against the installed SDK.
  */
 export const THROTTLING_BACKOFF_BASE_MS = 1000;

@@ -59,7 +59,7 @@ export function eventLogHttpApi(
   const api = new Apigatewayv2Api(pattern, "api", {
     name: apiName,
     protocolType: "HTTP",
-    // Fix: with the custom domain (TLS 1.2), the default execute-api endpoint would bypass its TLS policy.
+    // Fix: off with a custom domain (the rule: blocks/api-custom-domain.ts).
     disableExecuteApiEndpoint: props.customDomain !== undefined,
     corsConfiguration:
       cors.allowOrigins.length > 0

@@ -34,7 +34,7 @@ export function putRecordApi(
   const api = new ApiGatewayRestApi(pattern, "api", {
     name: pattern.name("kinesis-sample-api"),
     description: "API connected to Kinesis Data Streams",
-    // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+    // Fix: off with a custom domain (the rule: blocks/api-custom-domain.ts).
     disableExecuteApiEndpoint: props.customDomain,
   });
   const method = new ApiGatewayMethod(pattern, "method", {

@@ -43,7 +43,7 @@ export function translateRestApi(
     name: props.name,
     description: "Translation API with history (seed 004)",
     endpointConfiguration: { types: ["EDGE"] },
-    // Fix: with a custom domain, the execute-api endpoint would bypass the domain's TLS policy.
+    // Fix: off with a custom domain (the rule: blocks/api-custom-domain.ts).
     disableExecuteApiEndpoint: props.customDomain,
   });
   const restApiId = api.id;

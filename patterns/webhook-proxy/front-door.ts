@@ -54,7 +54,7 @@ export function webhookFrontDoor(
   const api = new Apigatewayv2Api(pattern, "api", {
     name: pattern.name("gateway_api_proxy"),
     protocolType: "HTTP",
-    // Fix: webhooks arrive on the custom domain (TLS 1.2); the default execute-api endpoint would bypass it.
+    // Fix: off with a custom domain (the rule: blocks/api-custom-domain.ts).
     disableExecuteApiEndpoint: props.customDomain !== undefined,
   });
   // Seed: `aws_apigatewayv2_stage.gw_state_proxy` and `aws_cloudwatch_log_group.gw_lg_proxy` (retention 1 day;
