@@ -13,7 +13,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { STACK_IDS } from "../main";
-import { exportHcl, refusedOutdir } from "../tools/hcl/export-hcl";
+import { defaultEnvironment } from "../config";
+import { exportHcl, fallbackApplies, refusedOutdir } from "../tools/hcl/export-hcl";
+import { ProviderInstallError } from "../tools/hcl/schema";
 import {
   BlockShape,
   Json,
@@ -272,6 +274,50 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+(available ? describe : describe.skip)("npm run synth:hcl on its defaults, offline", () => {
+  test("exports every stack; where hashicorp/archive cannot be installed, with asset packaging, said in one line", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "hcl-defaults-")), "export");
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: path.dirname(out) };
+    for (const name of ["APP_ENV", "AWS_REGION", "LAMBDA_PACKAGING", "OFFLINE", "ALARM_EMAIL", "STATE_BUCKET", "STATE_LOCK_TABLE", "STATE_REGION"]) delete env[name];
+    try {
+      const { stdout, stderr } = await run(process.execPath, ["--require", "tsx/cjs", "tools/hcl/export-hcl.ts", out], { cwd: path.resolve(__dirname, ".."), env });
+      expect(stdout.trim().split("\n")).toHaveLength(STACK_IDS.length);
+      const hcl = STACK_IDS.map((id) => readFileSync(path.join(out, "stacks", id, "cdk.tf"), "utf8"));
+      if (stderr === "") {
+        // The archive provider was installable (online, or in the mirror): the defaults' packaging.
+        expect(hcl.join("\n")).toMatch(/data "archive_file"/);
+      } else {
+        // No raw Terraform error: one line saying what was done instead, and the export self-contained.
+        expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^synth:hcl: hashicorp\/archive cannot be installed here .* exported with LAMBDA_PACKAGING=asset instead/)]);
+        expect(hcl.join("\n")).not.toMatch(/archive_file/);
+        const zips = hcl[0].match(/filename\s+=\s+"([^"]+\.zip)"/);
+        expect(zips && existsSync(path.join(out, "stacks", STACK_IDS[0], zips[1]))).toBe(true);
+        // Asked for explicitly, archive packaging cannot be exported here: Terraform's words, then the hint, exit 1.
+        const explicit = await run(process.execPath, ["--require", "tsx/cjs", "tools/hcl/export-hcl.ts", `${out}-archive`], {
+          cwd: path.resolve(__dirname, ".."),
+          env: { ...env, LAMBDA_PACKAGING: "archive" },
+        }).then(
+          () => ({ code: 0, stderr: "" }),
+          (err: { code: number; stderr: string }) => err,
+        );
+        expect(explicit.code).toBe(1);
+        expect(explicit.stderr).toMatch(/hashicorp\/archive/);
+        expect(explicit.stderr.trim().split("\n").pop()).toMatch(/^synth:hcl: terraform init could not install hashicorp\/archive\. Offline, export with OFFLINE=1 or LAMBDA_PACKAGING=asset/);
+      }
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  test("only the defaults' packaging falls back; one asked for is kept, and its failure explained", () => {
+    const missing = new ProviderInstallError(["hashicorp/archive"], "Error: Failed to query available provider packages");
+    expect(fallbackApplies(missing, defaultEnvironment, {})).toBe(true);
+    expect(fallbackApplies(missing, defaultEnvironment, { LAMBDA_PACKAGING: "archive" })).toBe(false);
+    expect(fallbackApplies(new ProviderInstallError(["hashicorp/aws"], ""), defaultEnvironment, {})).toBe(false);
+    expect(fallbackApplies(new Error("fmt failed"), defaultEnvironment, {})).toBe(false);
+  });
+});
 
 describe("where the export goes", () => {
   test("a new, empty or previous export's folder is taken; one holding anything else is refused (it would be replaced)", () => {
