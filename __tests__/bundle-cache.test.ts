@@ -125,9 +125,23 @@ describe("bundle cache", () => {
 
     const third = entry("third", "export const handler = async () => 3;\n");
     const broken = entry("broken", 'import { missing } from "./nowhere";\nexport const handler = async () => missing;\n');
-    const built = bundleWithSiblings(third, [third, broken], cacheDir);
-    expect(readFileSync(path.join(built.dir, "index.js"), "utf8")).toMatch(/=>\s*3\b/);
-    expect(() => bundleWithSiblings(broken, [third, broken], cacheDir)).toThrow(/nowhere/);
+    // esbuild prints each failed run's errors on stderr. Loaded here without its worker thread, it
+    // writes them through this thread's process.stderr: captured, one per failed run, not printed.
+    process.env.ESBUILD_WORKER_THREADS = "0";
+    // A fresh registry: bundle.ts loads esbuild on first use, so esbuild's load happens in the calls below, with the setting.
+    jest.resetModules();
+    const bundler = require("../blocks/lambda/bundle") as typeof import("../blocks/lambda/bundle");
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const built = bundler.bundleWithSiblings(third, [third, broken], cacheDir);
+      expect(readFileSync(path.join(built.dir, "index.js"), "utf8")).toMatch(/=>\s*3\b/);
+      expect(() => bundler.bundleWithSiblings(broken, [third, broken], cacheDir)).toThrow(/nowhere/);
+      const printed = stderr.mock.calls.map(([chunk]) => String(chunk)).join("");
+      expect(printed.match(/\[ERROR\] Could not resolve "\.\/nowhere"/g)).toHaveLength(2);
+    } finally {
+      delete process.env.ESBUILD_WORKER_THREADS;
+      stderr.mockRestore();
+    }
   });
 
   test("an installed package file is checked by size and time, then by content: touched but the same hits, changed misses", () => {
