@@ -23,13 +23,8 @@ export function hclString(value: string): string {
   return JSON.stringify(value);
 }
 
-function declare(
-  scope: Construct,
-  name: string,
-  config: { type: string; default?: unknown; description: string; sensitive?: boolean },
-  condition: string,
-  errorMessage: string,
-): TerraformVariable {
+/** A variable under its stable name; a second declaration of the name in the stack is refused (it would silently merge). */
+function declareOnce(scope: Construct, name: string, config: { type: string; default?: unknown; description: string; sensitive?: boolean }): TerraformVariable {
   // Names are what operators type, so not made unique by cdktf: a second declaration would silently
   // merge with the first in the JSON (one default wins, the validations double). Refuse it instead.
   const taken = TerraformStack.of(scope)
@@ -40,6 +35,17 @@ function declare(
   }
   const variable = new TerraformVariable(scope, name, config);
   variable.overrideLogicalId(name);
+  return variable;
+}
+
+function declare(
+  scope: Construct,
+  name: string,
+  config: { type: string; default?: unknown; description: string; sensitive?: boolean },
+  condition: string,
+  errorMessage: string,
+): TerraformVariable {
+  const variable = declareOnce(scope, name, config);
   variable.addValidation({ condition: `\${${condition}}`, errorMessage });
   return variable;
 }
@@ -230,11 +236,7 @@ export function patternSetting(scope: Construct, name: string, value: string, pr
 
 /** Any string, or the `string` variable holding it. */
 export function stringSetting(scope: Construct, name: string, value: string, description: string): string {
-  return literalOrVariable(scope, name, value, () => true, "", (full) => {
-    const variable = new TerraformVariable(scope, full, { type: "string", default: value, description });
-    variable.overrideLogicalId(full);
-    return variable.stringValue;
-  });
+  return literalOrVariable(scope, name, value, () => true, "", (full) => declareOnce(scope, full, { type: "string", default: value, description }).stringValue);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, Token } from "cdktf";
 import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { Lb } from "@cdktf/provider-aws/lib/lb";
@@ -16,7 +16,7 @@ import type { NodejsFunction } from "../../blocks/lambda/nodejs-function";
 import { Pattern, PatternProps } from "../../blocks/pattern";
 import type { RateLimitWebAcl, WebAclOptions } from "../../blocks/rate-limit-web-acl";
 import type { TableRef } from "../../blocks/references";
-import { booleanSetting, DNS_NAME_PATTERN, variableOptionsOf, wholeNumberSetting } from "../../blocks/variables";
+import { booleanSetting, DNS_NAME_PATTERN, stringSetting, wholeNumberSetting } from "../../blocks/variables";
 import { accessLogBucket } from "./access-log-bucket";
 import { MEDIA_ALB_DEFAULTS } from "./defaults";
 import { ALB_NAME_LIMIT, albFrontDoor } from "./load-balancer";
@@ -261,27 +261,13 @@ function allowedOriginsOf(scope: Construct, value: string, zoneName: string): st
       throw new Error(`${scope.node.path}: allowedOrigins pattern ${index + 1} ${JSON.stringify(pattern)} is not a valid regular expression: ${(err as Error).message}`);
     }
   });
-  const setting = allowedOriginsSetting(scope, value);
+  const setting = stringSetting(
+    scope,
+    "allowed_origins",
+    value,
+    "ALLOWED_ORIGINS of both functions: space-separated JavaScript regular expressions, each fully matched against a request's Origin header (requests without one pass). Empty: pages of the zone, https://<zone> and https://*.<zone>.",
+  );
   // coalesce: the first non-empty string, so an empty (or blank) variable means the zone's pages.
   if (Token.isUnresolved(setting)) return Fn.coalesce([Fn.trimspace(setting), zoneOrigins]);
   return patterns.length === 0 ? zoneOrigins : patterns.join(" ");
-}
-
-/** The string setting `allowed_origins` (no validation: any string is a list of patterns). */
-function allowedOriginsSetting(scope: Construct, value: string): string {
-  const options = variableOptionsOf(scope);
-  if (Token.isUnresolved(value) || !options) return value;
-  const name = `${options.prefix}allowed_origins`;
-  const taken = TerraformStack.of(scope)
-    .node.findAll()
-    .some((c) => c instanceof TerraformVariable && c.friendlyUniqueId === name);
-  if (taken) throw new Error(`${scope.node.path}: the Terraform variable "${name}" is already declared in this stack (give the second pattern its own variables prefix).`);
-  const variable = new TerraformVariable(scope, name, {
-    type: "string",
-    default: value,
-    description:
-      "ALLOWED_ORIGINS of both functions: space-separated JavaScript regular expressions, each fully matched against a request's Origin header (requests without one pass). Empty: pages of the zone, https://<zone> and https://*.<zone>.",
-  });
-  variable.overrideLogicalId(name);
-  return variable.stringValue;
 }
