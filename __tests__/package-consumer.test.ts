@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { proveStacks, ProofResult, terraformAvailable } from "../scripts/terraform/prove";
+import { skipLoudly } from "./support/skips";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -29,7 +30,7 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as
 const TOOLS = ["typescript", "@types/node", "@types/jest", "jest"];
 
 const available = terraformAvailable();
-if (!available) console.warn("\n*** terraform CLI not found: SKIPPING terraform plan of the package consumer. ***\n");
+if (!available) skipLoudly("terraform plan of the package consumer (package-consumer.test.ts): terraform CLI (>= 1.10) not found");
 
 interface Json {
   provider?: Record<string, unknown[]>;
@@ -77,21 +78,12 @@ describe("the packed library in a consumer's app", () => {
   let synth: Json = {};
   let synthDir = "";
   let proof: ProofResult | undefined;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(step: string, task: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    try {
-      return await task();
-    } finally {
-      timings[step] = Date.now() - started;
-    }
-  };
 
   beforeAll(async () => {
     // The package: built into a folder of its own (dist/ of the checkout is left alone), packed from a copy of its manifest.
-    await timed("build", () => sh(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "scripts", "build-package.ts"), "--out", path.join(stage, "dist")], ROOT));
+    await sh(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "scripts", "build-package.ts"), "--out", path.join(stage, "dist")], ROOT);
     for (const file of ["package.json", "README.md", "LICENSE", "CHANGELOG.md"]) cpSync(path.join(ROOT, file), path.join(stage, file));
-    const [report] = JSON.parse(await timed("pack", () => npm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], stage))) as { filename: string; files: { path: string }[] }[];
+    const [report] = JSON.parse(await npm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], stage)) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(work, report.filename);
     packed = report.files.map((f) => f.path);
 
@@ -102,21 +94,18 @@ describe("the packed library in a consumer's app", () => {
       path.join(consumer, "package.json"),
       JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { [pkg.name]: `file:${tarball}` } }, null, 2),
     );
-    await timed("install", () => npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps"], consumer));
+    await npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps"], consumer);
     installed = path.join(consumer, "node_modules", pkg.name);
     for (const name of [...Object.keys(pkg.peerDependencies), ...TOOLS]) link(path.join(consumer, "node_modules"), name);
 
-    await timed("typecheck", () => sh(process.execPath, [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "-p", consumer], consumer));
-    await timed("synth", () => sh(process.execPath, [path.join(consumer, "build", "main.js")], consumer));
+    await sh(process.execPath, [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "-p", consumer], consumer);
+    await sh(process.execPath, [path.join(consumer, "build", "main.js")], consumer);
     synthDir = path.join(consumer, "cdktf.out", "stacks", "consumer");
     synth = JSON.parse(readFileSync(path.join(synthDir, "cdk.tf.json"), "utf8")) as Json;
-    if (available) [proof] = await timed("terraform", () => proveStacks([synthDir]));
+    if (available) [proof] = await proveStacks([synthDir]);
   }, 600_000);
 
-  afterAll(() => {
-    console.log(`package consumer (ms): ${JSON.stringify(timings)}`);
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test("the tarball holds the built code, its .d.ts and the prebuilt bundles; no tests, scripts or TypeScript sources", () => {
     expect(packed).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts", "dist/bundles/manifest.json"]));
