@@ -373,10 +373,13 @@ describe("the Lambda entry (index.ts) reads its table and endpoint from the envi
     entry = await import("../handlers/event-log-api/index");
   });
 
-  // Set before each test: the test without TABLE_NAME deletes it.
+  // Set before each test: the test without TABLE_NAME deletes it. The entry logs one line per answer: captured.
+  let infoLog: jest.SpyInstance;
   beforeEach(() => {
     process.env.TABLE_NAME = tableName;
+    infoLog = jest.spyOn(console, "log").mockImplementation(() => undefined);
   });
+  afterEach(() => jest.restoreAllMocks());
 
   afterAll(() => {
     process.env = saved;
@@ -391,6 +394,8 @@ describe("the Lambda entry (index.ts) reads its table and endpoint from the envi
     expect(correlationId).toBe(apiEvent("POST /events").requestContext.requestId);
     const read = await entry.handler(apiEvent("GET /events", { query: { date: "2021-09-09" } }));
     expect(JSON.parse(read.body ?? "{}")).toEqual(page([{ ...signed(item), correlationId }]));
+    const answered = infoLog.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(answered.map(({ route, status }) => `${String(route)} ${String(status)}`)).toEqual(["POST /events 201", "GET /events 200"]);
   });
 
   test("without TABLE_NAME it answers 500, not a crash", async () => {

@@ -43,7 +43,11 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
+/** The entry's one log line per answer (console.log): captured in every test. */
+let infoLog: jest.SpyInstance;
+
 beforeEach(async () => {
+  infoLog = jest.spyOn(console, "log").mockImplementation(() => undefined);
   translateMock.reset();
   translateMock.on(TranslateTextCommand).callsFake(async (input: { Text: string; SourceLanguageCode: string; TargetLanguageCode: string }) => ({
     TranslatedText: `[${input.TargetLanguageCode}] ${input.Text}`,
@@ -93,6 +97,7 @@ describe("200: translation answered and recorded", () => {
     const result = await handler(getEvent({ input_text: "こんにちは" }));
 
     expect(result.statusCode).toBe(200);
+    expect(infoLog).toHaveBeenCalledWith(expect.stringContaining('"event":"answered","method":"GET","status":200'));
     expect(body(result)).toEqual({ output_text: "[en] こんにちは", source_language: "ja", target_language: "en" });
     expect(translateCalls()).toEqual([{ Text: "こんにちは", SourceLanguageCode: "ja", TargetLanguageCode: "en" }]);
     const items = await dynamo.items(table);
@@ -234,9 +239,11 @@ describe("Amazon Translate errors", () => {
 
   it("Translate throttled -> 503 with Retry-After (the service's capacity, not the caller's rate)", async () => {
     translateMock.on(TranslateTextCommand).rejects(new TooManyRequestsException({ message: "Rate exceeded", $metadata: {} }));
+    const warning = jest.spyOn(console, "warn").mockImplementation(() => undefined);
 
     const result = await handler(getEvent({ input_text: "こんにちは" }));
 
+    expect(warning).toHaveBeenCalledWith(expect.stringContaining('"event":"DOWNSTREAM_FAULT","fault":"throttled","dependency":"Amazon Translate"'));
     expect(result.statusCode).toBe(503);
     expect(result.headers?.["retry-after"]).toBe("1");
     expect(body(result).message).toMatch(/Amazon Translate is busy; retry in 1 s/);
@@ -264,6 +271,7 @@ describe("history write failures", () => {
     const result = await handler(getEvent({ input_text: "こんにちは" }));
 
     expect(result.statusCode).toBe(200);
+    expect(infoLog).toHaveBeenCalledWith(expect.stringContaining('"event":"answered","method":"GET","status":200'));
     expect(body(result).output_text).toBe("[en] こんにちは");
     const lines = error.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
     expect(lines).toContainEqual(
