@@ -121,3 +121,15 @@ describe("KinesisIngest on a stream and table the user has", () => {
     expect(text).toHaveResourceWithProperties(KinesisStream, { shard_count: 3, encryption_type: "KMS" });
   });
 });
+
+test("tracing (off by default) turns on Lambda active tracing and the REST stage's X-Ray, and only then grants X-Ray writes", () => {
+  const off = synthesize((() => { const s = userStack(); new KinesisIngest(s, "orders"); return s; })()).json;
+  expect(blocksOf(off, "aws_lambda_function")[0].tracing_config).toBeUndefined();
+  expect(blocksOf(off, "aws_api_gateway_stage")[0].xray_tracing_enabled).toBeUndefined();
+  const stack = userStack();
+  new KinesisIngest(stack, "orders", { tracing: true });
+  const { json } = synthesize(stack);
+  expect(blocksOf(json, "aws_lambda_function")[0].tracing_config).toEqual({ mode: "Active" });
+  expect(blocksOf(json, "aws_api_gateway_stage")[0].xray_tracing_enabled).toBe(true);
+  expect(policyStatements(json, "orders_handler_policy_document").flatMap((s) => s.actions ?? [])).toEqual(expect.arrayContaining(["xray:PutTraceSegments"]));
+});

@@ -55,6 +55,11 @@ export interface PatternProps {
   readonly lambdaPackaging?: LambdaPackaging;
   /** Retention of every log group the pattern creates, in days. @default 14 */
   readonly logRetentionDays?: number;
+  /**
+   * Lambda active tracing for every function, and X-Ray on REST stages: Lambda's own segments,
+   * no tracing SDK in the bundles. @default false (X-Ray bills per trace: docs/operations.md, "Tracing")
+   */
+  readonly tracing?: boolean;
 }
 
 /** AWS's longest name of most resources the patterns name (Lambda functions, IAM roles). */
@@ -67,6 +72,7 @@ export abstract class Pattern extends Construct {
   readonly alarmTopic: IAlarmTopic;
   readonly lambdaPackaging: LambdaPackaging;
   readonly logRetentionDays: number;
+  readonly tracing: boolean;
   private readonly supplied: Pick<PatternProps, "accountId" | "region" | "hostedZoneId">;
   private callerIdentity?: DataAwsCallerIdentity;
   private regionData?: DataAwsRegion;
@@ -81,6 +87,7 @@ export abstract class Pattern extends Construct {
     this.supplied = props;
     this.lambdaPackaging = props.lambdaPackaging ?? "asset";
     this.logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+    this.tracing = props.tracing ?? false;
 
     const existing = props.existingAlarmTopic;
     if (existing === undefined) {
@@ -135,9 +142,9 @@ export abstract class Pattern extends Construct {
     return prefix === "" ? id : `${prefix}_${id}`;
   }
 
-  /** What every function of the pattern takes from it: packaging, log retention, the alarm topic. */
-  get functionDefaults(): { packaging: LambdaPackaging; logRetentionDays: number; alarms: IAlarmTopic } {
-    return { packaging: this.lambdaPackaging, logRetentionDays: this.logRetentionDays, alarms: this.alarmTopic };
+  /** What every function of the pattern takes from it: packaging, log retention, the alarm topic, tracing. */
+  get functionDefaults(): { packaging: LambdaPackaging; logRetentionDays: number; alarms: IAlarmTopic; tracing?: boolean } {
+    return { packaging: this.lambdaPackaging, logRetentionDays: this.logRetentionDays, alarms: this.alarmTopic, ...(this.tracing ? { tracing: true } : {}) };
   }
 }
 

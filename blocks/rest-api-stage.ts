@@ -40,6 +40,8 @@ export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
 };
 
 export interface RestApiStageProps extends StageThrottlingProps {
+  /** X-Ray tracing of the stage's requests. @default false */
+  readonly tracing?: boolean;
   /**
    * The REST API (API Gateway v1) the stage serves.
    * @default none: required
@@ -141,6 +143,8 @@ export class RestApiStage extends Construct {
       deploymentId: props.deployment.id,
       stageName: props.stageName,
       description: props.description,
+      // Off unless asked: X-Ray bills per trace recorded (docs/operations.md, "Tracing").
+      xrayTracingEnabled: props.tracing || undefined,
       accessLogSettings: {
         destinationArn: this.accessLogGroup.arn,
         format: JSON.stringify(props.accessLogFormat ?? DEFAULT_REST_ACCESS_LOG_FIELDS),

@@ -13,6 +13,8 @@ const STACK_VARIABLES: VariableOptions = { prefix: "" };
 
 export interface ServerlessStackProps {
   readonly env: EnvironmentConfig;
+  /** Lambda active tracing and REST stage X-Ray for the stack's pattern (`PatternProps.tracing`). @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface ServerlessStackProps {
 export class ServerlessStack extends TerraformStack {
   readonly env: EnvironmentConfig;
   readonly provider: AwsProvider;
+  private readonly tracing?: boolean;
   private legacyAlarms?: AlarmTopic;
   private regionData?: DataAwsRegion;
   private callerIdentity?: DataAwsCallerIdentity;
@@ -34,6 +37,7 @@ export class ServerlessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
     this.env = props.env;
+    this.tracing = props.tracing;
     // A deployable stack's settings are Terraform variables with plain names (its pattern gets the same).
     this.node.setContext(VARIABLES_CONTEXT, STACK_VARIABLES);
 
@@ -85,6 +89,7 @@ export class ServerlessStack extends TerraformStack {
       hostedZoneId: this.env.lookups.hostedZoneId,
       lambdaPackaging: this.env.lambdaPackaging,
       logRetentionDays: this.env.logRetentionDays,
+      tracing: this.tracing,
     };
   }
 

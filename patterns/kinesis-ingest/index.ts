@@ -152,6 +152,7 @@ export class KinesisIngest extends Pattern {
     // takes (1,000 records/s), metrics, and error-level execution logs (the seed's commented-out INFO +
     // data trace would log every request body), plus the API 5xx-rate alarm.
     this.stage = restApiStackStage(this, {
+      tracing: this.tracing,
       api: this.api,
       deployment: this.deployment,
       stageName: "dev",

@@ -178,6 +178,7 @@ export class TranslateApi extends Pattern {
     // Fix: errors are logged (the seed turns execution logs off); at INFO they would copy every input text
     // into CloudWatch, so `api_logging_level` defaults to ERROR.
     this.stage = restApiStackStage(this, {
+      tracing: this.tracing,
       api: this.api,
       deployment: this.deployment,
       stageName: props.stageName ?? defaults.stageName,
