@@ -19,6 +19,7 @@ import { parseArgs as parseRedriveArgs } from "../tools/redrive";
 import { parseArgs as parseReplayArgs } from "../tools/replay";
 import { compareSynthDirs, formatComparison } from "../scripts/synth-diff";
 import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
+import { sharedSynthDir } from "./support/synth";
 import { skipLoudly } from "./support/skips";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -306,6 +307,7 @@ describe("every command that synthesizes checks the configuration as synth does,
   const bad = { APP_ENV: "Bad Env" };
   test.each<[string, string, string[]]>([
     ["capacity --synth", "tools/capacity/index.ts", ["kinesis-ingest", "--rps", "100", "--synth"]],
+    ["replay", "tools/replay/index.ts", ["kinesis-ingest", "--requests", "10", "--no-progress"]],
     ["tf:check", "scripts/terraform-check.ts", ["media-alb"]],
     ["addresses:record", "scripts/addresses.ts", []],
     ["bench", "scripts/bench.ts", ["--runs", "1"]],
@@ -315,6 +317,15 @@ describe("every command that synthesizes checks the configuration as synth does,
     expect(ours(tmp)).toEqual([]);
     expect(STACK_IDS.map((id) => readFileSync(path.join(ROOT, "stacks", id, "addresses.txt"), "utf8"))).toEqual(before);
   }, 60_000);
+
+  test("replay: a --synth-dir made with another configuration than the one given is a usage error", () => {
+    const dev = sharedSynthDir("app");
+    expect(() => parseReplayArgs(["kinesis-ingest", "--synth-dir", dev], { APP_ENV: "prod" })).toThrow(
+      /kinesis-ingest\/cdk\.tf\.json was synthesized with APP_ENV=dev, not the configuration given \(APP_ENV=prod\)/,
+    );
+    expect(parseReplayArgs(["kinesis-ingest", "--synth-dir", dev], {}).options.env?.name).toBe("dev");
+    expect(() => parseReplayArgs(["kinesis-ingest"], { AWS_REGION: "mars-1" })).toThrow(/AWS_REGION must be a region/);
+  });
 
   test("tf:check plans offline: OFFLINE=0 is refused, not ignored", async () => {
     const ran = await runScript("scripts/terraform-check.ts", ["media-alb"], tmp, undefined, { OFFLINE: "0" });

@@ -11,19 +11,23 @@
  *
  * Prints a summary; exits 1 if anything accepted was lost (or the upstream saw
  * more concurrent requests than the limit), 2 on a usage error (an option of the
- * other stack included), 0 with the usage on `--help`. The app is synthesized into
- * a temporary folder, removed at the end and on SIGINT / SIGTERM.
+ * other stack included) or a configuration synth refuses, 0 with the usage on `--help`.
+ * The stack is synthesized with the configuration (APP_ENV, LAMBDA_PACKAGING, ...) into a
+ * temporary folder, removed at the end and on SIGINT / SIGTERM; a --synth-dir made with
+ * another APP_ENV / AWS_REGION / LAMBDA_PACKAGING than the one set is refused.
  * See docs/replay-and-bench.md.
  */
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { EnvironmentConfig } from "../../blocks/environment";
+import { loadEnvironment } from "../../config";
 import { REPLAY_STACK_IDS, type ReplayStackId } from "../../main";
 import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError } from "../cli";
 import { renderChart } from "./chart";
 import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
 import { formatSummary, ReplaySummary } from "./metrics";
-import { readStack, synthApp, type SynthesizedStack } from "../emulator/synth";
+import { configurationMismatch, readStack, synthApp, type SynthesizedStack } from "../emulator/synth";
 import { replayWebhookProxy, type WebhookReplayOptions } from "./webhook-proxy";
 
 /** The registry's stacks that have a replay (`replay` in main.ts); `REPLAYS` below needs one for each. */
@@ -32,8 +36,10 @@ export type ReplayStack = ReplayStackId;
 
 /** Either replay's options (each reads its own), and which synth output it reads. */
 export interface ReplayOptions extends KinesisReplayOptions, WebhookReplayOptions {
-  /** An existing synth output (`cdktf.out`); by default the app is synthesized into a temporary folder. */
+  /** An existing synth output (`cdktf.out`); by default the stack is synthesized into a temporary folder. */
   readonly synthDir?: string;
+  /** The configuration the stack is synthesized with. @default loadEnvironment() */
+  readonly env?: EnvironmentConfig;
 }
 
 /** A replay passes when nothing accepted was lost, no invocation was killed by its timeout and the concurrency limit held. */
@@ -52,7 +58,7 @@ const REPLAYS: Record<ReplayStack, (stack: SynthesizedStack, options: ReplayOpti
 };
 
 export async function runReplay(stackId: ReplayStack, options: ReplayOptions = {}): Promise<ReplaySummary> {
-  const synthDir = options.synthDir ?? synthApp();
+  const synthDir = options.synthDir ?? synthApp(options.env ?? loadEnvironment(), [stackId]);
   try {
     const stack = readStack(synthDir, stackId);
     return await REPLAYS[stackId](stack, options);
@@ -101,8 +107,12 @@ export interface ReplayCommand {
   readonly log?: string;
 }
 
-/** The command line (after `npm run replay --`); a UsageError for an unknown option, an option of the other stack, a bad value or a synth output without the stack. */
-export function parseArgs(argv: readonly string[]): ReplayCommand {
+/**
+ * The command line (after `npm run replay --`) and the configuration (`vars`, checked as synth
+ * checks it: a ConfigurationError); a UsageError for an unknown option, an option of the other
+ * stack, a bad value, or a synth output without the stack or made with another configuration.
+ */
+export function parseArgs(argv: readonly string[], vars: NodeJS.ProcessEnv = process.env): ReplayCommand {
   const [first, ...rest] = argv;
   const stack = stackArgument(first, REPLAY_STACKS);
   const values: Record<string, string> = {};
@@ -123,6 +133,9 @@ export function parseArgs(argv: readonly string[]): ReplayCommand {
     const what = existsSync(synthDir) ? `has no stacks/${stack}/cdk.tf.json` : "does not exist";
     throw new UsageError(`--synth-dir ${synthDir} ${what}: synthesize first (npm run synth) or omit --synth-dir`);
   }
+  const env = loadEnvironment(vars);
+  const mismatch = synthDir === undefined ? undefined : configurationMismatch(readStack(synthDir, stack), env, vars);
+  if (mismatch) throw new UsageError(mismatch);
   return {
     stack,
     options: {
@@ -140,6 +153,7 @@ export function parseArgs(argv: readonly string[]): ReplayCommand {
       timeScale: num("time-scale", 0.001, 100) ?? num("visibility-scale", 0.001, 100),
       upstreamDelayMs: num("upstream-delay-ms", 0, 60_000),
       synthDir,
+      env,
       progress,
     },
     json: values.json,
@@ -156,7 +170,7 @@ function write(file: string, text: string): void {
 async function main(argv: readonly string[]): Promise<number> {
   const { stack, options, json, chart, log } = parseArgs(argv);
   if (log) write(log, "");
-  if (!options.synthDir) process.stderr.write("synthesizing the app (archive packaging) ...\n");
+  if (!options.synthDir) process.stderr.write(`synthesizing ${stack} ...\n`);
   const summary = await runReplay(stack, {
     ...options,
     log: log ? (level, line) => appendFileSync(log, `${level.toUpperCase()} ${line}\n`) : undefined,
