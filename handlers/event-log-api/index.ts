@@ -27,7 +27,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
       const deadline = Deadline.of(context);
       return handleRequest(event, { db: db(), tableName, signal: () => deadline.signal(), correlationId });
     });
-    scope.info(`${event.routeKey ?? "?"} ${response.statusCode}`, { event: "answered", route: event.routeKey, status: response.statusCode });
+    scope.info(`${event.routeKey ?? "?"} ${response.statusCode}`, { event: "answered", route: event.routeKey, status: response.statusCode, duration_ms: scope.elapsedMs() });
     return withCorrelationHeader(response, correlationId);
   });
 }

@@ -325,6 +325,7 @@ export async function handleKinesisEvent(
     deadLettered: deadLettered.size,
     failed: failed.length,
     correlation_ids: correlationIds,
+    duration_ms: log().elapsedMs(),
   });
   log().count(OUTCOMES.stored, stored);
   log().count(OUTCOMES.retryReported, failed.length);

@@ -212,7 +212,7 @@ export function mediaHandler(endpointOf: (client: DynamoDBDocumentClient, tableN
       } catch (err) {
         response = failureAnswer(err);
       }
-      scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode });
+      scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode, duration_ms: scope.elapsedMs() });
       return withCorrelationHeader(response, correlationId);
     });
   };

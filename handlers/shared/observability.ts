@@ -62,6 +62,8 @@ export type InvocationContext = Pick<Context, "awsRequestId" | "functionName"> |
 
 /** The request id of a call with no Lambda context (a direct call from a test or a tool). */
 export const NO_REQUEST_ID = "no-context";
+/** The function name of a line written outside any invocation. */
+export const NO_FUNCTION_NAME = "unknown";
 /** The correlation id of a line written outside any request. */
 export const NO_CORRELATION_ID = "none";
 
@@ -95,11 +97,18 @@ export class Scope {
     /** Lambda's id of this invocation. */
     readonly requestId: string,
     private readonly coldStart: boolean,
+    private readonly functionName: string = NO_FUNCTION_NAME,
+    private readonly startedMs: number = Date.now(),
   ) {}
 
   /** The same invocation, about another record (its own correlation id). */
   forRecord(correlationId: string): Scope {
-    return new Scope(this.telemetry, correlationId, this.requestId, this.coldStart);
+    return new Scope(this.telemetry, correlationId, this.requestId, this.coldStart, this.functionName, this.startedMs);
+  }
+
+  /** Milliseconds since the invocation began (its lines' `duration_ms` at the end). */
+  elapsedMs(): number {
+    return Date.now() - this.startedMs;
   }
 
   debug(message: string, fields: LogFields = {}): void {
@@ -141,7 +150,13 @@ export class Scope {
   }
 
   private keys(fields: LogFields): LogFields {
-    return { ...fields, [CORRELATION_FIELD]: this.correlationId, function_request_id: this.requestId, cold_start: this.coldStart };
+    return {
+      ...fields,
+      [CORRELATION_FIELD]: this.correlationId,
+      function_request_id: this.requestId,
+      function_name: this.functionName,
+      cold_start: this.coldStart,
+    };
   }
 }
 
@@ -188,7 +203,7 @@ export class Telemetry {
       if (coldStart) this.metrics.captureColdStartMetric(functionName);
       this.metrics.setDefaultDimensions({ [DIMENSIONS.functionName]: functionName });
     }
-    return new Scope(this, correlationId, context?.awsRequestId ?? NO_REQUEST_ID, coldStart);
+    return new Scope(this, correlationId, context?.awsRequestId ?? NO_REQUEST_ID, coldStart, functionName ?? NO_FUNCTION_NAME);
   }
 
   /** A scope outside any invocation (module load, a direct call in a test or a tool). */

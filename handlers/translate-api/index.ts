@@ -64,7 +64,7 @@ export async function handler(event: APIGatewayProxyEvent, context?: Context): P
       {},
       "Amazon Translate",
     );
-    scope.info(`${event.httpMethod} ${response.statusCode}`, { event: "answered", method: event.httpMethod, status: response.statusCode });
+    scope.info(`${event.httpMethod} ${response.statusCode}`, { event: "answered", method: event.httpMethod, status: response.statusCode, duration_ms: scope.elapsedMs() });
     return withCorrelationHeader(response, correlationId);
   });
 }

@@ -25,6 +25,7 @@ import { loadEnvironment } from "../../config";
 import { REPLAY_STACK_IDS, type ReplayStackId } from "../../main";
 import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError } from "../cli";
 import { renderChart } from "./chart";
+import { ReplayDashboard } from "./dashboard";
 import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
 import { formatSummary, ReplaySummary } from "./metrics";
 import { configurationMismatch, readStack, synthApp, type SynthesizedStack } from "../emulator/synth";
@@ -87,13 +88,14 @@ const USAGE = `usage: npm run replay -- <${REPLAY_STACKS.join("|")}> [options]
   output:
   --json FILE           write the summary and time series as JSON
   --chart FILE.svg      draw arrivals, deliveries and backlog over time
+  --dashboard FILE.html the replay's figures laid out as the stack's CloudWatch dashboard
   --log FILE            append the handlers' log lines to FILE (default: discarded)
   --synth-dir DIR       read an existing synth output (e.g. cdktf.out) instead of synthesizing
   --no-progress         no progress bar (it is drawn only when stderr is a terminal)
   --help, -h            this text`;
 
 /** Options every replay reads, and those only one stack's replay reads. */
-const COMMON_OPTIONS = ["requests", "concurrency", "seed", "json", "chart", "log", "synth-dir"];
+const COMMON_OPTIONS = ["requests", "concurrency", "seed", "json", "chart", "dashboard", "log", "synth-dir"];
 const STACK_OPTIONS: Record<ReplayStack, readonly string[]> = {
   "kinesis-ingest": ["poison-rate", "throttle-rate", "ddb-throttle-rate", "ddb-silence-ms", "ddb-silence-at"],
   "webhook-proxy": ["fail-rate", "hang-rate", "reserved", "time-scale", "visibility-scale", "upstream-delay-ms"],
@@ -104,6 +106,7 @@ export interface ReplayCommand {
   readonly options: ReplayOptions;
   readonly json?: string;
   readonly chart?: string;
+  readonly dashboard?: string;
   readonly log?: string;
 }
 
@@ -158,6 +161,7 @@ export function parseArgs(argv: readonly string[], vars: NodeJS.ProcessEnv = pro
     },
     json: values.json,
     chart: values.chart,
+    dashboard: values.dashboard,
     log: values.log,
   };
 }
@@ -168,12 +172,14 @@ function write(file: string, text: string): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { stack, options, json, chart, log } = parseArgs(argv);
+  const { stack, options, json, chart, dashboard, log } = parseArgs(argv);
+  const page = dashboard ? new ReplayDashboard(stack) : undefined;
+  const sink = log ? (level: string, line: string) => appendFileSync(log, `${level.toUpperCase()} ${line}\n`) : undefined;
   if (log) write(log, "");
   if (!options.synthDir) process.stderr.write(`synthesizing ${stack} ...\n`);
   const summary = await runReplay(stack, {
     ...options,
-    log: log ? (level, line) => appendFileSync(log, `${level.toUpperCase()} ${line}\n`) : undefined,
+    log: page ? page.tee(sink) : sink,
   });
   process.stdout.write(`${formatSummary(summary)}\n`);
   if (json) {
@@ -183,6 +189,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (chart) {
     write(chart, renderChart(summary));
     process.stdout.write(`chart: ${chart}\n`);
+  }
+  if (page && dashboard) {
+    write(dashboard, page.render(summary, options.synthDir));
+    process.stdout.write(`dashboard: ${dashboard}\n`);
   }
   return passed(summary) ? 0 : 1;
 }

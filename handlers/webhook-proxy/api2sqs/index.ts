@@ -28,7 +28,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
   const correlationId = apiGatewayCorrelationId(event);
   return telemetry.run(context, correlationId, async (scope) => {
     const response = await accept(event, context);
-    scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode });
+    scope.info(`answered ${response.statusCode}`, { event: "answered", status: response.statusCode, duration_ms: scope.elapsedMs() });
     return withCorrelationHeader(response, correlationId);
   });
 }

@@ -22,7 +22,17 @@ const telemetry = new Telemetry("webhook-proxy");
 
 /** Lines about the batch carry the invocation's id as their correlation id; lines about one message, its request's. */
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return telemetry.run(context, context?.awsRequestId ?? "batch", () => handle(event, context));
+  return telemetry.run(context, context?.awsRequestId ?? "batch", async (scope) => {
+    const response = await handle(event, context);
+    const failed = response.batchItemFailures.length;
+    scope.info(`batch: ${event.Records.length - failed} of ${event.Records.length} delivered`, {
+      event: "batch_done",
+      received: event.Records.length,
+      failed,
+      duration_ms: scope.elapsedMs(),
+    });
+    return response;
+  });
 }
 
 async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
