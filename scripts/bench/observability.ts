@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildBundle, PROJECT_ROOT } from "../../blocks/lambda/bundle";
+import { numberOption, readOptions, runMain } from "../../tools/cli";
 
 /** The last commit before the handlers wrote through `handlers/shared/observability.ts`. */
 export const DEFAULT_BEFORE = "2256f09";
@@ -32,18 +33,22 @@ interface Options {
   readonly json?: string;
 }
 
-function parseArgs(argv: readonly string[]): Options {
+const USAGE = `usage: npx tsx scripts/bench/observability.ts [--before <git ref>] [--runs N] [--json FILE]
+  --before REF   the handlers to compare with (default ${DEFAULT_BEFORE})
+  --runs N       fresh processes per bundle, a whole number in [1, 1000] (default 15)
+  --json FILE    also write the results as JSON
+  --help, -h     this text`;
+
+/** The command line (tools/cli.ts): a UsageError for an unknown option or a bad value. */
+export function parseArgs(argv: readonly string[]): Options {
   let before = DEFAULT_BEFORE;
   let runs = 15;
   let json: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [name, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${name} needs a value`);
-    if (name === "--before") before = value;
-    else if (name === "--runs" && /^[1-9]\d*$/.test(value)) runs = Number(value);
-    else if (name === "--json") json = value;
-    else throw new Error(`usage: observability.ts [--before <git ref>] [--runs N] [--json FILE] (got ${name})`);
-    i++;
+  for (const [name, value] of readOptions(argv, [], ["before", "runs", "json"])) {
+    if (value === true) continue;
+    if (name === "before") before = value;
+    else if (name === "runs") runs = numberOption("runs", value, 1, 1000, true);
+    else json = value;
   }
   return { before, runs, json };
 }
@@ -83,8 +88,8 @@ export interface HandlerBudget {
   readonly withinBudget: boolean;
 }
 
-function main(): void {
-  const options = parseArgs(process.argv.slice(2));
+function main(argv: readonly string[]): number {
+  const options = parseArgs(argv);
   const scratch = path.join(PROJECT_ROOT, "node_modules", ".cache", "observability-bench");
   const beforeRoot = path.join(scratch, "before");
   rmSync(scratch, { recursive: true, force: true });
@@ -130,10 +135,10 @@ function main(): void {
       `before = ${options.before}, after = working tree; load = fastest of ${options.runs} fresh processes each (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}); budget +${BUDGET.kilobytes} KB, +${BUDGET.loadMs} ms per function\n`,
     );
     if (options.json) writeFileSync(options.json, `${JSON.stringify({ before: options.before, runs: options.runs, node: process.version, budget: BUDGET, results }, null, 2)}\n`);
-    if (results.some((r) => !r.withinBudget)) process.exitCode = 1;
+    return results.some((r) => !r.withinBudget) ? 1 : 0;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) runMain("bench:observability", USAGE, main, { exitOnSignals: true });

@@ -10,6 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { printedHelp, reportFailure, UsageError } from "../../tools/cli";
 
 function children(): Map<number, number[]> {
   const byParent = new Map<number, number[]>();
@@ -73,11 +74,17 @@ function treeMemoryKb(root: number): TreeMemory {
   return { rss, pss, processes: pids.length, byName: new Map([...byName].map(([name, kb]) => [`${name} x${counts.get(name)}`, kb])) };
 }
 
+const USAGE = `usage: npx tsx scripts/bench/peak-memory.ts -- <command> [args...]
+  runs the command and reports the peak memory of its process tree on stderr
+  --help, -h   this text (before the --; after it, the command's own)`;
+
 const separator = process.argv.indexOf("--");
-const [command, ...args] = process.argv.slice(separator >= 0 ? separator + 1 : 2);
-if (!command) {
-  console.error("usage: npx tsx scripts/bench/peak-memory.ts -- <command> [args...]");
-  process.exit(2);
+const own = process.argv.slice(2, separator >= 0 ? separator : undefined);
+// The shared CLI's conventions (tools/cli.ts) for what comes before `--`; the command after it is passed on as it is.
+if (printedHelp(own, USAGE)) process.exit(0);
+const [command, ...args] = separator >= 0 ? process.argv.slice(separator + 1) : own;
+if (!command || (separator < 0 && command.startsWith("-"))) {
+  process.exit(reportFailure("peak-memory", USAGE, new UsageError(command ? `unknown option ${command}` : "which command? give it after --")));
 }
 const start = Date.now();
 const child = spawn(command, args, { stdio: "inherit" });
