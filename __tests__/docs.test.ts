@@ -2,8 +2,13 @@
  * The documentation holds together: every stack README has the same sections, in the
  * same order (README "How to add a stack"), and every relative link in README.md,
  * docs/ and the stack READMEs points at a file that exists and, with a `#fragment`,
- * at a heading of that file. Plain file reads, no synth.
+ * at a heading of that file. What README.md and docs/ name exists too: every
+ * `npm run <script>` (in any markdown file of the project) is a script of package.json,
+ * and every file or folder path in README.md and docs/*.md (inline code, and the
+ * README's Layout tree) is in the project, unless it is an output (.gitignore's
+ * entries, the synth's and Terraform's files). Plain file reads, no synth.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { STACK_IDS } from "../main";
@@ -93,4 +98,117 @@ test.each(markdownFiles)("every relative link in %s resolves", (file) => {
     return !anchors(path.relative(root, resolved)).has(decodeURIComponent(fragment));
   });
   expect(broken).toEqual([]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// What the docs name exists: npm scripts, and file or folder paths.
+
+const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+
+/** Every markdown file of the project (patterns' and blocks' READMEs too), outside installs and outputs. */
+const allMarkdown = (execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.md"], { cwd: root, encoding: "utf8" }) as string)
+  .split("\n")
+  .filter((file) => file !== "" && existsSync(path.join(root, file)));
+
+test.each(allMarkdown)("every `npm run <script>` in %s is a script of package.json", (file) => {
+  const named = [...readFileSync(path.join(root, file), "utf8").matchAll(/\bnpm run ([a-z][\w:.-]*)/g)].map((m) => m[1].replace(/[:.,]+$/, ""));
+  expect(named.filter((name) => !scripts.includes(name))).toEqual([]);
+});
+
+/** Outputs, never in the repository: .gitignore's entries (folders and file patterns), and what synth and Terraform write. */
+const ignored = readFileSync(path.join(root, ".gitignore"), "utf8")
+  .split("\n")
+  .map((line) => line.trim())
+  .filter((line) => line !== "" && !line.startsWith("#"));
+/** Files commands write: synth (and its bundles), Terraform, the replay's chart. */
+const OUTPUT_FILES = new Set(["cdk.tf.json", "cdk.tf", "manifest.json", "code.zip", "index.js", "plan", ".terraform.lock.hcl", "spike.svg"]);
+
+/** A glob of .gitignore (`*` within a name) as a regular expression. */
+const globRegex = (glob: string): RegExp => new RegExp(`^${glob.replace(/\/$/, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+
+function isOutput(p: string): boolean {
+  const segments = p.split("/").filter(Boolean);
+  const name = segments[segments.length - 1] ?? "";
+  if (OUTPUT_FILES.has(name) || /\.tfstate(\.|$)/.test(name)) return true;
+  return ignored.some((entry) => segments.some((segment) => globRegex(entry).test(segment)));
+}
+
+/** The project's top-level entries: what git knows of (an empty folder left by a move is none). */
+const rootEntries = new Set(allFiles().map((file) => file.split("/")[0]));
+const trackedNames = new Set(allFiles().map((file) => path.basename(file)));
+
+/** The project's files (tracked, and new ones not ignored), for bare file names. */
+function allFiles(): string[] {
+  return (execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }) as string).split("\n").filter(Boolean);
+}
+
+const FILE_EXTENSION = /\.(ts|js|sh|md|json|tfvars|txt|svg|tf)$/;
+
+/** `<id>` stands for every stack id; any other placeholder (`<env>`, `<hash>`) is not checked. */
+function expand(p: string): string[] {
+  const withIds = p.includes("<id>") ? STACK_IDS.map((id) => p.replace(/<id>/g, id)) : [p];
+  return withIds.filter((candidate) => !/[<>*]/.test(candidate));
+}
+
+/**
+ * Whether `named` (as written in `file`) is a path of this project: it starts with an entry of the
+ * project root, or is `./`/`../` relative to the file, or (no folder) is a file name the project has.
+ * Package paths (`tsx/cjs`, `@cdktf/provider-aws/lib/...`) and commands are none of these: not checked.
+ */
+function missingPath(named: string, file: string): string | undefined {
+  const clean = named.replace(/[:,;.)]+$/, "").replace(/^\.\//, "");
+  // An extension (`.ts`) or a placeholder name (`FILE.svg`) names no file.
+  if (/^\.\w+$/.test(clean) || /^[A-Z_]+\.\w+$/.test(clean)) return undefined;
+  if (clean === "" || /^[a-z]+:/i.test(clean) || clean.startsWith("/") || clean.startsWith("~") || /\s|=|\$/.test(clean)) return undefined;
+  const first = clean.split("/")[0];
+  const candidates = expand(clean);
+  if (clean.startsWith("../")) {
+    return candidates.some((c) => !isOutput(c) && !existsSync(path.resolve(root, path.dirname(file), c))) ? named : undefined;
+  }
+  if (clean.includes("/") && rootEntries.has(first)) {
+    return candidates.some((c) => !isOutput(c) && !existsSync(path.join(root, c))) ? named : undefined;
+  }
+  if (clean.includes("/") && !rootEntries.has(first) && isOutput(clean)) return undefined;
+  if (!clean.includes("/") && FILE_EXTENSION.test(clean)) {
+    return candidates.some((c) => !isOutput(c) && !trackedNames.has(c)) ? named : undefined;
+  }
+  return undefined;
+}
+
+/** Inline code spans of a markdown file's prose (fenced blocks aside). */
+const inlineCode = (file: string): string[] => proseLines(file).flatMap((line) => [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+
+/** The README's Layout tree: each line's first token, nested under the entry above it with less indentation. */
+function layoutPaths(): string[] {
+  const text = readFileSync(path.join(root, "README.md"), "utf8");
+  const section = text.slice(text.indexOf("## Layout"));
+  const block = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const parents: { indent: number; path: string }[] = [];
+  const out: string[] = [];
+  for (const line of block.split("\n")) {
+    const m = /^( *)(\S+)/.exec(line);
+    if (!m || m[1].length > 8) continue; // a description's continuation line
+    const indent = m[1].length;
+    while (parents.length > 0 && parents[parents.length - 1].indent >= indent) parents.pop();
+    const parent = parents[parents.length - 1];
+    const full = parent ? `${parent.path}${m[2]}` : m[2];
+    out.push(full);
+    if (m[2].endsWith("/")) parents.push({ indent, path: full });
+  }
+  return out;
+}
+
+test("the README's Layout names only what exists, and every top-level folder and source file of the project", () => {
+  const named = layoutPaths();
+  expect(named.length).toBeGreaterThan(10);
+  expect(named.flatMap(expand).filter((p) => !existsSync(path.join(root, p)))).toEqual([]);
+  // Every top-level entry a newcomer meets is in the tree (dot files, outputs and metadata aside).
+  const topLevel = [...rootEntries].filter((entry) => !entry.startsWith(".") && !isOutput(entry) && !/^(package(-lock)?\.json|LICENSE|CHANGELOG\.md|README\.md|tsconfig.*\.json|jest\.(config|transform)\.js|cdktf\.json)$/.test(entry));
+  const listed = new Set(named.map((p) => p.split("/")[0]));
+  expect(topLevel.filter((entry) => !listed.has(entry) && !listed.has(`${entry}/`))).toEqual([]);
+});
+
+test.each(["README.md", ...docs])("every file or folder path named in %s exists (outputs aside)", (file) => {
+  const missing = inlineCode(file).flatMap((code) => code.split(/\s+/)).flatMap((token) => missingPath(token, file) ?? []);
+  expect([...new Set(missing)]).toEqual([]);
 });
