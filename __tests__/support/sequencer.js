@@ -22,6 +22,7 @@ const SLOW_SUITES = [
   "local.test.ts",
   "downstream-faults.test.ts",
   "replay-reporting.test.ts",
+  "replay-dashboard.test.ts",
   "local-packaging.test.ts",
 ];
 
