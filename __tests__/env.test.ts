@@ -176,12 +176,15 @@ describe("the failure mode", () => {
 describe("handlers answer a bad setting with the one failure mode", () => {
   const saved = { ...process.env };
   let error: jest.SpyInstance;
+  let info: jest.SpyInstance;
   beforeEach(() => {
     error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    info = jest.spyOn(console, "log").mockImplementation(() => undefined);
   });
   afterEach(() => {
     process.env = { ...saved };
     error.mockRestore();
+    info.mockRestore();
   });
 
   const httpCases: [string, Record<string, string>, string, () => Promise<{ statusCode?: number; body?: string }>][] = [
@@ -197,6 +200,8 @@ describe("handlers answer a bad setting with the one failure mode", () => {
     expect(answer.statusCode).toBe(500);
     expect(JSON.parse(answer.body ?? "")).toEqual({ message: "Internal server error" });
     expect(error).toHaveBeenCalledWith(expect.stringContaining(`"event":"config_error","variable":"${variable}"`));
+    // The entry's one line per answer says 500 too.
+    expect(info).toHaveBeenCalledWith(expect.stringMatching(/"level":"INFO","message":"[^"]*\b500"/));
   });
 
   test("sqs2upstream, UPSTREAM_TIMEOUT_MS not a number -> the invocation fails (the batch returns to the queue)", async () => {

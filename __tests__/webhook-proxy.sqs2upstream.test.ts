@@ -324,6 +324,7 @@ describe("failures are reported, so SQS keeps those messages", () => {
   });
 
   test("records the invocation has no time left for are reported, not attempted", async () => {
+    const warning = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     let left = 2000;
     const result = await processRecords(
       [sqsRecord("first", serializeMessage(message("/a"))), sqsRecord("second", serializeMessage(message("/b")))],
@@ -339,6 +340,8 @@ describe("failures are reported, so SQS keeps those messages", () => {
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "second" }]);
     expect(upstream.received.map((r) => r.url)).toEqual(["/a"]);
+    expect(warning).toHaveBeenCalledWith(expect.stringContaining('"message":"delivery skipped: invocation out of time"'));
+    warning.mockRestore();
   });
 });
 
