@@ -304,3 +304,30 @@ describe("DeadLetterQueue", () => {
     expect(synth).toContain('"endpoint": "ops@example.com"');
   });
 });
+
+describe("API keys in state (issue 26)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { KinesisIngestStack } = require("../stacks/kinesis-ingest") as typeof import("../stacks/kinesis-ingest");
+  const warnings = (env: EnvironmentConfig, props: { callerAuth?: "api-key" | "iam" } = {}): string[] => {
+    const stack = new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: { ...env, lookups: offlineLookups }, ...props });
+    return stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+  };
+  const s3 = (kmsKeyId?: string): EnvironmentConfig => ({ ...defaultEnvironment, stateBackend: { kind: "s3", bucket: "state", kmsKeyId } });
+
+  test("synth warns when API keys meet a local state file or S3 state without a customer managed key", () => {
+    expect(warnings(defaultEnvironment)).toEqual([expect.stringContaining("API key values are stored in Terraform state, here a local state file")]);
+    expect(warnings(s3())).toEqual([expect.stringContaining("S3 state without a customer managed key")]);
+  });
+
+  test("no warning with S3 state under a customer managed key, or without API keys", () => {
+    expect(warnings(s3("arn:aws:kms:ap-northeast-1:123456789012:key/abc"))).toEqual([]);
+    expect(warnings(defaultEnvironment, { callerAuth: "iam" })).toEqual([]);
+  });
+
+  test("STATE_KMS_KEY_ID sets the S3 backend's key; without STATE_BUCKET it is refused", () => {
+    const env = loadEnvironment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
+    expect(env.stateBackend).toMatchObject({ kind: "s3", kmsKeyId: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
+    expect(() => loadEnvironment({ STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" })).toThrow("STATE_KMS_KEY_ID needs STATE_BUCKET");
+    expect(() => loadEnvironment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "my-key" })).toThrow("STATE_KMS_KEY_ID");
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { STACK_IDS } from "../main";
 import { queueRuleBadCases } from "./policy/queue-rules";
+import { reviewRuleBadCases } from "./policy/review-rules";
 import { environmentRules, Rule, rules, StackJson } from "./policy/rules";
 import { readSynthesizedStack } from "./support/synth";
 
@@ -104,6 +105,7 @@ const bad: Record<string, StackJson> = {
   },
   "default-tags": { provider: { aws: [{ region: "ap-northeast-1" }] } },
   ...queueRuleBadCases,
+  ...reviewRuleBadCases,
 };
 
 /** A topic encrypted with a key of the stack whose policy has `statement`. */

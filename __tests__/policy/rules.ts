@@ -5,6 +5,7 @@
  */
 
 import { queueRules } from "./queue-rules";
+import { reviewRules } from "./review-rules";
 
 /** A synthesized stack: `cdk.tf.json` as parsed JSON. */
 export interface StackJson {
@@ -582,6 +583,7 @@ export const rules: readonly Rule[] = [
       }),
   },
   ...queueRules,
+  ...reviewRules,
 ];
 
 /** Whether the key's policy document lets CloudWatch alarms of the account publish to a topic it encrypts. */
