@@ -1,12 +1,11 @@
 /**
  * The pattern dashboard (blocks/observability/dashboard.ts) on every stack of
- * the registry: built in the stack's pattern (its `Default`), as the pattern
- * itself would, and checked by `dashboardProblems` for coverage both ways.
+ * the registry: the one each pattern builds (`observe` at the end of its
+ * constructor), checked by `dashboardProblems` for coverage both ways.
  */
 import { Testing, TerraformStack } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { STACKS } from "../main";
-import { PatternDashboard } from "../blocks/observability/dashboard";
 import { Pattern } from "../blocks/pattern";
 import { dashboardProblems, parseDashboardBody } from "./support/dashboard-coverage";
 import { suppliedEnvironment, synthesize, type StackJson } from "./support/synth";
@@ -14,7 +13,6 @@ import { suppliedEnvironment, synthesize, type StackJson } from "./support/synth
 function withDashboard(id: string, extend?: (stack: TerraformStack) => void): StackJson {
   const entry = STACKS.find((e) => e.id === id)!;
   const stack = entry.build(Testing.app(), suppliedEnvironment);
-  new PatternDashboard(patternOf(stack), "dashboard", { dashboardName: `test-${id}` });
   extend?.(stack);
   return synthesize(stack).json;
 }

@@ -4,20 +4,17 @@
  * the handlers' namespace and dimensions, notifying the stack's topic, and
  * listed on the dashboard's alarm-status widget.
  */
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { STACKS } from "../main";
-import { observe } from "../blocks/observability";
-import { Pattern } from "../blocks/pattern";
+import { TranslateApi } from "../patterns/translate-api";
 import { ALARMED_BY_SERVICE } from "../blocks/observability/outcome-alarms";
 import { DIMENSIONS, METRICS_NAMESPACE } from "../handlers/shared/outcomes";
 import { dashboardProblems } from "./support/dashboard-coverage";
 import { blocksOf, suppliedEnvironment, synthesize, type StackJson } from "./support/synth";
 
-function observed(id: string, props: Partial<Parameters<typeof observe>[1]> = {}): StackJson {
-  const stack = STACKS.find((e) => e.id === id)!.build(Testing.app(), suppliedEnvironment);
-  // As a pattern calls it, at the end of its constructor: its topic, region and names.
-  observe(stack.node.findAll().find((node): node is Pattern => node instanceof Pattern)!, props);
-  return synthesize(stack).json;
+/** The stack as the app builds it: its pattern calls `observe` at the end of its constructor. */
+function observed(id: string): StackJson {
+  return synthesize(STACKS.find((e) => e.id === id)!.build(Testing.app(), suppliedEnvironment)).json;
 }
 
 const outcomeAlarms = (json: StackJson): Record<string, unknown>[] => blocksOf(json, "aws_cloudwatch_metric_alarm").filter((a) => a.namespace === METRICS_NAMESPACE);
@@ -48,7 +45,9 @@ describe.each(STACKS.map((e) => e.id))("%s outcome alarms", (id) => {
 });
 
 it("dashboard: false keeps the alarms and adds no dashboard", () => {
-  const json = observed("translate-api", { dashboard: false });
+  const stack = new TerraformStack(Testing.app(), "plain");
+  new TranslateApi(stack, "translate", { dashboard: false });
+  const json = synthesize(stack).json;
   expect(json.resource.aws_cloudwatch_dashboard).toBeUndefined();
   expect(outcomeAlarms(json).map((a) => a.metric_name).sort()).toEqual(["BudgetExhausted", "HistoryWriteFailed"]);
 });

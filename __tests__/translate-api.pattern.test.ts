@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { TerraformDataSource, TerraformResource, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TranslateApi } from "../patterns/translate-api";
 import { environmentVariables } from "../tools/emulator/synth";
@@ -82,7 +82,7 @@ describe("TranslateApi with no props in a plain stack", () => {
         "aws_lambda_function:mine-orders-translate-function",
         "aws_api_gateway_rest_api:mine-orders-translate-api",
         "aws_sns_topic:mine-orders-alarms",
-        "aws_cloudwatch_metric_alarm:mine-orders-translate-history-write-failures",
+        "aws_cloudwatch_metric_alarm:mine-orders-translate-function-history-write-failed",
       ]),
     );
     expect(names.filter((name) => !name.includes("mine-orders-"))).toEqual([]);
@@ -93,9 +93,10 @@ describe("TranslateApi with no props in a plain stack", () => {
     expect(settings.settings).toMatchObject({ throttling_rate_limit: 10, throttling_burst_limit: 20 });
   });
 
-  test("counts failed history writes in a namespace of its own (the alarm has no dimension to tell instances apart)", () => {
-    expect(s.text).toHaveResourceWithProperties(CloudwatchLogMetricFilter, {
-      metric_transformation: { name: "HistoryWriteFailures", namespace: "mine-orders/translate-api", value: "1", unit: "Count" },
+  test("alarms on failed history writes on its own function's dimension (two instances never share the alarm)", () => {
+    expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      metric_name: "HistoryWriteFailed",
+      dimensions: { FunctionName: "mine-orders-translate-function", service: "translate-api" },
     });
   });
 
@@ -113,7 +114,7 @@ describe("TranslateApi with no props in a plain stack", () => {
 });
 
 describe("two TranslateApi in one stack", () => {
-  test("never collide: distinct physical names, metric namespaces, permissions, zone lookups and keys", () => {
+  test("never collide: distinct physical names, outcome alarm dimensions, permissions, zone lookups and keys", () => {
     const stack = userStack();
     const domain = (name: string) => ({ domainName: `${name}.example.com`, zoneName: "example.com" });
     new TranslateApi(stack, "orders", { customDomain: domain("orders") });
@@ -122,8 +123,8 @@ describe("two TranslateApi in one stack", () => {
     const names = physicalNames(json);
     expect(new Set(names).size).toBe(names.length);
     expect(names.filter((n) => n.startsWith("aws_dynamodb_table:"))).toEqual(["aws_dynamodb_table:mine-orders-translate-history", "aws_dynamodb_table:sup-translate-history"]);
-    const namespaces = blocksOf(json, "aws_cloudwatch_log_metric_filter").map((f) => (f.metric_transformation as { namespace: string }).namespace);
-    expect(namespaces).toEqual(["mine-orders/translate-api", "sup/translate-api"]);
+    const historyAlarms = blocksOf(json, "aws_cloudwatch_metric_alarm").filter((a) => a.metric_name === "HistoryWriteFailed");
+    expect(historyAlarms.map((a) => (a.dimensions as { FunctionName: string }).FunctionName).sort()).toEqual(["mine-orders-translate-function", "sup-translate-function"]);
     expect(blocksOf(json, "aws_lambda_permission")).toHaveLength(2);
     // Only the instance without a supplied zone id looks its zone up.
     expect(blocksOf(json, "aws_route53_zone", "data")).toHaveLength(1);
@@ -138,7 +139,7 @@ describe("two TranslateApi in one stack", () => {
     const { json } = synthesize(stack);
     expect(blocksOf(json, "aws_sns_topic")).toHaveLength(1);
     const alarms = blocksOf(json, "aws_cloudwatch_metric_alarm");
-    expect(alarms).toHaveLength(8); // per instance: 5xx rate, function errors and throttles, history write failures
+    expect(alarms).toHaveLength(10); // per instance: 5xx rate, function errors and throttles, budget exhausted, history write failed
     const topicArn = `\${aws_sns_topic.${Object.keys(json.resource.aws_sns_topic)[0]}.arn}`;
     expect(alarms.filter((a) => JSON.stringify(a.alarm_actions) !== JSON.stringify([topicArn]))).toEqual([]);
     expect(new Set(alarms.map((a) => a.alarm_name)).size).toBe(alarms.length);

@@ -16,7 +16,6 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
@@ -29,7 +28,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { defaultEnvironment } from "../config";
 import { EnvironmentConfig } from "../blocks/environment";
 import { TranslateApiStack, TranslateApiStackProps } from "../stacks/translate-api";
-import { Block, blockAt, byPath, Found, onlyOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
+import { Block, blockAt, blocksOf, byPath, Found, onlyOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
 
 function synth(props: Partial<TranslateApiStackProps> = {}, env: EnvironmentConfig = suppliedEnvironment): Synthesized {
   return synthesize(new TranslateApiStack(Testing.app(), "translate-api", { env, ...props }));
@@ -355,7 +354,7 @@ describe("translate-api stack (defaults)", () => {
         kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\./), // deliverable: not alias/aws/sns
       });
       const alarms = Object.values(s.json.resource[CloudwatchMetricAlarm.tfResourceType]);
-      expect(alarms).toHaveLength(4);
+      expect(alarms).toHaveLength(5); // the function's errors, throttles, budget exhausted, history write failed; the API 5xx rate
       for (const alarm of alarms) {
         expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_[A-F0-9]+\.arn\}$/)]);
       }
@@ -385,17 +384,13 @@ describe("translate-api stack (defaults)", () => {
       }
     });
 
-    it("turn a failed history write (answered 200) into a metric and an alarm", () => {
-      expect(s.text).toHaveResourceWithProperties(CloudwatchLogMetricFilter, {
-        pattern: '"HISTORY_WRITE_FAILED"',
-        metric_transformation: { name: "HistoryWriteFailures", namespace: "spike-proof-serverless/translate-api", value: "1", unit: "Count" },
-      });
-      const filter = blockAt(s, CloudwatchLogMetricFilter.tfResourceType, "history_write_failures");
-      expect(filter.log_group_name).toMatch(/^\$\{aws_cloudwatch_log_group\.handler_log_group_[A-F0-9]+\.name\}$/);
+    it("turn a failed history write (answered 200) into an alarm on the handler's HistoryWriteFailed metric (EMF), no log filter", () => {
+      expect(blocksOf(s.json, "aws_cloudwatch_log_metric_filter")).toEqual([]);
       expect(s.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
-        alarm_name: "dev-translate-history-write-failures",
-        namespace: "spike-proof-serverless/translate-api",
-        metric_name: "HistoryWriteFailures",
+        alarm_name: "dev-translate-function-history-write-failed",
+        namespace: "spike-proof-serverless",
+        metric_name: "HistoryWriteFailed",
+        dimensions: { FunctionName: "dev-translate-function", service: "translate-api" },
         statistic: "Sum",
         threshold: 0,
         comparison_operator: "GreaterThanThreshold",

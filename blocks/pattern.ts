@@ -60,6 +60,8 @@ export interface PatternProps {
    * no tracing SDK in the bundles. @default false (X-Ray bills per trace: docs/operations.md, "Tracing")
    */
   readonly tracing?: boolean;
+  /** A CloudWatch dashboard of the pattern (blocks/observability), generated from what it holds. @default true */
+  readonly dashboard?: boolean;
 }
 
 /** AWS's longest name of most resources the patterns name (Lambda functions, IAM roles). */

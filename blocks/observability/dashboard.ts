@@ -3,7 +3,6 @@ import { Lazy, TerraformStack } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { SERVICES } from "../../handlers/shared/outcomes";
 import { Pattern } from "../pattern";
-import { ServerlessStack } from "../serverless-stack";
 import { inventoryOf } from "./inventory";
 import { dashboardBody, dashboardWidgets } from "./widgets";
 
@@ -38,7 +37,7 @@ export class PatternDashboard extends Construct {
     super(scope, id);
     const stackId = TerraformStack.of(this).node.id;
     const service = props.service ?? ((SERVICES as readonly string[]).includes(stackId) ? stackId : undefined);
-    const region = props.region ?? enclosingPattern(this)?.regionName ?? ServerlessStack.tryOf(this)?.env.region;
+    const region = props.region ?? enclosingPattern(this)?.regionName;
     if (service === undefined || region === undefined) {
       throw new Error(`PatternDashboard ${this.node.path}: pass ${service === undefined ? "service" : "region"} (not derivable from the stack).`);
     }

@@ -18,6 +18,7 @@ import { TableRef } from "../../blocks/references";
 import { EVENT_LOG_API_DEFAULTS } from "./defaults";
 import { EventLogApiDomainOptions, eventLogHttpApi } from "./http-api";
 import { EventLogApiRequester, requester } from "./requester";
+import { observe, Observed } from "../../blocks/observability";
 
 export { EVENT_LOG_API_ROUTES } from "./http-api";
 export type { EventLogApiDomainOptions } from "./http-api";
@@ -84,6 +85,8 @@ export interface EventLogApiProps extends PatternProps {
  * a requester allowed to call exactly the two routes, and alarms.
  */
 export class EventLogApi extends Pattern {
+  /** Its dashboard (none with `dashboard: false`) and the alarms on its handlers' outcome metrics (blocks/observability). */
+  readonly observability: Observed;
   /** The table the pattern created (undefined with `existingTable`). */
   readonly table?: DynamodbTable;
   /** The table in use: created or existing. */
@@ -171,6 +174,7 @@ export class EventLogApi extends Pattern {
     this.requesterPolicy = holder.policy;
     this.requesterUser = holder.user;
     this.requesterRole = holder.role;
+    this.observability = observe(this, { service: "event-log-api", dashboard: props.dashboard });
   }
 
   /**

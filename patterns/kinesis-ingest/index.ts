@@ -19,6 +19,7 @@ import { KINESIS_INGEST_DEFAULTS } from "./defaults";
 import { putRecordApi } from "./put-record-api";
 import { checkStreamRetention, minimumStreamRetentionHours, STREAM_RETENTION_LIMITS } from "./retention";
 import { streamConsumer } from "./stream-consumer";
+import { observe, Observed } from "../../blocks/observability";
 
 export { checkStreamRetention, minimumStreamRetentionHours, STREAM_RETENTION_LIMITS } from "./retention";
 
@@ -89,6 +90,8 @@ export interface KinesisIngestProps extends PatternProps, RestApiFrontDoorOption
  *                                                                          \-> SQS dead-letter queue
  */
 export class KinesisIngest extends Pattern {
+  /** Its dashboard (none with `dashboard: false`) and the alarms on its handlers' outcome metrics (blocks/observability). */
+  readonly observability: Observed;
   readonly api: ApiGatewayRestApi;
   readonly deployment: ApiGatewayDeployment;
   /** The role API Gateway assumes to PutRecord. */
@@ -209,6 +212,7 @@ export class KinesisIngest extends Pattern {
     this.deadLetterQueue = consumer.deadLetterQueue;
     this.iteratorAgeAlarm = consumer.iteratorAgeAlarm;
     this.writeThrottlesAlarm = consumer.writeThrottlesAlarm;
+    this.observability = observe(this, { service: "kinesis-ingest", dashboard: props.dashboard });
   }
 
 }

@@ -22,6 +22,7 @@ import { MEDIA_ALB_DEFAULTS } from "./defaults";
 import { ALB_NAME_LIMIT, albFrontDoor } from "./load-balancer";
 import { MediaAlbTableProps, MediaEndpoint } from "./media-endpoint";
 import { albNetwork } from "./network";
+import { observe, Observed } from "../../blocks/observability";
 
 export { deliversAsElbAccount, ELB_ACCOUNT_LOG_DELIVERY_REGIONS, ELB_LOG_DELIVERY_PRINCIPAL } from "./access-log-bucket";
 export { MEDIA_ALB_DEFAULTS } from "./defaults";
@@ -95,6 +96,8 @@ export interface MediaAlbProps extends PatternProps {
  *   anything else -> 404 {"message":"Not Found"};  http:// -> 301 https://
  */
 export class MediaAlb extends Pattern {
+  /** Its dashboard (none with `dashboard: false`) and the alarms on its handlers' outcome metrics (blocks/observability). */
+  readonly observability: Observed;
   readonly loadBalancer: Lb;
   readonly securityGroup: SecurityGroup;
   readonly ingressRules: VpcSecurityGroupIngressRule[];
@@ -228,6 +231,7 @@ export class MediaAlb extends Pattern {
     this.statusTableRef = this.statusEndpoint.tableRef;
     this.jobIdHandler = this.jobIdEndpoint.handler;
     this.statusHandler = this.statusEndpoint.handler;
+    this.observability = observe(this, { service: "media-alb", dashboard: props.dashboard });
   }
 }
 

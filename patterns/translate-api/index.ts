@@ -2,8 +2,6 @@ import { Construct } from "constructs";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
-import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DynamodbTable, DynamodbTableConfig } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { ClientLimits } from "../../blocks/api-key-clients";
@@ -17,6 +15,7 @@ import { DEFAULT_MOCK_RESPONSE } from "./api-definition";
 import { TRANSLATE_API_DEFAULTS } from "./defaults";
 import { translateRestApi } from "./rest-api";
 import { translateFunction } from "./translate-function";
+import { observe, Observed } from "../../blocks/observability";
 
 export { DEFAULT_MOCK_RESPONSE, MOCK_REQUEST_TEMPLATE, TRANSLATE_QUERY_PARAMETERS, TRANSLATE_REQUEST_SCHEMA } from "./api-definition";
 export { TRANSLATE_API_DEFAULTS } from "./defaults";
@@ -81,12 +80,6 @@ export interface TranslateApiProps extends PatternProps, RestApiFrontDoorOptions
    */
   readonly clientLimits?: ClientLimits;
   /**
-   * CloudWatch namespace of the `HistoryWriteFailures` metric (its alarm has no dimension:
-   * one namespace per instance and account).
-   * @default `<namePrefix>/translate-api`
-   */
-  readonly metricNamespace?: string;
-  /**
    * A history table the user has (hash key `timestamp`, string; TTL on `expires_at` for
    * `historyTtlDays` to delete anything): the function writes to it. Not with `tableProps`.
    * @default a new table
@@ -106,6 +99,8 @@ export interface TranslateApiProps extends PatternProps, RestApiFrontDoorOptions
  *                             --GET /mock--> MOCK integration (fixed JSON)
  */
 export class TranslateApi extends Pattern {
+  /** Its dashboard (none with `dashboard: false`) and the alarms on its handlers' outcome metrics (blocks/observability). */
+  readonly observability: Observed;
   readonly api: ApiGatewayRestApi;
   /** `/translate` (GET and POST, Lambda proxy). */
   readonly translateResource: ApiGatewayResource;
@@ -121,9 +116,6 @@ export class TranslateApi extends Pattern {
   readonly handler: NodejsFunction;
   /** Lets this API invoke the function, on `/translate` only. */
   readonly invokePermission: LambdaPermission;
-  /** Counts the function's HISTORY_WRITE_FAILED log lines. */
-  readonly historyWriteFailures: CloudwatchLogMetricFilter;
-  readonly historyWriteFailuresAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: TranslateApiProps = {}) {
     super(scope, id, props);
@@ -155,11 +147,8 @@ export class TranslateApi extends Pattern {
       memorySize: props.memorySize ?? defaults.memorySize,
       functionTimeoutSeconds: props.functionTimeoutSeconds ?? defaults.functionTimeoutSeconds,
       historyWriteBudgetMs: props.historyWriteBudgetMs ?? defaults.historyWriteBudgetMs,
-      metricNamespace: props.metricNamespace ?? `${this.namePrefix}/translate-api`,
     });
     this.handler = fn.handler;
-    this.historyWriteFailures = fn.historyWriteFailures;
-    this.historyWriteFailuresAlarm = fn.historyWriteFailuresAlarm;
 
     const rest = translateRestApi(this, {
       name: apiName,
@@ -206,5 +195,6 @@ export class TranslateApi extends Pattern {
       limits: consolidateProps(defaults.clientLimits, props.clientLimits),
       invokePath: "*/translate",
     });
+    this.observability = observe(this, { service: "translate-api", dashboard: props.dashboard });
   }
 }

@@ -6,8 +6,6 @@
  * had before the pattern existed.
  */
 import { Token } from "cdktf";
-import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
 import { Pattern } from "../../blocks/pattern";
 import { TableRef } from "../../blocks/references";
@@ -16,8 +14,6 @@ import { maxHistoryWriteBudgetMs, MIN_TRANSLATE_MS } from "../../handlers/transl
 
 export interface TranslateFunction {
   readonly handler: NodejsFunction;
-  readonly historyWriteFailures: CloudwatchLogMetricFilter;
-  readonly historyWriteFailuresAlarm: CloudwatchMetricAlarm;
 }
 
 export function translateFunction(
@@ -28,7 +24,6 @@ export function translateFunction(
     readonly memorySize: number;
     readonly functionTimeoutSeconds: number;
     readonly historyWriteBudgetMs: number;
-    readonly metricNamespace: string;
   },
 ): TranslateFunction {
   // Fix: callers are anonymous and their text is personal data as often as not; keep it a month, not forever.
@@ -81,20 +76,7 @@ export function translateFunction(
     ],
   });
 
-  // A failed history write answers 200 (the translation succeeded) and logs HISTORY_WRITE_FAILED:
-  // this filter and alarm make sure it is never silent.
-  const metric = { namespace: props.metricNamespace, name: "HistoryWriteFailures" };
-  const historyWriteFailures = new CloudwatchLogMetricFilter(pattern, "history_write_failures", {
-    name: pattern.name("translate-history-write-failures"),
-    logGroupName: handler.logGroup.name,
-    pattern: '"HISTORY_WRITE_FAILED"',
-    metricTransformation: { name: metric.name, namespace: metric.namespace, value: "1", unit: "Count" },
-  });
-  const historyWriteFailuresAlarm = pattern.alarmTopic.countAboveZero(pattern.alarmId("history_write_failures_alarm"), {
-    alarmName: pattern.name("translate-history-write-failures"),
-    alarmDescription: "Translations answered but not recorded in the history table",
-    namespace: metric.namespace,
-    metricName: metric.name,
-  });
-  return { handler, historyWriteFailures, historyWriteFailuresAlarm };
+  // A failed history write answers 200 (the translation succeeded) and counts HistoryWriteFailed (EMF):
+  // the pattern's outcome alarms (blocks/observability) make sure it is never silent.
+  return { handler };
 }

@@ -19,6 +19,7 @@ import { QueueSecurity } from "./queue-security";
 import { checkUpstream, QUEUE_RETENTION_ALARM_SECONDS, QUEUE_RETENTION_SECONDS, WEBHOOK_PROXY_DEFAULTS, webhookProxySettings } from "./settings";
 import { signatureSettings } from "./signature";
 import { api2sqsConcurrencyFor, checkFrontDoorConcurrency, checkQueueTiming, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY } from "./timing";
+import { observe, Observed } from "../../blocks/observability";
 
 export * from "./settings";
 export { PARAMETER_NAME_PATTERN, PUBLIC_KEYS_PATTERN } from "./signature";
@@ -35,6 +36,8 @@ export type { WebhookDomain, WebhookProxyProps, WebhookQueueProps } from "./prop
  * queue and end in a DLQ. See README.md.
  */
 export class WebhookProxy extends Pattern {
+  /** Its dashboard (none with `dashboard: false`) and the alarms on its handlers' outcome metrics (blocks/observability). */
+  readonly observability: Observed;
   /** The queue the pattern created (undefined with `existingQueue`). */
   readonly queue?: SqsQueue;
   /** The queue in use: created or existing. */
@@ -241,5 +244,6 @@ export class WebhookProxy extends Pattern {
         `${QUEUE_RETENTION_SECONDS / 86400} days (message_retention_seconds). Drain the backlog: raise reserved_concurrent_executions or fix the upstream.`,
       threshold: QUEUE_RETENTION_ALARM_SECONDS,
     });
+    this.observability = observe(this, { service: "webhook-proxy", dashboard: props.dashboard });
   }
 }

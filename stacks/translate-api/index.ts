@@ -26,7 +26,6 @@ export class TranslateApiStack extends ServerlessStack {
       ...patternProps,
       ...this.patternProps(),
       stageName: props.stageName ?? env.name,
-      metricNamespace: props.metricNamespace ?? `${env.project}/${id}`,
     });
     const p = this.pattern;
     if ((props.callerAuth ?? "api-key") === "api-key") this.warnSecretsInState("translate-api's API key values");
