@@ -1,5 +1,5 @@
 /**
- * The project's configuration: one typed place for per-environment settings.
+ * The project's configuration: one typed place for the deployment configuration.
  * Defaults reproduce the seeds; environment variables select and adjust them,
  * so `npm run synth` works offline with no AWS credentials and no setup.
  *
@@ -14,13 +14,13 @@
  * | `STATE_KMS_KEY_ID` | customer managed KMS key (ARN or alias ARN) that encrypts the S3 state: state holds API keys (only with `STATE_BUCKET`) |
  * | `OFFLINE` | `1`/`true`: plan without AWS: supplied lookups, asset packaging, provider skips |
  *
- * Every value is checked in `loadEnvironment`: a set-but-empty variable, an unknown region, a
+ * Every value is checked in `loadDeployment`: a set-but-empty variable, an unknown region, a
  * malformed e-mail, a boolean other than 1/0/true/false, state settings without `STATE_BUCKET`
  * are errors, one line each, never a silent fallback.
  */
-import { EnvironmentConfig, LambdaPackaging, StateBackend, SuppliedLookups } from "./blocks/environment";
+import { DeploymentConfig, LambdaPackaging, StateBackend, SuppliedLookups } from "./blocks/deployment";
 
-export const defaultEnvironment: EnvironmentConfig = {
+export const defaultDeployment: DeploymentConfig = {
   name: "dev",
   project: "spike-proof-serverless",
   region: "ap-northeast-1",
@@ -125,7 +125,7 @@ const REGION_RULE = "a region hashicorp/aws 5.100.0 knows (such as ap-northeast-
  * they always had (`terraform.<stack>.tfstate`).
  */
 export function localStateQualifier(name: string, region: string): string | undefined {
-  const parts = [name !== defaultEnvironment.name ? name : undefined, region !== defaultEnvironment.region ? region : undefined];
+  const parts = [name !== defaultDeployment.name ? name : undefined, region !== defaultDeployment.region ? region : undefined];
   const qualifier = parts.filter((part): part is string => part !== undefined).join(".");
   return qualifier === "" ? undefined : qualifier;
 }
@@ -153,7 +153,7 @@ function stateBackend(read: Reader, qualifier: string | undefined): StateBackend
  * The environment selected by the process's environment variables. Every value is checked here,
  * and all problems are reported together (`ConfigurationError`, one line per problem).
  */
-export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+export function loadDeployment(vars: NodeJS.ProcessEnv = process.env): DeploymentConfig {
   const read = new Reader(vars);
   const offline = read.flag("OFFLINE");
   const name =
@@ -162,21 +162,21 @@ export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): Environm
       // Not a region's name: the local state file names environments and regions alike (localStateQualifier).
       (v) => /^[a-z][a-z0-9-]{0,15}$/.test(v) && !isRegion(v),
       "lower-case letters, digits and dashes, starting with a letter (max 16), not a region's name",
-    ) ?? defaultEnvironment.name;
-  const region = read.check("AWS_REGION", isRegion, REGION_RULE) ?? defaultEnvironment.region;
+    ) ?? defaultDeployment.name;
+  const region = read.check("AWS_REGION", isRegion, REGION_RULE) ?? defaultDeployment.region;
   const lambdaPackaging = (read.check("LAMBDA_PACKAGING", (v) => v === "archive" || v === "asset", '"archive" or "asset"') ??
-    (offline ? "asset" : defaultEnvironment.lambdaPackaging)) as LambdaPackaging;
+    (offline ? "asset" : defaultDeployment.lambdaPackaging)) as LambdaPackaging;
   const alarmEmail = read.check("ALARM_EMAIL", (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), "an e-mail address (name@example.com)");
   const backend = stateBackend(read, localStateQualifier(name, region));
   if (read.problems.length > 0) throw new ConfigurationError(read.problems);
   return {
-    ...defaultEnvironment,
+    ...defaultDeployment,
     name,
     region,
     lambdaPackaging,
     alarmEmail,
     stateBackend: backend,
-    lookups: offline ? offlineLookups : defaultEnvironment.lookups,
+    lookups: offline ? offlineLookups : defaultDeployment.lookups,
     offline,
   };
 }
@@ -185,9 +185,9 @@ export function loadEnvironment(vars: NodeJS.ProcessEnv = process.env): Environm
  * For entry points (synth, export): the environment, or each configuration problem on its own
  * line on stderr and exit status 2 -- a person's mistake, not a crash, so no stack trace.
  */
-export function loadEnvironmentOrExit(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+export function loadDeploymentOrExit(vars: NodeJS.ProcessEnv = process.env): DeploymentConfig {
   try {
-    return loadEnvironment(vars);
+    return loadDeployment(vars);
   } catch (err) {
     if (!(err instanceof ConfigurationError)) throw err;
     for (const problem of err.problems) console.error(`configuration: ${problem}`);

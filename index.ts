@@ -17,7 +17,7 @@ export * from "./blocks/dead-letter-queue";
 export * from "./blocks/defaults";
 export * from "./blocks/dns-validated-certificate";
 export * from "./blocks/entry-points";
-export * from "./blocks/environment";
+export * from "./blocks/deployment";
 export * from "./blocks/http-api-stage";
 export * from "./blocks/lambda/nodejs-function";
 export * from "./blocks/pattern";

@@ -15,19 +15,19 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { loadEnvironment, loadEnvironmentOrExit } from "./config";
-import type { EnvironmentConfig } from "./blocks/environment";
+import { loadDeployment, loadDeploymentOrExit } from "./config";
+import type { DeploymentConfig } from "./blocks/deployment";
 
 /** What every stack's props hold: the deployment configuration (config.ts). */
 interface BaseProps {
-  readonly env: EnvironmentConfig;
+  readonly deployment: DeploymentConfig;
 }
 
-/** A stack class as the app constructs it: `new Stack(app, id, { env, ...props })`. */
+/** A stack class as the app constructs it: `new Stack(app, id, { deployment, ...props })`. */
 export type StackClass<P extends BaseProps = BaseProps> = new (scope: Construct, id: string, props: P) => TerraformStack;
 
-/** A stack's typed options: its props but `env`, which the app passes. */
-export type StackOptions<P extends BaseProps> = Omit<P, "env">;
+/** A stack's typed options: its props but `deployment`, which the app passes. */
+export type StackOptions<P extends BaseProps> = Omit<P, "deployment">;
 
 /** Which of an entry's option sets a stack is built with: the app's (`props`), or `optionsOn` over them. */
 export type StackVariant = "props" | "optionsOn";
@@ -53,8 +53,8 @@ interface StackDefinition<Id extends string, P extends BaseProps> {
 export interface StackEntry<Id extends string = string, P extends BaseProps = BaseProps> extends StackDefinition<Id, P> {
   /** The stack class (`load()`). */
   readonly Stack: StackClass<P>;
-  /** Constructs the stack in `scope` with `env` and the variant's options. */
-  build(scope: Construct, env: EnvironmentConfig, variant?: StackVariant): TerraformStack;
+  /** Constructs the stack in `scope` with `deployment` and the variant's options. */
+  build(scope: Construct, deployment: DeploymentConfig, variant?: StackVariant): TerraformStack;
 }
 
 /** One registry entry: the options are checked against the stack's own props. */
@@ -66,10 +66,10 @@ function stack<const Id extends string, P extends BaseProps, const Local extends
     get Stack() {
       return definition.load();
     },
-    build(scope, env, variant = "props") {
+    build(scope, deployment, variant = "props") {
       const options = variant === "optionsOn" ? { ...definition.props, ...definition.optionsOn } : definition.props;
-      // `Omit<P, "env">` plus `env` is P; TypeScript cannot see it through the generic.
-      return new (definition.load())(scope, definition.id, { env, ...options } as P);
+      // `Omit<P, "deployment">` plus `deployment` is P; TypeScript cannot see it through the generic.
+      return new (definition.load())(scope, definition.id, { deployment, ...options } as P);
     },
   };
 }
@@ -143,10 +143,10 @@ export interface AppOptions {
   readonly variant?: StackVariant;
 }
 
-export function buildApp(env: EnvironmentConfig = loadEnvironment(), outdir?: string, options: AppOptions = {}): App {
+export function buildApp(deployment: DeploymentConfig = loadDeployment(), outdir?: string, options: AppOptions = {}): App {
   const app = new App({ outdir });
   const wanted = options.stacks && new Set<string>(options.stacks);
-  for (const entry of STACKS) if (!wanted || wanted.has(entry.id)) entry.build(app, env, options.variant);
+  for (const entry of STACKS) if (!wanted || wanted.has(entry.id)) entry.build(app, deployment, options.variant);
   return app;
 }
 
@@ -163,7 +163,7 @@ function reportAnnotations(outdir: string): void {
 }
 
 if (require.main === module) {
-  const app = buildApp(loadEnvironmentOrExit());
+  const app = buildApp(loadDeploymentOrExit());
   app.synth();
   // The cdktf CLI (which passes CDKTF_CONTEXT_JSON) prints them itself.
   if (process.env.CDKTF_CONTEXT_JSON === undefined) reportAnnotations(app.outdir);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { buildBundle, Bundle, bundleWithSiblings } from "../blocks/lambda/bundle";
 import { NodejsFunction } from "../blocks/lambda/nodejs-function";
 import { ServerlessStack } from "../blocks/serverless-stack";
@@ -64,7 +64,7 @@ describe("bundle cache", () => {
   });
 
   test("a synthesized function (asset packaging, project cache) carries the cold build's source_code_hash", () => {
-    const stack = new ServerlessStack(Testing.app(), "cache", { env: { ...defaultEnvironment, lambdaPackaging: "asset" } });
+    const stack = new ServerlessStack(Testing.app(), "cache", { deployment: { ...defaultDeployment, lambdaPackaging: "asset" } });
     new NodejsFunction(stack, "fn", { entry: ENTRY, functionName: "dev-cache", roleName: "dev-cache", packaging: "asset", logRetentionDays: 14 });
     expect(Testing.synth(stack)).toHaveResourceWithProperties(LambdaFunction, { source_code_hash: cold.zipBase64Sha256 });
   });

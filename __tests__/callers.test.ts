@@ -18,16 +18,16 @@ import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { MediaAlbStack } from "../stacks/media-alb";
 import { TranslateApiStack } from "../stacks/translate-api";
 import { PARAMETER_NAME_PATTERN, WebhookProxyStack } from "../stacks/webhook-proxy";
-import { Block, blocksOf, PolicyStatement, policyStatements, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
+import { Block, blocksOf, PolicyStatement, policyStatements, suppliedDeployment, Synthesized, synthesize } from "./support/synth";
 
-const env = suppliedEnvironment;
+const deployment = suppliedDeployment;
 
 /** The statements of the policy document of a NodejsFunction (`<id>/policy_document`). */
 const statementsOf = (s: Synthesized, functionId: string): PolicyStatement[] => policyStatements(s, `${functionId}_policy_document`);
 
 describe.each([
-  ["kinesis-ingest", (app: ReturnType<typeof Testing.app>, props = {}) => new KinesisIngestStack(app, "kinesis-ingest", { env, ...props }), ["POST"], { rate: 500, burst: 1000, quota: 500_000 }],
-  ["translate-api", (app: ReturnType<typeof Testing.app>, props = {}) => new TranslateApiStack(app, "translate-api", { env, ...props }), ["GET", "POST"], { rate: 1, burst: 2, quota: 200 }],
+  ["kinesis-ingest", (app: ReturnType<typeof Testing.app>, props = {}) => new KinesisIngestStack(app, "kinesis-ingest", { deployment, ...props }), ["POST"], { rate: 500, burst: 1000, quota: 500_000 }],
+  ["translate-api", (app: ReturnType<typeof Testing.app>, props = {}) => new TranslateApiStack(app, "translate-api", { deployment, ...props }), ["GET", "POST"], { rate: 1, burst: 2, quota: 200 }],
 ] as const)("%s: callers", (_id, make, methods, limits) => {
   describe("default: API keys", () => {
     let s: Synthesized;
@@ -148,7 +148,7 @@ describe.each([
 
 describe("webhook-proxy: signed webhooks", () => {
   const make = (signature?: ConstructorParameters<typeof WebhookProxyStack>[2]["signature"]) =>
-    synthesize(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, signature }));
+    synthesize(new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment, signature }));
 
   describe("default: GitHub-style signatures checked by api2sqs", () => {
     let s: Synthesized;
@@ -218,7 +218,7 @@ describe("webhook-proxy: signed webhooks", () => {
 
 describe("media-alb: public on purpose, web ACL optional", () => {
   test("default: the HTTPS listener is declared public with a reason, and there is no web ACL", () => {
-    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env }));
+    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { deployment }));
     expect(s.json.locals[ENTRY_POINT_CALLERS_LOCAL]).toEqual({
       "aws_lb_listener.https_listener": { caller: "public", reason: expect.stringContaining("read-only") },
     });
@@ -226,7 +226,7 @@ describe("media-alb: public on purpose, web ACL optional", () => {
   });
 
   test("webAcl: a web ACL associated with the load balancer", () => {
-    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env, webAcl: {} }));
+    const s = synthesize(new MediaAlbStack(Testing.app(), "media-alb", { deployment, webAcl: {} }));
     expect(s.text).toHaveResourceWithProperties(Wafv2WebAcl, { scope: "REGIONAL" });
     expect(s.text).toHaveResourceWithProperties(Wafv2WebAclAssociation, { resource_arn: "${aws_lb.load_balancer.arn}" });
     expect(s.json.variable.waf_rate_limit).toMatchObject({ default: 1000 });

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { loadEnvironment } from "../config";
+import { loadDeployment } from "../config";
 import { TrafficOptions } from "../tools/capacity/model";
 import { verdict } from "../tools/capacity/plan";
 import { loadStack, parseSet } from "../tools/capacity/stack";
@@ -35,7 +35,7 @@ let synthDir: string;
 beforeAll(() => {
   synthDir = mkdtempSync(path.join(tmpdir(), "capacity-replay-"));
   const app = new App({ outdir: synthDir });
-  new WebhookProxyStack(app, "webhook-proxy", { env: loadEnvironment({ LAMBDA_PACKAGING: "archive" }) });
+  new WebhookProxyStack(app, "webhook-proxy", { deployment: loadDeployment({ LAMBDA_PACKAGING: "archive" }) });
   app.synth();
 }, 120_000);
 

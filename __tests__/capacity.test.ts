@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { STACKS } from "../main";
 import { breakEven, frontDoorCost } from "../tools/capacity/cost";
 import { evaluateCondition, HclValue, Unsupported } from "../tools/emulator/terraform-expression";
@@ -27,14 +27,14 @@ import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-i
 import { MediaAlbStack } from "../stacks/media-alb";
 import { WebhookProxyStack, WebhookProxyStackProps } from "../stacks/webhook-proxy";
 
-const env = defaultEnvironment;
+const deployment = defaultDeployment;
 const asStack = (id: string, text: string): SynthesizedStack => stackFromJson(id, text);
 const kinesisIngest = (props: Partial<KinesisIngestStackProps> = {}): SynthesizedStack =>
-  asStack("kinesis-ingest", Testing.synth(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env, ...props })));
+  asStack("kinesis-ingest", Testing.synth(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment, ...props })));
 const eventLogApi = (props: Partial<EventLogApiStackProps> = {}): SynthesizedStack =>
-  asStack("event-log-api", Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { env, ...props })));
+  asStack("event-log-api", Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { deployment, ...props })));
 const webhookProxy = (props: Partial<WebhookProxyStackProps> = {}): SynthesizedStack =>
-  asStack("webhook-proxy", Testing.synth(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env, ...props })));
+  asStack("webhook-proxy", Testing.synth(new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment, ...props })));
 
 /** The shared usage error (tools/cli.ts): one write, `capacity: <one line>`, then the usage text; no stack trace. */
 function expectUsageError(stderr: string[], message: RegExp): void {
@@ -146,7 +146,7 @@ describe("model per component, against hand-computed cases", () => {
   });
 
   it("Lambda concurrency: reserved / duration / the function's share of requests", () => {
-    const media = asStack("media-alb", Testing.synth(new MediaAlbStack(Testing.app(), "media-alb", { env })));
+    const media = asStack("media-alb", Testing.synth(new MediaAlbStack(Testing.app(), "media-alb", { deployment })));
     const fn = readTopology(media).frontFunctions[0].fn;
     const a = verdict(set(media, `${fn.address}.reserved_concurrent_executions=10`), traffic({ rps: 150 }));
     const lambda = a.components.find((c) => c.id === `lambda:${fn.name}`)!;
@@ -289,7 +289,7 @@ describe("--set checks each variable's validation, as terraform plan would", () 
     let conditions = 0;
     for (const entry of STACKS) {
       const id = entry.id;
-      const json = JSON.parse(Testing.synth(entry.build(Testing.app(), env))) as { variable?: Record<string, { type?: string; default?: HclValue; validation?: { condition: string }[] }> };
+      const json = JSON.parse(Testing.synth(entry.build(Testing.app(), deployment))) as { variable?: Record<string, { type?: string; default?: HclValue; validation?: { condition: string }[] }> };
       for (const [name, variable] of Object.entries(json.variable ?? {})) {
         for (const { condition } of variable.validation ?? []) {
           conditions++;

@@ -1,12 +1,12 @@
 /**
- * Configuration refuses nonsense: every rule of `loadEnvironment` (config.ts), one row each, and
+ * Configuration refuses nonsense: every rule of `loadDeployment` (config.ts), one row each, and
  * the entry point's answer to a bad configuration: one line per problem, exit status 2, no stack trace.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { AWS_REGIONS, ConfigurationError, loadEnvironment } from "../config";
+import { AWS_REGIONS, ConfigurationError, loadDeployment } from "../config";
 import { Testing } from "cdktf";
 import { STACK_IDS } from "../main";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 
 function problemsOf(vars: NodeJS.ProcessEnv): readonly string[] {
   try {
-    loadEnvironment(vars);
+    loadDeployment(vars);
     return [];
   } catch (err) {
     if (err instanceof ConfigurationError) return err.problems;
@@ -24,7 +24,7 @@ function problemsOf(vars: NodeJS.ProcessEnv): readonly string[] {
   }
 }
 
-describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
+describe("loadDeployment refuses nonsense, one clear line per problem", () => {
   test.each<[string, NodeJS.ProcessEnv, RegExp]>([
     ["region unknown to the pinned provider", { AWS_REGION: "mars-north-9" }, /^AWS_REGION must be a region hashicorp\/aws 5\.100\.0 knows .*got "mars-north-9"$/],
     ["state bucket region unknown", { STATE_BUCKET: "tf-state", STATE_REGION: "eu-middle-1" }, /^STATE_REGION must be a region/],
@@ -48,7 +48,7 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
     expect(problemsOf({ AWS_REGION: "mars-north-9", ALARM_EMAIL: "x", OFFLINE: "yes", APP_ENV: "" })).toHaveLength(4);
   });
 
-  test.each<[string, NodeJS.ProcessEnv, Partial<ReturnType<typeof loadEnvironment>>]>([
+  test.each<[string, NodeJS.ProcessEnv, Partial<ReturnType<typeof loadDeployment>>]>([
     ["OFFLINE=1", { OFFLINE: "1" }, { offline: true }],
     ["OFFLINE=true", { OFFLINE: "true" }, { offline: true }],
     ["OFFLINE=TRUE", { OFFLINE: "TRUE" }, { offline: true }],
@@ -58,7 +58,7 @@ describe("loadEnvironment refuses nonsense, one clear line per problem", () => {
     ["an e-mail address", { ALARM_EMAIL: "ops@example.com" }, { alarmEmail: "ops@example.com" }],
     ["nothing set: the seeds' defaults", {}, { name: "dev", region: "ap-northeast-1", offline: false }],
   ])("accepts %s", (_case, vars, expected) => {
-    expect(loadEnvironment(vars)).toMatchObject(expected);
+    expect(loadDeployment(vars)).toMatchObject(expected);
   });
 
   test("the region list holds the seeds' region and the usual ones, each well formed", () => {
@@ -112,15 +112,15 @@ describe("local state: one file per environment and region", () => {
     [{ AWS_REGION: "us-east-1" }, "us-east-1"],
     [{ APP_ENV: "prod", AWS_REGION: "us-east-1" }, "prod.us-east-1"],
   ])("%j -> qualifier %s (the default keeps terraform.<stack>.tfstate)", (vars, qualifier) => {
-    expect(loadEnvironment(vars).stateBackend).toEqual(qualifier ? { kind: "local", qualifier } : { kind: "local" });
+    expect(loadDeployment(vars).stateBackend).toEqual(qualifier ? { kind: "local", qualifier } : { kind: "local" });
   });
 
   test("an environment named like a region is refused (its state file would be the region's)", () => {
-    expect(() => loadEnvironment({ APP_ENV: "us-east-1" })).toThrow(/APP_ENV must be .*not a region's name/);
+    expect(() => loadDeployment({ APP_ENV: "us-east-1" })).toThrow(/APP_ENV must be .*not a region's name/);
   });
 
   test("prod's stacks synthesize their own state file, never dev's", () => {
-    const prod = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: loadEnvironment({ APP_ENV: "prod", OFFLINE: "1" }) });
+    const prod = new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment: loadDeployment({ APP_ENV: "prod", OFFLINE: "1" }) });
     const backend = (JSON.parse(Testing.synth(prod)) as { terraform: { backend: unknown } }).terraform.backend;
     expect(backend).toEqual({ local: { path: "../../../terraform.prod.webhook-proxy.tfstate" } });
   });

@@ -10,7 +10,7 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { AlarmTopic } from "../blocks/alarm-topic";
 import { DeadLetterQueue } from "../blocks/dead-letter-queue";
 import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../blocks/defaults";
@@ -27,15 +27,15 @@ type Json = {
 };
 
 describe("a ServerlessStack's defaults", () => {
-  const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const, logRetentionDays: 30 };
-  const stack = new ServerlessStack(Testing.app(), "defaults", { env });
+  const deployment = { ...defaultDeployment, lambdaPackaging: "asset" as const, logRetentionDays: 30 };
+  const stack = new ServerlessStack(Testing.app(), "defaults", { deployment });
   // The stack passes its settings: the construct takes nothing from it by itself.
   const fn = new NodejsFunction(stack, "handler", {
     entry: ENTRY,
     functionName: "dev-hello",
     roleName: "dev-hello-role",
-    packaging: env.lambdaPackaging,
-    logRetentionDays: env.logRetentionDays,
+    packaging: deployment.lambdaPackaging,
+    logRetentionDays: deployment.logRetentionDays,
     alarms: stack.alarms,
   });
   fn.allowInvoke("api_permission", {
@@ -142,8 +142,8 @@ describe("validated variables are declared once per stack", () => {
 
 describe("alarms added to the stack's topic", () => {
   test("two functions with one id in different scopes get alarms of their own (ids from their paths)", () => {
-    const env = { ...defaultEnvironment, lambdaPackaging: "asset" as const };
-    const stack = new ServerlessStack(Testing.app(), "paths", { env });
+    const deployment = { ...defaultDeployment, lambdaPackaging: "asset" as const };
+    const stack = new ServerlessStack(Testing.app(), "paths", { deployment });
     for (const scope of ["first", "second"]) {
       new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role`, alarms: stack.alarms });
     }
@@ -164,7 +164,7 @@ describe("outside a ServerlessStack", () => {
 
 describe("a stack's hosted zone", () => {
   test("looked up once by name (data.aws_route53_zone `zone`, public); another name is refused", () => {
-    const stack = new ServerlessStack(Testing.app(), "zones", { env: defaultEnvironment });
+    const stack = new ServerlessStack(Testing.app(), "zones", { deployment: defaultDeployment });
     stack.hostedZoneId("example.com");
     stack.hostedZoneId("example.com");
     expect(() => stack.hostedZoneId("example.org")).toThrow("zones: a stack has one hosted zone; asked for example.org after example.com");

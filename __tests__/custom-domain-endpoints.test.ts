@@ -18,14 +18,14 @@ import { EventLogApiStack } from "../stacks/event-log-api";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { TranslateApiStack } from "../stacks/translate-api";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
-import { suppliedEnvironment, synthesize } from "./support/synth";
+import { suppliedDeployment, synthesize } from "./support/synth";
 
-const env = suppliedEnvironment;
+const deployment = suppliedDeployment;
 const domain = { domainName: "api.example.com", zoneName: "example.com" };
 
 describe.each([
-  ["kinesis-ingest", (props: { customDomain?: typeof domain }, e = env): TerraformStack => new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: e, ...props })],
-  ["translate-api", (props: { customDomain?: typeof domain }, e = env): TerraformStack => new TranslateApiStack(Testing.app(), "translate-api", { env: e, ...props })],
+  ["kinesis-ingest", (props: { customDomain?: typeof domain }, e = deployment): TerraformStack => new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment: e, ...props })],
+  ["translate-api", (props: { customDomain?: typeof domain }, e = deployment): TerraformStack => new TranslateApiStack(Testing.app(), "translate-api", { deployment: e, ...props })],
 ])("%s (REST API)", (_name, build) => {
   const off = synthesize(build({}));
   const on = synthesize(build({ customDomain: domain }));
@@ -49,7 +49,7 @@ describe.each([
   });
 
   test("without a supplied zone id, the zone is looked up by name", () => {
-    const live = Testing.synth(build({ customDomain: domain }, { ...env, lookups: {} }));
+    const live = Testing.synth(build({ customDomain: domain }, { ...deployment, lookups: {} }));
     expect(live).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "example.com" });
   });
 
@@ -61,15 +61,15 @@ describe.each([
 
 describe("HTTP APIs", () => {
   test("event-log-api: execute-api off with its custom domain (the default), on without", () => {
-    const withDomain = Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { env }));
-    const without = Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { env, customDomain: false }));
+    const withDomain = Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { deployment }));
+    const without = Testing.synth(new EventLogApiStack(Testing.app(), "event-log-api", { deployment, customDomain: false }));
     expect(withDomain).toHaveResourceWithProperties(Apigatewayv2Api, { disable_execute_api_endpoint: true });
     expect(without).toHaveResourceWithProperties(Apigatewayv2Api, { disable_execute_api_endpoint: false });
     expect(withDomain).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: "${var.table_deletion_protection}" });
   });
 
   test("webhook-proxy: always on its custom domain, execute-api off", () => {
-    const synth = Testing.synth(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env }));
+    const synth = Testing.synth(new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment }));
     expect(synth).toHaveResourceWithProperties(Apigatewayv2Api, { disable_execute_api_endpoint: true });
   });
 });

@@ -8,11 +8,11 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { STACKS } from "../main";
 import { Pattern } from "../blocks/pattern";
 import { dashboardProblems, parseDashboardBody } from "./support/dashboard-coverage";
-import { suppliedEnvironment, synthesize, type StackJson } from "./support/synth";
+import { suppliedDeployment, synthesize, type StackJson } from "./support/synth";
 
 function withDashboard(id: string, extend?: (stack: TerraformStack) => void): StackJson {
   const entry = STACKS.find((e) => e.id === id)!;
-  const stack = entry.build(Testing.app(), suppliedEnvironment);
+  const stack = entry.build(Testing.app(), suppliedDeployment);
   extend?.(stack);
   return synthesize(stack).json;
 }

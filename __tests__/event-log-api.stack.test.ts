@@ -24,13 +24,13 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../blocks/environment";
+import { defaultDeployment, offlineLookups } from "../config";
+import { DeploymentConfig } from "../blocks/deployment";
 import { EventLogApiStack, EventLogApiStackProps } from "../stacks/event-log-api";
-import { Block, blocksOf, findOne, metricDimensionsOf, onlyOf, statementsOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
+import { Block, blocksOf, findOne, metricDimensionsOf, onlyOf, statementsOf, suppliedDeployment, Synthesized, synthesize } from "./support/synth";
 
-function synth(props: Partial<EventLogApiStackProps> = {}, env: EnvironmentConfig = defaultEnvironment): Synthesized {
-  return synthesize(new EventLogApiStack(Testing.app(), "event-log-api", { env, ...props }));
+function synth(props: Partial<EventLogApiStackProps> = {}, deployment: DeploymentConfig = defaultDeployment): Synthesized {
+  return synthesize(new EventLogApiStack(Testing.app(), "event-log-api", { deployment, ...props }));
 }
 
 describe("event-log-api: defaults reproduce the seed", () => {
@@ -347,7 +347,7 @@ describe("event-log-api: supplied lookups and options", () => {
         readCapacity: 5,
         writeCapacity: 2,
       },
-      suppliedEnvironment,
+      suppliedDeployment,
     );
   });
 
@@ -385,7 +385,7 @@ describe("event-log-api: supplied lookups and options", () => {
 describe("event-log-api: no CORS, no requester user", () => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synth({ corsAllowOrigins: [], requesterUser: false }, suppliedEnvironment);
+    s = synth({ corsAllowOrigins: [], requesterUser: false }, suppliedDeployment);
   });
 
   test("an empty origin list drops the CORS configuration", () => {
@@ -403,7 +403,7 @@ describe("event-log-api: the requester as a role (issue 26)", () => {
   const trustedPrincipalArns = ["arn:aws:iam::123456789012:role/reporting"];
   let s: Synthesized;
   beforeAll(() => {
-    s = synth({ requester: { role: { trustedPrincipalArns } } }, suppliedEnvironment);
+    s = synth({ requester: { role: { trustedPrincipalArns } } }, suppliedDeployment);
   });
 
   test("a role the named principals assume holds the requester policy; no user", () => {

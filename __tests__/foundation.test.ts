@@ -21,11 +21,11 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { defaultEnvironment, loadEnvironment, offlineLookups } from "../config";
+import { defaultDeployment, loadDeployment, offlineLookups } from "../config";
 import { ApiCustomDomain } from "../blocks/api-custom-domain";
 import { DeadLetterQueue } from "../blocks/dead-letter-queue";
 import { declareEntryPoint, ENTRY_POINT_CALLERS_LOCAL } from "../blocks/entry-points";
-import { EnvironmentConfig } from "../blocks/environment";
+import { DeploymentConfig } from "../blocks/deployment";
 import { buildBundle } from "../blocks/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../blocks/lambda/nodejs-function";
 import { ServerlessStack } from "../blocks/serverless-stack";
@@ -33,15 +33,15 @@ import { StackJson, Synthesized, synthesize } from "./support/synth";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
 
-function stackWithFunction(env: EnvironmentConfig, overrides: Partial<NodejsFunctionProps> = {}): ServerlessStack {
-  const stack = new ServerlessStack(Testing.app(), "test", { env });
+function stackWithFunction(deployment: DeploymentConfig, overrides: Partial<NodejsFunctionProps> = {}): ServerlessStack {
+  const stack = new ServerlessStack(Testing.app(), "test", { deployment });
   const alarms = stack.alarms;
   new NodejsFunction(stack, "handler", {
     entry: ENTRY,
     functionName: stack.name("hello"),
     roleName: stack.name("hello-role"),
-    packaging: env.lambdaPackaging,
-    logRetentionDays: env.logRetentionDays,
+    packaging: deployment.lambdaPackaging,
+    logRetentionDays: deployment.logRetentionDays,
     statements: [{ actions: ["dynamodb:PutItem"], resources: ["arn:aws:dynamodb:ap-northeast-1:123456789012:table/x"] }],
     alarms,
     ...overrides,
@@ -49,23 +49,23 @@ function stackWithFunction(env: EnvironmentConfig, overrides: Partial<NodejsFunc
   return stack;
 }
 
-describe("loadEnvironment", () => {
+describe("loadDeployment", () => {
   test("defaults reproduce the seeds: dev, ap-northeast-1, archive_file packaging, local state", () => {
-    const env = loadEnvironment({});
-    expect(env).toMatchObject({ name: "dev", region: "ap-northeast-1", lambdaPackaging: "archive", offline: false });
-    expect(env.stateBackend).toEqual({ kind: "local" });
-    expect(env.lookups).toEqual({});
+    const deployment = loadDeployment({});
+    expect(deployment).toMatchObject({ name: "dev", region: "ap-northeast-1", lambdaPackaging: "archive", offline: false });
+    expect(deployment.stateBackend).toEqual({ kind: "local" });
+    expect(deployment.lookups).toEqual({});
   });
 
   test("OFFLINE=1 supplies every lookup and packages as assets (no archive provider needed)", () => {
-    const env = loadEnvironment({ OFFLINE: "1" });
-    expect(env.offline).toBe(true);
-    expect(env.lookups).toEqual(offlineLookups);
-    expect(env.lambdaPackaging).toBe("asset");
+    const deployment = loadDeployment({ OFFLINE: "1" });
+    expect(deployment.offline).toBe(true);
+    expect(deployment.lookups).toEqual(offlineLookups);
+    expect(deployment.lambdaPackaging).toBe("asset");
   });
 
   test("STATE_BUCKET switches to the S3 backend", () => {
-    expect(loadEnvironment({ STATE_BUCKET: "tf-state", STATE_LOCK_TABLE: "locks" }).stateBackend).toEqual({
+    expect(loadDeployment({ STATE_BUCKET: "tf-state", STATE_LOCK_TABLE: "locks" }).stateBackend).toEqual({
       kind: "s3",
       bucket: "tf-state",
       region: undefined,
@@ -74,29 +74,29 @@ describe("loadEnvironment", () => {
   });
 
   test("bad values fail with a message naming the variable", () => {
-    expect(() => loadEnvironment({ LAMBDA_PACKAGING: "tarball" })).toThrow(/LAMBDA_PACKAGING/);
-    expect(() => loadEnvironment({ APP_ENV: "Prod Env" })).toThrow(/APP_ENV/);
+    expect(() => loadDeployment({ LAMBDA_PACKAGING: "tarball" })).toThrow(/LAMBDA_PACKAGING/);
+    expect(() => loadDeployment({ APP_ENV: "Prod Env" })).toThrow(/APP_ENV/);
   });
 });
 
 describe("ServerlessStack", () => {
   test("provider carries default tags: project, stack, environment", () => {
-    const json = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "tags", { env: defaultEnvironment })));
+    const json = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "tags", { deployment: defaultDeployment })));
     expect(json.provider.aws[0].default_tags[0].tags).toEqual({
-      project: defaultEnvironment.project,
+      project: defaultDeployment.project,
       stack: "tags",
       environment: "dev",
     });
   });
 
   test("local state by default, relative to the stack folder (same synth output on every machine)", () => {
-    const json = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "local", { env: defaultEnvironment })));
+    const json = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "local", { deployment: defaultDeployment })));
     expect(json.terraform.backend.local.path).toBe("../../../terraform.local.tfstate");
   });
 
   test("S3 state: encrypted, keyed by environment and stack, S3 native lock file", () => {
-    const env: EnvironmentConfig = { ...defaultEnvironment, name: "prod", stateBackend: { kind: "s3", bucket: "tf-state" } };
-    const s3 = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "shared", { env }))).terraform.backend.s3;
+    const deployment: DeploymentConfig = { ...defaultDeployment, name: "prod", stateBackend: { kind: "s3", bucket: "tf-state" } };
+    const s3 = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "shared", { deployment }))).terraform.backend.s3;
     expect(s3).toMatchObject({
       bucket: "tf-state",
       key: "cdktf/prod/shared.tfstate",
@@ -107,24 +107,24 @@ describe("ServerlessStack", () => {
   });
 
   test("S3 state with a DynamoDB lock table instead of the lock file", () => {
-    const env: EnvironmentConfig = {
-      ...defaultEnvironment,
+    const deployment: DeploymentConfig = {
+      ...defaultDeployment,
       stateBackend: { kind: "s3", bucket: "tf-state", dynamodbLockTable: "tf-locks" },
     };
-    const s3 = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "shared", { env }))).terraform.backend.s3;
+    const s3 = JSON.parse(Testing.synth(new ServerlessStack(Testing.app(), "shared", { deployment }))).terraform.backend.s3;
     expect(s3.dynamodb_table).toBe("tf-locks");
     expect(s3.use_lockfile).toBeUndefined();
   });
 
   test("ServerlessStack.of finds the stack of a construct inside one, and throws, naming the construct, outside one", () => {
-    const stack = new ServerlessStack(Testing.app(), "of", { env: defaultEnvironment });
+    const stack = new ServerlessStack(Testing.app(), "of", { deployment: defaultDeployment });
     expect(ServerlessStack.of(new Construct(stack, "inside"))).toBe(stack);
     const plain = new TerraformStack(Testing.app(), "plain");
     expect(() => ServerlessStack.of(new Construct(plain, "outside"))).toThrow("plain/outside is not in a ServerlessStack");
   });
 
   test("offline: the provider makes no call to AWS; account id comes from the supplied lookups", () => {
-    const stack = new ServerlessStack(Testing.app(), "offline", { env: loadEnvironment({ OFFLINE: "1" }) });
+    const stack = new ServerlessStack(Testing.app(), "offline", { deployment: loadDeployment({ OFFLINE: "1" }) });
     expect(stack.accountId).toBe(offlineLookups.accountId);
     const provider = JSON.parse(Testing.synth(stack)).provider.aws[0];
     expect(provider).toMatchObject({
@@ -150,13 +150,13 @@ describe("declareEntryPoint", () => {
 });
 
 describe("NodejsFunction, asset packaging", () => {
-  const env: EnvironmentConfig = { ...defaultEnvironment, lambdaPackaging: "asset" };
+  const deployment: DeploymentConfig = { ...defaultDeployment, lambdaPackaging: "asset" };
   let synth: string;
   let json: StackJson;
   const bundle = buildBundle(ENTRY);
 
   beforeAll(() => {
-    ({ text: synth, json } = synthesize(stackWithFunction(env)));
+    ({ text: synth, json } = synthesize(stackWithFunction(deployment)));
   });
 
   test("function: nodejs22.x, index.handler, source_code_hash is the zip's base64 SHA-256", () => {
@@ -186,7 +186,7 @@ describe("NodejsFunction, asset packaging", () => {
   });
 
   test("the stack folder is self-contained: the zip is copied next to cdk.tf.json", () => {
-    const stack = stackWithFunction(env);
+    const stack = stackWithFunction(deployment);
     const outdir = Testing.fullSynth(stack);
     const stackJson = JSON.parse(readFileSync(path.join(outdir, "stacks", "test", "cdk.tf.json"), "utf8")) as StackJson;
     const filename = String(Object.values(stackJson.resource.aws_lambda_function)[0].filename);
@@ -216,7 +216,7 @@ describe("NodejsFunction, asset packaging", () => {
 
 describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
   test("archive_file zips the bundled folder shipped as an asset; the hash comes from the archive", () => {
-    const { text: synth, json } = synthesize(stackWithFunction(defaultEnvironment));
+    const { text: synth, json } = synthesize(stackWithFunction(defaultDeployment));
     expect(synth).toHaveDataSourceWithProperties(DataArchiveFile, {
       type: "zip",
       source_dir: expect.stringMatching(/^assets\//),
@@ -230,7 +230,7 @@ describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
 
   test("managed policy form: aws_iam_policy with description, attached to the role; extra managed ARNs attached", () => {
     const synth = Testing.synth(
-      stackWithFunction(defaultEnvironment, {
+      stackWithFunction(defaultDeployment, {
         rolePolicy: { kind: "managed", name: "dev-hello-policy", description: "kept from the seed" },
         managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"],
       }),
@@ -245,7 +245,7 @@ describe("NodejsFunction, archive_file packaging (the seeds' way)", () => {
 
 describe("ApiCustomDomain", () => {
   function domainStack(certificate: ConstructorParameters<typeof ApiCustomDomain>[2]["certificate"]): Synthesized {
-    const stack = new ServerlessStack(Testing.app(), "domain", { env: defaultEnvironment });
+    const stack = new ServerlessStack(Testing.app(), "domain", { deployment: defaultDeployment });
     new ApiCustomDomain(stack, "domain", {
       domainName: "api.example.com",
       hostedZoneId: "Z123",
@@ -290,7 +290,7 @@ describe("ApiCustomDomain", () => {
 
 describe("DeadLetterQueue", () => {
   test("encrypted, 14-day retention, alarms on depth and oldest-message age", () => {
-    const stack = new ServerlessStack(Testing.app(), "dlq", { env: { ...defaultEnvironment, alarmEmail: "ops@example.com" } });
+    const stack = new ServerlessStack(Testing.app(), "dlq", { deployment: { ...defaultDeployment, alarmEmail: "ops@example.com" } });
     new DeadLetterQueue(stack, "dlq", { queueName: "dev-dlq", alarms: stack.alarms });
     const synth = Testing.synth(stack);
     expect(synth).toHaveResourceWithProperties(SqsQueue, {
@@ -308,26 +308,26 @@ describe("DeadLetterQueue", () => {
 describe("API keys in state (issue 26)", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KinesisIngestStack } = require("../stacks/kinesis-ingest") as typeof import("../stacks/kinesis-ingest");
-  const warnings = (env: EnvironmentConfig, props: { callerAuth?: "api-key" | "iam" } = {}): string[] => {
-    const stack = new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: { ...env, lookups: offlineLookups }, ...props });
+  const warnings = (deployment: DeploymentConfig, props: { callerAuth?: "api-key" | "iam" } = {}): string[] => {
+    const stack = new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment: { ...deployment, lookups: offlineLookups }, ...props });
     return stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
   };
-  const s3 = (kmsKeyId?: string): EnvironmentConfig => ({ ...defaultEnvironment, stateBackend: { kind: "s3", bucket: "state", kmsKeyId } });
+  const s3 = (kmsKeyId?: string): DeploymentConfig => ({ ...defaultDeployment, stateBackend: { kind: "s3", bucket: "state", kmsKeyId } });
 
   test("synth warns when API keys meet a local state file or S3 state without a customer managed key", () => {
-    expect(warnings(defaultEnvironment)).toEqual([expect.stringContaining("API key values are stored in Terraform state, here a local state file")]);
+    expect(warnings(defaultDeployment)).toEqual([expect.stringContaining("API key values are stored in Terraform state, here a local state file")]);
     expect(warnings(s3())).toEqual([expect.stringContaining("S3 state without a customer managed key")]);
   });
 
   test("no warning with S3 state under a customer managed key, or without API keys", () => {
     expect(warnings(s3("arn:aws:kms:ap-northeast-1:123456789012:key/abc"))).toEqual([]);
-    expect(warnings(defaultEnvironment, { callerAuth: "iam" })).toEqual([]);
+    expect(warnings(defaultDeployment, { callerAuth: "iam" })).toEqual([]);
   });
 
   test("STATE_KMS_KEY_ID sets the S3 backend's key; without STATE_BUCKET it is refused", () => {
-    const env = loadEnvironment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
-    expect(env.stateBackend).toMatchObject({ kind: "s3", kmsKeyId: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
-    expect(() => loadEnvironment({ STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" })).toThrow("STATE_KMS_KEY_ID needs STATE_BUCKET");
-    expect(() => loadEnvironment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "my-key" })).toThrow("STATE_KMS_KEY_ID");
+    const deployment = loadDeployment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
+    expect(deployment.stateBackend).toMatchObject({ kind: "s3", kmsKeyId: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" });
+    expect(() => loadDeployment({ STATE_KMS_KEY_ID: "arn:aws:kms:ap-northeast-1:123456789012:key/abc" })).toThrow("STATE_KMS_KEY_ID needs STATE_BUCKET");
+    expect(() => loadDeployment({ STATE_BUCKET: "my-state", STATE_KMS_KEY_ID: "my-key" })).toThrow("STATE_KMS_KEY_ID");
   });
 });

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { STACK_IDS } from "../main";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { exportHcl, fallbackApplies, refusedOutdir } from "../tools/hcl/export-hcl";
 import { ProviderInstallError } from "../tools/hcl/schema";
 import {
@@ -312,10 +312,10 @@ function sortKeys(value: unknown): unknown {
 
   test("only the defaults' packaging falls back; one asked for is kept, and its failure explained", () => {
     const missing = new ProviderInstallError(["hashicorp/archive"], "Error: Failed to query available provider packages");
-    expect(fallbackApplies(missing, defaultEnvironment, {})).toBe(true);
-    expect(fallbackApplies(missing, defaultEnvironment, { LAMBDA_PACKAGING: "archive" })).toBe(false);
-    expect(fallbackApplies(new ProviderInstallError(["hashicorp/aws"], ""), defaultEnvironment, {})).toBe(false);
-    expect(fallbackApplies(new Error("fmt failed"), defaultEnvironment, {})).toBe(false);
+    expect(fallbackApplies(missing, defaultDeployment, {})).toBe(true);
+    expect(fallbackApplies(missing, defaultDeployment, { LAMBDA_PACKAGING: "archive" })).toBe(false);
+    expect(fallbackApplies(new ProviderInstallError(["hashicorp/aws"], ""), defaultDeployment, {})).toBe(false);
+    expect(fallbackApplies(new Error("fmt failed"), defaultDeployment, {})).toBe(false);
   });
 });
 

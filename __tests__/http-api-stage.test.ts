@@ -12,7 +12,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { DnsValidatedCertificate } from "../blocks/dns-validated-certificate";
 import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../blocks/http-api-stage";
 import { ServerlessStack } from "../blocks/serverless-stack";
@@ -20,7 +20,7 @@ import { onlyOf, Synthesized, synthesize } from "./support/synth";
 
 /** A stack with an HTTP API, an alarm topic and HttpApiStage(s) with the given props. */
 function stageStack(...stages: Partial<Omit<HttpApiStageProps, "api" | "alarms">>[]): Synthesized {
-  const stack = new ServerlessStack(Testing.app(), "stage-test", { env: defaultEnvironment });
+  const stack = new ServerlessStack(Testing.app(), "stage-test", { deployment: defaultDeployment });
   const api = new Apigatewayv2Api(stack, "api", { name: "dev-orders-api", protocolType: "HTTP" });
   const alarms = stack.alarms;
   stages.forEach((props, i) => {
@@ -168,7 +168,7 @@ describe("DnsValidatedCertificate", () => {
   let built: Synthesized;
   let certificate: DnsValidatedCertificate;
   beforeAll(() => {
-    const stack = new ServerlessStack(Testing.app(), "certificate-test", { env: defaultEnvironment });
+    const stack = new ServerlessStack(Testing.app(), "certificate-test", { deployment: defaultDeployment });
     certificate = new DnsValidatedCertificate(stack, "certificate", { domainName: "api.example.com", hostedZoneId: "Z123" });
     // A user of the ARN, as a listener or API domain name would be.
     new LbListener(stack, "listener", {

@@ -26,22 +26,22 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Testing } from "cdktf";
-import { defaultEnvironment } from "../config";
-import { EnvironmentConfig } from "../blocks/environment";
+import { defaultDeployment } from "../config";
+import { DeploymentConfig } from "../blocks/deployment";
 import { KinesisIngestStack, KinesisIngestStackProps } from "../stacks/kinesis-ingest";
-import { Block, blocksOf, offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
+import { Block, blocksOf, offlineDeployment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 const ref = (address: string) => `\${${address}}`;
 const STREAM_ARN = ref("aws_kinesis_stream.stream.arn");
 
-function kinesisIngest(env: EnvironmentConfig, props: Omit<KinesisIngestStackProps, "env"> = {}): Synthesized {
-  return synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env, ...props }));
+function kinesisIngest(deployment: DeploymentConfig, props: Omit<KinesisIngestStackProps, "deployment"> = {}): Synthesized {
+  return synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment, ...props }));
 }
 
 describe("kinesis-ingest stack: the seed's resources", () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = kinesisIngest(defaultEnvironment);
+    synth = kinesisIngest(defaultDeployment);
   });
 
   it("has the seed's data sources: region and caller identity (looked up when not supplied)", () => {
@@ -191,7 +191,7 @@ describe("kinesis-ingest stack: fixes", () => {
   let synth: Synthesized;
   let handlerPolicy: Block;
   beforeAll(() => {
-    synth = kinesisIngest(offlineEnvironment);
+    synth = kinesisIngest(offlineDeployment);
     const handlerPolicyRef = Object.values(synth.json.resource.aws_iam_role_policy).find((p) => p.name === "dev-lambda_kinesis_to_dynamo_policy")?.policy;
     const documentId = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(handlerPolicyRef))?.[1] ?? "";
     handlerPolicy = synth.json.data.aws_iam_policy_document[documentId];
@@ -341,7 +341,7 @@ describe("kinesis-ingest stack: fixes", () => {
     // The supplied account id (offline) names the role's ARN.
     expect(synth.text).toHaveResourceWithProperties(ApiGatewayAccount, {
       count,
-      cloudwatch_role_arn: `arn:${partition}:iam::${offlineEnvironment.lookups.accountId}:role/dev-apigw-cloudwatch-logs-role`,
+      cloudwatch_role_arn: `arn:${partition}:iam::${offlineDeployment.lookups.accountId}:role/dev-apigw-cloudwatch-logs-role`,
     });
     // Stage logging needs the setting first.
     const account = `aws_api_gateway_account.${onlyOf(synth, "aws_api_gateway_account").name}`;
@@ -391,7 +391,7 @@ describe("kinesis-ingest stack: fixes", () => {
 
 describe("kinesis-ingest stack: props", () => {
   it("sizes the stream and the mapping from props", () => {
-    const synth = kinesisIngest(offlineEnvironment, {
+    const synth = kinesisIngest(offlineDeployment, {
       shardCount: 4,
       batchSize: 500,
       maximumRetryAttempts: 2,
@@ -406,12 +406,12 @@ describe("kinesis-ingest stack: props", () => {
   });
 
   it("leaves the region's API Gateway logging setting to another stack when manageApiGatewayAccount is false", () => {
-    const synth = kinesisIngest(offlineEnvironment, { manageApiGatewayAccount: false });
+    const synth = kinesisIngest(offlineDeployment, { manageApiGatewayAccount: false });
     expect(synth.json.variable.manage_api_gateway_account).toMatchObject({ type: "bool", default: false });
   });
 
   it("prefixes every physical name with the environment", () => {
-    const synth = kinesisIngest({ ...offlineEnvironment, name: "prod" });
+    const synth = kinesisIngest({ ...offlineDeployment, name: "prod" });
     expect(synth.text).toHaveResourceWithProperties(KinesisStream, { name: "prod-example-stream" });
     expect(synth.text).toHaveResourceWithProperties(DynamodbTable, { name: "prod-example-table" });
     expect(synth.text).toHaveResourceWithProperties(ApiGatewayRestApi, { name: "prod-kinesis-sample-api" });
@@ -422,7 +422,7 @@ describe("kinesis-ingest stack: props", () => {
 describe("kinesis-ingest stack: dead letters outlive their wait (security review, issue 20)", () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = kinesisIngest(defaultEnvironment);
+    synth = kinesisIngest(defaultDeployment);
   });
 
   it("keeps records 7 days by default, from a variable the plan validates against the record age + reaction window", () => {
@@ -434,10 +434,10 @@ describe("kinesis-ingest stack: dead letters outlive their wait (security review
   });
 
   it("refuses at synth a retention that would expire dead-lettered records before a replay", () => {
-    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 48 })).toThrow(/must be at least .* = 73 h/);
-    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 24 })).toThrow(/= 25 h/);
-    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 9000 })).toThrow(/24\.\.8760/);
-    expect(() => kinesisIngest(defaultEnvironment, { streamRetentionHours: 24, reactionWindowHours: 12, maximumRecordAgeSeconds: 3600 })).not.toThrow();
+    expect(() => kinesisIngest(defaultDeployment, { streamRetentionHours: 48 })).toThrow(/must be at least .* = 73 h/);
+    expect(() => kinesisIngest(defaultDeployment, { streamRetentionHours: 24, reactionWindowHours: 24 })).toThrow(/= 25 h/);
+    expect(() => kinesisIngest(defaultDeployment, { streamRetentionHours: 9000 })).toThrow(/24\.\.8760/);
+    expect(() => kinesisIngest(defaultDeployment, { streamRetentionHours: 24, reactionWindowHours: 12, maximumRecordAgeSeconds: 3600 })).not.toThrow();
   });
 
   it("alarms on dead-letter depth through the stack's own deliverable topic", () => {

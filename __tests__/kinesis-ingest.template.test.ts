@@ -13,7 +13,7 @@ import { Testing } from "cdktf";
 import { IntegrationResponse, integrationResponses, matchResponse, renderTemplate } from "../tools/emulator/apigateway";
 import type { SynthesizedStack } from "../tools/emulator/synth";
 import { KinesisIngestStack } from "../stacks/kinesis-ingest";
-import { offlineEnvironment, onlyOf, Synthesized, synthesize } from "./support/synth";
+import { offlineDeployment, onlyOf, Synthesized, synthesize } from "./support/synth";
 
 const TEST_STREAM = "template-test-stream";
 
@@ -85,7 +85,7 @@ describe("kinesis-ingest request template, rendered and sent to kinesalite", () 
   const withStream = (streamName: string) => requestTemplate.replace("${aws_kinesis_stream.stream.name}", streamName);
 
   beforeAll(async () => {
-    synth = synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { env: offlineEnvironment }));
+    synth = synthesize(new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment: offlineDeployment }));
     stack = { id: "kinesis-ingest", dir: "", json: synth.json };
     const integration = onlyOf(synth, "aws_api_gateway_integration").body;
     requestTemplate = (integration.request_templates as Record<string, string>)["application/json"];

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { loadEnvironment } from "../config";
+import { loadDeployment } from "../config";
 import { App } from "cdktf";
 import { EventLogApiStack } from "../stacks/event-log-api";
 import { FAKE_CREDENTIALS, REGION } from "../tools/emulator/engines";
@@ -71,7 +71,7 @@ describe("a synth for us-east-1 (AWS_REGION=us-east-1)", () => {
     synthDir = mkdtempSync(path.join(tmpdir(), "local-region-"));
     // The one stack served, not the app.
     const app = new App({ outdir: synthDir });
-    new EventLogApiStack(app, "event-log-api", { env: loadEnvironment({ AWS_REGION: "us-east-1" }) });
+    new EventLogApiStack(app, "event-log-api", { deployment: loadDeployment({ AWS_REGION: "us-east-1" }) });
     app.synth();
     s = await startLocalServer(["event-log-api"], synthDir);
   }, 60_000);

@@ -26,13 +26,13 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Testing } from "cdktf";
-import { defaultEnvironment, offlineLookups } from "../config";
-import { EnvironmentConfig } from "../blocks/environment";
+import { defaultDeployment, offlineLookups } from "../config";
+import { DeploymentConfig } from "../blocks/deployment";
 import { ELB_LOG_DELIVERY_PRINCIPAL, MediaAlbStack, MediaAlbStackProps } from "../stacks/media-alb";
-import { blocksOf, findOne, policyStatements, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
+import { blocksOf, findOne, policyStatements, suppliedDeployment, Synthesized, synthesize } from "./support/synth";
 
-function synth(props: Partial<MediaAlbStackProps> = {}, env: EnvironmentConfig = suppliedEnvironment): Synthesized {
-  return synthesize(new MediaAlbStack(Testing.app(), "media-alb", { env, ...props }));
+function synth(props: Partial<MediaAlbStackProps> = {}, deployment: DeploymentConfig = suppliedDeployment): Synthesized {
+  return synthesize(new MediaAlbStack(Testing.app(), "media-alb", { deployment, ...props }));
 }
 
 describe("media-alb stack: the seed's resources (lookups supplied)", () => {
@@ -236,7 +236,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
     expect(statements).toHaveLength(2); // + writing its own log group
     expect(s.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: `/aws/lambda/${functionName}`,
-      retention_in_days: defaultEnvironment.logRetentionDays,
+      retention_in_days: defaultDeployment.logRetentionDays,
     });
   });
 
@@ -307,7 +307,7 @@ describe("media-alb stack: the seed's resources (lookups supplied)", () => {
 describe("media-alb stack: nothing supplied (the default VPC, the zone by name)", () => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synth({}, { ...defaultEnvironment, lambdaPackaging: "asset" });
+    s = synth({}, { ...defaultDeployment, lambdaPackaging: "asset" });
   });
 
   test("default VPC and its default-for-az subnets through data sources", () => {
@@ -342,7 +342,7 @@ describe("media-alb stack: options", () => {
       accessLogExpirationDays: 30,
       sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
     });
-    newRegion = synth({}, { ...suppliedEnvironment, region: "ap-southeast-5" });
+    newRegion = synth({}, { ...suppliedDeployment, region: "ap-southeast-5" });
   });
 
   test("an existing certificate (the seed's wildcard) replaces the requested one", () => {

@@ -10,11 +10,11 @@ import { TranslateApi } from "../patterns/translate-api";
 import { ALARMED_BY_SERVICE } from "../blocks/observability/outcome-alarms";
 import { DIMENSIONS, METRICS_NAMESPACE } from "../handlers/shared/outcomes";
 import { dashboardProblems } from "./support/dashboard-coverage";
-import { blocksOf, suppliedEnvironment, synthesize, type StackJson } from "./support/synth";
+import { blocksOf, suppliedDeployment, synthesize, type StackJson } from "./support/synth";
 
 /** The stack as the app builds it: its pattern calls `observe` at the end of its constructor. */
 function observed(id: string): StackJson {
-  return synthesize(STACKS.find((e) => e.id === id)!.build(Testing.app(), suppliedEnvironment)).json;
+  return synthesize(STACKS.find((e) => e.id === id)!.build(Testing.app(), suppliedDeployment)).json;
 }
 
 const outcomeAlarms = (json: StackJson): Record<string, unknown>[] => blocksOf(json, "aws_cloudwatch_metric_alarm").filter((a) => a.namespace === METRICS_NAMESPACE);

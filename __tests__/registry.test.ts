@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { buildApp, STACK_IDS, STACKS } from "../main";
 
 const root = path.resolve(__dirname, "..");
 
 test("the app's stacks are exactly the registry's, in order", () => {
-  const app = buildApp(defaultEnvironment, mkdtempSync(path.join(tmpdir(), "registry-")));
+  const app = buildApp(defaultDeployment, mkdtempSync(path.join(tmpdir(), "registry-")));
   const built = app.node.children.filter((child): child is TerraformStack => child instanceof TerraformStack);
   expect(built.map((stack) => stack.node.id)).toEqual([...STACK_IDS]);
 });
@@ -50,7 +50,7 @@ describe("every tool reads the registry, none keeps a list of its own", () => {
     const entry = STACKS.find((e) => e.id === "media-alb")!;
     const synth = (variant: "props" | "optionsOn"): Record<string, unknown> => {
       const app = Testing.app();
-      return (JSON.parse(Testing.synth(entry.build(app, defaultEnvironment, variant))) as { resource: Record<string, unknown> }).resource;
+      return (JSON.parse(Testing.synth(entry.build(app, defaultDeployment, variant))) as { resource: Record<string, unknown> }).resource;
     };
     // media-alb's optionsOn is `webAcl: {}`: a web ACL and its association appear, nothing else goes.
     const [defaults, optionsOn] = [synth("props"), synth("optionsOn")];
@@ -59,7 +59,7 @@ describe("every tool reads the registry, none keeps a list of its own", () => {
   }, 60_000);
 
   test("buildApp builds only the stacks asked for, in the registry's order, each once", () => {
-    const app = buildApp(defaultEnvironment, mkdtempSync(path.join(tmpdir(), "registry-")), { stacks: ["media-alb", "kinesis-ingest", "media-alb"] });
+    const app = buildApp(defaultDeployment, mkdtempSync(path.join(tmpdir(), "registry-")), { stacks: ["media-alb", "kinesis-ingest", "media-alb"] });
     const built = app.node.children.filter((child): child is TerraformStack => child instanceof TerraformStack);
     expect(built.map((stack) => stack.node.id)).toEqual(["kinesis-ingest", "media-alb"]);
   });

@@ -323,7 +323,7 @@ describe("every command that synthesizes checks the configuration as synth does,
     expect(() => parseReplayArgs(["kinesis-ingest", "--synth-dir", dev], { APP_ENV: "prod" })).toThrow(
       /kinesis-ingest\/cdk\.tf\.json was synthesized with APP_ENV=dev, not the configuration given \(APP_ENV=prod\)/,
     );
-    expect(parseReplayArgs(["kinesis-ingest", "--synth-dir", dev], {}).options.env?.name).toBe("dev");
+    expect(parseReplayArgs(["kinesis-ingest", "--synth-dir", dev], {}).options.deployment?.name).toBe("dev");
     expect(() => parseReplayArgs(["kinesis-ingest"], { AWS_REGION: "mars-1" })).toThrow(/AWS_REGION must be a region/);
   });
 

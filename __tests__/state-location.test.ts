@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { Testing } from "cdktf";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import { ServerlessStack } from "../blocks/serverless-stack";
 import { STACK_IDS } from "../main";
 import { terraformAvailable } from "../scripts/terraform-check";
@@ -21,7 +21,7 @@ import { synthesize } from "./support/synth";
 const run = promisify(execFile);
 
 function localBackendOf(id: string): unknown {
-  return synthesize(new ServerlessStack(Testing.app(), id, { env: defaultEnvironment })).json.terraform.backend;
+  return synthesize(new ServerlessStack(Testing.app(), id, { deployment: defaultDeployment })).json.terraform.backend;
 }
 
 test.each(STACK_IDS)("%s: local state is terraform.<id>.tfstate three folders up (the project root)", (id) => {

@@ -25,13 +25,13 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { defaultEnvironment } from "../config";
-import { EnvironmentConfig } from "../blocks/environment";
+import { defaultDeployment } from "../config";
+import { DeploymentConfig } from "../blocks/deployment";
 import { TranslateApiStack, TranslateApiStackProps } from "../stacks/translate-api";
-import { Block, blockAt, blocksOf, byPath, Found, onlyOf, suppliedEnvironment, Synthesized, synthesize } from "./support/synth";
+import { Block, blockAt, blocksOf, byPath, Found, onlyOf, suppliedDeployment, Synthesized, synthesize } from "./support/synth";
 
-function synth(props: Partial<TranslateApiStackProps> = {}, env: EnvironmentConfig = suppliedEnvironment): Synthesized {
-  return synthesize(new TranslateApiStack(Testing.app(), "translate-api", { env, ...props }));
+function synth(props: Partial<TranslateApiStackProps> = {}, deployment: DeploymentConfig = suppliedDeployment): Synthesized {
+  return synthesize(new TranslateApiStack(Testing.app(), "translate-api", { deployment, ...props }));
 }
 
 /** `${data.aws_partition.<id>.partition}`: the partition the account-logging construct looks up. */
@@ -425,9 +425,9 @@ describe("translate-api stack (props set, AWS lookups live)", () => {
         memorySize: 256,
         functionTimeoutSeconds: 15,
       },
-      { ...defaultEnvironment, name: "prod", lambdaPackaging: "asset" },
+      { ...defaultDeployment, name: "prod", lambdaPackaging: "asset" },
     );
-    base = synth({}, { ...defaultEnvironment, name: "prod", lambdaPackaging: "asset" });
+    base = synth({}, { ...defaultDeployment, name: "prod", lambdaPackaging: "asset" });
   });
 
   it("props become the variables' defaults", () => {

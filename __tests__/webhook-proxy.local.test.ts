@@ -13,14 +13,14 @@ import { createPrivateKey, sign } from "node:crypto";
 import { App } from "cdktf";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
 import { type LocalServer, startLocalServer, stopLocalServer, until } from "./support/local-server";
-import { offlineEnvironment } from "./support/synth";
+import { offlineDeployment } from "./support/synth";
 
 let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "webhook-local-"));
   const app = new App({ outdir: dir });
-  new WebhookProxyStack(app, "webhook-proxy", { env: offlineEnvironment });
+  new WebhookProxyStack(app, "webhook-proxy", { deployment: offlineDeployment });
   app.synth();
 });
 

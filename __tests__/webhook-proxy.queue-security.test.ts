@@ -10,13 +10,13 @@
 import { Testing } from "cdktf";
 import { WebhookProxyStack } from "../stacks/webhook-proxy";
 import { PRINCIPAL_ARN_PATTERN, QUEUE_KEY_ADMIN_ACTIONS, READ_ACTIONS } from "../patterns/webhook-proxy/queue-security";
-import { blockAt, byPath, type PolicyStatement, type StackJson, statementsOf, suppliedEnvironment, synthesize } from "./support/synth";
+import { blockAt, byPath, type PolicyStatement, type StackJson, statementsOf, suppliedDeployment, synthesize } from "./support/synth";
 
 const ACCOUNT = "123456789012";
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 
 function build(queueOperatorArns?: string[]): StackJson {
-  return synthesize(new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: suppliedEnvironment, queueOperatorArns })).json;
+  return synthesize(new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment: suppliedDeployment, queueOperatorArns })).json;
 }
 
 const roleArn = (json: StackJson, fn: string): string => `\${aws_iam_role.${byPath(json, "aws_iam_role", `${fn}/role`).name}.arn}`;

@@ -24,7 +24,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { defaultEnvironment } from "../config";
+import { defaultDeployment } from "../config";
 import {
   ACCESS_LOG_FORMAT,
   HEADER_LIST_PATTERN,
@@ -39,14 +39,14 @@ import {
   WebhookProxyStackProps,
   ZONE_ID_PATTERN,
 } from "../stacks/webhook-proxy";
-import { byPath, findOne, metricDimensionsOf, StackJson, suppliedEnvironment, synthesize } from "./support/synth";
+import { byPath, findOne, metricDimensionsOf, StackJson, suppliedDeployment, synthesize } from "./support/synth";
 
 function build(props: Partial<WebhookProxyStackProps> = {}): {
   stack: WebhookProxyStack;
   synth: string;
   json: StackJson;
 } {
-  const stack = new WebhookProxyStack(Testing.app(), "webhook-proxy", { env: suppliedEnvironment, ...props });
+  const stack = new WebhookProxyStack(Testing.app(), "webhook-proxy", { deployment: suppliedDeployment, ...props });
   const { text, json } = synthesize(stack);
   return { stack, synth: text, json };
 }
@@ -200,7 +200,7 @@ describe("webhook-proxy with the seed's defaults", () => {
       for (const name of ["api2sqs", "sqs2upstream"]) {
         expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
           name: `/aws/lambda/\${local.function_name_${name}}`,
-          retention_in_days: defaultEnvironment.logRetentionDays,
+          retention_in_days: defaultDeployment.logRetentionDays,
         });
       }
     });
@@ -416,7 +416,7 @@ describe("webhook-proxy with the seed's defaults", () => {
     test("the API log group: /aws/api_gw/<api name>, the environment's retention (fix: the seed keeps 1 day)", () => {
       expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
         name: "/aws/api_gw/${aws_apigatewayv2_api.api.name}",
-        retention_in_days: defaultEnvironment.logRetentionDays,
+        retention_in_days: defaultDeployment.logRetentionDays,
       });
     });
 

@@ -13,7 +13,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { AlarmTopic, alarmIdPrefixOf, ExistingAlarmTopic, IAlarmTopic } from "./alarm-topic";
 import { DEFAULT_LOG_RETENTION_DAYS, exclusive } from "./defaults";
-import { LambdaPackaging } from "./environment";
+import { LambdaPackaging } from "./deployment";
 import { VARIABLES_CONTEXT, VariableOptions } from "./variables";
 
 /** An alarm topic the user already has: the construct, or its ARN. */

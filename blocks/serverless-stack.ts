@@ -5,27 +5,27 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { AlarmTopic } from "./alarm-topic";
-import { EnvironmentConfig, physicalName } from "./environment";
+import { DeploymentConfig, physicalName } from "./deployment";
 import { Pattern, PatternProps } from "./pattern";
 import { VARIABLES_CONTEXT, VariableOptions } from "./variables";
 
 const STACK_VARIABLES: VariableOptions = { prefix: "" };
 
 export interface ServerlessStackProps {
-  readonly env: EnvironmentConfig;
+  readonly deployment: DeploymentConfig;
   /** Lambda active tracing and REST stage X-Ray for the stack's pattern (`PatternProps.tracing`). @default false */
   readonly tracing?: boolean;
 }
 
 /**
  * A deployable stack of this project: the AWS provider with default tags (project,
- * stack, environment) and the state backend the environment asks for. Each stack
+ * stack, environment) and the state backend the deployment asks for. Each stack
  * places one pattern under the construct id `Default` (cdktf leaves `Default` out
- * of addresses), given `patternProps()`: the environment's names, lookups and
+ * of addresses), given `patternProps()`: the deployment's names, lookups and
  * packaging, and the settings as Terraform variables of today's names.
  */
 export class ServerlessStack extends TerraformStack {
-  readonly env: EnvironmentConfig;
+  readonly deployment: DeploymentConfig;
   readonly provider: AwsProvider;
   private readonly tracing?: boolean;
   private legacyAlarms?: AlarmTopic;
@@ -36,16 +36,16 @@ export class ServerlessStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
-    this.env = props.env;
+    this.deployment = props.deployment;
     this.tracing = props.tracing;
     // A deployable stack's settings are Terraform variables with plain names (its pattern gets the same).
     this.node.setContext(VARIABLES_CONTEXT, STACK_VARIABLES);
 
     this.provider = new AwsProvider(this, "aws", {
-      region: props.env.region,
-      defaultTags: [{ tags: { project: props.env.project, stack: id, environment: props.env.name } }],
+      region: props.deployment.region,
+      defaultTags: [{ tags: { project: props.deployment.project, stack: id, environment: props.deployment.name } }],
       // Offline plans (tests, reviews without an account): no call may leave the machine.
-      ...(props.env.offline
+      ...(props.deployment.offline
         ? {
             skipCredentialsValidation: true,
             skipRequestingAccountId: true,
@@ -55,12 +55,12 @@ export class ServerlessStack extends TerraformStack {
         : {}),
     });
 
-    const backend = props.env.stateBackend;
+    const backend = props.deployment.stateBackend;
     if (backend.kind === "s3") {
       const s3 = new S3Backend(this, {
         bucket: backend.bucket,
-        key: `${backend.keyPrefix ?? "cdktf"}/${props.env.name}/${id}.tfstate`,
-        region: backend.region ?? props.env.region,
+        key: `${backend.keyPrefix ?? "cdktf"}/${props.deployment.name}/${id}.tfstate`,
+        region: backend.region ?? props.deployment.region,
         encrypt: true,
         kmsKeyId: backend.kmsKeyId,
         dynamodbTable: backend.dynamodbLockTable,
@@ -78,17 +78,17 @@ export class ServerlessStack extends TerraformStack {
   /**
    * What the stack's pattern is given: physical names `<env>-<base>`, the alarm topic
    * `<env>-<stack id>-alarms` (five stacks share one environment), the supplied
-   * lookups, the environment's packaging and retention, and variables with plain names.
+   * lookups, the deployment's packaging and retention, and variables with plain names.
    */
   protected patternProps(): PatternProps {
     return {
-      namePrefix: this.env.name,
+      namePrefix: this.deployment.name,
       variables: STACK_VARIABLES,
-      alarmTopicProps: { topicName: this.name(`${this.node.id}-alarms`), email: this.env.alarmEmail },
-      accountId: this.env.lookups.accountId,
-      hostedZoneId: this.env.lookups.hostedZoneId,
-      lambdaPackaging: this.env.lambdaPackaging,
-      logRetentionDays: this.env.logRetentionDays,
+      alarmTopicProps: { topicName: this.name(`${this.node.id}-alarms`), email: this.deployment.alarmEmail },
+      accountId: this.deployment.lookups.accountId,
+      hostedZoneId: this.deployment.lookups.hostedZoneId,
+      lambdaPackaging: this.deployment.lambdaPackaging,
+      logRetentionDays: this.deployment.logRetentionDays,
       tracing: this.tracing,
     };
   }
@@ -106,7 +106,7 @@ export class ServerlessStack extends TerraformStack {
    * a customer managed key: a local file, or S3 without `kmsKeyId` (docs/security.md).
    */
   protected warnSecretsInState(what: string): void {
-    const backend = this.env.stateBackend;
+    const backend = this.deployment.stateBackend;
     if (backend.kind === "s3" && backend.kmsKeyId) return;
     const where = backend.kind === "local" ? "a local state file" : "S3 state without a customer managed key (set STATE_KMS_KEY_ID)";
     Annotations.of(this).addWarning(
@@ -120,7 +120,7 @@ export class ServerlessStack extends TerraformStack {
       this.legacyAlarms = new AlarmTopic(this, "alarms", {
         topicName: this.name(`${this.node.id}-alarms`),
         accountId: this.accountId,
-        email: this.env.alarmEmail,
+        email: this.deployment.alarmEmail,
       });
       new TerraformOutput(this, "alarm_topic_arn", {
         value: this.legacyAlarms.topic.arn,
@@ -148,7 +148,7 @@ export class ServerlessStack extends TerraformStack {
 
   /** `<env>-<base>`: the physical name of a resource in this environment. */
   name(base: string): string {
-    return physicalName(this.env, base);
+    return physicalName(this.deployment, base);
   }
 
   /** The region name, from `data.aws_region` as the seeds do (no AWS call). */
@@ -159,7 +159,7 @@ export class ServerlessStack extends TerraformStack {
 
   /** The account id: supplied, or looked up with `data.aws_caller_identity`. */
   get accountId(): string {
-    if (this.env.lookups.accountId) return this.env.lookups.accountId;
+    if (this.deployment.lookups.accountId) return this.deployment.lookups.accountId;
     this.callerIdentity ??= new DataAwsCallerIdentity(this, "current_identity");
     return this.callerIdentity.accountId;
   }
@@ -174,7 +174,7 @@ export class ServerlessStack extends TerraformStack {
       throw new Error(`${this.node.path}: a stack has one hosted zone; asked for ${zoneName} after ${this.zoneName}`);
     }
     this.zoneName = zoneName;
-    if (this.env.lookups.hostedZoneId) return this.env.lookups.hostedZoneId;
+    if (this.deployment.lookups.hostedZoneId) return this.deployment.lookups.hostedZoneId;
     this.zoneData ??= new DataAwsRoute53Zone(this, "zone", { name: zoneName, privateZone: false });
     return this.zoneData.zoneId;
   }

@@ -13,7 +13,7 @@
 import "../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadEnvironment } from "../config";
+import { loadDeployment } from "../config";
 import { makeTempDir, removeTempDir, runMain, UsageError } from "../tools/cli";
 
 /** The parts of a synthesized stack (`cdk.tf.json`) that define addresses. */
@@ -77,11 +77,11 @@ export function writeRecorded(projectRoot: string, stackId: string, addresses: r
  * ALARM_EMAIL names one), so the record holds every address a deployment can have.
  */
 export async function synthesizeForAddresses(vars: NodeJS.ProcessEnv = process.env): Promise<Map<string, AddressedStack>> {
-  const env = loadEnvironment(vars);
+  const deployment = loadDeployment(vars);
   const { buildApp, STACK_IDS } = await import("../main");
   const outdir = makeTempDir("addresses-");
   try {
-    buildApp({ ...env, alarmEmail: env.alarmEmail ?? "ops@example.com" }, outdir).synth();
+    buildApp({ ...deployment, alarmEmail: deployment.alarmEmail ?? "ops@example.com" }, outdir).synth();
     return new Map(
       STACK_IDS.map((id) => [
         id,

@@ -26,7 +26,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadEnvironment } from "../config";
+import { loadDeployment } from "../config";
 import { numberOption, readOptions, runMain } from "../tools/cli";
 import { benchConsumer } from "./bench/consumer";
 import { benchHandlers } from "./bench/handlers";
@@ -54,7 +54,7 @@ export function parseArgs(argv: readonly string[]): { runs: number } {
 
 async function main(argv: readonly string[]): Promise<number> {
   const { runs } = parseArgs(argv);
-  loadEnvironment(); // a bad configuration stops here, before the first run, as synth would
+  loadDeployment(); // a bad configuration stops here, before the first run, as synth would
   const started = Date.now();
   const machine = {
     cpus: os.cpus().length,

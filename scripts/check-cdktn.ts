@@ -37,7 +37,7 @@ export const CDKTN_VERSION = "0.24.0";
 const CLI_MIN_NODE: readonly [number, number] = [22, 19];
 /** The Node.js the check installs from the npm registry (`node` package) when this one is too old. */
 const CLI_NODE_PACKAGE = "node@22.23.3";
-/** Synth profiles compared, by folder name; each is the environment `loadEnvironment()` reads. */
+/** Synth profiles compared, by folder name; each is the environment `loadDeployment()` reads. */
 const PROFILES: Record<string, Record<string, string>> = { default: {}, offline: { OFFLINE: "1" } };
 /** Never copied: installs, outputs, state, VCS. */
 const NOT_COPIED = new Set(["node_modules", ".git", "cdktf.out", "cdktf.out.hcl", ".terraform", "coverage", "bench-results", "replay-results", ".build", ".gen"]);

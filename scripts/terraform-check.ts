@@ -20,8 +20,8 @@
 import "../startup"; // as main.ts: before cdktf loads
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigurationError, loadEnvironment } from "../config";
-import type { EnvironmentConfig } from "../blocks/environment";
+import { ConfigurationError, loadDeployment } from "../config";
+import type { DeploymentConfig } from "../blocks/deployment";
 import { buildApp, OPTIONS_ON_STACK_IDS, STACK_IDS, type StackId } from "../main";
 import { makeTempDir, removeTempDir, runMain, stackArguments } from "../tools/cli";
 import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
@@ -35,12 +35,12 @@ const ROOT = path.resolve(__dirname, "..");
  * as synth checks it: a ConfigurationError) with `OFFLINE=1` (supplied lookups, asset packaging
  * unless LAMBDA_PACKAGING says otherwise, provider skips); `OFFLINE` set to anything else is refused.
  */
-export function offlineEnvironment(vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+export function offlineDeployment(vars: NodeJS.ProcessEnv = process.env): DeploymentConfig {
   const offline = vars.OFFLINE?.trim();
   if (offline !== undefined && !/^(1|true)$/i.test(offline)) {
     throw new ConfigurationError([`OFFLINE is "${offline}", but the Terraform proof plans offline (OFFLINE=1): unset OFFLINE or set it to 1`]);
   }
-  return loadEnvironment({ ...vars, OFFLINE: "1" });
+  return loadDeployment({ ...vars, OFFLINE: "1" });
 }
 
 /** Runs `synth` on a fresh temporary folder `<tmpdir>/<prefix>*` and returns it; the folder is removed if `synth` throws. */
@@ -57,7 +57,7 @@ export function synthInto(prefix: string, synth: (outdir: string) => void): stri
 
 /** Synthesizes every stack as `OFFLINE=1` would, into a fresh temporary folder. */
 export function synthOffline(): string {
-  return synthInto("tf-check-", (outdir) => buildApp(offlineEnvironment(), outdir).synth());
+  return synthInto("tf-check-", (outdir) => buildApp(offlineDeployment(), outdir).synth());
 }
 
 /**
@@ -69,7 +69,7 @@ export const OPTIONS_ON: readonly StackId[] = OPTIONS_ON_STACK_IDS;
 /** Synthesizes the `optionsOn` variants of `stacks` (offline settings; each once) into a fresh temporary folder. */
 export function synthOptionsOn(stacks: readonly StackId[] = OPTIONS_ON): string {
   const wanted = stacks.filter((id) => OPTIONS_ON.includes(id));
-  return synthInto("tf-check-options-", (outdir) => buildApp(offlineEnvironment(), outdir, { stacks: wanted, variant: "optionsOn" }).synth());
+  return synthInto("tf-check-options-", (outdir) => buildApp(offlineDeployment(), outdir, { stacks: wanted, variant: "optionsOn" }).synth());
 }
 
 export interface PlanResult extends ProofResult {
@@ -142,7 +142,7 @@ const USAGE = `usage: npm run tf:check [-- <stack>...]
 
 async function main(argv: readonly string[]): Promise<number> {
   const wanted = stackArguments(argv, STACK_IDS);
-  offlineEnvironment(); // a bad configuration stops here, before anything is synthesized
+  offlineDeployment(); // a bad configuration stops here, before anything is synthesized
   if (!terraformAvailable()) {
     console.error("terraform CLI not found: cannot validate or plan. Install Terraform >= 1.10.");
     return 1;

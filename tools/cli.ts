@@ -7,7 +7,7 @@
  * - `--help` / `-h` anywhere: the usage on stdout, exit status 0;
  * - a usage error (`UsageError`: unknown option, missing or bad value, unknown
  *   stack): `<command>: <one line>` and the usage on stderr, exit status 2,
- *   never a stack trace; a configuration `loadEnvironment` refuses: one
+ *   never a stack trace; a configuration `loadDeployment` refuses: one
  *   `configuration: ...` line per problem, exit status 2, as synth; an
  *   unexpected error: its stack, exit status 1;
  * - temporary folders made with `makeTempDir` are removed when the process
@@ -100,12 +100,12 @@ export interface RunOptions {
 
 /**
  * What a command reports for an error, and its exit status: a UsageError is `<name>: <one line>`
- * and the usage on stderr, 2; a bad configuration (`loadEnvironment` refused it) one line per
+ * and the usage on stderr, 2; a bad configuration (`loadDeployment` refused it) one line per
  * problem, as synth prints them, 2; any other error its stack, 1.
  */
 export function reportFailure(name: string, usage: string, err: unknown): number {
   if (err instanceof ConfigurationError) {
-    // As synth reports it (config.ts, loadEnvironmentOrExit): one line per problem.
+    // As synth reports it (config.ts, loadDeploymentOrExit): one line per problem.
     for (const problem of err.problems) process.stderr.write(`configuration: ${problem}\n`);
     return 2;
   }

@@ -14,15 +14,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { defaultEnvironment, loadEnvironment } from "../../config";
+import { defaultDeployment, loadDeployment } from "../../config";
 import { buildApp } from "../../main";
 import { SKIPS_ENV } from "./skips";
 import { SHARED_SYNTH_ENV } from "./synth";
 
 export default function globalSetup(): void {
   const root = mkdtempSync(path.join(tmpdir(), "jest-synth-"));
-  buildApp({ ...defaultEnvironment, alarmEmail: "ops@example.com" }, path.join(root, "app")).synth();
-  buildApp(loadEnvironment({ OFFLINE: "1" }), path.join(root, "offline")).synth();
+  buildApp({ ...defaultDeployment, alarmEmail: "ops@example.com" }, path.join(root, "app")).synth();
+  buildApp(loadDeployment({ OFFLINE: "1" }), path.join(root, "offline")).synth();
   process.env[SHARED_SYNTH_ENV] = root; // inherited by the workers, started after this
   process.env[SKIPS_ENV] = path.join(root, "skipped");
 }

@@ -6,15 +6,15 @@
  *   (`readSynthesizedStack`, `sharedSynthDir`): suites that need only the
  *   default app read it here rather than synthesizing the whole app again;
  * - one stack with props or a construct under test (`synthesize`, cdktf
- *   `Testing.synth`), in the offline environment (`suppliedEnvironment`,
- *   `offlineEnvironment`) or the defaults;
+ *   `Testing.synth`), in the offline environment (`suppliedDeployment`,
+ *   `offlineDeployment`) or the defaults;
  * - lookups in the synthesized JSON (the reader's): blocks by type, by construct path, the
  *   only one of a type; and here, IAM policy statements and alarm dimensions.
  */
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
-import { defaultEnvironment, offlineLookups } from "../../config";
-import { EnvironmentConfig } from "../../blocks/environment";
+import { defaultDeployment, offlineLookups } from "../../config";
+import { DeploymentConfig } from "../../blocks/deployment";
 import { type Block, blockAt, findOne, parseStackJson, readStack, type Source, type StackJson } from "../../tools/emulator/synth";
 
 export { blockAt, blocksOf, byPath, findOne, onlyOf, parseStackJson } from "../../tools/emulator/synth";
@@ -41,10 +41,10 @@ export function readSynthesizedStack<T = StackJson>(kind: SharedSynth, stack: st
 }
 
 /** Every lookup supplied and Lambda code as assets: synthesizes with no AWS account and no archive provider. */
-export const suppliedEnvironment: EnvironmentConfig = { ...defaultEnvironment, lookups: offlineLookups, lambdaPackaging: "asset" };
+export const suppliedDeployment: DeploymentConfig = { ...defaultDeployment, lookups: offlineLookups, lambdaPackaging: "asset" };
 
 /** What `OFFLINE=1` loads: the supplied lookups, asset packaging, and `offline` set. */
-export const offlineEnvironment: EnvironmentConfig = { ...suppliedEnvironment, offline: true };
+export const offlineDeployment: DeploymentConfig = { ...suppliedDeployment, offline: true };
 
 export interface Synthesized {
   /** The JSON text `Testing.synth` returns, what the cdktf matchers take. */

@@ -11,7 +11,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { IAlarmTopic, alarmIdPrefixOf } from "../alarm-topic";
-import { LambdaPackaging } from "../environment";
+import { LambdaPackaging } from "../deployment";
 import { bundleHandler, NODE_RUNTIME } from "./bundle";
 import { BundlingOptions, IamStatement, InvokePermission, LOG_LEVELS, NodejsFunctionProps, SYSTEM_LOG_LEVELS } from "./props";
 

@@ -1,6 +1,6 @@
 import { LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import { IAlarmTopic } from "../alarm-topic";
-import { LambdaPackaging } from "../environment";
+import { LambdaPackaging } from "../deployment";
 
 /** One IAM statement: named actions on named resources (no wildcards: see the policy suite). */
 export interface IamStatement {

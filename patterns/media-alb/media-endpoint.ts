@@ -7,7 +7,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
 import { alarmIdPrefixOf, IAlarmTopic } from "../../blocks/alarm-topic";
 import { consolidateProps, secureTableDefaults } from "../../blocks/defaults";
-import { LambdaPackaging } from "../../blocks/environment";
+import { LambdaPackaging } from "../../blocks/deployment";
 import { NodejsFunction } from "../../blocks/lambda/nodejs-function";
 import { TableRef } from "../../blocks/references";
 import { MEDIA_ALB_DEFAULTS } from "./defaults";
@@ -44,6 +44,8 @@ export interface MediaEndpointProps {
   readonly alarms: IAlarmTopic;
   readonly packaging: LambdaPackaging;
   readonly logRetentionDays: number;
+  /** Lambda active tracing (the pattern's `tracing`). @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export class MediaEndpoint extends Construct {
       packaging: props.packaging,
       logRetentionDays: props.logRetentionDays,
       alarms: props.alarms,
+      tracing: props.tracing,
       statements: [{ sid: "ReadOwnTable", actions: ["dynamodb:GetItem"], resources: [this.tableRef.arn] }],
       environment: { TABLE_NAME: this.tableRef.name, ALLOWED_ORIGINS: props.allowedOrigins },
       // Fix: behind an internet-facing ALB with no rate limit, an unreserved function could take the

@@ -4,9 +4,9 @@
  * as argv[2], then prints its peak RSS. Run in a fresh process.
  */
 import "../../startup"; // as main.ts
-import { loadEnvironment } from "../../config";
+import { loadDeployment } from "../../config";
 import { buildApp } from "../../main";
 
-buildApp(loadEnvironment(), process.argv[2]).synth();
+buildApp(loadDeployment(), process.argv[2]).synth();
 const usage = process.resourceUsage();
 process.stdout.write(`${JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`);

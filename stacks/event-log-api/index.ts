@@ -38,7 +38,7 @@ export class EventLogApiStack extends ServerlessStack {
   constructor(scope: Construct, id: string, props: EventLogApiStackProps) {
     super(scope, id, props);
     exclusive(this, { requesterUser: props.requesterUser, requester: props.requester });
-    const { env: _env, customDomain, apiSubdomain, requesterUser, ...patternProps } = props;
+    const { deployment: _deployment, customDomain, apiSubdomain, requesterUser, ...patternProps } = props;
     const requester: EventLogApiRequester = props.requester ?? (requesterUser === false ? "none" : "user");
     this.pattern = new EventLogApi(this, "Default", {
       ...patternProps,

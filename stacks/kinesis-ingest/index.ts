@@ -21,7 +21,7 @@ export class KinesisIngestStack extends ServerlessStack {
 
   constructor(scope: Construct, id: string, props: KinesisIngestStackProps) {
     super(scope, id, props);
-    const { env: _env, ...patternProps } = props;
+    const { deployment: _deployment, ...patternProps } = props;
     this.pattern = new KinesisIngest(this, "Default", {
       ...patternProps,
       ...this.patternProps(),

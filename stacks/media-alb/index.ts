@@ -23,7 +23,7 @@ export class MediaAlbStack extends ServerlessStack {
 
   constructor(scope: Construct, id: string, props: MediaAlbStackProps) {
     super(scope, id, props);
-    const { env, ...options } = props;
+    const { deployment, ...options } = props;
     const zoneName = patternVariable(this, "zone_name", {
       pattern: DNS_NAME_PATTERN,
       errorMessage: "zone_name must be a lower-case DNS name such as example.com.",
@@ -36,9 +36,9 @@ export class MediaAlbStack extends ServerlessStack {
       ...this.patternProps(),
       zoneName: zoneName.stringValue,
       // A literal region decides the access logs' delivery principal at synth.
-      region: env.region,
-      vpcId: props.vpcId ?? env.lookups.vpcId,
-      subnetIds: props.subnetIds ?? env.lookups.subnetIds,
+      region: deployment.region,
+      vpcId: props.vpcId ?? deployment.lookups.vpcId,
+      subnetIds: props.subnetIds ?? deployment.lookups.subnetIds,
     });
     const p = this.pattern;
 

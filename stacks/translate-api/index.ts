@@ -21,11 +21,11 @@ export class TranslateApiStack extends ServerlessStack {
 
   constructor(scope: Construct, id: string, props: TranslateApiStackProps) {
     super(scope, id, props);
-    const { env, ...patternProps } = props;
+    const { deployment, ...patternProps } = props;
     this.pattern = new TranslateApi(this, "Default", {
       ...patternProps,
       ...this.patternProps(),
-      stageName: props.stageName ?? env.name,
+      stageName: props.stageName ?? deployment.name,
     });
     const p = this.pattern;
     if ((props.callerAuth ?? "api-key") === "api-key") this.warnSecretsInState("translate-api's API key values");

@@ -21,15 +21,15 @@ export class WebhookProxyStack extends ServerlessStack {
 
   constructor(scope: Construct, id: string, props: WebhookProxyStackProps) {
     super(scope, id, props);
-    const { env: _env, ...patternProps } = props;
+    const { deployment: _deployment, ...patternProps } = props;
     const required = requiredVariables(this);
     this.pattern = new WebhookProxy(this, "Default", {
       ...patternProps,
       ...this.patternProps(),
       // Fix: the seed keeps 1 day, too short to investigate abuse of an unauthenticated endpoint; as the other stacks.
-      logRetentionDays: props.logRetentionDays ?? this.env.logRetentionDays,
+      logRetentionDays: props.logRetentionDays ?? this.deployment.logRetentionDays,
       // The seed's secret path named after the environment.
-      signature: props.signature === false ? false : { secretParameterName: `/${this.env.name}/webhook-proxy/signing-secret`, ...props.signature },
+      signature: props.signature === false ? false : { secretParameterName: `/${this.deployment.name}/webhook-proxy/signing-secret`, ...props.signature },
       upstream: required.upstream.stringValue,
       customDomain: { domainName: required.domainName.stringValue, hostedZoneId: required.zoneId.stringValue, certificateArn: required.domainCertArn.stringValue },
     });

@@ -18,7 +18,7 @@
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadEnvironment } from "../../config";
+import { loadDeployment } from "../../config";
 import { STACK_IDS, type StackId } from "../../main";
 import { exitOnSignals, printedHelp, readOptions, removeTempDir, reportFailure, stackArgument } from "../cli";
 import { configurationMismatch, synthApp } from "../emulator/synth";
@@ -157,10 +157,10 @@ export function main(argv: readonly string[], vars: NodeJS.ProcessEnv = process.
   let tempDir: string | undefined;
   try {
     const args = parseArgs(argv);
-    const env = loadEnvironment(vars);
-    if (args.synth) tempDir = synthApp(env, [args.stack]);
+    const deployment = loadDeployment(vars);
+    if (args.synth) tempDir = synthApp(deployment, [args.stack]);
     const stack = loadStack(tempDir ?? args.synthDir, args.stack);
-    const mismatch = configurationMismatch(stack, env, vars);
+    const mismatch = configurationMismatch(stack, deployment, vars);
     if (mismatch) throw new CapacityError(mismatch);
     const cost = { region: args.region, requestsPerConnection: args.requestsPerConnection, responseKb: 1 };
     const result = plan(stack, args.traffic, cost, args.sets);

@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { makeTempDir, removeTempDir } from "../cli";
-import type { EnvironmentConfig } from "../../blocks/environment";
-import { loadEnvironment } from "../../config";
+import type { DeploymentConfig } from "../../blocks/deployment";
+import { loadDeployment } from "../../config";
 import type { StackId } from "../../main";
 import { evaluateTemplate, type HclValue, type Reference, type Scope } from "./terraform-expression";
 
@@ -67,16 +67,16 @@ export function stackFromJson(id: string, json: string | object, dir = ""): Synt
 }
 
 /**
- * Synthesizes the app's `stacks` (default: all) with `env`, the configuration the command
- * loaded (default: `loadEnvironment()`, which throws on a bad one), into a fresh temporary folder and returns it (removed when synth
+ * Synthesizes the app's `stacks` (default: all) with `deployment`, the configuration the command
+ * loaded (default: `loadDeployment()`, which throws on a bad one), into a fresh temporary folder and returns it (removed when synth
  * throws, and at exit if the caller has not: `removeTempDir`).
  */
-export function synthApp(env?: EnvironmentConfig, stacks?: readonly StackId[]): string {
+export function synthApp(deployment?: DeploymentConfig, stacks?: readonly StackId[]): string {
   // Loaded here: readers of an existing synth output (npm run local) start without the app's stacks.
   const { buildApp } = require("../../main") as typeof import("../../main");
   const outdir = makeTempDir("replay-synth-");
   try {
-    buildApp(env ?? loadEnvironment(), outdir, { stacks }).synth();
+    buildApp(deployment ?? loadDeployment(), outdir, { stacks }).synth();
   } catch (err) {
     removeTempDir(outdir);
     throw err;
@@ -87,16 +87,16 @@ export function synthApp(env?: EnvironmentConfig, stacks?: readonly StackId[]): 
 /**
  * How a synth output differs from the configuration a command was given explicitly (`APP_ENV`,
  * `AWS_REGION`, `LAMBDA_PACKAGING` set in `vars`), as one sentence; undefined when they agree.
- * Reading another environment's output would report, serve or replay the wrong resources.
+ * Reading another deployment's output would report, serve or replay the wrong resources.
  */
-export function configurationMismatch(stack: SynthesizedStack, env: EnvironmentConfig, vars: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configurationMismatch(stack: SynthesizedStack, deployment: DeploymentConfig, vars: NodeJS.ProcessEnv = process.env): string | undefined {
   const aws = stack.json.provider.aws?.find((p) => p.alias === undefined);
   const tags = (aws?.default_tags as { tags?: Record<string, unknown> }[] | undefined)?.[0]?.tags;
   const packaging = Object.keys(stack.json.data.archive_file ?? {}).length > 0 ? "archive" : "asset";
   const differences = [
-    vars.APP_ENV !== undefined && tags?.environment !== env.name ? `APP_ENV=${String(tags?.environment)}` : undefined,
-    vars.AWS_REGION !== undefined && aws?.region !== env.region ? `AWS_REGION=${String(aws?.region)}` : undefined,
-    vars.LAMBDA_PACKAGING !== undefined && packaging !== env.lambdaPackaging ? `LAMBDA_PACKAGING=${packaging}` : undefined,
+    vars.APP_ENV !== undefined && tags?.environment !== deployment.name ? `APP_ENV=${String(tags?.environment)}` : undefined,
+    vars.AWS_REGION !== undefined && aws?.region !== deployment.region ? `AWS_REGION=${String(aws?.region)}` : undefined,
+    vars.LAMBDA_PACKAGING !== undefined && packaging !== deployment.lambdaPackaging ? `LAMBDA_PACKAGING=${packaging}` : undefined,
   ].filter((d): d is string => d !== undefined);
   if (differences.length === 0) return undefined;
   return `${path.join(stack.dir, "cdk.tf.json")} was synthesized with ${differences.join(", ")}, not the configuration given (${differences

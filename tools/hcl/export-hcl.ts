@@ -15,8 +15,8 @@ import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this 
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { EnvironmentConfig } from "../../blocks/environment";
-import { loadEnvironment } from "../../config";
+import type { DeploymentConfig } from "../../blocks/deployment";
+import { loadDeployment } from "../../config";
 import { makeTempDir, removeTempDir, runMain, UsageError } from "../cli";
 import { buildApp } from "../../main";
 import { loadProviderShapes, ProviderInstallError } from "./schema";
@@ -67,11 +67,11 @@ const USAGE = `usage: npm run synth:hcl [-- <outdir>]
   exports every stack as plain Terraform HCL: <outdir>/stacks/<id>/cdk.tf (default cdktf.out.hcl)
   --help, -h   this text`;
 
-/** Synthesizes the app with `env` into a temporary folder and exports it to `hclOutdir`; the stack ids. */
-function synthAndExport(env: EnvironmentConfig, hclOutdir: string): string[] {
+/** Synthesizes the app with `deployment` into a temporary folder and exports it to `hclOutdir`; the stack ids. */
+function synthAndExport(deployment: DeploymentConfig, hclOutdir: string): string[] {
   const jsonOutdir = makeTempDir("synth-hcl-");
   try {
-    buildApp(env, jsonOutdir).synth();
+    buildApp(deployment, jsonOutdir).synth();
     return exportHcl(jsonOutdir, hclOutdir);
   } finally {
     removeTempDir(jsonOutdir);
@@ -79,27 +79,27 @@ function synthAndExport(env: EnvironmentConfig, hclOutdir: string): string[] {
 }
 
 /** Whether `err` is hashicorp/archive missing while the packaging is the defaults' (neither LAMBDA_PACKAGING nor OFFLINE in `vars`). */
-export function fallbackApplies(err: unknown, env: EnvironmentConfig, vars: NodeJS.ProcessEnv): boolean {
-  const defaultPackaging = vars.LAMBDA_PACKAGING === undefined && !env.offline && env.lambdaPackaging === "archive";
+export function fallbackApplies(err: unknown, deployment: DeploymentConfig, vars: NodeJS.ProcessEnv): boolean {
+  const defaultPackaging = vars.LAMBDA_PACKAGING === undefined && !deployment.offline && deployment.lambdaPackaging === "archive";
   return defaultPackaging && err instanceof ProviderInstallError && err.providers.includes("hashicorp/archive");
 }
 
 /**
- * Exports with `env`; when hashicorp/archive cannot be installed (offline, and not in the
+ * Exports with `deployment`; when hashicorp/archive cannot be installed (offline, and not in the
  * mirror) and the packaging is the default's (no LAMBDA_PACKAGING, no OFFLINE in `vars`), exports
  * with asset packaging instead and says so: each bundle a zip beside cdk.tf, no provider to
  * install. A packaging asked for explicitly is kept, and its failure explained.
  */
-export function exportWithFallback(env: EnvironmentConfig, hclOutdir: string, vars: NodeJS.ProcessEnv = process.env, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string[] {
+export function exportWithFallback(deployment: DeploymentConfig, hclOutdir: string, vars: NodeJS.ProcessEnv = process.env, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string[] {
   try {
-    return synthAndExport(env, hclOutdir);
+    return synthAndExport(deployment, hclOutdir);
   } catch (err) {
-    if (!fallbackApplies(err, env, vars)) throw err;
+    if (!fallbackApplies(err, deployment, vars)) throw err;
     note(
       "synth:hcl: hashicorp/archive cannot be installed here (offline, and not in the provider mirror): exported with " +
         "LAMBDA_PACKAGING=asset instead (each function's bundle a zip beside cdk.tf); set LAMBDA_PACKAGING=archive to insist on archive_file",
     );
-    return synthAndExport({ ...env, lambdaPackaging: "asset" }, hclOutdir);
+    return synthAndExport({ ...deployment, lambdaPackaging: "asset" }, hclOutdir);
   }
 }
 
@@ -110,7 +110,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const hclOutdir = path.resolve(argv[0] ?? "cdktf.out.hcl");
   const refused = refusedOutdir(hclOutdir);
   if (refused) throw new UsageError(refused);
-  const env = loadEnvironment(); // a bad configuration: one `configuration:` line, exit 2, as synth
+  const deployment = loadDeployment(); // a bad configuration: one `configuration:` line, exit 2, as synth
   try {
     execFileSync("terraform", ["version"], { stdio: "ignore", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
   } catch {
@@ -118,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    for (const id of exportWithFallback(env, hclOutdir)) console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
+    for (const id of exportWithFallback(deployment, hclOutdir)) console.log(path.relative(process.cwd(), path.join(hclOutdir, "stacks", id, "cdk.tf")));
     return 0;
   } catch (err) {
     if (!(err instanceof ProviderInstallError)) throw err;

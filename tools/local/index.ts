@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { loadEnvironment } from "../../config";
+import { loadDeployment } from "../../config";
 import { LOCAL_STACK_IDS } from "../../main";
 import { numberOption, readOptions, runMain, stackArgument, UsageError } from "../cli";
 import { FAKE_CREDENTIALS, REGION, startParameterStore } from "../emulator/engines";
@@ -288,14 +288,14 @@ export async function startLocal(options: LocalOptions, log: (line: string) => v
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseArgs(argv);
-  const env = loadEnvironment(); // checked as synth checks it: a bad one is a `configuration:` line, exit 2
+  const deployment = loadDeployment(); // checked as synth checks it: a bad one is a `configuration:` line, exit 2
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   let running: RunningStack;
   try {
     // The configuration given is the one served: a synth output of another environment is refused.
-    const mismatch = configurationMismatch(synthesizedStack(options.synthDir, options.stack), env);
+    const mismatch = configurationMismatch(synthesizedStack(options.synthDir, options.stack), deployment);
     if (mismatch) throw new Error(mismatch);
     running = await startLocal(options, log);
   } catch (err) {

@@ -73,12 +73,12 @@ function readStackJson(synthDir: string, id: string): SynthesizedStack {
 
 /** The stack as the app builds it, with a dashboard over it when it has none of its own. */
 function synthesizeWithDashboard(id: string): SynthesizedStack {
-  const { loadEnvironment } = require("../../config") as typeof import("../../config");
+  const { loadDeployment } = require("../../config") as typeof import("../../config");
   const { STACKS } = require("../../main") as typeof import("../../main");
   const { PatternDashboard } = require("../../blocks/observability/dashboard") as typeof import("../../blocks/observability/dashboard");
   const entry = STACKS.find((e) => e.id === id);
   if (!entry) throw new Error(`no stack ${id} in the registry`);
-  const stack = entry.build(Testing.app(), loadEnvironment({ LAMBDA_PACKAGING: "asset" }));
+  const stack = entry.build(Testing.app(), loadDeployment({ LAMBDA_PACKAGING: "asset" }));
   if (!stack.node.findAll().some((n) => n instanceof PatternDashboard)) new PatternDashboard(stack, "dashboard", { dashboardName: `${id}-replay` });
   return stackFromJson(id, Testing.synth(stack));
 }

@@ -20,8 +20,8 @@
 import "../../startup"; // as main.ts: before cdktf loads (a synth runs in this process)
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { EnvironmentConfig } from "../../blocks/environment";
-import { loadEnvironment } from "../../config";
+import type { DeploymentConfig } from "../../blocks/deployment";
+import { loadDeployment } from "../../config";
 import { REPLAY_STACK_IDS, type ReplayStackId } from "../../main";
 import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError } from "../cli";
 import { renderChart } from "./chart";
@@ -39,8 +39,8 @@ export type ReplayStack = ReplayStackId;
 export interface ReplayOptions extends KinesisReplayOptions, WebhookReplayOptions {
   /** An existing synth output (`cdktf.out`); by default the stack is synthesized into a temporary folder. */
   readonly synthDir?: string;
-  /** The configuration the stack is synthesized with. @default loadEnvironment() */
-  readonly env?: EnvironmentConfig;
+  /** The configuration the stack is synthesized with. @default loadDeployment() */
+  readonly deployment?: DeploymentConfig;
 }
 
 /** A replay passes when nothing accepted was lost, no invocation was killed by its timeout and the concurrency limit held. */
@@ -59,7 +59,7 @@ const REPLAYS: Record<ReplayStack, (stack: SynthesizedStack, options: ReplayOpti
 };
 
 export async function runReplay(stackId: ReplayStack, options: ReplayOptions = {}): Promise<ReplaySummary> {
-  const synthDir = options.synthDir ?? synthApp(options.env ?? loadEnvironment(), [stackId]);
+  const synthDir = options.synthDir ?? synthApp(options.deployment ?? loadDeployment(), [stackId]);
   try {
     const stack = readStack(synthDir, stackId);
     return await REPLAYS[stackId](stack, options);
@@ -136,8 +136,8 @@ export function parseArgs(argv: readonly string[], vars: NodeJS.ProcessEnv = pro
     const what = existsSync(synthDir) ? `has no stacks/${stack}/cdk.tf.json` : "does not exist";
     throw new UsageError(`--synth-dir ${synthDir} ${what}: synthesize first (npm run synth) or omit --synth-dir`);
   }
-  const env = loadEnvironment(vars);
-  const mismatch = synthDir === undefined ? undefined : configurationMismatch(readStack(synthDir, stack), env, vars);
+  const deployment = loadDeployment(vars);
+  const mismatch = synthDir === undefined ? undefined : configurationMismatch(readStack(synthDir, stack), deployment, vars);
   if (mismatch) throw new UsageError(mismatch);
   return {
     stack,
@@ -156,7 +156,7 @@ export function parseArgs(argv: readonly string[], vars: NodeJS.ProcessEnv = pro
       timeScale: num("time-scale", 0.001, 100) ?? num("visibility-scale", 0.001, 100),
       upstreamDelayMs: num("upstream-delay-ms", 0, 60_000),
       synthDir,
-      env,
+      deployment,
       progress,
     },
     json: values.json,

@@ -1,5 +1,5 @@
 /**
- * The per-environment settings every stack shares. Values live in `config.ts`;
+ * The deployment configuration every stack shares. Values live in `config.ts`;
  * this file only says what they are, so constructs can depend on it without
  * depending on the app.
  */
@@ -49,7 +49,7 @@ export interface SuppliedLookups {
   readonly subnetIds?: readonly string[];
 }
 
-export interface EnvironmentConfig {
+export interface DeploymentConfig {
   /** Environment name: prefixes physical names and tags resources. @default "dev" */
   readonly name: string;
   /** Project name, used in default tags. @default "spike-proof-serverless" */
@@ -79,6 +79,6 @@ export interface EnvironmentConfig {
  * Every name a person sees in the AWS console goes through here, so two
  * environments never collide.
  */
-export function physicalName(env: Pick<EnvironmentConfig, "name">, base: string): string {
-  return `${env.name}-${base}`;
+export function physicalName(deployment: Pick<DeploymentConfig, "name">, base: string): string {
+  return `${deployment.name}-${base}`;
 }
