@@ -6,12 +6,17 @@
  * `npm run <script>` (in any markdown file of the project) is a script of package.json,
  * and every file or folder path in README.md and docs/*.md (inline code, and the
  * README's Layout tree) is in the project, unless it is an output (.gitignore's
- * entries, the synth's and Terraform's files). Plain file reads, no synth.
+ * entries, the synth's and Terraform's files). Each stack README's "Operate it" section names every
+ * alarm and dashboard widget the stack synthesizes (the shared synth of the test run). Plain file
+ * reads otherwise, no synth of its own.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { STACK_IDS } from "../main";
+import { resolveLiterals, stackFromJson } from "../tools/emulator/synth";
+import { parseDashboardBody } from "./support/dashboard-coverage";
+import { blocksOf, readSynthesizedStack } from "./support/synth";
 
 const root = path.resolve(__dirname, "..");
 
@@ -22,6 +27,7 @@ const STACK_README_HEADINGS = [
   "Deviations from the seed",
   "Who may call",
   "Reliability",
+  "Operate it",
   "Configuration",
   "Default settings",
   "Try it locally",
@@ -211,4 +217,41 @@ test("the README's Layout names only what exists, and every top-level folder and
 test.each(["README.md", ...docs])("every file or folder path named in %s exists (outputs aside)", (file) => {
   const missing = inlineCode(file).flatMap((code) => code.split(/\s+/)).flatMap((token) => missingPath(token, file) ?? []);
   expect([...new Set(missing)]).toEqual([]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// "Operate it": every alarm and dashboard widget of a synthesized stack has a row in its README.
+
+/** The first cells of the table rows of one H2 section (`## <heading>` up to the next H2). */
+function firstCells(file: string, heading: string): string[] {
+  const lines = proseLines(file);
+  const start = lines.indexOf(`## ${heading}`);
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && line.startsWith("## "));
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .filter((line) => line.startsWith("|") && !/^\|[\s|:-]*$/.test(line))
+    .map((line) => line.split("|")[1].trim());
+}
+
+describe.each(STACK_IDS)("stacks/%s/README.md, \"Operate it\"", (id) => {
+  const file = path.join("stacks", id, "README.md");
+  const stack = stackFromJson(id, readSynthesizedStack("app", id));
+  const aws = stack.json.provider.aws?.find((p) => p.alias === undefined);
+  const env = String((aws?.default_tags as { tags: Record<string, unknown> }[] | undefined)?.[0]?.tags.environment);
+  const cells = firstCells(file, "Operate it");
+
+  test("has a row for every alarm, named by its physical name pattern (`<env>-...`, in code)", () => {
+    // A name as Terraform gives it (`${local.function_name_api2sqs}-errors` evaluated), the environment as `<env>`.
+    const alarms = blocksOf(stack, "aws_cloudwatch_metric_alarm").map((alarm) => resolveLiterals(stack, String(alarm.alarm_name)).replace(new RegExp(`^${env}-`), "<env>-"));
+    const named = new Set(cells.flatMap((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1])));
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.filter((name) => !named.has(name))).toEqual([]);
+  });
+
+  test("has a row for every widget of its dashboard, named by its title", () => {
+    const titles = blocksOf(stack, "aws_cloudwatch_dashboard").flatMap((d) => parseDashboardBody(String(d.dashboard_body)).widgets.map((w) => String((w.properties as { title?: unknown }).title)));
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.filter((title) => !cells.some((cell) => cell.includes(title)))).toEqual([]);
+  });
 });
