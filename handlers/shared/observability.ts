@@ -187,6 +187,8 @@ export class Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
   private coldStart = true;
+  /** The `FunctionName` default dimension set: set again, Powertools warns in plain text on every warm invocation. */
+  private dimensionedAs?: string;
 
   constructor(readonly service: Service) {
     this.logger = new LineLogger({ serviceName: service });
@@ -201,7 +203,8 @@ export class Telemetry {
     if (functionName) {
       // Powertools' own ColdStart metric first: dimensions service and function_name only.
       if (coldStart) this.metrics.captureColdStartMetric(functionName);
-      this.metrics.setDefaultDimensions({ [DIMENSIONS.functionName]: functionName });
+      if (functionName !== this.dimensionedAs) this.metrics.setDefaultDimensions({ [DIMENSIONS.functionName]: functionName });
+      this.dimensionedAs = functionName;
     }
     return new Scope(this, correlationId, context?.awsRequestId ?? NO_REQUEST_ID, coldStart, functionName ?? NO_FUNCTION_NAME);
   }

@@ -37,7 +37,7 @@ export const OUTCOMES = {
   stored: "RecordsStored",
   /** Records (Kinesis) or messages (SQS) reported in `batchItemFailures`: the source delivers them again. */
   retryReported: "RecordsReportedForRetry",
-  /** Records the handler sent to a dead-letter queue itself; also by `Reason`. Alarmed. */
+  /** Records sent to a dead-letter queue: by the handler itself, or (webhook-proxy) failed on their last receive, so SQS moves them; also by `Reason`. Alarmed. */
   deadLettered: "DeadLettered",
   /** Work stopped because the invocation's time budget ran out: the rest is reported or answered 503/504. Alarmed. */
   budgetExhausted: "BudgetExhausted",
@@ -61,8 +61,10 @@ export const DEAD_LETTER_REASONS = [
   "ItemRefused",
   /** DynamoDB's item collection for the key is full (`ItemCollectionSizeLimitExceededException`). */
   "ItemCollectionFull",
-  /** A queue message that is not one of ours. */
+  /** A queue message that is not one of ours (webhook-proxy: or holds text no request can carry). */
   "MalformedMessage",
+  /** webhook-proxy: a webhook's last receive ended without a 2xx from the upstream (an error answer, none in time, or no time to try). */
+  "NotDelivered",
   "Other",
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

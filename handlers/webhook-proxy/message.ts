@@ -9,6 +9,7 @@
  * `JSON.parse` / `JSON.stringify` round trip destroyed.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { hasLoneSurrogate } from "../shared/http";
 
 /** Bumped when the shape changes, so a consumer never misreads an older message. */
 export const MESSAGE_VERSION = 1;
@@ -187,7 +188,38 @@ function isStringRecord(value: unknown): value is Record<string, string> {
   );
 }
 
-/** Reads an SQS message body back; throws `MalformedMessageError` when it is not one of ours. */
+/**
+ * `text`, or a `MalformedMessageError` when it holds an unpaired UTF-16
+ * surrogate: such text has no UTF-8 form, so Node would send it as EF BF BD
+ * (U+FFFD) bytes or throw, never as what the sender sent.
+ */
+export function unicodeText(text: string, what: string): string {
+  if (hasLoneSurrogate(text)) throw notUnicode(what);
+  return text;
+}
+
+function notUnicode(what: string): MalformedMessageError {
+  return new MalformedMessageError(`${what} is not valid Unicode text: it holds an unpaired UTF-16 surrogate, which no request can carry`);
+}
+
+/**
+ * The first part of a message no HTTP request can carry (`unicodeText`):
+ * path, query, a header name or value, a `utf8` body; `undefined` when every
+ * part can be sent. api2sqs refuses such a webhook (400), sqs2upstream never
+ * sends one (a malformed message).
+ */
+export function unsendablePart(message: Pick<WebhookMessage, "path" | "query" | "headers" | "body" | "bodyEncoding">): string | undefined {
+  if (hasLoneSurrogate(message.path)) return "the path";
+  if (hasLoneSurrogate(message.query)) return "the query string";
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (hasLoneSurrogate(name)) return "a header name";
+    if (hasLoneSurrogate(value)) return `header ${name.slice(0, 64)}`;
+  }
+  if (message.bodyEncoding === "utf8" && hasLoneSurrogate(message.body)) return "the body";
+  return undefined;
+}
+
+/** Reads an SQS message body back; throws `MalformedMessageError` when it is not one of ours, or holds text no request can carry. */
 export function parseMessage(text: string): WebhookMessage {
   let parsed: unknown;
   try {
@@ -210,12 +242,16 @@ export function parseMessage(text: string): WebhookMessage {
   if (!isStringRecord(m.headers)) throw new MalformedMessageError(`field "headers" is not an object of strings`);
   if (typeof m.receivedAt !== "number") throw new MalformedMessageError(`field "receivedAt" is not a number`);
   if (!(m.path as string).startsWith("/")) throw new MalformedMessageError(`field "path" does not start with "/"`);
-  return m as unknown as WebhookMessage;
+  const message = m as unknown as WebhookMessage;
+  const unsendable = unsendablePart(message);
+  if (unsendable !== undefined) throw notUnicode(unsendable);
+  return message;
 }
 
-/** The request body's exact bytes. */
+/** The request body's exact bytes; a `utf8` body with no UTF-8 form is a `MalformedMessageError` (`unicodeText`). */
 export function bodyBytes(message: WebhookMessage): Buffer {
-  return Buffer.from(message.body, message.bodyEncoding === "base64" ? "base64" : "utf8");
+  if (message.bodyEncoding === "base64") return Buffer.from(message.body, "base64");
+  return Buffer.from(unicodeText(message.body, "the body"), "utf8");
 }
 
 /** Characters no HTTP header value may hold (RFC 9110 section 5.5): control characters except tab. */
@@ -230,11 +266,13 @@ const CONTROL_CHARACTERS = /[\x00-\x08\x0a-\x1f\x7f]/;
  * API Gateway decoded the sender's bytes as UTF-8; the value is sent as those
  * same UTF-8 bytes again (each byte as one Latin-1 character), so the upstream
  * receives exactly the bytes the sender sent, as it would without the proxy.
+ * A value holding an unpaired surrogate has no bytes to send: a
+ * `MalformedMessageError` (`unicodeText`), never EF BF BD in its place.
  */
-export function sendableHeaderValue(value: string): string | undefined {
+export function sendableHeaderValue(value: string, name = "a header"): string | undefined {
   if (CONTROL_CHARACTERS.test(value)) return undefined;
   if (/^[\t\x20-\x7e]*$/.test(value)) return value;
-  return Buffer.from(value, "utf8").toString("latin1");
+  return Buffer.from(unicodeText(value, `header ${name.slice(0, 64)}`), "utf8").toString("latin1");
 }
 
 /**
@@ -258,7 +296,7 @@ export function upstreamRequestHeaders(
   for (const [name, value] of Object.entries(message.headers)) {
     const lower = name.toLowerCase();
     if (HOP_BY_HOP_HEADERS.has(lower) || connectionSpecific.has(lower) || isNotForwarded(lower)) continue;
-    const sendable = sendableHeaderValue(value);
+    const sendable = sendableHeaderValue(value, lower);
     if (sendable === undefined) onDropped(lower);
     else headers[lower] = sendable;
   }

@@ -6,6 +6,8 @@
  * Answers (the sender's retry logic depends on them):
  * - 202 `{ messageId }`: queued; delivery to the upstream happens later.
  * - 413 `{ message }`: the recorded request does not fit in one SQS message.
+ * - 400 `{ message }`: the path, query, a header or a text body holds an unpaired UTF-16
+ *   surrogate (`unsendablePart`): it has no UTF-8 form, so no request could replay it.
  * - 400 `{ message }`: SQS refused the message's contents (`InvalidMessageContents`).
  *   `serializeMessage` escapes every character SQS documents as refused, so
  *   this is only for a refusal it does not foresee: the same request would be
@@ -23,7 +25,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { downstreamFault, faultAnswer } from "../../shared/downstream";
 import { ConfigError, type Environment, optionalString } from "../../shared/env";
 import { errorResponse, jsonResponse, JsonResponse } from "../../shared/http";
-import { messageFromRequest, serializeMessage } from "../message";
+import { messageFromRequest, serializeMessage, unsendablePart } from "../message";
 
 /** SQS's message size limit, and the queue's `max_message_size` the stack sets. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
@@ -64,6 +66,11 @@ function isInvalidMessageContents(err: unknown): boolean {
 
 export async function enqueueWebhook(event: APIGatewayProxyEventV2, deps: EnqueueDeps): Promise<JsonResponse> {
   const message = messageFromRequest(event, deps.allowHeaders);
+  const unsendable = unsendablePart(message);
+  if (unsendable !== undefined) {
+    log().warn("webhook_not_unicode", { event: "webhook_not_unicode", requestId: message.requestId, part: unsendable });
+    return errorResponse(400, `The webhook was not queued: ${unsendable} is not valid Unicode text (it holds an unpaired UTF-16 surrogate, which has no UTF-8 form)`);
+  }
   // SQS-safe: characters SQS refuses are \uXXXX escapes in the JSON, restored by the consumer's JSON.parse.
   const body = serializeMessage(message);
   const size = Buffer.byteLength(body, "utf8");

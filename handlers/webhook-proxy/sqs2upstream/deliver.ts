@@ -14,12 +14,12 @@
  */
 import { sqsCorrelationId } from "../../shared/correlation";
 import { log, outcomeField, statusClassOf } from "../../shared/observability";
-import { CORRELATION_HEADER, OUTCOMES } from "../../shared/outcomes";
+import { CORRELATION_HEADER, type DeadLetterReason, OUTCOMES } from "../../shared/outcomes";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as http from "node:http";
 import * as https from "node:https";
 import { ConfigError } from "../../shared/env";
-import { bodyBytes, parseMessage, upstreamRequestHeaders, WebhookMessage } from "../message";
+import { bodyBytes, MalformedMessageError, parseMessage, unicodeText, upstreamRequestHeaders, WebhookMessage } from "../message";
 
 /** Where webhooks are replayed to. */
 export interface Upstream {
@@ -62,11 +62,13 @@ export function parseUpstream(value: string): Upstream {
 /**
  * The upstream request target: the base path joined with the received path
  * (the seed sent `process.env.PATH`, the Lambda runtime's executable search
- * path), plus the raw query string.
+ * path), plus the raw query string. A path or query with no UTF-8 form is a
+ * `MalformedMessageError` (`unicodeText`), not `encodeURIComponent`'s URIError.
  */
 export function upstreamTarget(upstream: Upstream, message: WebhookMessage): string {
-  const path = upstream.basePath !== "" && message.path === "/" ? upstream.basePath : upstream.basePath + message.path;
-  const target = message.query !== "" ? `${path}?${message.query}` : path;
+  const received = unicodeText(message.path, "the path");
+  const path = upstream.basePath !== "" && received === "/" ? upstream.basePath : upstream.basePath + received;
+  const target = message.query !== "" ? `${path}?${unicodeText(message.query, "the query string")}` : path;
   // Node refuses a request target with spaces, controls or characters above U+00FF: percent-encode just those.
   return target.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }
@@ -169,6 +171,11 @@ export interface ProcessOptions {
   readonly remainingTimeMs: () => number;
   /** Time kept free at the end of the invocation to return the batch response. @default 250 */
   readonly safetyMarginMs?: number;
+  /**
+   * The queue's `maxReceiveCount`: a record failing on that receive is moved to the
+   * dead-letter queue by SQS, so it is counted `DeadLettered` here. @default unknown: not counted
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /** The request id a queued message records, if its body is one of ours (read before the full parse). */
@@ -187,8 +194,9 @@ const MIN_ATTEMPT_MS = 100;
 /**
  * Delivers the records one after another (so in-flight upstream requests never
  * exceed the function's concurrency: the rate bound this proxy exists for) and
- * returns the ids of those that failed. A record that cannot be parsed fails
- * too: it is retried, then kept in the DLQ, never dropped.
+ * returns the ids of those that failed. A malformed message (not one of ours,
+ * or holding text no request can carry) is never sent: it fails every receive
+ * without calling the upstream, and SQS keeps it in the DLQ, never dropped.
  */
 export async function processRecords(
   records: readonly SQSRecord[],
@@ -199,24 +207,36 @@ export async function processRecords(
   for (const record of records) {
     const fields = { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) };
     const scope = log().forRecord(sqsCorrelationId(record, bodyRequestId(record.body)));
+    const failed = (reason: DeadLetterReason): void => {
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      const max = options.maxReceiveCount;
+      if (max === undefined || fields.receiveCount < max) return;
+      // Its last receive: SQS moves it to the dead-letter queue rather than deliver it again.
+      scope.warn(`dead-lettered after ${fields.receiveCount} receives: ${reason}`, { event: "dead_lettered", reason, maxReceiveCount: max, ...fields, ...outcomeField(OUTCOMES.deadLettered) });
+      scope.deadLettered(reason);
+    };
     await scope.within(async () => {
-      const budget = Math.min(options.timeoutMs, options.remainingTimeMs() - margin);
-      if (budget < MIN_ATTEMPT_MS) {
-        scope.warn("delivery skipped: invocation out of time", { event: "delivery_skipped", reason: "invocation out of time", ...fields, ...outcomeField(OUTCOMES.budgetExhausted) });
-        scope.count(OUTCOMES.budgetExhausted);
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        return;
-      }
       try {
         const message = parseMessage(record.body);
+        const budget = Math.min(options.timeoutMs, options.remainingTimeMs() - margin);
+        if (budget < MIN_ATTEMPT_MS) {
+          scope.warn("delivery skipped: invocation out of time", { event: "delivery_skipped", reason: "invocation out of time", ...fields, ...outcomeField(OUTCOMES.budgetExhausted) });
+          scope.count(OUTCOMES.budgetExhausted);
+          return failed("NotDelivered");
+        }
         const status = await deliver(message, options.upstream, budget, scope.correlationId);
         scope.delivery(statusClassOf(status));
         scope.info(`delivered ${status}`, { event: "delivered", requestId: message.requestId, status, ...fields });
       } catch (err) {
+        if (err instanceof MalformedMessageError) {
+          // The same message fails every receive: the upstream is not called for it.
+          scope.error(`message not delivered: ${err.message}`, { event: "malformed_message", error: err.message, ...fields });
+          return failed("MalformedMessage");
+        }
         const status = err instanceof DeliveryError ? err.statusCode : undefined;
         if (err instanceof DeliveryError) scope.delivery(statusClassOf(status));
         scope.error(`delivery failed: ${String(err)}`, { event: "delivery_failed", error: String(err), status, ...fields });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        failed("NotDelivered");
       }
     });
   }
