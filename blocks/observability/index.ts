@@ -17,7 +17,7 @@ export { PatternDashboard, type PatternDashboardProps } from "./dashboard";
 export { ALARMED_BY_SERVICE, type AlarmedOutcome, type AlarmSink, OutcomeAlarms, type OutcomeAlarmsProps } from "./outcome-alarms";
 
 export interface ObserveProps {
-  /** Physical name of the dashboard. @default the pattern's `name("dashboard")` */
+  /** Physical name of the dashboard. @default the pattern's `name("<service>-dashboard")` (patterns of one environment share a prefix) */
   readonly dashboardName?: string;
   /** The dashboard; `false`: none (the alarms stay). @default true */
   readonly dashboard?: boolean;
@@ -39,7 +39,7 @@ export interface Observed {
 /** The dashboard (construct id `dashboard`) and outcome alarms (`outcome_alarms`) of `pattern`. */
 export function observe(pattern: Construct, props: ObserveProps = {}): Observed {
   const enclosing = enclosingPattern(pattern);
-  const dashboardName = props.dashboardName ?? enclosing?.name("dashboard");
+  const dashboardName = props.dashboardName ?? enclosing?.name(`${props.service ?? "pattern"}-dashboard`);
   if (dashboardName === undefined) throw new Error(`observe ${pattern.node.path}: pass dashboardName (not in a pattern).`);
   const functions = pattern.node
     .findAll()

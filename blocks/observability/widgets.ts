@@ -215,10 +215,12 @@ export function dashboardWidgets(inv: Inventory, options: DashboardOptions): Wid
     properties: { title: "Latest failures", region, view: "table", query: `${functionLogs} | ${fields}, error.message | filter level = "ERROR" or level = "CRITICAL" | sort @timestamp desc | limit ${LATEST}` },
   };
 
-  const firstRow: AnyPlaced[] = [ingress, throttles, ...(api429 ? [api429] : []), concurrency, backlog, deadLetters, alarms];
+  // A metric widget with no line is refused by CloudWatch (PutDashboard: `metrics` is required): left out.
+  const drawn = (widgets: AnyPlaced[]): AnyPlaced[] => widgets.filter((w) => w.type !== "metric" || w.properties.metrics.length > 0);
+  const firstRow = drawn([ingress, throttles, ...(api429 ? [api429] : []), concurrency, backlog, deadLetters, alarms]);
   return [
     ...row(firstRow, 0, 6),
-    ...row([errors, latency, duration], 6, 6),
+    ...row(drawn([errors, latency, duration]), 6, 6),
     ...(inv.functions.length > 0 ? row([outcomes, latestDeadLetters, latestFailures], 12, 6) : []),
   ];
 }
