@@ -156,7 +156,8 @@ describe("webhook-proxy with the seed's defaults", () => {
       expect(synth).toHaveResourceWithProperties(LambdaFunction, {
         function_name: "${local.function_name_sqs2upstream}",
         reserved_concurrent_executions: "${var.reserved_concurrent_executions}",
-        environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "2000", FUNCTION_TIMEOUT_MS: "3000" } },
+        // MAX_RECEIVE_COUNT: the redrive policy's maxReceiveCount, the same expression.
+        environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "2000", FUNCTION_TIMEOUT_MS: "3000", MAX_RECEIVE_COUNT: "${(var.reserved_concurrent_executions >= 2) ? 5 : 20}" } },
       });
     });
 
@@ -552,7 +553,7 @@ describe("webhook-proxy with props", () => {
     expect(synth).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "${local.function_name_sqs2upstream}",
       timeout: 10,
-      environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "9000", FUNCTION_TIMEOUT_MS: "10000" } },
+      environment: { variables: { UPSTREAM: "${var.upstream}", UPSTREAM_TIMEOUT_MS: "9000", FUNCTION_TIMEOUT_MS: "10000", MAX_RECEIVE_COUNT: "${(var.reserved_concurrent_executions >= 2) ? 3 : 50}" } },
     });
   });
 

@@ -169,7 +169,7 @@ export class WebhookProxy extends Pattern {
       // Fix: no AWSLambdaVPCAccessExecutionRole (the seed attaches it): the function has no vpc_config, and the
       // policy grants log writes to any log group and ENI create/delete on "*".
       reservedConcurrentExecutions: reserved,
-      environment: { UPSTREAM: props.upstream, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs) },
+      environment: { UPSTREAM: props.upstream, UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs), ...(this.queue ? { MAX_RECEIVE_COUNT: String(whenCapped(props.maxReceiveCount ?? 5, props.throttledMaxReceiveCount ?? 20)) } : {}) },
       description: "Webhook proxy: replays queued webhooks to the upstream at a bounded concurrency.",
     });
 
