@@ -264,7 +264,6 @@ describe("webhook-proxy api2sqs: the signing secret from a throttled Parameter S
       apiEvent({ body, headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` } }),
     );
     const answer = expectInTime(run, HTTP_TIMEOUT_MS);
-    console.log(`api2sqs, Parameter Store throttling after ${delayMs} ms with a 5 s hint: answered ${answer.statusCode} after ${run.elapsedMs} ms`);
     expect(answer.statusCode).toBe(503);
     const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     expect(headers["content-type"]).toMatch(/^application\/json/i);

@@ -77,7 +77,6 @@ describe("a cold api2sqs container flooded while Parameter Store throttles", () 
     const answers: APIGatewayProxyStructuredResultV2[] = [];
     for (let i = 0; i < 100; i++) answers.push(await container.invoke(unsigned(i)));
     for (let i = 0; i < 50; i++) answers.push(await container.invoke(malformed(i)));
-    console.log(`flood: 100 unsigned + 50 malformed -> ${JSON.stringify(statusCounts(answers))}, GetParameter calls: ${throttled.stats.requests - before}`);
     expect(statusCounts(answers)).toEqual({ "401": 150 });
     expect(answers.every((a) => /^Invalid webhook signature: /.test(JSON.parse(String(a.body)).message))).toBe(true);
     expect(throttled.stats.requests - before).toBe(0);
@@ -95,7 +94,6 @@ describe("a cold api2sqs container flooded while Parameter Store throttles", () 
     }
     const elapsedMs = Date.now() - started;
     const calls = throttled.stats.requests - before;
-    console.log(`flood: 100 forged + 100 unsigned in ${elapsedMs} ms -> ${JSON.stringify(statusCounts(answers))}, GetParameter calls: ${calls}`);
     expect(statusCounts(answers)).toEqual({ "401": 100, "503": 100 });
     for (const a of answers.filter((x) => x.statusCode === 503)) {
       expect(JSON.parse(String(a.body))).toEqual({ message: expect.stringContaining("could not be verified") });
@@ -117,7 +115,6 @@ describe("the same flood with Parameter Store answering", () => {
     for (let i = 0; i < 100; i++) answers.push(await container.invoke(forged(i)));
     const elapsedMs = Date.now() - started;
     const reads = healthy.stats.found - before;
-    console.log(`flood: 100 forged with Parameter Store answering, ${elapsedMs} ms -> ${JSON.stringify(statusCounts(answers))}, reads: ${reads}`);
     expect(statusCounts(answers)).toEqual({ "401": 100 });
     // The first use, and the mismatch's re-read (a rotation would have shown there), once per interval.
     expect(reads).toBeGreaterThanOrEqual(2);
