@@ -15,6 +15,7 @@ import { AlarmTopic } from "../blocks/alarm-topic";
 import { DeadLetterQueue } from "../blocks/dead-letter-queue";
 import { secureTableDefaults, TABLE_DELETION_PROTECTION_VARIABLE } from "../blocks/defaults";
 import { NodejsFunction } from "../blocks/lambda/nodejs-function";
+import { Pattern } from "../blocks/pattern";
 import { ServerlessStack } from "../blocks/serverless-stack";
 import { enumVariable, hclString, patternVariable, positiveNumberVariable, wholeNumberVariable } from "../blocks/variables";
 
@@ -30,13 +31,14 @@ describe("a ServerlessStack's defaults", () => {
   const deployment = { ...defaultDeployment, lambdaPackaging: "asset" as const, logRetentionDays: 30 };
   const stack = new ServerlessStack(Testing.app(), "defaults", { deployment });
   // The stack passes its settings: the construct takes nothing from it by itself.
+  const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-test-alarms", accountId: "123456789012" });
   const fn = new NodejsFunction(stack, "handler", {
     entry: ENTRY,
     functionName: "dev-hello",
     roleName: "dev-hello-role",
     packaging: deployment.lambdaPackaging,
     logRetentionDays: deployment.logRetentionDays,
-    alarms: stack.alarms,
+    alarms,
   });
   fn.allowInvoke("api_permission", {
     statementId: "AllowApi",
@@ -47,12 +49,6 @@ describe("a ServerlessStack's defaults", () => {
   new DynamodbTable(stack, "other", { name: "dev-u", billingMode: "PAY_PER_REQUEST", hashKey: "k", attribute: [{ name: "k", type: "S" }], ...secureTableDefaults(stack) });
   const synth = Testing.synth(stack);
   const json = JSON.parse(synth) as Json;
-
-  test("the stack owns one alarm topic, named after the stack, and outputs it described", () => {
-    expect(Object.values(json.resource.aws_sns_topic)).toHaveLength(1);
-    expect(Object.values(json.resource.aws_sns_topic)[0]).toMatchObject({ name: "dev-defaults-alarms" });
-    expect(json.output?.alarm_topic_arn.description).toBeTruthy();
-  });
 
   test("NodejsFunction keeps the log retention it is given and alarms on the topic it is given", () => {
     expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/dev-hello", retention_in_days: 30 });
@@ -144,8 +140,9 @@ describe("alarms added to the stack's topic", () => {
   test("two functions with one id in different scopes get alarms of their own (ids from their paths)", () => {
     const deployment = { ...defaultDeployment, lambdaPackaging: "asset" as const };
     const stack = new ServerlessStack(Testing.app(), "paths", { deployment });
+    const topic = new AlarmTopic(stack, "alarms", { topicName: "dev-test-alarms", accountId: "123456789012" });
     for (const scope of ["first", "second"]) {
-      new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role`, alarms: stack.alarms });
+      new NodejsFunction(new Construct(stack, scope), "handler", { entry: ENTRY, functionName: `dev-${scope}`, roleName: `dev-${scope}-role`, alarms: topic });
     }
     const alarms = (JSON.parse(Testing.synth(stack)) as Json).resource.aws_cloudwatch_metric_alarm;
     const names = Object.values(alarms).map((alarm) => alarm.alarm_name);
@@ -162,12 +159,18 @@ describe("outside a ServerlessStack", () => {
   });
 });
 
-describe("a stack's hosted zone", () => {
+describe("a pattern's hosted zone", () => {
+  class Probe extends Pattern {
+    constructor(scope: Construct, id: string) {
+      super(scope, id, { accountId: "123456789012" });
+    }
+  }
   test("looked up once by name (data.aws_route53_zone `zone`, public); another name is refused", () => {
-    const stack = new ServerlessStack(Testing.app(), "zones", { deployment: defaultDeployment });
-    stack.hostedZoneId("example.com");
-    stack.hostedZoneId("example.com");
-    expect(() => stack.hostedZoneId("example.org")).toThrow("zones: a stack has one hosted zone; asked for example.org after example.com");
+    const stack = new TerraformStack(Testing.app(), "zones");
+    const probe = new Probe(stack, "probe");
+    probe.hostedZoneId("example.com");
+    probe.hostedZoneId("example.com");
+    expect(() => probe.hostedZoneId("example.org")).toThrow("zones/probe: a pattern has one hosted zone; asked for example.org after example.com");
     const zones = (JSON.parse(Testing.synth(stack)) as { data: Record<string, Record<string, Record<string, unknown>>> }).data.aws_route53_zone;
     expect(Object.values(zones)).toEqual([{ name: "example.com", private_zone: false }]);
   });

@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
-import { Construct } from "constructs";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
@@ -28,14 +27,16 @@ import { declareEntryPoint, ENTRY_POINT_CALLERS_LOCAL } from "../blocks/entry-po
 import { DeploymentConfig } from "../blocks/deployment";
 import { buildBundle } from "../blocks/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../blocks/lambda/nodejs-function";
+import { AlarmTopic } from "../blocks/alarm-topic";
 import { ServerlessStack } from "../blocks/serverless-stack";
+import { KinesisIngestStack } from "../stacks/kinesis-ingest";
 import { StackJson, Synthesized, synthesize } from "./support/synth";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
 
 function stackWithFunction(deployment: DeploymentConfig, overrides: Partial<NodejsFunctionProps> = {}): ServerlessStack {
   const stack = new ServerlessStack(Testing.app(), "test", { deployment });
-  const alarms = stack.alarms;
+  const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-test-alarms", accountId: "123456789012" });
   new NodejsFunction(stack, "handler", {
     entry: ENTRY,
     functionName: stack.name("hello"),
@@ -116,16 +117,9 @@ describe("ServerlessStack", () => {
     expect(s3.use_lockfile).toBeUndefined();
   });
 
-  test("ServerlessStack.of finds the stack of a construct inside one, and throws, naming the construct, outside one", () => {
-    const stack = new ServerlessStack(Testing.app(), "of", { deployment: defaultDeployment });
-    expect(ServerlessStack.of(new Construct(stack, "inside"))).toBe(stack);
-    const plain = new TerraformStack(Testing.app(), "plain");
-    expect(() => ServerlessStack.of(new Construct(plain, "outside"))).toThrow("plain/outside is not in a ServerlessStack");
-  });
-
   test("offline: the provider makes no call to AWS; account id comes from the supplied lookups", () => {
-    const stack = new ServerlessStack(Testing.app(), "offline", { deployment: loadDeployment({ OFFLINE: "1" }) });
-    expect(stack.accountId).toBe(offlineLookups.accountId);
+    const stack = new KinesisIngestStack(Testing.app(), "offline", { deployment: loadDeployment({ OFFLINE: "1" }) });
+    expect(Testing.synth(stack)).toContain(`arn:aws:iam::${offlineLookups.accountId}:root`);
     const provider = JSON.parse(Testing.synth(stack)).provider.aws[0];
     expect(provider).toMatchObject({
       skip_credentials_validation: true,
@@ -290,8 +284,8 @@ describe("ApiCustomDomain", () => {
 
 describe("DeadLetterQueue", () => {
   test("encrypted, 14-day retention, alarms on depth and oldest-message age", () => {
-    const stack = new ServerlessStack(Testing.app(), "dlq", { deployment: { ...defaultDeployment, alarmEmail: "ops@example.com" } });
-    new DeadLetterQueue(stack, "dlq", { queueName: "dev-dlq", alarms: stack.alarms });
+    const stack = new ServerlessStack(Testing.app(), "dlq", { deployment: defaultDeployment });
+    new DeadLetterQueue(stack, "dlq", { queueName: "dev-dlq", alarms: new AlarmTopic(stack, "alarms", { topicName: "dev-test-alarms", accountId: "123456789012" }) });
     const synth = Testing.synth(stack);
     expect(synth).toHaveResourceWithProperties(SqsQueue, {
       name: "dev-dlq",
@@ -301,13 +295,20 @@ describe("DeadLetterQueue", () => {
     for (const metric of ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"]) {
       expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: "AWS/SQS", metric_name: metric });
     }
-    expect(synth).toContain('"endpoint": "ops@example.com"');
+  });
+});
+
+describe("a deployable stack's alarm topic", () => {
+  test("its pattern owns one topic named after the stack (<env>-<id>-alarms), ALARM_EMAIL subscribed, the stack outputs it described", () => {
+    const stack = new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment: { ...defaultDeployment, lookups: offlineLookups, alarmEmail: "ops@example.com" } });
+    const json = JSON.parse(Testing.synth(stack));
+    expect(Object.values(json.resource.aws_sns_topic)).toEqual([expect.objectContaining({ name: "dev-kinesis-ingest-alarms" })]);
+    expect(Object.values(json.resource.aws_sns_topic_subscription)).toEqual([expect.objectContaining({ protocol: "email", endpoint: "ops@example.com" })]);
+    expect(json.output.alarm_topic_arn).toMatchObject({ value: expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_\w+\.arn\}$/), description: expect.any(String) });
   });
 });
 
 describe("API keys in state (issue 26)", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { KinesisIngestStack } = require("../stacks/kinesis-ingest") as typeof import("../stacks/kinesis-ingest");
   const warnings = (deployment: DeploymentConfig, props: { callerAuth?: "api-key" | "iam" } = {}): string[] => {
     const stack = new KinesisIngestStack(Testing.app(), "kinesis-ingest", { deployment: { ...deployment, lookups: offlineLookups }, ...props });
     return stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));

@@ -15,6 +15,7 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { defaultDeployment } from "../config";
 import { DnsValidatedCertificate } from "../blocks/dns-validated-certificate";
 import { DEFAULT_ACCESS_LOG_FIELDS, HttpApiStage, HttpApiStageProps } from "../blocks/http-api-stage";
+import { AlarmTopic } from "../blocks/alarm-topic";
 import { ServerlessStack } from "../blocks/serverless-stack";
 import { onlyOf, Synthesized, synthesize } from "./support/synth";
 
@@ -22,7 +23,7 @@ import { onlyOf, Synthesized, synthesize } from "./support/synth";
 function stageStack(...stages: Partial<Omit<HttpApiStageProps, "api" | "alarms">>[]): Synthesized {
   const stack = new ServerlessStack(Testing.app(), "stage-test", { deployment: defaultDeployment });
   const api = new Apigatewayv2Api(stack, "api", { name: "dev-orders-api", protocolType: "HTTP" });
-  const alarms = stack.alarms;
+  const alarms = new AlarmTopic(stack, "alarms", { topicName: "dev-test-alarms", accountId: "123456789012" });
   stages.forEach((props, i) => {
     new HttpApiStage(stack, i === 0 ? "stage" : `stage_${i}`, { api, alarms, accessLogRetentionDays: 14, ...props });
   });

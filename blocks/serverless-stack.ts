@@ -1,10 +1,6 @@
-import { Construct, IConstruct } from "constructs";
+import { Construct } from "constructs";
 import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
-import { AlarmTopic } from "./alarm-topic";
 import { DeploymentConfig, physicalName } from "./deployment";
 import { Pattern, PatternProps } from "./pattern";
 import { VARIABLES_CONTEXT, VariableOptions } from "./variables";
@@ -28,11 +24,6 @@ export class ServerlessStack extends TerraformStack {
   readonly deployment: DeploymentConfig;
   readonly provider: AwsProvider;
   private readonly tracing?: boolean;
-  private legacyAlarms?: AlarmTopic;
-  private regionData?: DataAwsRegion;
-  private callerIdentity?: DataAwsCallerIdentity;
-  private zoneData?: DataAwsRoute53Zone;
-  private zoneName?: string;
 
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id);
@@ -114,68 +105,8 @@ export class ServerlessStack extends TerraformStack {
     );
   }
 
-  /** Until a stack places a pattern: its own alarm topic, made on first use (as before the patterns). */
-  get alarms(): AlarmTopic {
-    if (!this.legacyAlarms) {
-      this.legacyAlarms = new AlarmTopic(this, "alarms", {
-        topicName: this.name(`${this.node.id}-alarms`),
-        accountId: this.accountId,
-        email: this.deployment.alarmEmail,
-      });
-      new TerraformOutput(this, "alarm_topic_arn", {
-        value: this.legacyAlarms.topic.arn,
-        description: "SNS topic every alarm of the stack notifies: subscribe on-call here (ALARM_EMAIL subscribes one address).",
-      });
-    }
-    return this.legacyAlarms;
-  }
-
-  /** The ServerlessStack `scope` belongs to, or undefined in a plain TerraformStack (construct tests). */
-  static tryOf(scope: IConstruct): ServerlessStack | undefined {
-    const stack = TerraformStack.of(scope);
-    return stack instanceof ServerlessStack ? stack : undefined;
-  }
-
-  /**
-   * The ServerlessStack `scope` belongs to (its environment, its alarm topic); throws in any
-   * other stack, naming what to pass instead (`needed`: the props a construct would take from it).
-   */
-  static of(scope: IConstruct, needed?: string): ServerlessStack {
-    const stack = ServerlessStack.tryOf(scope);
-    if (!stack) throw new Error(`${scope.node.path} is not in a ServerlessStack${needed ? `: pass ${needed}` : ""}`);
-    return stack;
-  }
-
   /** `<env>-<base>`: the physical name of a resource in this environment. */
   name(base: string): string {
     return physicalName(this.deployment, base);
-  }
-
-  /** The region name, from `data.aws_region` as the seeds do (no AWS call). */
-  get regionName(): string {
-    this.regionData ??= new DataAwsRegion(this, "current_region");
-    return this.regionData.name;
-  }
-
-  /** The account id: supplied, or looked up with `data.aws_caller_identity`. */
-  get accountId(): string {
-    if (this.deployment.lookups.accountId) return this.deployment.lookups.accountId;
-    this.callerIdentity ??= new DataAwsCallerIdentity(this, "current_identity");
-    return this.callerIdentity.accountId;
-  }
-
-  /**
-   * The id of the public hosted zone `zoneName`: supplied, or looked up with
-   * `data.aws_route53_zone` (id `zone`). A stack has one zone (the supplied id is
-   * one value): asking for another throws.
-   */
-  hostedZoneId(zoneName: string): string {
-    if (this.zoneName !== undefined && this.zoneName !== zoneName) {
-      throw new Error(`${this.node.path}: a stack has one hosted zone; asked for ${zoneName} after ${this.zoneName}`);
-    }
-    this.zoneName = zoneName;
-    if (this.deployment.lookups.hostedZoneId) return this.deployment.lookups.hostedZoneId;
-    this.zoneData ??= new DataAwsRoute53Zone(this, "zone", { name: zoneName, privateZone: false });
-    return this.zoneData.zoneId;
   }
 }
