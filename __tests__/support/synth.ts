@@ -11,6 +11,8 @@
  * - lookups in the synthesized JSON (the reader's): blocks by type, by construct path, the
  *   only one of a type; and here, IAM policy statements and alarm dimensions.
  */
+import { readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { defaultDeployment, offlineLookups } from "../../config";
@@ -50,6 +52,32 @@ export interface Synthesized {
   /** The JSON text `Testing.synth` returns, what the cdktf matchers take. */
   readonly text: string;
   readonly json: StackJson;
+}
+
+/**
+ * cdktf's `Testing.app()` (and `Testing.fullSynth`) make a `cdktf.outdir.*` folder in the
+ * temporary folder per call and never remove it: thousands per `npm test`. The ones made
+ * since `sinceMs` (epoch ms; the run's start) are listed here for global-teardown.ts to remove.
+ * A concurrent run's own go too: cdktf writes such a folder only as it makes it.
+ */
+export function testingOutdirsSince(sinceMs: number): string[] {
+  const dir = tmpdir();
+  return readdirSync(dir)
+    .filter((name) => name.startsWith("cdktf.outdir."))
+    .map((name) => path.join(dir, name))
+    .filter((folder) => {
+      try {
+        return createdMs(folder) >= sinceMs;
+      } catch {
+        return false; // removed meanwhile
+      }
+    });
+}
+
+/** When a file was made: its birth time, or (a file system without one) its modification time. */
+export function createdMs(file: string): number {
+  const stat = statSync(file);
+  return stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
 }
 
 /** Synthesizes one stack (built on `Testing.app()`) with cdktf's `Testing.synth`. */
