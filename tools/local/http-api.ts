@@ -3,9 +3,10 @@
  * (`METHOD /path`, `$default`), `AWS_IAM` routes verified with SigV4 against
  * the local credentials (never skipped), the API's CORS configuration
  * (preflight answered by the API, allow-origin on answers), stage throttling,
- * and Lambda proxy integrations with payload 2.0 events.
+ * and Lambda proxy integrations with payload 2.0 events (on an `AWS_IAM` route
+ * with the signing caller in `requestContext.authorizer.iam`, as API Gateway passes it).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { TokenBucket } from "../emulator/apigateway";
 import { ACCOUNT_ID } from "../emulator/engines";
@@ -34,6 +35,35 @@ interface Cors {
   readonly exposeHeaders: string[];
   readonly maxAge?: number;
   readonly allowCredentials: boolean;
+}
+
+/** What API Gateway puts in `requestContext.authorizer.iam` for a SigV4-signed caller (payload 2.0). */
+export interface IamCaller {
+  readonly accessKey: string;
+  readonly accountId: string;
+  readonly callerId: string;
+  readonly cognitoIdentity: null;
+  readonly principalOrgId: null;
+  readonly userArn: string;
+  readonly userId: string;
+}
+
+/**
+ * The caller a request signed with the local credentials is: one IAM user of the
+ * local account, `user/local`, whose id derives from the access key (as an
+ * IAM user's `AIDA...` id stays with its keys).
+ */
+export function localCaller(credentials: LocalCredentials): IamCaller {
+  const userId = `AIDA${createHash("sha256").update(credentials.accessKeyId).digest("hex").slice(0, 17).toUpperCase()}`;
+  return {
+    accessKey: credentials.accessKeyId,
+    accountId: ACCOUNT_ID,
+    callerId: userId,
+    cognitoIdentity: null,
+    principalOrgId: null,
+    userArn: `arn:aws:iam::${ACCOUNT_ID}:user/local`,
+    userId,
+  };
 }
 
 function readCors(api: Block): Cors | undefined {
@@ -66,6 +96,7 @@ export function httpApi(runtime: LocalRuntime, credentials: LocalCredentials): H
   const rate = numberSetting(stack, settings?.throttling_rate_limit, "throttling_rate_limit");
   const burst = numberSetting(stack, settings?.throttling_burst_limit, "throttling_burst_limit");
   const bucket = rate !== undefined && burst !== undefined ? new TokenBucket(rate, burst) : undefined;
+  const caller = localCaller(credentials);
 
   const routes: HttpRoute[] = resources(stack, "aws_apigatewayv2_route").map(([name, r]) => {
     const routeKey = String(r.route_key);
@@ -99,7 +130,7 @@ export function httpApi(runtime: LocalRuntime, credentials: LocalCredentials): H
   };
 
   return {
-    routes: routes.map((r) => `${r.routeKey}${r.iam ? "  (AWS_IAM: SigV4-signed requests only)" : ""}`),
+    routes: routes.map((r) => `${r.routeKey}${r.iam ? `  (AWS_IAM: SigV4-signed requests only, as ${caller.userArn})` : ""}`),
     async handle(req) {
       // On the execute-api URL a named stage is the first path segment; on a custom domain it is not.
       let path = req.url.pathname;
@@ -153,6 +184,8 @@ export function httpApi(runtime: LocalRuntime, credentials: LocalCredentials): H
           stage: stageName,
           time: new Date(now).toUTCString(),
           timeEpoch: now,
+          // Only a verified signature gets here on an AWS_IAM route: its caller, as API Gateway names it.
+          ...(route.iam ? { authorizer: { iam: caller } } : {}),
         },
         body: req.body.length === 0 ? undefined : binary ? req.body.toString("base64") : req.body.toString("utf8"),
         isBase64Encoded: binary,
