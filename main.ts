@@ -6,7 +6,7 @@
  *
  * The registry is the one list of stacks: the app, the policy suite, the Terraform proofs,
  * the address guard, the bench, `npm run local`, `npm run replay` and `npm run capacity`
- * derive from it (README "How to add a stack"). An entry names the stack, what each tool
+ * derive from it (README "How to add a pattern and its stack"). An entry names the stack, what each tool
  * does with it (`local`, `replay`, `optionsOn`) and the typed options the app builds it
  * with (`props`): set options there, never in a tool.
  */
@@ -80,7 +80,7 @@ export const STACKS = [
     seed: "000_76a5c6c6641af9d2",
     summary: "REST API -> Kinesis -> Lambda -> DynamoDB",
     load: () => (require("./stacks/kinesis-ingest") as typeof import("./stacks/kinesis-ingest")).KinesisIngestStack,
-    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "ingest.example.com", zoneName: "example.com" } },
+    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "ingest.example.com", zoneName: "example.com" }, tracing: true },
     local: true,
     replay: true,
   }),
@@ -89,6 +89,7 @@ export const STACKS = [
     seed: "001_853a449f176f28b3",
     summary: "HTTP API + Lambda + DynamoDB, IAM auth, custom domain",
     load: () => (require("./stacks/event-log-api") as typeof import("./stacks/event-log-api")).EventLogApiStack,
+    optionsOn: { requester: { role: { trustedPrincipalArns: ["arn:aws:iam::123456789012:role/event-readers"] } }, tracing: true },
     local: true,
     replay: false,
   }),
@@ -115,7 +116,7 @@ export const STACKS = [
     seed: "004_38981d2f4f3d4ecf",
     summary: "REST API -> Lambda -> Translate, history in DynamoDB",
     load: () => (require("./stacks/translate-api") as typeof import("./stacks/translate-api")).TranslateApiStack,
-    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "translate.example.com", zoneName: "example.com" } },
+    optionsOn: { callerAuth: "iam", webAcl: {}, customDomain: { domainName: "translate.example.com", zoneName: "example.com" }, tracing: true },
     local: true,
     replay: false,
   }),

@@ -1,6 +1,6 @@
 /**
  * The documentation holds together: every stack README has the same sections, in the
- * same order (README "How to add a stack"), and every relative link in README.md,
+ * same order (README "How to add a pattern and its stack"), and every relative link in README.md,
  * docs/ and the stack READMEs points at a file that exists and, with a `#fragment`,
  * at a heading of that file. What README.md and docs/ name exists too: every
  * `npm run <script>` (in any markdown file of the project) is a script of package.json,
@@ -169,6 +169,8 @@ function missingPath(named: string, file: string): string | undefined {
   const first = clean.split("/")[0];
   const candidates = expand(clean);
   if (clean.startsWith("../")) {
+    // Outside the repository (the seeds beside it): not in a fresh clone, not this test's to check.
+    if (!path.resolve(root, path.dirname(file), clean).startsWith(root + path.sep)) return undefined;
     return candidates.some((c) => !isOutput(c) && !existsSync(path.resolve(root, path.dirname(file), c))) ? named : undefined;
   }
   if (clean.includes("/") && rootEntries.has(first)) {
