@@ -269,10 +269,10 @@ const CONTROL_CHARACTERS = /[\x00-\x08\x0a-\x1f\x7f]/;
  * A value holding an unpaired surrogate has no bytes to send: a
  * `MalformedMessageError` (`unicodeText`), never EF BF BD in its place.
  */
-export function sendableHeaderValue(value: string, name = "a header"): string | undefined {
+export function sendableHeaderValue(value: string, name?: string): string | undefined {
   if (CONTROL_CHARACTERS.test(value)) return undefined;
   if (/^[\t\x20-\x7e]*$/.test(value)) return value;
-  return Buffer.from(unicodeText(value, `header ${name.slice(0, 64)}`), "utf8").toString("latin1");
+  return Buffer.from(unicodeText(value, name === undefined ? "a header value" : `header ${name.slice(0, 64)}`), "utf8").toString("latin1");
 }
 
 /**
