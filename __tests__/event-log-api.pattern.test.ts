@@ -124,7 +124,7 @@ describe("two EventLogApi in one stack", () => {
     new EventLogApi(stack, "audit", { variables: { prefix: "audit_" } });
     const variables = synthesize(stack).json.variable;
     expect(Object.keys(variables).sort()).toEqual(
-      ["throttling_rate_limit", "throttling_burst_limit", "table_deletion_protection"].flatMap((n) => [`events_${n}`, `audit_${n}`]).sort(),
+      ["throttling_rate_limit", "throttling_burst_limit", "table_deletion_protection", "tracing"].flatMap((n) => [`events_${n}`, `audit_${n}`]).sort(),
     );
     expect(variables.events_throttling_rate_limit).toMatchObject({ type: "number", default: 10 });
   });

@@ -133,3 +133,17 @@ test("tracing (off by default) turns on Lambda active tracing and the REST stage
   expect(blocksOf(json, "aws_api_gateway_stage")[0].xray_tracing_enabled).toBe(true);
   expect(policyStatements(json, "orders_handler_policy_document").flatMap((s) => s.actions ?? [])).toEqual(expect.arrayContaining(["xray:PutTraceSegments"]));
 });
+
+test("with variables on, tracing is the bool variable <prefix>tracing (default: the prop), deciding mode, stage X-Ray and the X-Ray statement at plan time", () => {
+  const stack = userStack();
+  new KinesisIngest(stack, "orders", { tracing: true, variables: { prefix: "orders_" } });
+  const { json } = synthesize(stack);
+  expect(json.variable?.orders_tracing).toEqual(expect.objectContaining({ type: "bool", default: true }));
+  expect(blocksOf(json, "aws_lambda_function")[0].tracing_config).toEqual({ mode: '${var.orders_tracing ? "Active" : "PassThrough"}' });
+  expect(blocksOf(json, "aws_api_gateway_stage")[0].xray_tracing_enabled).toBe("${var.orders_tracing}");
+  expect(policyStatements(json, "orders_handler_policy_document").flatMap((s) => s.actions ?? [])).not.toContain("xray:PutTraceSegments");
+  const doc = Object.entries(json.data?.aws_iam_policy_document ?? {}).find(([name]) => name.startsWith("orders_handler_policy_document"))?.[1];
+  expect(doc?.dynamic).toEqual({
+    statement: expect.objectContaining({ for_each: '${var.orders_tracing ? ["WriteTraces"] : []}', content: expect.objectContaining({ resources: ["*"] }) }),
+  });
+});

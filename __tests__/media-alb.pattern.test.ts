@@ -126,6 +126,7 @@ describe("MediaAlb options", () => {
       "media_deletion_protection",
       "media_reserved_concurrent_executions",
       "media_table_deletion_protection",
+      "media_tracing",
       "media_waf_rate_limit",
     ]);
   });

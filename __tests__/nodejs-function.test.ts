@@ -16,7 +16,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { buildBundle, bundleHandler, bundlingKey } from "../blocks/lambda/bundle";
 import { NodejsFunction, NodejsFunctionProps } from "../blocks/lambda/nodejs-function";
 import { Rule, rules, StackJson } from "./policy/rules";
-import { onlyOf, PolicyStatement, policyStatements, synthesize } from "./support/synth";
+import { findOne, onlyOf, PolicyStatement, policyStatements, synthesize } from "./support/synth";
 
 const ENTRY = "__tests__/fixtures/hello-handler.ts";
 
@@ -230,5 +230,45 @@ describe("tracing: off by default; on, Lambda's active tracing and X-Ray's two w
     expect(starRule.check(untraced.json as StackJson)).toEqual([expect.objectContaining({ detail: 'action "xray:PutTraceSegments" on Resource "*"' })]);
     const traced = synthesize(functionIn({ tracing: true, statements: [{ actions: ["xray:PutTraceSegments", "xray:GetTraceSummaries"], resources: ["*"] }] }));
     expect(starRule.check(traced.json as StackJson)).toEqual([expect.objectContaining({ detail: 'action "xray:GetTraceSummaries" on Resource "*"' })]);
+  });
+
+  const boolVariable = (stack: TerraformStack, name: string) => {
+    const v = new TerraformVariable(stack, name, { type: "bool", default: false });
+    v.overrideLogicalId(name);
+    return v.booleanValue;
+  };
+
+  test("a bool token: mode Active or PassThrough at plan time, the X-Ray statement a dynamic one under the same variable, which the policy suite accepts", () => {
+    const stack = new TerraformStack(Testing.app(), "fn");
+    const synth = synthesize(functionIn({ tracing: boolVariable(stack, "tracing") }, stack));
+    expect(onlyOf(synth, "aws_lambda_function").body.tracing_config).toEqual({ mode: '${var.tracing ? "Active" : "PassThrough"}' });
+    expect(xray(policyStatements(synth, "handler_policy_document"))).toEqual([]);
+    const doc = findOne(synth, "aws_iam_policy_document", (_body, name) => name.startsWith("handler_policy_document"), "data").body;
+    expect(doc.dynamic).toEqual({
+      statement: {
+        for_each: '${var.tracing ? ["WriteTraces"] : []}',
+        content: { sid: "${statement.value}", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+      },
+    });
+    expect(starRule.check(synth.json as StackJson)).toEqual([]);
+  });
+
+  test("the policy suite refuses a dynamic X-Ray statement under another variable than the function's tracing, or beside an untraced function", () => {
+    const dynamicXray = (fn: NodejsFunction, condition: string) =>
+      fn.policyDocument.addOverride("dynamic.statement", {
+        for_each: `\${${condition} ? ["X"] : []}`,
+        content: { sid: "${statement.value}", actions: ["xray:PutTraceSegments"], resources: ["*"] },
+      });
+    const other = new TerraformStack(Testing.app(), "fn");
+    const traced = new NodejsFunction(other, "handler", { entry: ENTRY, functionName: "dev-hello", roleName: "dev-hello-role", tracing: boolVariable(other, "tracing") });
+    boolVariable(other, "other");
+    dynamicXray(traced, "var.other");
+    const untraced = new TerraformStack(Testing.app(), "fn");
+    dynamicXray(new NodejsFunction(untraced, "handler", { entry: ENTRY, functionName: "dev-hello", roleName: "dev-hello-role" }), "var.tracing");
+    for (const stack of [other, untraced]) {
+      const violations = starRule.check(synthesize(stack).json as StackJson);
+      expect(violations.map((v) => v.detail)).toEqual(['action "xray:PutTraceSegments" on Resource "*"']);
+      expect(violations[0].resource).toMatch(/^data\.aws_iam_policy_document\.handler_policy_document/);
+    }
   });
 });

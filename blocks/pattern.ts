@@ -8,13 +8,14 @@
  */
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import { IResolvable } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { AlarmTopic, alarmIdPrefixOf, ExistingAlarmTopic, IAlarmTopic } from "./alarm-topic";
 import { DEFAULT_LOG_RETENTION_DAYS, exclusive } from "./defaults";
 import { LambdaPackaging } from "./deployment";
-import { VARIABLES_CONTEXT, VariableOptions } from "./variables";
+import { booleanSetting, VARIABLES_CONTEXT, VariableOptions } from "./variables";
 
 /** An alarm topic the user already has: the construct, or its ARN. */
 export type ExistingAlarmTopicRef = IAlarmTopic | { readonly topicArn: string };
@@ -57,7 +58,8 @@ export interface PatternProps {
   readonly logRetentionDays?: number;
   /**
    * Lambda active tracing for every function, and X-Ray on REST stages: Lambda's own segments,
-   * no tracing SDK in the bundles. @default false (X-Ray bills per trace: docs/operations.md, "Tracing")
+   * no tracing SDK in the bundles. A setting: with `variables`, the `bool` variable `<prefix>tracing`
+   * defaulting to it. @default false (X-Ray bills per trace: docs/operations.md, "Tracing")
    */
   readonly tracing?: boolean;
   /** A CloudWatch dashboard of the pattern (blocks/observability), generated from what it holds. @default true */
@@ -74,7 +76,8 @@ export abstract class Pattern extends Construct {
   readonly alarmTopic: IAlarmTopic;
   readonly lambdaPackaging: LambdaPackaging;
   readonly logRetentionDays: number;
-  readonly tracing: boolean;
+  /** The `tracing` setting: the prop's value, or the variable's (a token). */
+  readonly tracing: boolean | IResolvable;
   private readonly supplied: Pick<PatternProps, "accountId" | "region" | "hostedZoneId">;
   private callerIdentity?: DataAwsCallerIdentity;
   private regionData?: DataAwsRegion;
@@ -89,7 +92,7 @@ export abstract class Pattern extends Construct {
     this.supplied = props;
     this.lambdaPackaging = props.lambdaPackaging ?? "asset";
     this.logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
-    this.tracing = props.tracing ?? false;
+    this.tracing = booleanSetting(this, "tracing", props.tracing ?? false, "Lambda active tracing of every function and X-Ray on REST stages (X-Ray bills per trace).");
 
     const existing = props.existingAlarmTopic;
     if (existing === undefined) {
@@ -145,8 +148,8 @@ export abstract class Pattern extends Construct {
   }
 
   /** What every function of the pattern takes from it: packaging, log retention, the alarm topic, tracing. */
-  get functionDefaults(): { packaging: LambdaPackaging; logRetentionDays: number; alarms: IAlarmTopic; tracing?: boolean } {
-    return { packaging: this.lambdaPackaging, logRetentionDays: this.logRetentionDays, alarms: this.alarmTopic, ...(this.tracing ? { tracing: true } : {}) };
+  get functionDefaults(): { packaging: LambdaPackaging; logRetentionDays: number; alarms: IAlarmTopic; tracing?: boolean | IResolvable } {
+    return { packaging: this.lambdaPackaging, logRetentionDays: this.logRetentionDays, alarms: this.alarmTopic, ...(this.tracing === false ? {} : { tracing: this.tracing }) };
   }
 }
 

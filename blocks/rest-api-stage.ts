@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { IResolvable } from "cdktf";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
@@ -40,8 +41,8 @@ export const DEFAULT_REST_ACCESS_LOG_FIELDS: AccessLogFields = {
 };
 
 export interface RestApiStageProps extends StageThrottlingProps {
-  /** X-Ray tracing of the stage's requests. @default false */
-  readonly tracing?: boolean;
+  /** X-Ray tracing of the stage's requests (a literal or a `bool` variable's value). @default false */
+  readonly tracing?: boolean | IResolvable;
   /**
    * The REST API (API Gateway v1) the stage serves.
    * @default none: required
@@ -144,7 +145,7 @@ export class RestApiStage extends Construct {
       stageName: props.stageName,
       description: props.description,
       // Off unless asked: X-Ray bills per trace recorded (docs/operations.md, "Tracing").
-      xrayTracingEnabled: props.tracing || undefined,
+      xrayTracingEnabled: props.tracing === false ? undefined : props.tracing,
       accessLogSettings: {
         destinationArn: this.accessLogGroup.arn,
         format: JSON.stringify(props.accessLogFormat ?? DEFAULT_REST_ACCESS_LOG_FIELDS),

@@ -74,6 +74,8 @@ interface Statement {
   hasNotResource: boolean;
   /** In a KMS key policy, where `Resource: "*"` means the key itself. */
   inKeyPolicy: boolean;
+  /** A `dynamic "statement"` present only while this HCL expression is true (`for_each = <when> ? [...] : []`). */
+  when?: string;
 }
 
 /** Names of the policy documents a KMS key (or key policy) uses as its policy. */
@@ -93,7 +95,13 @@ export function statements(stack: StackJson): { where: string; statement: Statem
   const found: { where: string; statement: Statement }[] = [];
   const keyDocuments = keyPolicyDocuments(stack);
   for (const [name, doc] of Object.entries(stack.data?.aws_iam_policy_document ?? {})) {
-    for (const s of asArray(doc.statement as Record<string, unknown>[] | undefined)) {
+    // Static statements, then each dynamic one's content (it may be present at plan time: checked the same).
+    const dynamic = asArray(block(doc.dynamic)?.statement as Record<string, unknown> | Record<string, unknown>[] | undefined).map((d) => ({
+      s: block(d.content) ?? {},
+      when: conditionOf(d.for_each),
+    }));
+    const all = [...asArray(doc.statement as Record<string, unknown>[] | undefined).map((s) => ({ s, when: undefined })), ...dynamic];
+    for (const { s, when } of all) {
       found.push({
         where: `data.aws_iam_policy_document.${name}`,
         statement: {
@@ -102,6 +110,7 @@ export function statements(stack: StackJson): { where: string; statement: Statem
           resources: asArray(s.resources as string[] | undefined),
           hasNotResource: s.not_resources !== undefined,
           inKeyPolicy: keyDocuments.has(name),
+          when,
         },
       });
     }
@@ -165,28 +174,54 @@ function attachedTo(stack: StackJson, type: string, field: string, address: stri
   return resourcesOf(stack, type).filter(([, body]) => String(body[field] ?? "").includes(`${address}.`));
 }
 
-/** The policies (documents and policy resources) of the roles of functions with active tracing. */
-function tracedPolicies(stack: StackJson): Set<string> {
-  const roles = new Set<string>();
+/** `X` of a `${X ? [...] : []}` for_each: the statement exists only while X is true. */
+function conditionOf(forEach: unknown): string | undefined {
+  const match = typeof forEach === "string" ? forEach.match(/^\$\{(.+) \? \[[^\]]*\] : \[\]\}$/s) : null;
+  return match ? match[1] : undefined;
+}
+
+/** ALWAYS: the function's tracing is Active; else the HCL condition under which it is (`${X ? "Active" : "PassThrough"}`). */
+const ALWAYS = "";
+function tracingCondition(fn: Record<string, unknown>): string | undefined {
+  const mode = block(fn.tracing_config)?.mode;
+  if (mode === "Active") return ALWAYS;
+  const match = typeof mode === "string" ? mode.match(/^\$\{(.+) \? "Active" : "PassThrough"\}$/s) : null;
+  return match ? match[1] : undefined;
+}
+
+/**
+ * The policies (documents and policy resources) of the roles of traced functions, each with the
+ * conditions under which the function is traced: ALWAYS (mode Active), or an HCL expression.
+ */
+function tracedPolicies(stack: StackJson): Map<string, Set<string>> {
+  const roles = new Map<string, Set<string>>();
   for (const [, fn] of resourcesOf(stack, "aws_lambda_function")) {
     const role = referencedAddress(fn.role, "aws_iam_role");
-    if (block(fn.tracing_config)?.mode === "Active" && role) roles.add(role);
+    const condition = tracingCondition(fn);
+    if (condition !== undefined && role) roles.set(role, (roles.get(role) ?? new Set()).add(condition));
   }
-  const places = new Set<string>();
-  const add = (address: string, body: Record<string, unknown>): void => {
-    places.add(address);
+  const places = new Map<string, Set<string>>();
+  const add = (address: string, body: Record<string, unknown>, conditions: Set<string>): void => {
     const doc = referencedAddress(body.policy, "data.aws_iam_policy_document");
-    if (doc) places.add(doc);
+    for (const place of doc ? [address, doc] : [address]) places.set(place, new Set([...(places.get(place) ?? []), ...conditions]));
   };
   for (const [address, body] of resourcesOf(stack, "aws_iam_role_policy")) {
-    if (roles.has(referencedAddress(body.role, "aws_iam_role") ?? "")) add(address, body);
+    const conditions = roles.get(referencedAddress(body.role, "aws_iam_role") ?? "");
+    if (conditions) add(address, body, conditions);
   }
   for (const [, body] of resourcesOf(stack, "aws_iam_role_policy_attachment")) {
     const policy = referencedAddress(body.policy_arn, "aws_iam_policy");
     const policyBody = lookup(stack, policy);
-    if (roles.has(referencedAddress(body.role, "aws_iam_role") ?? "") && policy && policyBody) add(policy, policyBody);
+    const conditions = roles.get(referencedAddress(body.role, "aws_iam_role") ?? "");
+    if (conditions && policy && policyBody) add(policy, policyBody, conditions);
   }
   return places;
+}
+
+/** X-Ray's writes are traced where the function is always traced, or (a dynamic statement) under the same condition. */
+function tracedAt(traced: Map<string, Set<string>>, where: string, statement: Statement): boolean {
+  const conditions = traced.get(where);
+  return conditions !== undefined && (conditions.has(ALWAYS) || (statement.when !== undefined && conditions.has(statement.when)));
 }
 
 const MODERN_TLS_POLICIES = /^ELBSecurityPolicy-(TLS13-1-2|TLS-1-2|FS-1-2)/;
@@ -234,7 +269,7 @@ export const rules: readonly Rule[] = [
   {
     id: "iam-no-star-resource",
     description:
-      "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS), X-Ray's writes (TRACING_ACTIONS) in the policy of a function with active tracing, and in key policies (where it is the key)",
+      "IAM Allow statements name their resources; `*` only for actions AWS grants only on `*` (STAR_RESOURCE_ACTIONS), X-Ray's writes (TRACING_ACTIONS) in the policy of a function with active tracing (or a dynamic statement under the condition its tracing mode is Active), and in key policies (where it is the key)",
     check: (stack) => {
       const traced = tracedPolicies(stack);
       return statements(stack)
@@ -242,7 +277,7 @@ export const rules: readonly Rule[] = [
         .filter(({ statement }) => statement.resources.includes("*") || statement.hasNotResource)
         .flatMap(({ where, statement }) =>
           statement.actions
-            .filter((a) => !STAR_RESOURCE_ACTIONS.includes(a) && !(TRACING_ACTIONS.includes(a) && traced.has(where)))
+            .filter((a) => !STAR_RESOURCE_ACTIONS.includes(a) && !(TRACING_ACTIONS.includes(a) && tracedAt(traced, where, statement)))
             .map((a) => ({ resource: where, detail: `action "${a}" on Resource "*"` })),
         );
     },

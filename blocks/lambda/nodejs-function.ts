@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack, Token } from "cdktf";
+import { AssetType, Fn, IResolvable, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack, Token } from "cdktf";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -31,6 +31,13 @@ export const NODEJS_FUNCTION_DEFAULTS = {
 
 /** X-Ray's write actions: no resource-level permissions, so only `*` (AWS's design). */
 export const TRACING_ACTIONS: readonly string[] = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+const TRACING_SID = "WriteTraces";
+
+/** Active when true, none when false; a token: Active or PassThrough (Lambda's default), at plan time. */
+function tracingConfig(tracing: boolean | IResolvable): { mode: string } | undefined {
+  if (Token.isUnresolved(tracing)) return { mode: Fn.conditional(tracing, "Active", "PassThrough") as string };
+  return tracing === true ? { mode: "Active" } : undefined;
+}
 
 /**
  * A Lambda function from a TypeScript handler entry: esbuild bundle at synth
@@ -102,9 +109,16 @@ export class NodejsFunction extends Construct {
           resources: [`${this.logGroup.arn}:*`],
         },
         ...statements.map((s: IamStatement) => ({ sid: s.sid, actions: [...s.actions], resources: [...s.resources] })),
-        ...(tracing ? [{ sid: "WriteTraces", actions: [...TRACING_ACTIONS], resources: ["*"] }] : []),
+        ...(tracing === true ? [{ sid: TRACING_SID, actions: [...TRACING_ACTIONS], resources: ["*"] }] : []),
       ],
     });
+    // Decided at plan time: the statement exists only while the variable is true.
+    if (Token.isUnresolved(tracing)) {
+      this.policyDocument.addOverride("dynamic.statement", {
+        for_each: Fn.conditional(tracing, [TRACING_SID], []),
+        content: { sid: "${statement.value}", actions: [...TRACING_ACTIONS], resources: ["*"] },
+      });
+    }
 
     const attachments: ITerraformDependable[] = [];
     if (rolePolicy.kind === "inline") {
@@ -141,7 +155,7 @@ export class NodejsFunction extends Construct {
       environment: { variables },
       // One log shape: Lambda's JSON lines, its own and the handler's, filtered by level.
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: logLevel, systemLogLevel },
-      tracingConfig: tracing ? { mode: "Active" } : undefined,
+      tracingConfig: tracingConfig(tracing),
       // The log group must exist first (with its retention), and the role may act only once its policy is attached.
       dependsOn: [this.logGroup, ...attachments, ...dependsOn],
     });

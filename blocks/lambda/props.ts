@@ -1,3 +1,4 @@
+import { IResolvable } from "cdktf";
 import { LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import { IAlarmTopic } from "../alarm-topic";
 import { LambdaPackaging } from "../deployment";
@@ -115,7 +116,9 @@ export interface NodejsFunctionProps extends Omit<LambdaFunctionConfig, SetByNod
   /**
    * Active X-Ray tracing: `tracing_config` mode Active, and the role may write segments
    * (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`, on `*`: X-Ray has no resource-level
-   * permissions). Lambda's own segments only: no tracing SDK is bundled. @default false
+   * permissions). Lambda's own segments only: no tracing SDK is bundled. A token (a `bool`
+   * variable) decides at plan time: mode Active or PassThrough, the X-Ray statement only when true.
+   * @default false
    */
-  readonly tracing?: boolean;
+  readonly tracing?: boolean | IResolvable;
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { IResolvable } from "cdktf";
 import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DynamodbTable, DynamodbTableConfig } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -45,7 +46,7 @@ export interface MediaEndpointProps {
   readonly packaging: LambdaPackaging;
   readonly logRetentionDays: number;
   /** Lambda active tracing (the pattern's `tracing`). @default false */
-  readonly tracing?: boolean;
+  readonly tracing?: boolean | IResolvable;
 }
 
 /**
