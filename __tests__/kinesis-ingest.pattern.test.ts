@@ -2,28 +2,11 @@
  * `KinesisIngest` as a user composes it: in a plain TerraformStack of their own,
  * with no props, twice side by side, and on a stream and table they already have.
  */
-import { TerraformStack, Testing } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KinesisIngest } from "../patterns/kinesis-ingest";
-import { blocksOf, policyStatements, StackJson, Synthesized, synthesize } from "./support/synth";
-
-function userStack(id = "mine"): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), id);
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  return stack;
-}
-
-/** Every `name` of every resource, by type (the physical names AWS sees). */
-function physicalNames(json: StackJson): string[] {
-  return Object.entries(json.resource).flatMap(([type, blocks]) =>
-    Object.values(blocks)
-      .map((block) => block.name ?? block.function_name ?? block.alarm_name)
-      .filter((name): name is string => typeof name === "string" && !name.includes("${"))
-      .map((name) => `${type}:${name}`),
-  );
-}
+import { blocksOf, policyStatements, Synthesized, synthesize } from "./support/synth";
+import { userStack, physicalNames } from "./support/patterns";
 
 describe("KinesisIngest with no props in a plain stack", () => {
   let s: Synthesized;

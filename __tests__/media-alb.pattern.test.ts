@@ -3,25 +3,18 @@
  * only its one required prop (the zone), twice side by side, with a long name
  * prefix (ALB and target group names: 32 characters), and on tables they already have.
  */
-import { TerraformStack, Testing } from "cdktf";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ALB_NAME_LIMIT, MediaAlb, MediaAlbProps } from "../patterns/media-alb";
 import { Block, blocksOf, policyStatements, StackJson, Synthesized, synthesize } from "./support/synth";
+import { userStack } from "./support/patterns";
 
 const ZONE = { zoneName: "example.org" } as const;
-
-function userStack(id = "mine"): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), id);
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  return stack;
-}
 
 function synthOne(props: Partial<MediaAlbProps> = {}): Synthesized {
   const stack = userStack();

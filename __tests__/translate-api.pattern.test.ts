@@ -4,36 +4,16 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { TerraformDataSource, TerraformResource, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { TerraformDataSource, TerraformResource, TerraformStack, TerraformVariable } from "cdktf";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TranslateApi } from "../patterns/translate-api";
 import { environmentVariables } from "../tools/emulator/synth";
 import { blocksOf, policyStatements, StackJson, Synthesized, synthesize } from "./support/synth";
+import { userStack, physicalNames } from "./support/patterns";
 
-function userStack(id = "mine"): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), id);
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  return stack;
-}
-
-/**
- * Every literal name AWS must hold unique in an account and region, as `type:name`. Request
- * validators and models are named per API (`translate-query-parameters` in each), so left out;
- * a reference (`${aws_...name}`) names another resource, itself listed.
- */
-function physicalNames(json: StackJson): string[] {
-  const perApi = new Set(["aws_api_gateway_request_validator", "aws_api_gateway_model"]);
-  return Object.entries(json.resource)
-    .filter(([type]) => !perApi.has(type))
-    .flatMap(([type, blocks]) =>
-      Object.values(blocks)
-        .map((block) => block.name ?? block.function_name ?? block.alarm_name)
-        .filter((name): name is string => typeof name === "string" && !name.includes("${"))
-        .map((name) => `${type}:${name}`),
-    );
-}
+/** Named only within their API: they repeat across instances. */
+const PER_API = new Set(["aws_api_gateway_request_validator", "aws_api_gateway_model"]);
 
 /** Blocks in the JSON against constructs in the tree: a key two constructs share would merge them silently. */
 function blockCounts(stack: TerraformStack, json: StackJson): { json: number[]; tree: number[] } {
@@ -67,7 +47,7 @@ describe("TranslateApi with no props in a plain stack", () => {
 
   test("takes no account-wide singleton: no API Gateway account setting or its role", () => {
     expect(blocksOf(s.json, "aws_api_gateway_account")).toEqual([]);
-    expect(physicalNames(s.json).some((name) => name.includes("apigateway-cloudwatch"))).toBe(false);
+    expect(physicalNames(s.json, PER_API).some((name) => name.includes("apigateway-cloudwatch"))).toBe(false);
   });
 
   test("names everything from the construct path (mine-orders-...), settings as literal values", () => {
@@ -76,7 +56,7 @@ describe("TranslateApi with no props in a plain stack", () => {
       deletion_protection_enabled: true,
       ttl: { attribute_name: "expires_at", enabled: true },
     });
-    const names = physicalNames(s.json);
+    const names = physicalNames(s.json, PER_API);
     expect(names).toEqual(
       expect.arrayContaining([
         "aws_lambda_function:mine-orders-translate-function",
@@ -120,7 +100,7 @@ describe("two TranslateApi in one stack", () => {
     new TranslateApi(stack, "orders", { customDomain: domain("orders") });
     new TranslateApi(stack, "support", { namePrefix: "sup", customDomain: domain("support"), hostedZoneId: "Z0123456789" });
     const { json } = synthesize(stack);
-    const names = physicalNames(json);
+    const names = physicalNames(json, PER_API);
     expect(new Set(names).size).toBe(names.length);
     expect(names.filter((n) => n.startsWith("aws_dynamodb_table:"))).toEqual(["aws_dynamodb_table:mine-orders-translate-history", "aws_dynamodb_table:sup-translate-history"]);
     const historyAlarms = blocksOf(json, "aws_cloudwatch_metric_alarm").filter((a) => a.metric_name === "HistoryWriteFailed");

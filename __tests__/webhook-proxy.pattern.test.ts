@@ -1,15 +1,8 @@
 /** `WebhookProxy` as a user composes it: in a plain TerraformStack, with only the upstream, twice, and on a queue they have. */
-import { TerraformStack, Testing } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { WebhookProxy } from "../patterns/webhook-proxy";
 import { blocksOf, policyStatements, synthesize } from "./support/synth";
-
-function userStack(): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), "mine");
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  return stack;
-}
+import { userStack } from "./support/patterns";
 
 describe("WebhookProxy with only its upstream", () => {
   const stack = userStack();
