@@ -55,6 +55,10 @@ describe("two KinesisIngest in one stack", () => {
     const { json } = synthesize(stack);
     expect(blocksOf(json, "aws_sns_topic")).toHaveLength(1);
     const alarms = blocksOf(json, "aws_cloudwatch_metric_alarm");
+    // The topic's key admits alarms by name: the second pattern's names too, or its alarms could not publish.
+    const keyPolicy = Object.values(json.data.aws_iam_policy_document).find((d) => JSON.stringify(d).includes("cloudwatch.amazonaws.com"));
+    const sourceArns = (keyPolicy?.statement as { condition?: { variable: string; values: string[] }[] }[]).flatMap((st) => st.condition ?? []).find((c) => c.variable === "aws:SourceArn")?.values;
+    expect(sourceArns).toEqual([expect.stringMatching(/:alarm:mine-orders-\*$/), expect.stringMatching(/:alarm:mine-payments-\*$/)]);
     const topic = Object.keys(json.resource.aws_sns_topic)[0];
     expect(alarms.length).toBeGreaterThan(10);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topic}.arn}`]);

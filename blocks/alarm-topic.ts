@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { Lazy, TerraformStack } from "cdktf";
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
@@ -99,6 +99,8 @@ export interface IAlarmTopic {
   alarm(id: string, props: AlarmProps): CloudwatchMetricAlarm;
   /** An alarm on any occurrence: the metric's sum over one period is above zero (errors, throttles, failed writes). */
   countAboveZero(id: string, props: CountAlarmProps): CloudwatchMetricAlarm;
+  /** Where the topic's key admits alarms by name: let these names publish too. @default absent: any alarm of the account may */
+  allowAlarmsNamed?(pattern: string): void;
 }
 
 /** Alarms wired to `topicArn`, made in `scope` (the alarm resources' home). */
@@ -151,11 +153,13 @@ export class ExistingAlarmTopic extends AlarmFactory {
  */
 export class AlarmTopic extends AlarmFactory {
   readonly topic: SnsTopic;
+  private readonly alarmNamePatterns: string[] = [];
   readonly key: KmsKey;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     const accountId = props.accountId ?? new DataAwsCallerIdentity(this, "account").accountId;
+    if (props.alarmNamePattern) this.alarmNamePatterns.push(props.alarmNamePattern);
     const keyPolicy = new DataAwsIamPolicyDocument(this, "key_policy", {
       statement: [
         {
@@ -175,7 +179,14 @@ export class AlarmTopic extends AlarmFactory {
           condition: [
             { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
             ...(props.alarmNamePattern
-              ? [{ test: "ArnLike", variable: "aws:SourceArn", values: [`arn:aws:cloudwatch:*:${accountId}:alarm:${props.alarmNamePattern}`] }]
+              ? [
+                  {
+                    test: "ArnLike",
+                    variable: "aws:SourceArn",
+                    // Lazy: a pattern sharing this topic adds its own names (allowAlarmsNamed) after the topic exists.
+                    values: Lazy.listValue({ produce: () => this.alarmNamePatterns.map((names) => `arn:aws:cloudwatch:*:${accountId}:alarm:${names}`) }),
+                  },
+                ]
               : []),
           ],
         },
@@ -196,5 +207,13 @@ export class AlarmTopic extends AlarmFactory {
 
   get topicArn(): string {
     return this.topic.arn;
+  }
+
+  /**
+   * Lets alarms named like `pattern` (e.g. `orders-*`) publish too, where the key policy is
+   * bounded by name (`alarmNamePattern`): another pattern sharing the topic calls it.
+   */
+  allowAlarmsNamed(pattern: string): void {
+    if (this.alarmNamePatterns.length > 0 && !this.alarmNamePatterns.includes(pattern)) this.alarmNamePatterns.push(pattern);
   }
 }

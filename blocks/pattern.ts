@@ -105,6 +105,8 @@ export abstract class Pattern extends Construct {
       });
     } else {
       this.alarmTopic = "alarm" in existing ? existing : new ExistingAlarmTopic(this, "alarms", existing.topicArn);
+      // A topic of another pattern admits alarms by its names: add ours.
+      this.alarmTopic.allowAlarmsNamed?.(`${this.namePrefix}-*`);
     }
   }
 
