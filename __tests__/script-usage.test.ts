@@ -6,17 +6,23 @@
  * replay-reporting.test.ts.)
  *
  * The scripts run as `npm run` runs them, minus npm: `node --require tsx/cjs scripts/...`,
- * each with its own TMPDIR so that what it leaves behind can be listed.
+ * each with its own TMPDIR so that what it leaves behind can be listed. One spawned run per
+ * script proves the wiring (runMain); its other argument cases run its exported `command`
+ * in-process, through the same `printedHelp` / `commandStatus` runMain calls (a spawn costs
+ * ~0.5 s of CPU, issue 30).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { STACK_IDS } from "../main";
-import { numberOption, readOptions, stackArguments, UsageError } from "../tools/cli";
-import { parseArgs as parseCheckArgs } from "../scripts/check-cdktn";
-import { parseArgs as parseRedriveArgs } from "../tools/redrive";
-import { parseArgs as parseReplayArgs } from "../tools/replay";
+import { type Command, commandStatus, numberOption, printedHelp, readOptions, stackArguments, UsageError } from "../tools/cli";
+import { command as addressesCommand } from "../scripts/addresses";
+import { command as benchCommand } from "../scripts/bench";
+import { command as checkCommand, parseArgs as parseCheckArgs } from "../scripts/check-cdktn";
+import { command as redriveCommand, parseArgs as parseRedriveArgs } from "../tools/redrive";
+import { command as replayCommand, parseArgs as parseReplayArgs } from "../tools/replay";
+import { command as tfCheckCommand } from "../scripts/terraform-check";
 import { compareSynthDirs, formatComparison } from "../scripts/synth-diff";
 import { synthInto, synthOptionsOn, terraformAvailable } from "../scripts/terraform-check";
 import { sharedSynthDir } from "./support/synth";
@@ -65,6 +71,39 @@ function runScript(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * A script's command line in-process, as runMain runs it after the process starts (`--help`
+ * first, then main with failures reported), TMPDIR set to `tmp`, everything written captured.
+ * Not concurrent: run these one after another.
+ */
+async function runInProcess(command: Command, args: readonly string[], tmp: string): Promise<Ran> {
+  let stdout = "";
+  let stderr = "";
+  const capture = (append: (text: string) => void) => ((chunk: string | Uint8Array) => (append(String(chunk)), true)) as typeof process.stdout.write;
+  const spies = [
+    jest.spyOn(process.stdout, "write").mockImplementation(capture((t) => (stdout += t))),
+    jest.spyOn(process.stderr, "write").mockImplementation(capture((t) => (stderr += t))),
+    jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (stdout += `${a.join(" ")}\n`)),
+    jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (stderr += `${a.join(" ")}\n`)),
+  ];
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    const code = printedHelp(args, command.usage) ? 0 : await commandStatus(command, args);
+    return { code, signal: null, stdout, stderr };
+  } finally {
+    process.env.TMPDIR = before;
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/** `runInProcess` of each argument list, one after another. */
+async function inProcessEach(command: Command, argLists: readonly (readonly string[])[], tmp: string): Promise<Ran[]> {
+  const ran: Ran[] = [];
+  for (const args of argLists) ran.push(await runInProcess(command, args, tmp));
+  return ran;
 }
 
 const ours = (tmp: string): string[] => readdirSync(tmp).filter((name) => OURS.test(name));
@@ -134,7 +173,9 @@ describe("the shared command line (tools/cli.ts)", () => {
 
 describe("npm run replay", () => {
   test("--help (after a stack or alone) prints the usage, every option in it", async () => {
-    const [afterStack, alone] = await Promise.all([["kinesis-ingest", "--help"], ["-h"]].map((args) => runScript("tools/replay/index.ts", args, tmp)));
+    const alone = await runScript("tools/replay/index.ts", ["-h"], tmp);
+    const afterStack = await runInProcess(replayCommand, ["kinesis-ingest", "--help"], tmp);
+    expect(afterStack.stdout).toBe(alone.stdout);
     for (const ran of [afterStack, alone]) expectHelp(ran);
     const usage = alone.stdout;
     const doc = readFileSync(path.join(ROOT, "docs", "replay-and-bench.md"), "utf8");
@@ -143,10 +184,10 @@ describe("npm run replay", () => {
   }, 60_000);
 
   test("usage errors: a missing synth output, another stack's option, an unknown option", async () => {
-    const [missing, foreign] = await Promise.all([
-      runScript("tools/replay/index.ts", ["kinesis-ingest", "--synth-dir", "/nonexistent"], tmp),
-      runScript("tools/replay/index.ts", ["kinesis-ingest", "--fail-rate", "0.5"], tmp),
-    ]);
+    const [missing, foreign] = await inProcessEach(replayCommand, [
+      ["kinesis-ingest", "--synth-dir", "/nonexistent"],
+      ["kinesis-ingest", "--fail-rate", "0.5"],
+    ], tmp);
     expectUsageError(missing, "replay", /--synth-dir \/nonexistent does not exist/);
     expectUsageError(foreign, "replay", /--fail-rate is a webhook-proxy option/);
     expect(ours(tmp)).toEqual([]);
@@ -186,7 +227,7 @@ describe("npm run replay", () => {
 describe("npm run tf:check", () => {
   test("--help, and an option it does not have", async () => {
     expectHelp(await runScript("scripts/terraform-check.ts", ["--help"], tmp));
-    expectUsageError(await runScript("scripts/terraform-check.ts", ["kinesis-ingest", "--all"], tmp), "tf:check", /unknown option --all/);
+    expectUsageError(await runInProcess(tfCheckCommand, ["kinesis-ingest", "--all"], tmp), "tf:check", /unknown option --all/);
   }, 60_000);
 
   test("a stack named twice is synthesized once (no 'There is already a Construct')", () => {
@@ -240,11 +281,14 @@ describe("npm run tf:check", () => {
 
 describe("npm run redrive:kinesis-ingest", () => {
   test("--help and -h print the usage", async () => {
-    for (const ran of await Promise.all(["--help", "-h"].map((flag) => runScript("tools/redrive/index.ts", [flag], tmp)))) expectHelp(ran);
+    const help = await runScript("tools/redrive/index.ts", ["--help"], tmp);
+    const short = await runInProcess(redriveCommand, ["-h"], tmp);
+    for (const ran of [help, short]) expectHelp(ran);
+    expect(short.stdout).toBe(help.stdout);
   }, 60_000);
 
   test("a queue URL that is no URL is a usage error before any AWS call", async () => {
-    expectUsageError(await runScript("tools/redrive/index.ts", ["--queue-url", "u", "--table", "t"], tmp), "redrive:kinesis-ingest", /--queue-url must be an http\(s\) URL, got "u"/);
+    expectUsageError(await runInProcess(redriveCommand, ["--queue-url", "u", "--table", "t"], tmp), "redrive:kinesis-ingest", /--queue-url must be an http\(s\) URL, got "u"/);
   }, 60_000);
 
   test("parse errors: each names what is wrong", () => {
@@ -262,7 +306,8 @@ describe("npm run addresses:record", () => {
 
   test("--help prints the usage and rewrites nothing; any argument is refused and rewrites nothing", async () => {
     const before = files();
-    const [help, option, argument] = await Promise.all([["--help"], ["--force"], ["media-alb"]].map((args) => runScript("scripts/addresses.ts", args, tmp)));
+    const help = await runScript("scripts/addresses.ts", ["--help"], tmp);
+    const [option, argument] = await inProcessEach(addressesCommand, [["--force"], ["media-alb"]], tmp);
     expectHelp(help);
     expectUsageError(option, "addresses:record", /unknown option --force/);
     expectUsageError(argument, "addresses:record", /takes no arguments/);
@@ -274,7 +319,7 @@ describe("npm run addresses:record", () => {
 describe("npm run check:cdktn", () => {
   test("--help prints the usage and starts nothing; an unknown argument is refused", async () => {
     expectHelp(await runScript("scripts/check-cdktn.ts", ["--help"], tmp));
-    expectUsageError(await runScript("scripts/check-cdktn.ts", ["--kep"], tmp), "check:cdktn", /unknown option --kep/);
+    expectUsageError(await runInProcess(checkCommand, ["--kep"], tmp), "check:cdktn", /unknown option --kep/);
     expect(ours(tmp)).toEqual([]);
   }, 60_000);
 
@@ -288,7 +333,8 @@ describe("npm run check:cdktn", () => {
 
 describe("npm run bench", () => {
   test("--help prints the usage; an unknown option and --runs abc are usage errors, before any run", async () => {
-    const [help, unknown, runs] = await Promise.all([["--help"], ["--fast"], ["--runs", "abc"]].map((args) => runScript("scripts/bench.ts", args, tmp)));
+    const help = await runScript("scripts/bench.ts", ["--help"], tmp);
+    const [unknown, runs] = await inProcessEach(benchCommand, [["--fast"], ["--runs", "abc"]], tmp);
     expectHelp(help);
     expectUsageError(unknown, "bench", /unknown option --fast/);
     expectUsageError(runs, "bench", /--runs must be a whole number in \[1, 100\], got "abc"/);

@@ -14,7 +14,7 @@ import "../startup"; // as main.ts: before cdktf loads (a synth runs in this pro
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadDeployment } from "../config";
-import { makeTempDir, removeTempDir, runMain, UsageError } from "../tools/cli";
+import { makeTempDir, removeTempDir, runMain, UsageError, type Command } from "../tools/cli";
 
 /** The parts of a synthesized stack (`cdk.tf.json`) that define addresses. */
 export interface AddressedStack {
@@ -110,4 +110,7 @@ async function record(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runMain("addresses:record", USAGE, record, { exitOnSignals: true });
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "addresses:record", usage: USAGE, main: record };
+
+if (require.main === module) runMain(command.name, command.usage, command.main, { exitOnSignals: true });

@@ -27,7 +27,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadDeployment } from "../config";
-import { numberOption, readOptions, runMain } from "../tools/cli";
+import { numberOption, readOptions, runMain, type Command } from "../tools/cli";
 import { benchConsumer } from "./bench/consumer";
 import { benchHandlers } from "./bench/handlers";
 import { benchSynth } from "./bench/synth";
@@ -139,4 +139,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runMain("bench", USAGE, main, { exitOnSignals: true });
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "bench", usage: USAGE, main };
+
+if (require.main === module) runMain(command.name, command.usage, command.main, { exitOnSignals: true });

@@ -27,7 +27,7 @@ import { ChildProcess, execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { atExit, readOptions, runMain } from "../tools/cli";
+import { atExit, readOptions, runMain, type Command } from "../tools/cli";
 import { compareSynthDirs, formatComparison, identical, StackComparison } from "./synth-diff";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -314,4 +314,7 @@ function finish(started: number, problems: readonly string[], results: readonly 
   return problems.length ? 1 : 0;
 }
 
-if (require.main === module) runMain("check:cdktn", USAGE, main, { exitOnSignals: true });
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "check:cdktn", usage: USAGE, main };
+
+if (require.main === module) runMain(command.name, command.usage, command.main, { exitOnSignals: true });

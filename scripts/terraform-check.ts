@@ -23,7 +23,7 @@ import * as path from "node:path";
 import { ConfigurationError, loadDeployment } from "../config";
 import type { DeploymentConfig } from "../blocks/deployment";
 import { buildApp, OPTIONS_ON_STACK_IDS, STACK_IDS, type StackId } from "../main";
-import { makeTempDir, removeTempDir, runMain, stackArguments } from "../tools/cli";
+import { makeTempDir, removeTempDir, runMain, stackArguments, type Command } from "../tools/cli";
 import { ProofResult, proveStacks, synthesizedAddresses, terraformAvailable } from "./terraform/prove";
 
 export { terraformAvailable };
@@ -177,4 +177,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-if (require.main === module) runMain("tf:check", USAGE, main, { exitOnSignals: true });
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "tf:check", usage: USAGE, main };
+
+if (require.main === module) runMain(command.name, command.usage, command.main, { exitOnSignals: true });

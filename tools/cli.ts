@@ -129,15 +129,29 @@ export function printedHelp(argv: readonly string[], usage: string): boolean {
  * 0 with the usage on `--help`/`-h`, 2 on a UsageError (one line, then the usage),
  * 1 on any other error (with its stack).
  */
-export function runMain(name: string, usage: string, main: (argv: readonly string[]) => Promise<number> | number, options: RunOptions = {}): void {
+export function runMain(name: string, usage: string, main: CommandMain, options: RunOptions = {}): void {
   const argv = process.argv.slice(2);
   if (printedHelp(argv, usage)) process.exit(0);
   if (options.exitOnSignals) exitOnSignals(name);
-  Promise.resolve()
-    .then(() => main(argv))
+  void commandStatus({ name, usage, main }, argv).then((code) => process.exit(code));
+}
+
+export type CommandMain = (argv: readonly string[]) => Promise<number> | number;
+
+/** A command as `runMain` runs it; exported by each script so tests can run its command line in-process. */
+export interface Command {
+  readonly name: string;
+  readonly usage: string;
+  readonly main: CommandMain;
+}
+
+/** `main(argv)`'s exit status, a failure reported as `runMain` reports it (`--help` is `printedHelp`'s, before). */
+export function commandStatus(command: Command, argv: readonly string[]): Promise<number> {
+  return Promise.resolve()
+    .then(() => command.main(argv))
     .then(
-      (code) => process.exit(code),
-      (err: unknown) => process.exit(reportFailure(name, usage, err)),
+      (code) => code,
+      (err: unknown) => reportFailure(command.name, command.usage, err),
     );
 }
 

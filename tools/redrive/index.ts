@@ -19,7 +19,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { handleKinesisEvent } from "../../handlers/kinesis-ingest/ingest";
-import { numberOption, readOptions, runMain, UsageError, urlOption } from "../cli";
+import { numberOption, readOptions, runMain, UsageError, urlOption, type Command } from "../cli";
 import { redriveDeadLetters, RedriveResult } from "./kinesis-dead-letters";
 
 export function formatResult(r: RedriveResult): string {
@@ -89,4 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) runMain("redrive:kinesis-ingest", USAGE, main);
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "redrive:kinesis-ingest", usage: USAGE, main };
+
+if (require.main === module) runMain(command.name, command.usage, command.main);

@@ -23,7 +23,7 @@ import * as path from "node:path";
 import type { DeploymentConfig } from "../../blocks/deployment";
 import { loadDeployment } from "../../config";
 import { REPLAY_STACK_IDS, type ReplayStackId } from "../../main";
-import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError } from "../cli";
+import { numberOption, readOptions, removeTempDir, runMain, stackArgument, UsageError, type Command } from "../cli";
 import { renderChart } from "./chart";
 import { ReplayDashboard } from "./dashboard";
 import { type KinesisReplayOptions, replayKinesisIngest } from "./kinesis-ingest";
@@ -214,7 +214,10 @@ function quietRepeatedSdkWarning(): void {
   });
 }
 
+/** The command line, for tests that run it in-process (__tests__/script-usage.test.ts). */
+export const command: Command = { name: "replay", usage: USAGE, main };
+
 if (require.main === module) {
   quietRepeatedSdkWarning();
-  runMain("replay", USAGE, main, { exitOnSignals: true });
+  runMain(command.name, command.usage, command.main, { exitOnSignals: true });
 }
