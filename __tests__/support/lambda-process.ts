@@ -55,10 +55,13 @@ interface RunnerMessage {
   readonly error?: string;
 }
 
-/** Invokes the bundled handler of `options.entry` once with `event`. */
-export async function invokeBundled<R>(options: InvokeOptions, event: unknown): Promise<Invocation<R>> {
+/**
+ * The bundle synth packages for `options.entry`, loaded by `runner` (a script over IPC) in a child
+ * process with only the function's environment; what it writes to stdout and stderr is kept.
+ */
+export function spawnBundled(runner: string, options: InvokeOptions): { readonly child: ChildProcess; readonly logs: () => string } {
   const bundle = bundleHandler(options.entry);
-  const child: ChildProcess = spawn(process.execPath, ["-e", RUNNER, `${bundle.dir}/index.js`], {
+  const child: ChildProcess = spawn(process.execPath, ["-e", runner, `${bundle.dir}/index.js`], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     env: {
       PATH: process.env.PATH ?? "",
@@ -70,11 +73,19 @@ export async function invokeBundled<R>(options: InvokeOptions, event: unknown): 
   let logs = "";
   child.stdout?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
   child.stderr?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
+  return { child, logs: () => logs };
+}
+
+/** Invokes the bundled handler of `options.entry` once with `event`. */
+export async function invokeBundled<R>(options: InvokeOptions, event: unknown): Promise<Invocation<R>> {
+  const { child, logs: output } = spawnBundled(RUNNER, options);
+  let exitNote = "";
+  const logs = (): string => output() + exitNote;
 
   // A process that ends without an answer says how it ended (exit code or signal) in its logs.
   const exited = new Promise<void>((resolve) =>
     child.once("exit", (code, signal) => {
-      logs += `\n[process exited: code=${String(code)} signal=${String(signal)}]`;
+      exitNote = `\n[process exited: code=${String(code)} signal=${String(signal)}]`;
       resolve();
     }),
   );
@@ -93,7 +104,7 @@ export async function invokeBundled<R>(options: InvokeOptions, event: unknown): 
     });
 
   const ready = await message();
-  if (ready?.type !== "ready") throw new Error(`the bundle of ${options.entry} did not initialise:\n${logs}`);
+  if (ready?.type !== "ready") throw new Error(`the bundle of ${options.entry} did not initialise:\n${logs()}`);
   const start = Date.now();
   // One clock for both sides: the child's remaining time ends when this process kills it.
   child.send({ event, deadline: start + options.timeoutMs });
@@ -109,8 +120,8 @@ export async function invokeBundled<R>(options: InvokeOptions, event: unknown): 
   clearTimeout(timer);
   if (outcome !== "killed" && outcome !== undefined) await exited;
   else child.kill("SIGKILL");
-  if (outcome === "killed" || outcome === undefined) return { killed: outcome === "killed", elapsedMs, logs };
+  if (outcome === "killed" || outcome === undefined) return { killed: outcome === "killed", elapsedMs, logs: logs() };
   return outcome.type === "result"
-    ? { result: outcome.result as R, killed: false, elapsedMs, logs }
-    : { error: outcome.error, killed: false, elapsedMs, logs };
+    ? { result: outcome.result as R, killed: false, elapsedMs, logs: logs() }
+    : { error: outcome.error, killed: false, elapsedMs, logs: logs() };
 }

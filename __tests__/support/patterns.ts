@@ -28,3 +28,13 @@ export function physicalNames(json: StackJson, within: ReadonlySet<string> = new
         .map((name) => `${type}:${name}`),
     );
 }
+
+/** What a pattern alone adds to a user's stack: no provider but the user's, no backend, no variable, no output. */
+export function expectSelfContained(json: StackJson): void {
+  const top = json as unknown as { provider?: Record<string, unknown[]>; terraform?: Record<string, unknown> };
+  expect(Object.keys(json.variable)).toEqual([]);
+  expect(Object.keys(json.output)).toEqual([]);
+  expect(Object.keys(top.provider ?? {})).toEqual(["aws"]);
+  expect(top.provider?.aws).toHaveLength(1);
+  expect(top.terraform?.backend).toBeUndefined();
+}

@@ -6,8 +6,7 @@
  * invocation gets a context counting down `timeoutMs`. For single cold
  * invocations with a kill at the timeout, see `../support/lambda-process.ts`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { bundleHandler } from "../../blocks/lambda/bundle";
+import { spawnBundled } from "../support/lambda-process";
 
 const RUNNER = `
 const mod = require(process.argv[1]);
@@ -40,32 +39,20 @@ interface Reply {
 }
 
 export async function startContainer<R>(options: { entry: string; timeoutMs: number; env: Record<string, string> }): Promise<Container<R>> {
-  const bundle = bundleHandler(options.entry);
-  const child: ChildProcess = spawn(process.execPath, ["-e", RUNNER, `${bundle.dir}/index.js`], {
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      ...options.env,
-      FUNCTION_TIMEOUT_MS: String(options.timeoutMs),
-    },
-  });
-  let logs = "";
-  child.stdout?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
+  const { child, logs } = spawnBundled(RUNNER, options);
   const pending = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
   let exited = false;
   const onExit = new Promise<void>((resolve) =>
     child.once("exit", (code, signal) => {
       exited = true;
-      for (const p of pending.values()) p.reject(new Error(`the container exited (code ${String(code)}, signal ${String(signal)}):\n${logs}`));
+      for (const p of pending.values()) p.reject(new Error(`the container exited (code ${String(code)}, signal ${String(signal)}):\n${logs()}`));
       pending.clear();
       resolve();
     }),
   );
   await new Promise<void>((resolve, reject) => {
     child.once("message", (m: Reply) => (m.ready ? resolve() : reject(new Error(`unexpected first message: ${JSON.stringify(m)}`))));
-    child.once("exit", () => reject(new Error(`the bundle of ${options.entry} did not initialise:\n${logs}`)));
+    child.once("exit", () => reject(new Error(`the bundle of ${options.entry} did not initialise:\n${logs()}`)));
   });
   child.on("message", (m: Reply) => {
     const p = m.id === undefined ? undefined : pending.get(m.id);
@@ -77,14 +64,14 @@ export async function startContainer<R>(options: { entry: string; timeoutMs: num
   let next = 0;
   return {
     invoke(event: unknown): Promise<R> {
-      if (exited) return Promise.reject(new Error(`the container has exited:\n${logs}`));
+      if (exited) return Promise.reject(new Error(`the container has exited:\n${logs()}`));
       const id = ++next;
       return new Promise<R>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         child.send({ id, event, timeoutMs: options.timeoutMs });
       });
     },
-    logs: () => logs,
+    logs,
     async stop() {
       if (!exited) child.kill("SIGKILL");
       await onExit;
